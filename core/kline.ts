@@ -1,0 +1,45 @@
+/**
+ * The kline model. Prices and quantities are decimal text exactly as Binance sent them
+ * (e.g. "0.01000000"): text keeps every digit and the number of fraction digits, and
+ * arithmetic is done exactly in `decimal.ts`.
+ */
+export interface Kline {
+  symbol: string;
+  interval: string;
+  /** Open time, ms since epoch, UTC. */
+  openTime: number;
+  /** Close time, ms since epoch: openTime + interval - 1. */
+  closeTime: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  /** Base asset volume. */
+  volume: string;
+  quoteVolume: string;
+  trades: number;
+  takerBuyBaseVolume: string;
+  takerBuyQuoteVolume: string;
+  /** Resampled klines only: how many 1m klines the bar was built from. */
+  sourceCount?: number;
+}
+
+/** The decimal fields of a kline, in Binance's column order. */
+export const DECIMAL_FIELDS = [
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'quoteVolume',
+  'takerBuyBaseVolume',
+  'takerBuyQuoteVolume',
+] as const satisfies readonly (keyof Kline)[];
+
+/** Natural key of a kline within its interval. */
+export function klineKey(k: Pick<Kline, 'symbol' | 'openTime'>): string {
+  return `${k.symbol}|${k.openTime}`;
+}
+
+/** Result of parsing untrusted input: a kline or the reason it was rejected. */
+export type ParseResult = { ok: true; kline: Kline } | { ok: false; reason: string };

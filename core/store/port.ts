@@ -1,0 +1,61 @@
+import type { Kline } from '../kline';
+import type { MarketStatusEvent } from '../market';
+import type { StoredInterval } from '../interval';
+
+/** A half-open time range [from, to) in ms. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+export interface UpsertFailure {
+  /** Index in the batch handed to `upsert`. */
+  index: number;
+  reason: string;
+}
+
+export interface UpsertResult {
+  /** Klines inserted or changed (an identical re-write counts as 0). */
+  written: number;
+  /** Klines the store refused; every other kline of the batch is stored. */
+  failures: UpsertFailure[];
+}
+
+export interface ReadQuery {
+  interval: StoredInterval;
+  /** Omit for every market. */
+  symbols?: readonly string[];
+  /** Open times in [from, to). */
+  from: number;
+  to: number;
+}
+
+/**
+ * Where klines live. Adapters: SQLite (embedded default) and MongoDB. All writes are
+ * idempotent upserts on (symbol, openTime): writing the same batch twice changes nothing and a
+ * later kline with the same key replaces the earlier one.
+ *
+ * Whole-operation failures (store unreachable) reject with `StoreUnavailableError`;
+ * per-kline refusals are returned in `UpsertResult.failures`.
+ */
+export interface KlineStore {
+  /** Create tables / collections and indexes. Idempotent. */
+  init(): Promise<void>;
+  upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult>;
+  /** Klines ordered by symbol, then openTime. */
+  read(query: ReadQuery): Promise<Kline[]>;
+  /** Number of stored klines per market with openTime in [from, to). Markets with none are absent. */
+  countByMarket(interval: StoredInterval, range: TimeRange): Promise<Map<string, number>>;
+  /**
+   * Missing intervals of each given market within `range` (window-aligned), as half-open ranges
+   * of open times, merged and ordered. A market with no kline in range has one gap: the range.
+   */
+  gaps(interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>>;
+  /** Latest stored openTime per market (for restart backfill). */
+  lastOpenTimes(interval: StoredInterval): Promise<Map<string, number>>;
+  /** Append status changes; re-recording an identical event (symbol, status, at) is a no-op. */
+  recordMarketStatus(events: readonly MarketStatusEvent[]): Promise<void>;
+  /** All recorded status events ordered by symbol, then time. */
+  marketHistory(): Promise<MarketStatusEvent[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,31 @@
+import { parseLocalArgs, UsageError } from '../../../bin/local/args';
+
+describe('parseLocalArgs', () => {
+  it('defaults to live Binance with hourly reports', () => {
+    const o = parseLocalArgs([]);
+    expect(o.sim).toBe(false);
+    expect(o.reportEveryMinutes).toBe(60);
+    expect(o.durationSeconds).toBeUndefined();
+  });
+
+  it('gives --sim a few hundred markets on an accelerated clock and quarter-hourly reports', () => {
+    const o = parseLocalArgs(['--sim']);
+    expect(o).toMatchObject({ sim: true, markets: 300, speed: 60, reportEveryMinutes: 15 });
+  });
+
+  it('reads every sim flag', () => {
+    const o = parseLocalArgs(['--sim', '--markets', '1500', '--speed', '600', '--faults', 'drop, stall', '--seed', '7', '--duration', '12.5']);
+    expect(o).toMatchObject({ markets: 1500, speed: 600, faults: ['drop', 'stall'], seed: 7, durationSeconds: 12.5 });
+  });
+
+  it.each([
+    [['--markets', '0', '--sim'], /--markets needs a positive integer/],
+    [['--sim', '--speed', 'fast'], /--speed needs a positive number/],
+    [['--duration'], /--duration needs a positive number, got ""/],
+    [['--bogus'], /unknown option "--bogus"/],
+    [['--markets', '10'], /--markets only apply with --sim/],
+  ])('rejects %j with a message naming the flag', (argv, message) => {
+    expect(() => parseLocalArgs(argv)).toThrow(UsageError);
+    expect(() => parseLocalArgs(argv)).toThrow(message);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * Binance's public kline dumps (data.binance.vision): file names, reading a dump line by line
+ * and writing klines back in the same 12-column layout.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { isInterval, MINUTE_MS } from './interval';
+import type { Kline } from './kline';
+import { csvTimestampMs, isCsvHeaderLine, parseCsvLine } from './parse';
+
+/** What a dump's file name says: `BTCUSDT-1m-2025-01-01.csv` (daily) or `BTCUSDT-1m-2025-01.csv`. */
+export interface DumpFileName {
+  symbol: string;
+  interval: string;
+  /** `YYYY-MM-DD` or `YYYY-MM`. */
+  period: string;
+}
+
+const DUMP_NAME = /^(.+)-([1-9][0-9]*[mh])-([0-9]{4}-[0-9]{2}(?:-[0-9]{2})?)\.csv$/u;
+
+/** Parse a dump file name (a path is fine; only the last segment counts). */
+export function parseDumpFileName(path: string): DumpFileName | undefined {
+  const base = path.split(/[\\/]/).pop() ?? '';
+  const m = DUMP_NAME.exec(base);
+  if (!m || !isInterval(m[2])) return undefined;
+  return { symbol: m[1], interval: m[2], period: m[3] };
+}
+
+/** One kline as a dump line: 12 columns, timestamps in ms, decimals as stored, last column `0`. */
+export function formatCsvRow(k: Kline): string {
+  return `${k.openTime},${k.open},${k.high},${k.low},${k.close},${k.volume},${k.closeTime},${k.quoteVolume},${k.trades},${k.takerBuyBaseVolume},${k.takerBuyQuoteVolume},0`;
+}
+
+/** A bad line of a dump: which line (1-based) and why. */
+export class CsvLineError extends Error {
+  override readonly name = 'CsvLineError';
+  constructor(readonly line: number, readonly reason: string) {
+    super(`line ${line}: ${reason}`);
+  }
+}
+
+/**
+ * The interval a data line describes, from its own open and close times (`closeTime − openTime
+ * + 1 ms`); undefined when the line is not a kline or the span is no known interval.
+ */
+export function intervalOfCsvLine(line: string): string | undefined {
+  const cols = line.split(',');
+  if (cols.length < 7) return undefined;
+  const t = csvTimestampMs(cols[0]);
+  const T = csvTimestampMs(cols[6]);
+  if (t === undefined || T === undefined) return undefined;
+  const span = T - t + 1;
+  if (span <= 0 || span % MINUTE_MS !== 0) return undefined;
+  const minutes = span / MINUTE_MS;
+  const name = minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
+  return isInterval(name) ? name : undefined;
+}
+
+export interface ReadDumpOptions {
+  symbol: string;
+  /** The dump's interval; when omitted it is taken from the first data line's times. */
+  interval?: string;
+}
+
+export interface DumpLine {
+  /** 1-based line number in the file. */
+  line: number;
+  kline: Kline;
+}
+
+/**
+ * Stream a dump's klines line by line. A header on the first line and blank lines are skipped;
+ * any other bad line throws `CsvLineError` naming it. Klines must ascend strictly in open time
+ * (dumps do), so a repeated or out-of-order line is reported instead of silently merged.
+ */
+export async function* readDump(input: Readable, options: ReadDumpOptions): AsyncGenerator<DumpLine> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let interval = options.interval;
+  let lineNo = 0;
+  let previous: number | undefined;
+  try {
+    for await (const raw of lines) {
+      lineNo++;
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (line.trim() === '') continue;
+      if (lineNo === 1 && isCsvHeaderLine(line)) continue;
+      if (interval === undefined) {
+        interval = intervalOfCsvLine(line);
+        if (interval === undefined) throw new CsvLineError(lineNo, 'cannot tell the interval: closeTime − openTime + 1 ms is no known interval');
+      }
+      const parsed = parseCsvLine(options.symbol, interval, line);
+      if (!parsed.ok) throw new CsvLineError(lineNo, parsed.reason);
+      const t = parsed.kline.openTime;
+      if (previous !== undefined && t <= previous) {
+        throw new CsvLineError(lineNo, t === previous ? `openTime ${t} repeats the previous line` : `openTime ${t} is before the previous line's ${previous}`);
+      }
+      previous = t;
+      yield { line: lineNo, kline: parsed.kline };
+    }
+  } finally {
+    lines.close();
+  }
+}

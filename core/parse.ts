@@ -1,0 +1,218 @@
+/**
+ * Turning untrusted Binance input into `Kline`s. Three sources share one validation:
+ * a combined-stream kline event, a REST `/api/v3/klines` row and a data.binance.vision CSV line.
+ * Nothing here throws on bad input: every rejection is `{ ok: false, reason }` with a reason a
+ * person can act on, so one bad frame or line never takes the caller down.
+ */
+import { compareDecimal, isDecimalText } from './decimal';
+import { intervalMs, isInterval } from './interval';
+import type { Kline, ParseResult } from './kline';
+
+/** CSV timestamps at or above this are microseconds (spot dumps from 2025-01-01), below are ms. */
+export const MICROSECOND_THRESHOLD = 1e14;
+
+const PRICE_FIELDS = ['open', 'high', 'low', 'close'] as const;
+const VOLUME_FIELDS = ['volume', 'quoteVolume', 'takerBuyBaseVolume', 'takerBuyQuoteVolume'] as const;
+
+function reject(reason: string): ParseResult {
+  return { ok: false, reason };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === undefined) return 'nothing';
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? typeof value : text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  } catch {
+    return typeof value;
+  }
+}
+
+function checkDecimal(field: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return `missing ${field}`;
+  if (isDecimalText(value)) return undefined;
+  if (typeof value === 'string' && value.startsWith('-') && isDecimalText(value.slice(1))) {
+    return `${field} is negative: ${value}`;
+  }
+  if (typeof value === 'number') return `${field} must be decimal text, got the number ${describe(value)}`;
+  return `${field} is not a decimal: ${describe(value)}`;
+}
+
+/**
+ * Why a kline must not be stored, or undefined when it is sound. Checks shape and internal
+ * consistency: decimal text, low ≤ open/close ≤ high, non-negative volumes, integer trades,
+ * a known interval, an open time aligned to it and close time = open time + interval − 1 ms.
+ */
+export function validateKline(k: Kline): string | undefined {
+  if (typeof k.symbol !== 'string' || k.symbol.length === 0) return 'missing symbol';
+  if (k.symbol.length > 64) return `symbol is longer than 64 characters: ${describe(k.symbol)}`;
+  if (typeof k.interval !== 'string' || !isInterval(k.interval)) return `unknown interval ${describe(k.interval)}`;
+  if (!Number.isSafeInteger(k.openTime) || k.openTime < 0) return `openTime is not a timestamp: ${describe(k.openTime)}`;
+  if (!Number.isSafeInteger(k.closeTime)) return `closeTime is not a timestamp: ${describe(k.closeTime)}`;
+  const ms = intervalMs(k.interval);
+  if (k.openTime % ms !== 0) return `openTime ${k.openTime} is not aligned to ${k.interval}`;
+  if (k.closeTime !== k.openTime + ms - 1) {
+    return `closeTime ${k.closeTime} ≠ openTime + ${k.interval} − 1 ms (${k.openTime + ms - 1})`;
+  }
+  for (const f of PRICE_FIELDS) {
+    const problem = checkDecimal(f, k[f]);
+    if (problem) return problem;
+  }
+  for (const f of VOLUME_FIELDS) {
+    const problem = checkDecimal(f, k[f]);
+    if (problem) return problem;
+  }
+  if (!Number.isSafeInteger(k.trades) || k.trades < 0) return `trades is not a non-negative integer: ${describe(k.trades)}`;
+  if (compareDecimal(k.high, k.low) < 0) return `high ${k.high} < low ${k.low}`;
+  for (const f of ['open', 'close'] as const) {
+    if (compareDecimal(k[f], k.low) < 0 || compareDecimal(k[f], k.high) > 0) {
+      return `${f} ${k[f]} outside [low ${k.low}, high ${k.high}]`;
+    }
+  }
+  if (k.sourceCount !== undefined) {
+    if (!Number.isSafeInteger(k.sourceCount) || k.sourceCount < 0 || k.sourceCount > ms / 60_000) {
+      return `sourceCount ${describe(k.sourceCount)} is not a count of 1m klines in ${k.interval}`;
+    }
+  }
+  return undefined;
+}
+
+function accept(k: Kline): ParseResult {
+  const problem = validateKline(k);
+  return problem === undefined ? { ok: true, kline: k } : reject(problem);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A JSON integer field (timestamps, trade counts): numbers only, never text. */
+function intField(name: string, value: unknown): number | string {
+  if (value === undefined || value === null) return `missing ${name}`;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) return `${name} is not an integer: ${describe(value)}`;
+  return value;
+}
+
+/**
+ * The `data` object of a combined-stream kline event:
+ * `{ e: 'kline', E, s, k: { t, T, s, i, f, L, o, c, h, l, v, n, x, q, V, Q, B } }`.
+ * Does not look at `k.x`: deciding what a closed kline is belongs to the caller.
+ */
+export function parseStreamKline(data: unknown): ParseResult {
+  if (!isRecord(data)) return reject(`event is not an object: ${describe(data)}`);
+  if (data.e !== 'kline') return reject(`event type is ${describe(data.e)}, not "kline"`);
+  const k = data.k;
+  if (!isRecord(k)) return reject('missing k (the kline object)');
+  if (typeof k.s !== 'string' || k.s === '') return reject('missing k.s (symbol)');
+  if (data.s !== undefined && data.s !== k.s) return reject(`event symbol ${describe(data.s)} ≠ kline symbol ${describe(k.s)}`);
+  if (typeof k.i !== 'string') return reject('missing k.i (interval)');
+  const t = intField('k.t (open time)', k.t);
+  if (typeof t === 'string') return reject(t);
+  const T = intField('k.T (close time)', k.T);
+  if (typeof T === 'string') return reject(T);
+  const n = k.n;
+  if (n === undefined || n === null) return reject('missing k.n (trades)');
+  const fields = { o: 'open', h: 'high', l: 'low', c: 'close', v: 'volume', q: 'quoteVolume', V: 'takerBuyBaseVolume', Q: 'takerBuyQuoteVolume' } as const;
+  for (const [key, name] of Object.entries(fields)) {
+    if (k[key] === undefined || k[key] === null) return reject(`missing k.${key} (${name})`);
+  }
+  return accept({
+    symbol: k.s,
+    interval: k.i,
+    openTime: t,
+    closeTime: T,
+    open: k.o as string,
+    high: k.h as string,
+    low: k.l as string,
+    close: k.c as string,
+    volume: k.v as string,
+    quoteVolume: k.q as string,
+    trades: n as number,
+    takerBuyBaseVolume: k.V as string,
+    takerBuyQuoteVolume: k.Q as string,
+  });
+}
+
+const ROW_COLUMNS = ['openTime', 'open', 'high', 'low', 'close', 'volume', 'closeTime', 'quoteVolume', 'trades', 'takerBuyBaseVolume', 'takerBuyQuoteVolume'] as const;
+
+/**
+ * A `/api/v3/klines` row: `[openTime, o, h, l, c, volume, closeTime, quoteVolume, trades,
+ * takerBuyBase, takerBuyQuote, ignore]`. Times and trades are JSON numbers, decimals are text.
+ */
+export function parseRestRow(symbol: string, interval: string, row: unknown): ParseResult {
+  if (!Array.isArray(row)) return reject(`row is not an array: ${describe(row)}`);
+  for (let i = 0; i < ROW_COLUMNS.length; i++) {
+    if (row[i] === undefined || row[i] === null) return reject(`missing ${ROW_COLUMNS[i]} (column ${i + 1} of ${row.length})`);
+  }
+  const t = intField('openTime', row[0]);
+  if (typeof t === 'string') return reject(t);
+  const T = intField('closeTime', row[6]);
+  if (typeof T === 'string') return reject(T);
+  return accept({
+    symbol,
+    interval,
+    openTime: t,
+    closeTime: T,
+    open: row[1] as string,
+    high: row[2] as string,
+    low: row[3] as string,
+    close: row[4] as string,
+    volume: row[5] as string,
+    quoteVolume: row[7] as string,
+    trades: row[8] as number,
+    takerBuyBaseVolume: row[9] as string,
+    takerBuyQuoteVolume: row[10] as string,
+  });
+}
+
+const CSV_INTEGER = /^[0-9]{1,17}$/;
+
+/** A header line of a kline CSV (some futures dumps have one; spot dumps do not). */
+export function isCsvHeaderLine(line: string): boolean {
+  return /^\s*"?open_time"?\s*,/i.test(line);
+}
+
+/** A CSV timestamp in ms or µs (decided per value), as ms. */
+export function csvTimestampMs(text: string): number | undefined {
+  if (!CSV_INTEGER.test(text)) return undefined;
+  const value = Number(text);
+  return value >= MICROSECOND_THRESHOLD ? Math.floor(value / 1000) : value;
+}
+
+/**
+ * One data.binance.vision kline CSV line: the REST row's 12 columns as text. Timestamps are
+ * ms (before 2025) or µs (spot, from 2025-01-01), detected per value and stored as ms. A header
+ * line is rejected with reason "header line"; readers skip it with `isCsvHeaderLine`.
+ */
+export function parseCsvLine(symbol: string, interval: string, line: string): ParseResult {
+  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+  if (text.trim() === '') return reject('empty line');
+  if (isCsvHeaderLine(text)) return reject('header line');
+  const cols = text.split(',');
+  if (cols.length < 11) return reject(`expected 12 columns, got ${cols.length}: missing ${ROW_COLUMNS[cols.length]}`);
+  if (cols.length > 12) return reject(`expected 12 columns, got ${cols.length}`);
+  const openTime = csvTimestampMs(cols[0]);
+  if (openTime === undefined) return reject(`openTime is not an integer timestamp: ${describe(cols[0])}`);
+  const closeTime = csvTimestampMs(cols[6]);
+  if (closeTime === undefined) return reject(`closeTime is not an integer timestamp: ${describe(cols[6])}`);
+  if (!/^[0-9]{1,15}$/.test(cols[8])) return reject(`trades is not a non-negative integer: ${describe(cols[8])}`);
+  for (const i of [1, 2, 3, 4, 5, 7, 9, 10]) {
+    if (cols[i] === '') return reject(`missing ${ROW_COLUMNS[i]} (column ${i + 1})`);
+  }
+  return accept({
+    symbol,
+    interval,
+    openTime,
+    closeTime,
+    open: cols[1],
+    high: cols[2],
+    low: cols[3],
+    close: cols[4],
+    volume: cols[5],
+    quoteVolume: cols[7],
+    trades: Number(cols[8]),
+    takerBuyBaseVolume: cols[9],
+    takerBuyQuoteVolume: cols[10],
+  });
+}

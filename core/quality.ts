@@ -1,0 +1,333 @@
+/**
+ * Data-quality statistics for a time window: what was expected (from the market status
+ * history), what is stored (per-market counts and gaps, as the KlineStore port gives them) and
+ * how the two compare. Pure functions; rendering lives in `core/report/`.
+ *
+ * Rules (the README repeats them for users):
+ * - A minute is identified by its open time; the window holds the minutes whose open time is in
+ *   [from, to), so an unaligned window is widened/narrowed to those minutes (`alignToMinutes`).
+ * - A market is expected to have a 1m kline for every *full* minute it is TRADING: a TRADING period
+ *   observed from `start` to `end` expects the minutes [ceil(start), floor(end)). A market first
+ *   seen TRADING at 10:00:20 is expected from 10:01; one halted at 10:05:40 is expected up to and
+ *   including the 10:04 minute. Any other status (BREAK, HALT, END_OF_DAY, CANCEL_ONLY, DELISTED)
+ *   stops the expectation; before its first recorded event a market's status is unknown, so
+ *   nothing is expected.
+ * - A market with stored klines but no status history at all (e.g. loaded with `cli import`) is
+ *   expected from its first stored minute in the window to the window's end, so a capture that
+ *   stopped still shows as missing. Its `expectation` is 'first-kline' so readers can tell.
+ * - Klines stored outside the expected minutes count as captured, never as expected; availability
+ *   counts only expected minutes that are present, so it never exceeds 100 %.
+ */
+import type { MarketStatusEvent } from './market';
+import { isCapturedStatus } from './market';
+import type { TimeRange } from './store/port';
+import { MINUTE_MS } from './interval';
+
+export const HOUR_MS = 3_600_000;
+
+/** How a market's expected minutes were decided. */
+export type Expectation = 'status-history' | 'first-kline';
+
+/** Completeness of one UTC hour (clipped to the window) of one market. */
+export interface HourCompleteness {
+  /** Start of the hour (ms); the first and last hour may be clipped by the window. */
+  start: number;
+  /** Minutes of this hour the market was expected to have. 0 = not expected. */
+  expected: number;
+  /** Expected minutes that are stored. */
+  present: number;
+}
+
+export interface MarketQuality {
+  symbol: string;
+  expectation: Expectation;
+  /** Minutes the market was expected to have in the window. */
+  expected: number;
+  /** 1m klines stored in the window, including any outside the expected minutes. */
+  captured: number;
+  /** Expected minutes that are stored (≤ expected, ≤ captured). */
+  present: number;
+  /** expected − present. */
+  missing: number;
+  /** present / expected in [0, 1], or null when nothing was expected. */
+  availability: number | null;
+  /** Missing expected minutes as half-open open-time ranges, ordered. */
+  gaps: TimeRange[];
+  /** Length of the longest gap in minutes (0 without gaps). */
+  largestGapMinutes: number;
+  /** One entry per UTC hour touching the window, in order. */
+  hours: HourCompleteness[];
+}
+
+export interface QualitySummary {
+  /** The window, aligned to minutes. */
+  range: TimeRange;
+  /** Markets in the report: expected in the window or with ≥ 1 kline stored in it. */
+  marketsReported: number;
+  /** Markets with ≥ 1 kline stored in the window. */
+  marketsCaptured: number;
+  /** Markets with ≥ 1 expected minute. */
+  marketsExpected: number;
+  /** Markets with every expected minute present (and ≥ 1 expected). */
+  marketsComplete: number;
+  /** 1m klines stored in the window (all markets, including outside trading periods). */
+  datapointsCaptured: number;
+  datapointsExpected: number;
+  /** Expected minutes that are stored. */
+  datapointsPresent: number;
+  /** Stored klines that were not expected (outside trading periods / before the history starts). */
+  datapointsUnexpected: number;
+  missingMinutes: number;
+  gapCount: number;
+  /** datapointsPresent / datapointsExpected, or null when nothing was expected. */
+  availability: number | null;
+}
+
+export interface QualityFigures {
+  summary: QualitySummary;
+  /** Ordered worst first: lowest availability, then most missing, then symbol; null availability last. */
+  markets: MarketQuality[];
+}
+
+export interface QualityInput {
+  range: TimeRange;
+  /** Status changes of every market (any order; ties keep their given order). */
+  history: readonly MarketStatusEvent[];
+  /** 1m klines stored per market in the window (markets with none may be absent). */
+  counts: ReadonlyMap<string, number>;
+  /** Missing open-time ranges per market in the window (port `gaps`); absent = no data = whole window. */
+  gaps: ReadonlyMap<string, readonly TimeRange[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Minute ranges
+
+const floorMinute = (t: number): number => Math.floor(t / MINUTE_MS) * MINUTE_MS;
+const ceilMinute = (t: number): number => Math.ceil(t / MINUTE_MS) * MINUTE_MS;
+
+/** The minutes whose open time lies in [from, to), as a minute-aligned range (empty when from ≥ to). */
+export function alignToMinutes(range: TimeRange): TimeRange {
+  const from = ceilMinute(range.from);
+  const to = Math.max(from, ceilMinute(range.to));
+  return { from, to };
+}
+
+export function minutesIn(ranges: readonly TimeRange[]): number {
+  let ms = 0;
+  for (const r of ranges) ms += r.to - r.from;
+  return Math.round(ms / MINUTE_MS);
+}
+
+/** Sorted, merged, non-empty ranges. */
+export function normalizeRanges(ranges: readonly TimeRange[]): TimeRange[] {
+  const sorted = ranges.filter((r) => r.to > r.from).sort((a, b) => a.from - b.from || a.to - b.to);
+  const out: TimeRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.from <= last.to) last.to = Math.max(last.to, r.to);
+    else out.push({ from: r.from, to: r.to });
+  }
+  return out;
+}
+
+/** Intersection of two normalized range lists. */
+export function intersectRanges(a: readonly TimeRange[], b: readonly TimeRange[]): TimeRange[] {
+  const out: TimeRange[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const from = Math.max(a[i].from, b[j].from);
+    const to = Math.min(a[i].to, b[j].to);
+    if (from < to) out.push({ from, to });
+    if (a[i].to < b[j].to) i++;
+    else j++;
+  }
+  return out;
+}
+
+/** `ranges` minus `holes` (both normalized). */
+export function subtractRanges(ranges: readonly TimeRange[], holes: readonly TimeRange[]): TimeRange[] {
+  const out: TimeRange[] = [];
+  let j = 0;
+  for (const r of ranges) {
+    let from = r.from;
+    while (j < holes.length && holes[j].to <= from) j++;
+    let k = j;
+    while (k < holes.length && holes[k].from < r.to) {
+      if (holes[k].from > from) out.push({ from, to: holes[k].from });
+      from = Math.max(from, holes[k].to);
+      k++;
+    }
+    if (from < r.to) out.push({ from, to: r.to });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expectation
+
+/**
+ * Expected minutes per market within `range` (minute-aligned), from the status history.
+ * Markets whose history never overlaps the window with TRADING map to an empty list; markets
+ * without any history are absent.
+ */
+export function expectedPeriods(history: readonly MarketStatusEvent[], range: TimeRange): Map<string, TimeRange[]> {
+  const bySymbol = new Map<string, MarketStatusEvent[]>();
+  for (const e of history) {
+    const list = bySymbol.get(e.symbol);
+    if (list) list.push(e);
+    else bySymbol.set(e.symbol, [e]);
+  }
+  const window = [range];
+  const out = new Map<string, TimeRange[]>();
+  for (const [symbol, events] of bySymbol) {
+    const ordered = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.at - b.e.at || a.i - b.i);
+    const periods: TimeRange[] = [];
+    let tradingSince: number | undefined;
+    for (const { e } of ordered) {
+      if (isCapturedStatus(e.status)) {
+        if (tradingSince === undefined) tradingSince = e.at;
+      } else if (tradingSince !== undefined) {
+        periods.push({ from: ceilMinute(tradingSince), to: floorMinute(e.at) });
+        tradingSince = undefined;
+      }
+    }
+    if (tradingSince !== undefined) periods.push({ from: ceilMinute(tradingSince), to: Math.max(range.to, ceilMinute(tradingSince)) });
+    out.set(symbol, intersectRanges(normalizeRanges(periods), window));
+  }
+  return out;
+}
+
+/** The markets a report covers: every market expected in the window, plus every market with data in it. */
+export function reportedSymbols(periods: ReadonlyMap<string, readonly TimeRange[]>, counts: ReadonlyMap<string, number>): string[] {
+  const symbols = new Set<string>();
+  for (const [symbol, list] of periods) if (list.length > 0) symbols.add(symbol);
+  for (const [symbol, n] of counts) if (n > 0) symbols.add(symbol);
+  return [...symbols].sort(compareSymbols);
+}
+
+/** Code-point order, stable across locales. */
+export function compareSymbols(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+/** Start of each UTC hour touching the window. */
+export function hourStarts(range: TimeRange): number[] {
+  const starts: number[] = [];
+  for (let h = Math.floor(range.from / HOUR_MS) * HOUR_MS; h < range.to; h += HOUR_MS) starts.push(h);
+  return starts;
+}
+
+/** Adds the minutes of `ranges` (normalized, inside the hours) to each hour's tally. */
+function tallyByHour(ranges: readonly TimeRange[], firstHour: number, tally: number[]): void {
+  for (const r of ranges) {
+    let from = r.from;
+    while (from < r.to) {
+      const index = Math.floor((from - firstHour) / HOUR_MS);
+      const to = Math.min(r.to, firstHour + (index + 1) * HOUR_MS);
+      tally[index] += Math.round((to - from) / MINUTE_MS);
+      from = to;
+    }
+  }
+}
+
+/** Stored-data gaps of one market, clipped to the window and aligned to whole minutes. */
+function storedGaps(gaps: readonly TimeRange[] | undefined, window: TimeRange): TimeRange[] {
+  if (gaps === undefined) return [window];
+  const aligned = gaps.map((g) => ({ from: floorMinute(g.from), to: ceilMinute(g.to) }));
+  return intersectRanges(normalizeRanges(aligned), [window]);
+}
+
+function marketFigures(
+  symbol: string,
+  window: TimeRange,
+  periods: readonly TimeRange[] | undefined,
+  captured: number,
+  gaps: readonly TimeRange[] | undefined,
+  hours: readonly number[],
+): MarketQuality {
+  const holes = storedGaps(gaps, window);
+  let expectation: Expectation = 'status-history';
+  let expectedRanges: TimeRange[];
+  if (periods !== undefined) {
+    expectedRanges = [...periods];
+  } else {
+    expectation = 'first-kline';
+    const stored = subtractRanges([window], holes);
+    expectedRanges = stored.length > 0 ? [{ from: stored[0].from, to: window.to }] : [];
+  }
+  const missingRanges = intersectRanges(expectedRanges, holes);
+  const expected = minutesIn(expectedRanges);
+  const missing = minutesIn(missingRanges);
+  const present = Math.min(expected - missing, captured);
+
+  const hourExpected = hours.map(() => 0);
+  const hourMissing = hours.map(() => 0);
+  if (hours.length > 0) {
+    tallyByHour(expectedRanges, hours[0], hourExpected);
+    tallyByHour(missingRanges, hours[0], hourMissing);
+  }
+  return {
+    symbol,
+    expectation,
+    expected,
+    captured,
+    present,
+    missing: expected - present,
+    availability: expected > 0 ? present / expected : null,
+    gaps: missingRanges,
+    largestGapMinutes: missingRanges.reduce((max, g) => Math.max(max, minutesIn([g])), 0),
+    hours: hours.map((start, i) => ({ start, expected: hourExpected[i], present: hourExpected[i] - hourMissing[i] })),
+  };
+}
+
+/** Worst first: lowest availability, then most missing minutes, then symbol; nothing-expected last. */
+export function compareWorstFirst(a: MarketQuality, b: MarketQuality): number {
+  if (a.availability === null || b.availability === null) {
+    if (a.availability !== b.availability) return a.availability === null ? 1 : -1;
+  } else if (a.availability !== b.availability) {
+    return a.availability - b.availability;
+  }
+  return b.missing - a.missing || compareSymbols(a.symbol, b.symbol);
+}
+
+/** All report figures for a window. */
+export function computeQuality(input: QualityInput): QualityFigures {
+  const window = alignToMinutes(input.range);
+  const periods = expectedPeriods(input.history, window);
+  const hours = hourStarts(window);
+  const markets = reportedSymbols(periods, input.counts)
+    .map((symbol) => marketFigures(symbol, window, periods.get(symbol), input.counts.get(symbol) ?? 0, input.gaps.get(symbol), hours))
+    .sort(compareWorstFirst);
+
+  const summary: QualitySummary = {
+    range: window,
+    marketsReported: markets.length,
+    marketsCaptured: 0,
+    marketsExpected: 0,
+    marketsComplete: 0,
+    datapointsCaptured: 0,
+    datapointsExpected: 0,
+    datapointsPresent: 0,
+    datapointsUnexpected: 0,
+    missingMinutes: 0,
+    gapCount: 0,
+    availability: null,
+  };
+  for (const m of markets) {
+    if (m.captured > 0) summary.marketsCaptured++;
+    if (m.expected > 0) summary.marketsExpected++;
+    if (m.expected > 0 && m.missing === 0) summary.marketsComplete++;
+    summary.datapointsCaptured += m.captured;
+    summary.datapointsExpected += m.expected;
+    summary.datapointsPresent += m.present;
+    summary.datapointsUnexpected += m.captured - m.present;
+    summary.missingMinutes += m.missing;
+    summary.gapCount += m.gaps.length;
+  }
+  summary.availability = summary.datapointsExpected > 0 ? summary.datapointsPresent / summary.datapointsExpected : null;
+  return { summary, markets };
+}

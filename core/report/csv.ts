@@ -1,0 +1,71 @@
+/** The report's CSV files (RFC 4180: CRLF line ends, fields quoted when needed, quotes doubled). */
+import type { MarketQuality } from '../quality';
+import { minutesIn } from '../quality';
+import { formatPercent, isoSecond } from './format';
+
+/** Quote a field when it holds a comma, a quote, CR or LF (RFC 4180 §2.6–2.7). */
+export function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvRow(fields: readonly (string | number)[]): string {
+  return fields.map(csvField).join(',');
+}
+
+function csvDocument(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  return [header, ...rows].map(csvRow).join('\r\n') + '\r\n';
+}
+
+export const MARKET_CSV_HEADER = [
+  'symbol',
+  'expected_minutes',
+  'captured',
+  'missing_minutes',
+  'available_pct',
+  'gap_count',
+  'largest_gap_minutes',
+  'first_gap_from',
+  'first_gap_until',
+  'last_gap_from',
+  'last_gap_until',
+  'expected_from',
+] as const;
+
+/**
+ * One row per market, in the order given (worst first). `available_pct` is empty when nothing
+ * was expected; gap times are UTC open times, `until` exclusive. `expected_from` says whether the
+ * expectation came from the status history or, lacking one, from the first stored kline.
+ */
+export function marketsCsv(markets: readonly MarketQuality[]): string {
+  return csvDocument(
+    MARKET_CSV_HEADER,
+    markets.map((m) => {
+      const first = m.gaps[0];
+      const last = m.gaps[m.gaps.length - 1];
+      return [
+        m.symbol,
+        m.expected,
+        m.captured,
+        m.missing,
+        formatPercent(m.present, m.expected),
+        m.gaps.length,
+        m.largestGapMinutes,
+        first ? isoSecond(first.from) : '',
+        first ? isoSecond(first.to) : '',
+        last ? isoSecond(last.from) : '',
+        last ? isoSecond(last.to) : '',
+        m.expectation,
+      ];
+    }),
+  );
+}
+
+export const GAPS_CSV_HEADER = ['symbol', 'from', 'until', 'minutes'] as const;
+
+/** Every gap of every market: one row per gap, by market (in the order given), then time. */
+export function gapsCsv(markets: readonly MarketQuality[]): string {
+  const rows: (string | number)[][] = [];
+  for (const m of markets) for (const g of m.gaps) rows.push([m.symbol, isoSecond(g.from), isoSecond(g.to), minutesIn([g])]);
+  return csvDocument(GAPS_CSV_HEADER, rows);
+}

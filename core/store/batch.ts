@@ -1,0 +1,69 @@
+/**
+ * What both adapters do to a batch before writing it: refuse unsound klines (by index) and keep
+ * only the last kline of each (symbol, openTime), so "the later kline wins" holds even when one
+ * batch carries the same minute twice, and both adapters count `written` the same way.
+ */
+import { DECIMAL_FIELDS, type Kline } from '../kline';
+import { validateKline } from '../parse';
+import type { StoredInterval } from '../interval';
+import type { UpsertFailure } from './port';
+
+/** Open times are stored as 13-digit ms (2001-09-09 .. 2286-11-20) so keys sort as text. */
+export const MIN_STORED_TIME = 1_000_000_000_000;
+export const MAX_STORED_TIME = 9_999_999_999_999;
+
+/** Decimal128 holds 34 significant digits; more would be rounded, so such a value is refused. */
+const MAX_SIGNIFICANT_DIGITS = 34;
+
+/**
+ * Characters at or below '#' (U+0023) separate the fields of a store key and must not appear in
+ * a symbol. Real symbols are letters, digits, '_' and '-', all above it.
+ */
+const FORBIDDEN_SYMBOL_CHAR = /[\u0000-\u0023]/;
+
+export function significantDigits(decimal: string): number {
+  const digits = decimal.replace('.', '').replace(/^0+/, '');
+  return digits.length === 0 ? 1 : digits.length;
+}
+
+/** Why this kline must not be stored in `interval`, or undefined when it may. */
+export function storeProblem(interval: StoredInterval, k: Kline): string | undefined {
+  if (k === null || typeof k !== 'object') return 'not a kline';
+  const invalid = validateKline(k);
+  if (invalid !== undefined) return invalid;
+  if (k.interval !== interval) return `a ${k.interval} kline cannot be stored as ${interval}`;
+  if (FORBIDDEN_SYMBOL_CHAR.test(k.symbol)) return `symbol ${JSON.stringify(k.symbol)} contains a control character, space, '!', '"' or '#'`;
+  if (k.openTime < MIN_STORED_TIME || k.openTime > MAX_STORED_TIME) {
+    return `openTime ${k.openTime} is outside the storable years 2001..2286`;
+  }
+  for (const f of DECIMAL_FIELDS) {
+    if (significantDigits(k[f]) > MAX_SIGNIFICANT_DIGITS) {
+      return `${f} ${k[f]} has more than ${MAX_SIGNIFICANT_DIGITS} significant digits and cannot be stored exactly`;
+    }
+  }
+  if (interval !== '1m' && k.sourceCount === undefined) return `a ${interval} kline needs sourceCount`;
+  return undefined;
+}
+
+export interface PreparedBatch {
+  /** Indexes (into the batch) of the klines to write, in batch order; one per key, the last one. */
+  accepted: number[];
+  failures: UpsertFailure[];
+}
+
+/** Split a batch into the klines to write and the refused ones. */
+export function prepareBatch(interval: StoredInterval, klines: readonly Kline[]): PreparedBatch {
+  const failures: UpsertFailure[] = [];
+  const lastIndexByKey = new Map<string, number>();
+  for (let i = 0; i < klines.length; i++) {
+    const k = klines[i];
+    const problem = storeProblem(interval, k);
+    if (problem !== undefined) {
+      failures.push({ index: i, reason: problem });
+      continue;
+    }
+    const key = `${k.symbol}#${k.openTime}`;
+    lastIndexByKey.set(key, i);
+  }
+  return { accepted: [...lastIndexByKey.values()].sort((a, b) => a - b), failures };
+}

@@ -1,0 +1,65 @@
+/** Store selection: one StoreConfig (from KLINE_STORE / MONGODB_URI) → an initialised KlineStore. */
+import type { MongoClient } from 'mongodb';
+import type { StoreConfig } from '../config';
+import { ConfigError } from '../errors';
+import { MongoKlineStore } from './mongo';
+import type { KlineStore } from './port';
+import { SqliteKlineStore } from './sqlite';
+
+export interface OpenStoreOptions {
+  /** Reuse a MongoDB client (Lambda module scope); it is not closed by `store.close()`. */
+  mongoClient?: MongoClient;
+  /** Days to keep `klines_1m` in MongoDB (TTL index); unset keeps everything. */
+  retentionDays?: number;
+  /** How long to look for a MongoDB server before giving up (default: the driver's 30 s). */
+  serverSelectionTimeoutMS?: number;
+  /** The setting the config came from, named in errors. Default `KLINE_STORE`. */
+  setting?: string;
+}
+
+export { SqliteKlineStore } from './sqlite';
+export { MongoKlineStore } from './mongo';
+export type { KlineStore } from './port';
+
+/**
+ * Create the store the config names and run its `init()`. A config that cannot describe a store
+ * throws ConfigError naming the setting; an unreachable store rejects with StoreUnavailableError.
+ */
+export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<KlineStore> {
+  const store = createStore(config, options);
+  try {
+    await store.init();
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+  return store;
+}
+
+function createStore(config: StoreConfig, options: OpenStoreOptions): KlineStore {
+  const setting = options.setting ?? 'KLINE_STORE';
+  const kind = (config as { kind?: unknown } | undefined)?.kind;
+  if (kind === 'sqlite') {
+    if (typeof config.path !== 'string' || config.path === '') throw new ConfigError(setting, 'sqlite: needs a file path or :memory:');
+    return new SqliteKlineStore({ path: config.path });
+  }
+  if (kind === 'mongodb' && config.kind === 'mongodb') {
+    if (!config.database) throw new ConfigError(setting, 'MongoDB store needs a database name');
+    if (options.retentionDays !== undefined && (!Number.isInteger(options.retentionDays) || options.retentionDays <= 0)) {
+      throw new ConfigError('KLINE_1M_RETENTION_DAYS', `expected a positive integer, got ${options.retentionDays}`);
+    }
+    try {
+      return new MongoKlineStore({
+        database: config.database,
+        client: options.mongoClient,
+        uri: options.mongoClient ? undefined : config.uri,
+        clientOptions: options.serverSelectionTimeoutMS === undefined ? undefined : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS },
+        retentionDays: options.retentionDays,
+      });
+    } catch (e) {
+      // The driver's parse errors describe the URI without echoing credentials.
+      throw new ConfigError(setting, `is not a usable MongoDB connection string: ${(e as Error).message}`);
+    }
+  }
+  throw new ConfigError(setting, `unknown store kind ${JSON.stringify(kind)}: expected sqlite:PATH or a mongodb:// URI`);
+}

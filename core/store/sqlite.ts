@@ -1,0 +1,348 @@
+/**
+ * The embedded KlineStore: one SQLite file (or `:memory:`) through better-sqlite3.
+ * One table per interval, keyed (symbol, open_time), WITHOUT ROWID so the rows live in the
+ * primary-key b-tree: per-market range reads are one seek plus a sequential scan.
+ * Decimals are TEXT, so "0.01000000" comes back as "0.01000000".
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreUnavailableError } from '../errors';
+import { STORED_INTERVALS, collectionName, intervalMs, type StoredInterval } from '../interval';
+import type { Kline } from '../kline';
+import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../market';
+import { prepareBatch } from './batch';
+import { gapsFromOpenTimes } from './gaps';
+import type { KlineStore, ReadQuery, TimeRange, UpsertResult } from './port';
+
+const KLINE_COLUMNS = [
+  'symbol',
+  'open_time',
+  'close_time',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'quote_volume',
+  'trades',
+  'taker_buy_base_volume',
+  'taker_buy_quote_volume',
+] as const;
+
+interface KlineRow {
+  symbol: string;
+  open_time: number;
+  close_time: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  quote_volume: string;
+  trades: number;
+  taker_buy_base_volume: string;
+  taker_buy_quote_volume: string;
+  source_count?: number;
+}
+
+type KlineParams = Omit<KlineRow, 'source_count'> & { source_count?: number };
+
+function columnsOf(interval: StoredInterval): string[] {
+  return interval === '1m' ? [...KLINE_COLUMNS] : [...KLINE_COLUMNS, 'source_count'];
+}
+
+function createTableSql(interval: StoredInterval): string {
+  const table = collectionName(interval);
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+    symbol TEXT NOT NULL,
+    open_time INTEGER NOT NULL,
+    close_time INTEGER NOT NULL,
+    open TEXT NOT NULL,
+    high TEXT NOT NULL,
+    low TEXT NOT NULL,
+    close TEXT NOT NULL,
+    volume TEXT NOT NULL,
+    quote_volume TEXT NOT NULL,
+    trades INTEGER NOT NULL,
+    taker_buy_base_volume TEXT NOT NULL,
+    taker_buy_quote_volume TEXT NOT NULL,${interval === '1m' ? '' : '\n    source_count INTEGER NOT NULL,'}
+    PRIMARY KEY (symbol, open_time)
+  ) STRICT, WITHOUT ROWID`;
+}
+
+/** Insert, or update only when some column differs, so an identical re-write changes 0 rows. */
+function upsertSql(interval: StoredInterval): string {
+  const table = collectionName(interval);
+  const columns = columnsOf(interval);
+  const updated = columns.filter((c) => c !== 'symbol' && c !== 'open_time');
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})
+    ON CONFLICT (symbol, open_time) DO UPDATE SET ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}
+    WHERE ${updated.map((c) => `${c} IS NOT excluded.${c}`).join(' OR ')}`;
+}
+
+/**
+ * The markets present in a table, found by seeking the primary key once per market
+ * (a loose index scan) instead of reading every row.
+ */
+function marketsPresentCte(table: string): string {
+  return `WITH RECURSIVE present(symbol) AS (
+      SELECT MIN(symbol) FROM ${table}
+      UNION ALL
+      SELECT (SELECT symbol FROM ${table} WHERE symbol > present.symbol ORDER BY symbol LIMIT 1)
+      FROM present WHERE present.symbol IS NOT NULL
+    )`;
+}
+
+function toParams(k: Kline, withSourceCount: boolean): KlineParams {
+  const p: KlineParams = {
+    symbol: k.symbol,
+    open_time: k.openTime,
+    close_time: k.closeTime,
+    open: k.open,
+    high: k.high,
+    low: k.low,
+    close: k.close,
+    volume: k.volume,
+    quote_volume: k.quoteVolume,
+    trades: k.trades,
+    taker_buy_base_volume: k.takerBuyBaseVolume,
+    taker_buy_quote_volume: k.takerBuyQuoteVolume,
+  };
+  if (withSourceCount) p.source_count = k.sourceCount;
+  return p;
+}
+
+function fromRow(interval: StoredInterval, r: KlineRow): Kline {
+  const k: Kline = {
+    symbol: r.symbol,
+    interval,
+    openTime: r.open_time,
+    closeTime: r.close_time,
+    open: r.open,
+    high: r.high,
+    low: r.low,
+    close: r.close,
+    volume: r.volume,
+    quoteVolume: r.quote_volume,
+    trades: r.trades,
+    takerBuyBaseVolume: r.taker_buy_base_volume,
+    takerBuyQuoteVolume: r.taker_buy_quote_volume,
+  };
+  if (r.source_count !== undefined && r.source_count !== null) k.sourceCount = r.source_count;
+  return k;
+}
+
+interface TableStatements {
+  upsert: Database.Statement<KlineParams>;
+  readAll: Database.Statement<[number, number], KlineRow>;
+  readSymbols: Database.Statement<[string, number, number], KlineRow>;
+  countAll: Database.Statement<[number, number], { symbol: string; n: number }>;
+  openTimes: Database.Statement<[string, number, number], number>;
+  lastOpenTimes: Database.Statement<[], { symbol: string; last: number }>;
+}
+
+export interface SqliteStoreOptions {
+  /** A file path or `:memory:`. The parent folder of a file is created. */
+  path: string;
+}
+
+function isMarketStatus(s: string): s is MarketStatus {
+  return (MARKET_STATUSES as readonly string[]).includes(s);
+}
+
+export class SqliteKlineStore implements KlineStore {
+  readonly path: string;
+  private db: Database.Database | undefined;
+  private tables = new Map<StoredInterval, TableStatements>();
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions | string) {
+    this.path = typeof options === 'string' ? options : options.path;
+  }
+
+  async init(): Promise<void> {
+    this.guard('initialise', () => {
+      const db = this.open();
+      for (const interval of STORED_INTERVALS) db.exec(createTableSql(interval));
+      db.exec(`CREATE TABLE IF NOT EXISTS markets (
+        symbol TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        PRIMARY KEY (symbol, at, status)
+      ) STRICT, WITHOUT ROWID`);
+      for (const interval of STORED_INTERVALS) this.tables.set(interval, this.prepareTable(db, interval));
+    });
+  }
+
+  async upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult> {
+    const { accepted, failures } = prepareBatch(interval, klines);
+    if (accepted.length === 0) return { written: 0, failures };
+    const written = this.guard(`write ${collectionName(interval)}`, () => {
+      const { upsert } = this.table(interval);
+      const withSourceCount = interval !== '1m';
+      const writeAll = this.database().transaction((indexes: number[]) => {
+        let changed = 0;
+        for (const i of indexes) changed += upsert.run(toParams(klines[i], withSourceCount)).changes;
+        return changed;
+      });
+      return writeAll(accepted);
+    });
+    return { written, failures };
+  }
+
+  async read(query: ReadQuery): Promise<Kline[]> {
+    return this.guard(`read ${collectionName(query.interval)}`, () => {
+      const t = this.table(query.interval);
+      const rows =
+        query.symbols === undefined
+          ? t.readAll.all(query.from, query.to)
+          : t.readSymbols.all(JSON.stringify(query.symbols), query.from, query.to);
+      return rows.map((r) => fromRow(query.interval, r));
+    });
+  }
+
+  async countByMarket(interval: StoredInterval, range: TimeRange): Promise<Map<string, number>> {
+    return this.guard(`count ${collectionName(interval)}`, () => {
+      const rows = this.table(interval).countAll.all(range.from, range.to);
+      return new Map(rows.map((r) => [r.symbol, r.n]));
+    });
+  }
+
+  async gaps(interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>> {
+    return this.guard(`find gaps in ${collectionName(interval)}`, () => {
+      const { openTimes } = this.table(interval);
+      const step = intervalMs(interval);
+      const result = new Map<string, TimeRange[]>();
+      for (const symbol of symbols) {
+        result.set(symbol, gapsFromOpenTimes(openTimes.iterate(symbol, range.from, range.to), range, step));
+      }
+      return result;
+    });
+  }
+
+  async lastOpenTimes(interval: StoredInterval): Promise<Map<string, number>> {
+    return this.guard(`read last open times of ${collectionName(interval)}`, () => {
+      const rows = this.table(interval).lastOpenTimes.all();
+      return new Map(rows.map((r) => [r.symbol, r.last]));
+    });
+  }
+
+  async recordMarketStatus(events: readonly MarketStatusEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    this.guard('record market status', () => {
+      const db = this.database();
+      const insert = db.prepare<[string, number, string]>('INSERT OR IGNORE INTO markets (symbol, at, status) VALUES (?, ?, ?)');
+      db.transaction(() => {
+        for (const e of events) insert.run(e.symbol, e.at, e.status);
+      })();
+    });
+  }
+
+  async marketHistory(): Promise<MarketStatusEvent[]> {
+    return this.guard('read market history', () => {
+      const rows = this.database()
+        .prepare<[], { symbol: string; status: string; at: number }>('SELECT symbol, status, at FROM markets ORDER BY symbol, at, status')
+        .all();
+      return rows.map((r) => {
+        if (!isMarketStatus(r.status)) throw new StoreUnavailableError(`SQLite store ${this.path}: markets table holds unknown status "${r.status}"`);
+        return { symbol: r.symbol, status: r.status, at: r.at };
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.tables.clear();
+    const db = this.db;
+    this.db = undefined;
+    if (db?.open) db.close();
+  }
+
+  private open(): Database.Database {
+    if (this.db) return this.db;
+    if (this.closed) throw new StoreUnavailableError(`SQLite store ${this.path} is closed`);
+    if (this.path !== ':memory:' && !this.path.startsWith('file:')) mkdirSync(dirname(this.path), { recursive: true });
+    const db = new Database(this.path);
+    try {
+      db.pragma('journal_mode = WAL');
+      // WAL with synchronous=NORMAL is durable across application crashes; a power loss may
+      // drop the last transactions, which the ingest re-sends (writes are idempotent).
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    this.db = db;
+    return db;
+  }
+
+  private database(): Database.Database {
+    if (this.closed || !this.db) {
+      throw new StoreUnavailableError(`SQLite store ${this.path} is ${this.closed ? 'closed' : 'not initialised (call init() first)'}`);
+    }
+    return this.db;
+  }
+
+  private table(interval: StoredInterval): TableStatements {
+    this.database();
+    const t = this.tables.get(interval);
+    if (!t) throw new StoreUnavailableError(`SQLite store ${this.path} has no table for interval "${interval}"`);
+    return t;
+  }
+
+  private prepareTable(db: Database.Database, interval: StoredInterval): TableStatements {
+    const table = collectionName(interval);
+    const columns = columnsOf(interval).join(', ');
+    const present = marketsPresentCte(table);
+    return {
+      upsert: db.prepare<KlineParams>(upsertSql(interval)),
+      readAll: db.prepare<[number, number], KlineRow>(
+        `${present} SELECT ${columns} FROM ${table}
+         WHERE symbol IN (SELECT symbol FROM present WHERE symbol IS NOT NULL) AND open_time >= ? AND open_time < ?
+         ORDER BY symbol, open_time`,
+      ),
+      readSymbols: db.prepare<[string, number, number], KlineRow>(
+        `SELECT ${columns} FROM ${table}
+         WHERE symbol IN (SELECT value FROM json_each(?)) AND open_time >= ? AND open_time < ?
+         ORDER BY symbol, open_time`,
+      ),
+      countAll: db.prepare<[number, number], { symbol: string; n: number }>(
+        `${present} SELECT symbol, COUNT(*) AS n FROM ${table}
+         WHERE symbol IN (SELECT symbol FROM present WHERE symbol IS NOT NULL) AND open_time >= ? AND open_time < ?
+         GROUP BY symbol`,
+      ),
+      openTimes: db
+        .prepare<[string, number, number], number>(
+          `SELECT open_time FROM ${table} WHERE symbol = ? AND open_time >= ? AND open_time < ? ORDER BY open_time`,
+        )
+        .pluck(),
+      lastOpenTimes: db.prepare<[], { symbol: string; last: number }>(
+        `${present} SELECT symbol, (SELECT MAX(open_time) FROM ${table} AS k WHERE k.symbol = present.symbol) AS last
+         FROM present WHERE symbol IS NOT NULL`,
+      ),
+    };
+  }
+
+  /** Run `fn`; a failure of SQLite itself (closed, locked, full, read-only) means the store is unavailable. */
+  private guard<T>(operation: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof StoreUnavailableError) throw e;
+      if (e instanceof Database.SqliteError || isClosedConnection(e) || isFileSystemError(e)) {
+        throw new StoreUnavailableError(`SQLite store ${this.path}: cannot ${operation}: ${(e as Error).message}`, e);
+      }
+      throw e;
+    }
+  }
+}
+
+function isClosedConnection(e: unknown): boolean {
+  return e instanceof TypeError && /database connection is not open/i.test(e.message);
+}
+
+function isFileSystemError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((e as NodeJS.ErrnoException).code!);
+}

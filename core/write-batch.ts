@@ -1,0 +1,110 @@
+/**
+ * Store the decoded ingest messages of one delivery (an SQS batch, or the local in-process
+ * queue's batch) and say which messages failed, so only those are retried.
+ *
+ * All klines of all messages go to the store in ONE upsert (one bulk write on MongoDB: fewer
+ * round trips and connections than one per message); each refused kline is mapped back to every
+ * message that carried it. A message counts as stored only when all its klines and market
+ * events are stored: a store outage fails every message that had something to store, so nothing
+ * is acknowledged that was not written. Writes are upserts on (symbol, openTime), so a retried
+ * or redelivered message changes nothing that is already stored.
+ */
+import { klineKey, type Kline } from './kline';
+import type { MarketStatusEvent } from './market';
+import type { KlineStore } from './store/port';
+
+/** A message's content, as `decodeBatch` gives it. */
+export interface DecodedBatch {
+  klines: readonly Kline[];
+  marketEvents: readonly MarketStatusEvent[];
+}
+
+export interface DecodedMessage {
+  id: string;
+  batch: DecodedBatch;
+}
+
+export interface MessageFailure {
+  id: string;
+  reason: string;
+}
+
+export interface WriteBatchResult {
+  /** One entry per failed message; every other message is fully stored. */
+  failures: MessageFailure[];
+  /** Klines in the messages (duplicates across messages counted once). */
+  klinesReceived: number;
+  /** Klines inserted or changed. */
+  klinesWritten: number;
+  /** Market status events recorded (0 when recording failed). */
+  marketEventsRecorded: number;
+}
+
+/** The captured interval: the writer stores 1m klines only. */
+const CAPTURED_INTERVAL = '1m';
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export async function writeDecodedBatches(store: KlineStore, messages: readonly DecodedMessage[]): Promise<WriteBatchResult> {
+  const failed = new Map<string, string>();
+  const fail = (id: string, reason: string) => {
+    if (!failed.has(id)) failed.set(id, reason);
+  };
+
+  // One kline per key; a later message's copy of the same key wins (it is as new or newer).
+  const slotByKey = new Map<string, number>();
+  const combined: Kline[] = [];
+  const carriers: string[][] = [];
+  for (const { id, batch } of messages) {
+    for (const k of batch.klines) {
+      if (k.interval !== CAPTURED_INTERVAL) {
+        fail(id, `kline ${k.symbol} at ${k.openTime} has interval ${k.interval}; the writer stores ${CAPTURED_INTERVAL} klines only`);
+        continue;
+      }
+      const key = klineKey(k);
+      const slot = slotByKey.get(key);
+      if (slot === undefined) {
+        slotByKey.set(key, combined.length);
+        combined.push(k);
+        carriers.push([id]);
+      } else {
+        combined[slot] = k;
+        if (!carriers[slot].includes(id)) carriers[slot].push(id);
+      }
+    }
+  }
+
+  let klinesWritten = 0;
+  if (combined.length > 0) {
+    try {
+      const result = await store.upsert(CAPTURED_INTERVAL, combined);
+      klinesWritten = result.written;
+      for (const f of result.failures) {
+        const k = combined[f.index];
+        const ids = carriers[f.index] ?? [];
+        for (const id of ids) fail(id, `kline ${k?.symbol} at ${k?.openTime} refused by the store: ${f.reason}`);
+      }
+    } catch (err) {
+      const reason = `store write failed: ${errorText(err)}`;
+      for (const ids of carriers) for (const id of ids) fail(id, reason);
+    }
+  }
+
+  const events = messages.flatMap((m) => m.batch.marketEvents);
+  let marketEventsRecorded = 0;
+  if (events.length > 0) {
+    try {
+      await store.recordMarketStatus(events);
+      marketEventsRecorded = events.length;
+    } catch (err) {
+      const reason = `recording market status failed: ${errorText(err)}`;
+      for (const m of messages) if (m.batch.marketEvents.length > 0) fail(m.id, reason);
+    }
+  }
+
+  const failures: MessageFailure[] = [];
+  for (const [id, reason] of failed) failures.push({ id, reason });
+  return { failures, klinesReceived: combined.length, klinesWritten, marketEventsRecorded };
+}

@@ -38,12 +38,11 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
 
 function createStore(config: StoreConfig, options: OpenStoreOptions): KlineStore {
   const setting = options.setting ?? 'KLINE_STORE';
-  const kind = (config as { kind?: unknown } | undefined)?.kind;
-  if (kind === 'sqlite') {
+  if (config?.kind === 'sqlite') {
     if (typeof config.path !== 'string' || config.path === '') throw new ConfigError(setting, 'sqlite: needs a file path or :memory:');
     return new SqliteKlineStore({ path: config.path });
   }
-  if (kind === 'mongodb' && config.kind === 'mongodb') {
+  if (config?.kind === 'mongodb') {
     if (!config.database) throw new ConfigError(setting, 'MongoDB store needs a database name');
     if (options.retentionDays !== undefined && (!Number.isInteger(options.retentionDays) || options.retentionDays <= 0)) {
       throw new ConfigError('KLINE_1M_RETENTION_DAYS', `expected a positive integer, got ${options.retentionDays}`);
@@ -61,5 +60,6 @@ function createStore(config: StoreConfig, options: OpenStoreOptions): KlineStore
       throw new ConfigError(setting, `is not a usable MongoDB connection string: ${(e as Error).message}`);
     }
   }
+  const kind: unknown = (config as { kind?: unknown } | undefined)?.kind;
   throw new ConfigError(setting, `unknown store kind ${JSON.stringify(kind)}: expected sqlite:PATH or a mongodb:// URI`);
 }

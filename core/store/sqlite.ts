@@ -331,18 +331,26 @@ export class SqliteKlineStore implements KlineStore {
       return fn();
     } catch (e) {
       if (e instanceof StoreUnavailableError) throw e;
-      if (e instanceof Database.SqliteError || isClosedConnection(e) || isFileSystemError(e)) {
-        throw new StoreUnavailableError(`SQLite store ${this.path}: cannot ${operation}: ${(e as Error).message}`, e);
+      if (e instanceof Database.SqliteError || (e as { name?: unknown })?.name === 'SqliteError' || isClosedConnection(e) || isFileSystemError(e)) {
+        throw new StoreUnavailableError(`SQLite store ${this.path}: cannot ${operation}: ${messageOf(e)}`, e);
       }
       throw e;
     }
   }
 }
 
-function isClosedConnection(e: unknown): boolean {
-  return e instanceof TypeError && /database connection is not open/i.test(e.message);
+// Errors from Node and the native module may come from another realm (e.g. under jest), so they
+// are recognised by shape, not by `instanceof Error`.
+function messageOf(e: unknown): string {
+  return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : String(e);
 }
 
+function isClosedConnection(e: unknown): boolean {
+  return /database connection is not open/i.test(messageOf(e));
+}
+
+/** ENOENT, EACCES, ENOTDIR, EROFS…: the file system refused. */
 function isFileSystemError(e: unknown): boolean {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((e as NodeJS.ErrnoException).code!);
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }

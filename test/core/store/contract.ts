@@ -1,0 +1,235 @@
+/**
+ * The one behaviour every KlineStore adapter must show. Run by sqlite.test.ts always and by
+ * mongo.test.ts when MONGODB_URI is set.
+ */
+import { StoreUnavailableError } from '../../../core/errors';
+import type { Kline } from '../../../core/kline';
+import type { MarketStatusEvent } from '../../../core/market';
+import type { KlineStore } from '../../../core/store/port';
+import { MINUTE, T0, makeKline, makeSeries, sortKlines } from './fixtures';
+
+export interface StoreHarness {
+  /** A fresh, empty, initialised store. */
+  open(): Promise<KlineStore>;
+  /** A store whose backend cannot be reached, and a way to get the reachable store afterwards. */
+  outage(): Promise<{ store: KlineStore; recover(): Promise<KlineStore> }>;
+  /** Remove whatever `open` created (files, databases). */
+  cleanup?(): Promise<void>;
+}
+
+const DAY = 86_400_000;
+
+export function describeKlineStoreContract(name: string, makeHarness: () => StoreHarness): void {
+  describe(`${name} KlineStore contract`, () => {
+    let harness: StoreHarness;
+    let store: KlineStore;
+    const opened: KlineStore[] = [];
+
+    beforeEach(async () => {
+      harness = makeHarness();
+      store = await harness.open();
+      opened.push(store);
+    });
+
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+      await harness.cleanup?.();
+    });
+
+    describe('upsert', () => {
+      test('writing the same batch twice stores it once and counts 0 written the second time', async () => {
+        // Prepare
+        const batch = makeSeries(['ETHUSDT', 'BTCUSDT'], T0, 30);
+        // Act
+        const first = await store.upsert('1m', batch);
+        const second = await store.upsert('1m', batch);
+        // Assess
+        expect(first).toStrictEqual({ written: 60, failures: [] });
+        expect(second).toStrictEqual({ written: 0, failures: [] });
+        expect(await store.read({ interval: '1m', from: T0, to: T0 + 30 * MINUTE })).toStrictEqual(sortKlines(batch));
+      });
+
+      test('a differing duplicate replaces the stored kline (the later one wins)', async () => {
+        const early = makeKline('BTCUSDT', T0);
+        const late: Kline = { ...early, close: early.high, volume: '99.00000001', trades: early.trades + 1 };
+        await store.upsert('1m', [early]);
+
+        const result = await store.upsert('1m', [late]);
+
+        expect(result).toStrictEqual({ written: 1, failures: [] });
+        expect(await store.read({ interval: '1m', from: T0, to: T0 + MINUTE })).toStrictEqual([late]);
+      });
+
+      test('within one batch the later of two klines with the same key wins', async () => {
+        const early = makeKline('BTCUSDT', T0);
+        const late: Kline = { ...early, low: early.open, volume: '1.50000000' };
+
+        const result = await store.upsert('1m', [early, makeKline('BTCUSDT', T0 + MINUTE), late]);
+
+        expect(result).toStrictEqual({ written: 2, failures: [] });
+        expect(await store.read({ interval: '1m', from: T0, to: T0 + 2 * MINUTE })).toStrictEqual([late, makeKline('BTCUSDT', T0 + MINUTE)]);
+      });
+
+      test('a 10,000-kline batch is stored whole', async () => {
+        const symbols = Array.from({ length: 10 }, (_, i) => `M${i}USDT`);
+        const batch = makeSeries(symbols, T0, 1000);
+
+        const result = await store.upsert('1m', batch);
+
+        expect(result).toStrictEqual({ written: 10_000, failures: [] });
+        const counts = await store.countByMarket('1m', { from: T0, to: T0 + 1000 * MINUTE });
+        expect(counts).toStrictEqual(new Map(symbols.map((s) => [s, 1000])));
+        expect(await store.read({ interval: '1m', from: T0, to: T0 + 1000 * MINUTE })).toStrictEqual(batch);
+      });
+
+      test('refuses unsound klines by index and stores the rest of the batch', async () => {
+        const good = makeSeries(['BTCUSDT'], T0, 3);
+        const highBelowLow: Kline = { ...makeKline('ETHUSDT', T0), high: '1.00000000' };
+        const wrongInterval: Kline = makeKline('ETHUSDT', T0 + MINUTE, '5m');
+        const batch = [good[0], highBelowLow, good[1], wrongInterval, good[2]];
+
+        const result = await store.upsert('1m', batch);
+
+        expect(result.written).toBe(3);
+        expect(result.failures.map((f) => f.index)).toStrictEqual([1, 3]);
+        expect(result.failures[0].reason).toMatch(/high/);
+        expect(await store.read({ interval: '1m', from: T0, to: T0 + 5 * MINUTE })).toStrictEqual(good);
+      });
+
+      test('decimals round-trip as the exact text written, trailing zeros included', async () => {
+        const k: Kline = {
+          ...makeKline('BTCUSDT', T0),
+          open: '0.00000001',
+          low: '0.00000001',
+          high: '90000000000.00000000',
+          close: '123456789.12345678',
+          volume: '0.01000000',
+          quoteVolume: '0.00000010',
+          takerBuyBaseVolume: '0.00000000',
+          takerBuyQuoteVolume: '100',
+        };
+
+        await store.upsert('1m', [k]);
+
+        expect(await store.read({ interval: '1m', from: T0, to: T0 + MINUTE })).toStrictEqual([k]);
+      });
+
+      test('resampled klines keep their sourceCount', async () => {
+        const partial: Kline = { ...makeKline('BTCUSDT', T0, '5m'), sourceCount: 3 };
+        const full = makeKline('BTCUSDT', T0 + 5 * MINUTE, '5m');
+
+        await store.upsert('5m', [partial, full]);
+
+        expect(await store.read({ interval: '5m', from: T0, to: T0 + 10 * MINUTE })).toStrictEqual([partial, full]);
+        expect(await store.read({ interval: '1m', from: T0, to: T0 + 10 * MINUTE })).toStrictEqual([]);
+      });
+    });
+
+    describe('read', () => {
+      test('reads across a UTC day boundary, ordered by symbol then open time, filtered by market', async () => {
+        const midnight = T0 + DAY;
+        const batch = makeSeries(['ETHUSDT', 'BTCUSDT', 'BNBUSDT'], midnight - 3 * MINUTE, 6);
+        await store.upsert('1m', batch);
+        const window = { from: midnight - 2 * MINUTE, to: midnight + 2 * MINUTE };
+        const expected = (s: string) => [-2, -1, 0, 1].map((m) => makeKline(s, midnight + m * MINUTE));
+
+        const all = await store.read({ interval: '1m', ...window });
+        const some = await store.read({ interval: '1m', symbols: ['ETHUSDT', 'BNBUSDT', 'XRPUSDT'], ...window });
+
+        expect(all).toStrictEqual([...expected('BNBUSDT'), ...expected('BTCUSDT'), ...expected('ETHUSDT')]);
+        expect(some).toStrictEqual([...expected('BNBUSDT'), ...expected('ETHUSDT')]);
+      });
+
+      test('an empty market list reads nothing', async () => {
+        await store.upsert('1m', makeSeries(['BTCUSDT'], T0, 2));
+
+        expect(await store.read({ interval: '1m', symbols: [], from: T0, to: T0 + DAY })).toStrictEqual([]);
+      });
+    });
+
+    describe('gaps and counts', () => {
+      test('finds gaps at the start, in the middle, at the end and over a whole range, per market', async () => {
+        // BTC: minutes 2..9 and 12..16 of 0..19 stored; ETH: all; XRP: nothing.
+        const range = { from: T0, to: T0 + 20 * MINUTE };
+        const btc = [...makeSeries(['BTCUSDT'], T0 + 2 * MINUTE, 8), ...makeSeries(['BTCUSDT'], T0 + 12 * MINUTE, 5)];
+        await store.upsert('1m', [...btc, ...makeSeries(['ETHUSDT'], T0, 20)]);
+
+        const gaps = await store.gaps('1m', range, ['BTCUSDT', 'ETHUSDT', 'XRPUSDT']);
+
+        const at = (m: number) => T0 + m * MINUTE;
+        expect(gaps).toStrictEqual(
+          new Map([
+            ['BTCUSDT', [{ from: at(0), to: at(2) }, { from: at(10), to: at(12) }, { from: at(17), to: at(20) }]],
+            ['ETHUSDT', []],
+            ['XRPUSDT', [range]],
+          ]),
+        );
+        expect(await store.countByMarket('1m', range)).toStrictEqual(new Map([['BTCUSDT', 13], ['ETHUSDT', 20]]));
+      });
+
+      test('gaps of resampled intervals are counted in their own windows', async () => {
+        await store.upsert('1h', [makeKline('BTCUSDT', T0, '1h'), makeKline('BTCUSDT', T0 + 3 * 3_600_000, '1h')]);
+
+        const gaps = await store.gaps('1h', { from: T0, to: T0 + 4 * 3_600_000 }, ['BTCUSDT']);
+
+        expect(gaps.get('BTCUSDT')).toStrictEqual([{ from: T0 + 3_600_000, to: T0 + 3 * 3_600_000 }]);
+      });
+
+      test('lastOpenTimes gives each market its latest stored open time', async () => {
+        await store.upsert('1m', [...makeSeries(['BTCUSDT'], T0, 5), ...makeSeries(['ETHUSDT'], T0 + DAY, 2)]);
+        await store.upsert('5m', makeSeries(['XRPUSDT'], T0, 1, '5m'));
+
+        expect(await store.lastOpenTimes('1m')).toStrictEqual(new Map([['BTCUSDT', T0 + 4 * MINUTE], ['ETHUSDT', T0 + DAY + MINUTE]]));
+        expect(await store.lastOpenTimes('15m')).toStrictEqual(new Map());
+      });
+    });
+
+    describe('market history', () => {
+      test('records status changes once, ordered by symbol then time', async () => {
+        const events: MarketStatusEvent[] = [
+          { symbol: 'ETHUSDT', status: 'TRADING', at: T0 },
+          { symbol: 'BTCUSDT', status: 'BREAK', at: T0 + DAY },
+          { symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+        ];
+
+        await store.recordMarketStatus(events);
+        await store.recordMarketStatus([events[1], { symbol: 'BTCUSDT', status: 'TRADING', at: T0 + 2 * DAY }]);
+
+        expect(await store.marketHistory()).toStrictEqual([
+          { symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+          { symbol: 'BTCUSDT', status: 'BREAK', at: T0 + DAY },
+          { symbol: 'BTCUSDT', status: 'TRADING', at: T0 + 2 * DAY },
+          { symbol: 'ETHUSDT', status: 'TRADING', at: T0 },
+        ]);
+      });
+    });
+
+    describe('outage', () => {
+      test('an unreachable store rejects with StoreUnavailableError and the retried batch is stored whole', async () => {
+        const batch = makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 50);
+        const handed = structuredClone(batch);
+        const outage = await harness.outage();
+        opened.push(outage.store);
+
+        const attempt = outage.store.upsert('1m', batch);
+
+        await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(attempt).rejects.toThrow(/unavailable|closed|cannot/i);
+        expect(batch).toStrictEqual(handed);
+        const recovered = await outage.recover();
+        opened.push(recovered);
+        expect(await recovered.upsert('1m', batch)).toStrictEqual({ written: 100, failures: [] });
+        expect(await recovered.read({ interval: '1m', from: T0, to: T0 + 50 * MINUTE })).toStrictEqual(batch);
+      });
+
+      test('reads from an unreachable store reject with StoreUnavailableError', async () => {
+        const outage = await harness.outage();
+        opened.push(outage.store);
+
+        await expect(outage.store.read({ interval: '1m', from: T0, to: T0 + MINUTE })).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(outage.store.lastOpenTimes('1m')).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(outage.store.recordMarketStatus([{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }])).rejects.toBeInstanceOf(StoreUnavailableError);
+      });
+    });
+  });
+}

@@ -1,0 +1,160 @@
+/**
+ * A Binance-protocol simulator: REST (`/api/v3/…`) and streams (`/stream`, `/ws`) on one
+ * loopback HTTP port, with an accelerated clock, a deterministic market, lifecycle events and
+ * fault injection. See options.ts for which settings are in simulated and which in real time.
+ *
+ *   const sim = await startSimulator({ markets: 100, speed: 60, seed: 7 });
+ *   // REST: `${sim.restUrl}/api/v3/klines?...`; streams: `${sim.streamUrl}/stream?streams=...`
+ *   sim.truth('AAAUSDT', from, to); await sim.close();
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Kline } from '../core/kline';
+import type { MarketStatus, MarketStatusEvent } from '../core/market';
+import type { DisconnectReason } from './connection';
+import { FaultController } from './faults';
+import { isTradingAt, MINUTE } from './markets';
+import { resolveOptions, type FaultConfig, type FaultName, type ResolvedOptions, type SimOptions } from './options';
+import { KlinePublisher } from './publisher';
+import { handleRest } from './rest';
+import { StreamServer } from './stream-server';
+import { WeightLimiter } from './weight-limiter';
+import { World } from './world';
+
+export type { FaultConfig, FaultName, SimOptions, SimLimits, LifecycleEvent, ScheduledFault, QuoteAssetShare } from './options';
+export { FAULT_NAMES, faultsFromNames, DEFAULT_LIMITS, DEFAULT_START_TIME } from './options';
+export type { DisconnectReason } from './connection';
+
+export interface SimStats {
+  connectionsOpened: number;
+  connectionsOpen: number;
+  /** Incoming stream messages (text, PING and PONG frames). */
+  messagesReceived: number;
+  framesSent: number;
+  closingUpdatesPublished: number;
+  restRequests: number;
+  /** REST responses by status code. */
+  restStatuses: Record<number, number>;
+  /** Highest REQUEST_WEIGHT used within one weight window by one IP. */
+  maxWeightUsedInWindow: number;
+  count429: number;
+  count418: number;
+  disconnects: Partial<Record<DisconnectReason, number>>;
+}
+
+export interface SimMarketInfo {
+  symbol: string;
+  baseAsset: string;
+  quoteAsset: string;
+  /** Status at the given time; undefined before listing. */
+  status: MarketStatus | undefined;
+}
+
+export interface ExpectedMinute {
+  symbol: string;
+  openTime: number;
+}
+
+export interface Simulator {
+  /** http://127.0.0.1:PORT */
+  readonly restUrl: string;
+  /** ws://127.0.0.1:PORT — append `/stream?streams=…` or `/ws`. */
+  readonly streamUrl: string;
+  readonly port: number;
+  readonly options: ResolvedOptions;
+  /** Simulated now, ms. */
+  now(): number;
+  /** Closed 1m klines with open time in [fromOpenTime, toOpenTime], exactly as published. */
+  truth(symbol: string, fromOpenTime: number, toOpenTime: number): Kline[];
+  /** Every (market, minute) with open time in [from, to] that is TRADING, i.e. should be captured. */
+  expectedMinutes(fromOpenTime: number, toOpenTime: number): ExpectedMinute[];
+  /** All markets ever known (listed now, later, or delisted) with their status at `at` (default now). */
+  markets(at?: number): SimMarketInfo[];
+  /** Symbols listed (not delisted) at `at` (default now), any status. */
+  symbols(at?: number): string[];
+  /** Status changes of every market, in time order; the first per market is its listing. */
+  marketHistory(): MarketStatusEvent[];
+  stats(): SimStats;
+  /** Replace the fault configuration at run time (names or a config). */
+  setFaults(faults: FaultConfig | readonly (FaultName | 'all')[]): void;
+  close(): Promise<void>;
+}
+
+export async function startSimulator(input: SimOptions = {}): Promise<Simulator> {
+  const options = resolveOptions(input);
+  const world = new World(options);
+  const faults = new FaultController(options.faults, options.seed);
+  const limiter = new WeightLimiter(options.limits);
+  const streams = new StreamServer(() => options.limits, faults, () => world.now());
+  const publisher = new KlinePublisher(world, streams, faults);
+  let restRequests = 0;
+  const restStatuses: Record<number, number> = {};
+
+  const server: Server = createServer((req, res) =>
+    handleRest(
+      {
+        world,
+        limiter,
+        injectError: () => faults.restError(),
+        onRequest: (_path, status) => {
+          restRequests++;
+          restStatuses[status] = (restStatuses[status] ?? 0) + 1;
+        },
+      },
+      req,
+      res,
+    ),
+  );
+  server.on('upgrade', (req, socket, head) => streams.handleUpgrade(req, socket, head));
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  publisher.start();
+
+  return {
+    restUrl: `http://127.0.0.1:${port}`,
+    streamUrl: `ws://127.0.0.1:${port}`,
+    port,
+    options,
+    now: () => world.now(),
+    truth: (symbol, from, to) => world.truth(symbol, from, to),
+    expectedMinutes(from, to) {
+      const out: ExpectedMinute[] = [];
+      const first = Math.ceil(from / MINUTE) * MINUTE;
+      for (const m of world.markets) for (let t = first; t <= to; t += MINUTE) if (isTradingAt(m, t)) out.push({ symbol: m.symbol, openTime: t });
+      return out;
+    },
+    markets(at = world.now()) {
+      return world.markets.map((m) => ({ symbol: m.symbol, baseAsset: m.baseAsset, quoteAsset: m.quoteAsset, status: world.statusAt(m, at) }));
+    },
+    symbols: (at = world.now()) => world.listed(at).map((l) => l.market.symbol),
+    marketHistory: () => world.history(),
+    stats: () => ({
+      connectionsOpened: streams.stats.connectionsOpened,
+      connectionsOpen: streams.connections.size,
+      messagesReceived: streams.stats.messagesReceived,
+      framesSent: streams.stats.framesSent,
+      closingUpdatesPublished: publisher.closingUpdatesPublished,
+      restRequests,
+      restStatuses: { ...restStatuses },
+      maxWeightUsedInWindow: limiter.maxUsedInWindow,
+      count429: limiter.count429,
+      count418: limiter.count418,
+      disconnects: { ...streams.stats.disconnects },
+    }),
+    setFaults(f) {
+      const resolved = resolveOptions({ faults: f }).faults;
+      faults.set(resolved);
+      publisher.setSchedule(resolved.schedule ?? []);
+    },
+    async close() {
+      publisher.stop();
+      streams.closeAll();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

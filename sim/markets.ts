@@ -1,0 +1,149 @@
+/**
+ * The generated market list and each market's status over simulated time.
+ * Everything here is derived from the resolved options, so two simulators with the same seed
+ * and options list the same markets with the same parameters.
+ */
+import type { MarketStatus } from '../core/market';
+import type { LifecycleEvent, QuoteAssetShare, ResolvedOptions } from './options';
+import { hash4, hashString, unit4 } from './random';
+
+export const MINUTE = 60_000;
+
+export interface SimMarket {
+  /** Position in the market list; stable for a given seed and options. */
+  index: number;
+  symbol: string;
+  /** Lowercase symbol as used in stream names. */
+  streamSymbol: string;
+  baseAsset: string;
+  quoteAsset: string;
+  /** Hash of the symbol mixed with the seed: the key of every per-minute hash. */
+  key: number;
+  /** Prices are counts of ticks of 10^-priceDigits; quantities counts of steps of 10^-qtyDigits. */
+  priceDigits: number;
+  qtyDigits: number;
+  /** Typical price in ticks. */
+  basePriceTicks: number;
+  /** Typical quantity of one trade in steps. */
+  qtyStepsPerTrade: number;
+  /** Trades per UTC day (the day's total is fixed, so trade ids are contiguous across days). */
+  tradesPerDay: number;
+  /** Probability that a minute has no trade. */
+  zeroTradeProbability: number;
+  /** Status history, sorted by time; the first entry is the listing. */
+  history: { at: number; status: MarketStatus }[];
+}
+
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const UNICODE_BASES = ['币安人生', '我踏马来了', '客服小何', '哈基米', '修仙', '币安币'];
+const KNOWN_QUOTES = ['USDT', 'FDUSD', 'USDC', 'BTC', 'ETH', 'BNB', 'TRY', 'EUR', 'BRL', 'JPY', 'MXN'];
+
+/** Base asset names: 3..5 letters, derived from the index so they are unique. */
+function baseAssetName(index: number, seed: number): string {
+  const len = 3 + (hash4(seed, index, 7) % 3);
+  let n = index;
+  let s = '';
+  // Unique by construction: the index in base 26, padded with seeded letters.
+  do {
+    s = LETTERS[n % 26] + s;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  let i = 0;
+  while (s.length < len) s = LETTERS[hash4(seed, index, 11, i++) % 26] + s;
+  return s;
+}
+
+function pickQuote(index: number, seed: number, quotes: QuoteAssetShare[]): string {
+  const total = quotes.reduce((a, q) => a + q.weight, 0);
+  let r = unit4(seed, index, 13) * total;
+  for (const q of quotes) {
+    r -= q.weight;
+    if (r < 0) return q.asset;
+  }
+  return quotes[quotes.length - 1].asset;
+}
+
+/** Build a market from its symbol and assets; parameters come from hashes of the symbol. */
+export function makeMarket(index: number, symbol: string, baseAsset: string, quoteAsset: string, seed: number, illiquid: boolean, zeroTradeProbability: number): SimMarket {
+  const key = hash4(seed, hashString(symbol), 17);
+  // Price between 1e-6 and 1e5 (log-uniform) with 6..7 significant digits (at most 8 fraction digits).
+  const decade = -6 + Math.floor(unit4(key, 1, 0) * 11);
+  const price = 10 ** decade * (1 + 9 * unit4(key, 2, 0));
+  const priceDigits = Math.max(0, Math.min(8, 6 - decade));
+  const basePriceTicks = Math.max(1000, Math.round(price * 10 ** priceDigits));
+  // Quantities: coarse steps for cheap assets; a trade is worth about 5..500 quote units.
+  const qtyDigits = Math.max(0, Math.min(8, decade + 3));
+  const notional = 5 + 495 * unit4(key, 4, 0);
+  const qtyStepsPerTrade = Math.max(1, Math.round((notional / price) * 10 ** qtyDigits));
+  const tradesPerMinute = illiquid ? 1 + Math.floor(unit4(key, 3, 0) * 4) : 5 + Math.floor(unit4(key, 3, 0) * 300);
+  return {
+    index,
+    symbol,
+    streamSymbol: symbol.toLowerCase(),
+    baseAsset,
+    quoteAsset,
+    key,
+    priceDigits,
+    qtyDigits,
+    basePriceTicks,
+    qtyStepsPerTrade,
+    tradesPerDay: tradesPerMinute * 1440,
+    zeroTradeProbability: illiquid ? zeroTradeProbability : 0,
+    history: [],
+  };
+}
+
+/** Split a symbol into base and quote by the known quote suffixes (for lifecycle-created listings). */
+export function splitSymbol(symbol: string): { base: string; quote: string } {
+  for (const q of KNOWN_QUOTES) if (symbol.length > q.length && symbol.endsWith(q)) return { base: symbol.slice(0, -q.length), quote: q };
+  return { base: symbol.slice(0, Math.max(1, symbol.length - 4)), quote: symbol.slice(Math.max(1, symbol.length - 4)) };
+}
+
+/** The full market list: generated markets plus markets first named by lifecycle events. */
+export function generateMarkets(o: ResolvedOptions): SimMarket[] {
+  const markets: SimMarket[] = [];
+  const bySymbol = new Map<string, SimMarket>();
+  const listedAt = o.startTime - o.historyMs;
+  for (let i = 0; i < o.markets; i++) {
+    // Unicode markets are spread through the list (every k-th), not bunched at the end.
+    const unicodeSlot = o.unicodeSymbols > 0 ? Math.floor(o.markets / o.unicodeSymbols) : 0;
+    const unicodeIndex = unicodeSlot > 0 && i % unicodeSlot === unicodeSlot - 1 ? Math.floor(i / unicodeSlot) : -1;
+    const quote = unicodeIndex >= 0 ? 'USDT' : pickQuote(i, o.seed, o.quoteAssets);
+    let base = unicodeIndex >= 0 && unicodeIndex < o.unicodeSymbols ? UNICODE_BASES[unicodeIndex % UNICODE_BASES.length] + (unicodeIndex >= UNICODE_BASES.length ? String(unicodeIndex) : '') : baseAssetName(i, o.seed);
+    while (bySymbol.has(base + quote)) base += 'X';
+    const illiquid = unit4(o.seed, i, 19) < o.illiquidShare;
+    const m = makeMarket(i, base + quote, base, quote, o.seed, illiquid, o.zeroTradeProbability);
+    m.history.push({ at: listedAt, status: 'TRADING' });
+    markets.push(m);
+    bySymbol.set(m.symbol, m);
+  }
+  const events = [...o.lifecycle].sort((a, b) => a.at - b.at);
+  for (const e of events) {
+    let m = bySymbol.get(e.symbol);
+    if (!m) {
+      const { base, quote } = splitSymbol(e.symbol);
+      m = makeMarket(markets.length, e.symbol, base, quote, o.seed, false, 0);
+      markets.push(m);
+      bySymbol.set(m.symbol, m);
+    }
+    m.history.push({ at: e.at, status: e.status });
+  }
+  return markets;
+}
+
+/** Status at simulated time `t`, or undefined before the market was listed. */
+export function statusAt(m: SimMarket, t: number): MarketStatus | undefined {
+  let s: MarketStatus | undefined;
+  for (const h of m.history) {
+    if (h.at > t) break;
+    s = h.status;
+  }
+  return s;
+}
+
+/** Klines exist for a minute exactly when the market is TRADING at its open time. */
+export function isTradingAt(m: SimMarket, openTime: number): boolean {
+  return statusAt(m, openTime) === 'TRADING';
+}
+
+export type { LifecycleEvent };

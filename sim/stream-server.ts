@@ -1,0 +1,125 @@
+/**
+ * The stream endpoint: upgrades `/stream?streams=…` (combined) and `/ws`, `/ws/<name>` (raw)
+ * on the shared HTTP server, keeps the stream → connections registry and fans frames out.
+ * Frame text is built once per event and shared by every connection that receives it.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { StreamConnection, type ConnectionHub, type DisconnectReason } from './connection';
+import type { FaultController } from './faults';
+import type { SimLimits } from './options';
+
+export interface StreamStats {
+  connectionsOpened: number;
+  messagesReceived: number;
+  framesSent: number;
+  disconnects: Partial<Record<DisconnectReason, number>>;
+}
+
+export class StreamServer {
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  private readonly registry = new Map<string, Set<StreamConnection>>();
+  /** Open connections, oldest first. */
+  readonly connections = new Set<StreamConnection>();
+  private nextId = 1;
+  readonly stats: StreamStats = { connectionsOpened: 0, messagesReceived: 0, framesSent: 0, disconnects: {} };
+  private readonly hub: ConnectionHub;
+
+  constructor(limits: () => SimLimits, faults: FaultController, simNow: () => number) {
+    this.hub = {
+      limits,
+      faults,
+      simNow,
+      subscribe: (conn, names) => this.subscribe(conn, names),
+      unsubscribe: (conn, names) => this.unsubscribe(conn, names),
+      onMessageReceived: () => this.stats.messagesReceived++,
+      onFrameSent: () => this.stats.framesSent++,
+      onClosed: (conn, reason) => this.onClosed(conn, reason),
+    };
+  }
+
+  /** Handle an HTTP upgrade; answers 404 for paths that are not stream endpoints. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    let combined: boolean;
+    let names: string[];
+    if (url.pathname === '/stream' || url.pathname === '/stream/') {
+      combined = true;
+      const streams = url.searchParams.get('streams');
+      names = streams ? streams.split('/').filter((s) => s !== '') : [];
+    } else if (url.pathname === '/ws' || url.pathname === '/ws/') {
+      combined = false;
+      names = [];
+    } else if (url.pathname.startsWith('/ws/')) {
+      combined = false;
+      names = decodeURIComponent(url.pathname.slice(4)).split('/').filter((s) => s !== '');
+    } else {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new StreamConnection(this.nextId++, ws, combined, this.hub);
+      this.connections.add(conn);
+      this.stats.connectionsOpened++;
+      if (names.length > this.hub.limits().maxStreamsPerConnection) {
+        conn.close('too-many-streams', 1008, 'Too many streams');
+        return;
+      }
+      this.subscribe(conn, names);
+    });
+  }
+
+  hasSubscribers(stream: string): boolean {
+    const set = this.registry.get(stream);
+    return set !== undefined && set.size > 0;
+  }
+
+  /** Send one event (the raw `data` JSON) to every subscriber of `stream`. */
+  broadcast(stream: string, data: string): void {
+    const set = this.registry.get(stream);
+    if (!set || set.size === 0) return;
+    let wrapped: string | undefined;
+    for (const conn of set) {
+      if (conn.combined) {
+        wrapped ??= `{"stream":${JSON.stringify(stream)},"data":${data}}`;
+        conn.send(wrapped);
+      } else conn.send(data);
+    }
+  }
+
+  /** Send `serverShutdown` to a connection and close it after the grace period. */
+  shutdown(conn: StreamConnection, eventTime: number): void {
+    const data = `{"e":"serverShutdown","E":${eventTime}}`;
+    conn.shutdown(conn.combined ? `{"stream":"!serverShutdown","data":${data}}` : data);
+  }
+
+  private subscribe(conn: StreamConnection, names: string[]): void {
+    for (const name of names) {
+      if (conn.streams.has(name)) continue;
+      conn.streams.add(name);
+      let set = this.registry.get(name);
+      if (!set) this.registry.set(name, (set = new Set()));
+      set.add(conn);
+    }
+  }
+
+  private unsubscribe(conn: StreamConnection, names: string[]): void {
+    for (const name of names) {
+      conn.streams.delete(name);
+      this.registry.get(name)?.delete(conn);
+    }
+  }
+
+  private onClosed(conn: StreamConnection, reason: DisconnectReason): void {
+    this.connections.delete(conn);
+    this.unsubscribe(conn, [...conn.streams]);
+    this.stats.disconnects[reason] = (this.stats.disconnects[reason] ?? 0) + 1;
+  }
+
+  /** Close every connection (server stopping). */
+  closeAll(): void {
+    for (const conn of [...this.connections]) conn.terminate('server-close');
+    this.wss.close();
+  }
+}

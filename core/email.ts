@@ -45,9 +45,3 @@ export async function composeReportEmail(email: ReportEmail): Promise<Buffer> {
   });
   return composer.compile().build();
 }
-
-/** `quality-report_2026-01-02T00-00Z_2026-01-03T00-00Z.csv`: sortable, no characters mail clients mangle. */
-export function reportAttachmentName(from: number, to: number): string {
-  const stamp = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace(':', '-') + 'Z';
-  return `quality-report_${stamp(from)}_${stamp(to)}.csv`;
-}

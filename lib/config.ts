@@ -1,0 +1,289 @@
+/**
+ * The CDK app's configuration: read from `cdk.json` context (or `-c key=value`), validated at synth.
+ * Every problem throws AppConfigError whose message starts with `Invalid context "<key>":`,
+ * so the operator knows which setting to fix before anything reaches AWS.
+ *
+ * Values may arrive typed (from cdk.json) or as strings (from `-c`), so each reader accepts both.
+ */
+import type { MarketFilter } from '../core/config';
+
+export class AppConfigError extends Error {
+  override readonly name = 'AppConfigError';
+  constructor(readonly key: string, problem: string) {
+    super(`Invalid context "${key}": ${problem}`);
+  }
+}
+
+/** How the MongoDB URI secret is provided. */
+export type MongoSecretSource = { kind: 'create' } | { kind: 'name'; name: string } | { kind: 'arn'; arn: string };
+
+export interface AppConfig {
+  /** Addresses the quality report is sent to. */
+  readonly reportRecipients: readonly string[];
+  /** The report's From address; an SES identity is created for it (or `sesIdentity`). */
+  readonly reportSender: string;
+  /** SES identity that authorises the sender: the address itself (default) or its domain. */
+  readonly sesIdentity: string;
+  /** false when the identity already exists in SES (it is then referenced, not created). */
+  readonly createSesIdentity: boolean;
+  /** EventBridge schedule expression of the reporter, `cron(...)` or `rate(...)`. */
+  readonly reportSchedule: string;
+  readonly markets: MarketFilter;
+  readonly logRetentionDays: number;
+  /** Days of 1m klines kept (TTL index); undefined keeps them forever. Resampled bars are always kept. */
+  readonly klineRetentionDays: number | undefined;
+  readonly alarmEmail: string | undefined;
+  /** NAT gateway with an Elastic IP; Lambdas and the task in private subnets (for Atlas IP allow-lists). */
+  readonly staticEgress: boolean;
+  readonly mongoSecret: MongoSecretSource;
+  readonly mongoDatabase: string;
+  readonly binanceStreamUrl: string;
+  readonly binanceRestUrl: string;
+  /** Alarm when a report's completeness (percent of expected minutes stored) falls below this. */
+  readonly completenessThreshold: number;
+  /** Alarm when the ingest task forwards no kline for this many consecutive minutes. */
+  readonly noKlinesAlarmMinutes: number;
+  /** Upper bound of concurrent writer invocations (each holds MongoDB connections). */
+  readonly writerMaxConcurrency: number;
+}
+
+/** Every context key the app reads, in the order the deploy guide documents them. */
+export const CONTEXT_KEYS = [
+  'reportRecipients',
+  'reportSender',
+  'sesIdentity',
+  'createSesIdentity',
+  'reportSchedule',
+  'marketsQuoteAssets',
+  'marketsSymbols',
+  'logRetentionDays',
+  'klineRetentionDays',
+  'alarmEmail',
+  'staticEgress',
+  'mongoSecretName',
+  'mongoDatabase',
+  'binanceStreamUrl',
+  'binanceRestUrl',
+  'completenessThreshold',
+  'noKlinesAlarmMinutes',
+  'writerMaxConcurrency',
+] as const;
+
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export const DEFAULTS = {
+  reportSchedule: 'cron(15 0 * * ? *)',
+  logRetentionDays: 30,
+  mongoDatabase: 'klines',
+  binanceStreamUrl: 'wss://data-stream.binance.vision',
+  binanceRestUrl: 'https://data-api.binance.vision',
+  completenessThreshold: 99.9,
+  noKlinesAlarmMinutes: 5,
+  writerMaxConcurrency: 5,
+} as const;
+
+const EMAIL = /^[^\s@<>,;"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+const DOMAIN = /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+const SYMBOL = /^[\p{L}\p{N}_-]{1,32}$/u;
+// Reserved characters per MongoDB's database naming rules.
+const MONGO_DB_NAME = /^[^/\\. "$*<>:|?]{1,63}$/;
+
+/** Read and validate the app's configuration from a context getter (e.g. `(k) => app.node.tryGetContext(k)`). */
+export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
+  const reportSender = requiredEmail(get, 'reportSender');
+  const sesIdentity = optionalString(get, 'sesIdentity') ?? reportSender;
+  if (sesIdentity !== reportSender) {
+    if (!DOMAIN.test(sesIdentity)) throw new AppConfigError('sesIdentity', `"${sesIdentity}" must be the sender address or its domain`);
+    if (!reportSender.toLowerCase().endsWith(`@${sesIdentity.toLowerCase()}`)) {
+      throw new AppConfigError('sesIdentity', `"${sesIdentity}" is not the domain of reportSender "${reportSender}"`);
+    }
+  }
+  const recipients = emailList(get, 'reportRecipients');
+  if (recipients.length === 0) throw new AppConfigError('reportRecipients', 'expected at least one e-mail address');
+
+  return {
+    reportRecipients: recipients,
+    reportSender,
+    sesIdentity,
+    createSesIdentity: bool(get, 'createSesIdentity', true),
+    reportSchedule: scheduleExpression(get, 'reportSchedule', DEFAULTS.reportSchedule),
+    markets: {
+      quoteAssets: symbolList(get, 'marketsQuoteAssets'),
+      symbols: symbolList(get, 'marketsSymbols'),
+    },
+    logRetentionDays: logRetention(get, 'logRetentionDays'),
+    klineRetentionDays: optionalPositiveInt(get, 'klineRetentionDays'),
+    alarmEmail: optionalEmail(get, 'alarmEmail'),
+    staticEgress: bool(get, 'staticEgress', false),
+    mongoSecret: mongoSecretSource(get, 'mongoSecretName'),
+    mongoDatabase: mongoDatabase(get, 'mongoDatabase'),
+    binanceStreamUrl: url(get, 'binanceStreamUrl', DEFAULTS.binanceStreamUrl, ['wss:', 'ws:']),
+    binanceRestUrl: url(get, 'binanceRestUrl', DEFAULTS.binanceRestUrl, ['https:', 'http:']),
+    completenessThreshold: percent(get, 'completenessThreshold', DEFAULTS.completenessThreshold),
+    noKlinesAlarmMinutes: boundedInt(get, 'noKlinesAlarmMinutes', DEFAULTS.noKlinesAlarmMinutes, 1, 1440),
+    writerMaxConcurrency: boundedInt(get, 'writerMaxConcurrency', DEFAULTS.writerMaxConcurrency, 2, 1000),
+  };
+}
+
+type Get = (key: ContextKey) => unknown;
+
+function isUnset(value: unknown): value is undefined | null | '' {
+  return value === undefined || value === null || value === '';
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+}
+
+function optionalString(get: Get, key: ContextKey): string | undefined {
+  const value = get(key);
+  if (isUnset(value)) return undefined;
+  if (typeof value !== 'string') throw new AppConfigError(key, `expected a string, got ${show(value)}`);
+  return value.trim();
+}
+
+function requiredEmail(get: Get, key: ContextKey): string {
+  const value = optionalEmail(get, key);
+  if (value === undefined) throw new AppConfigError(key, 'is required (an e-mail address, e.g. reports@yourdomain.com)');
+  return value;
+}
+
+function optionalEmail(get: Get, key: ContextKey): string | undefined {
+  const value = optionalString(get, key);
+  if (value === undefined) return undefined;
+  if (!EMAIL.test(value)) throw new AppConfigError(key, `${show(value)} is not an e-mail address`);
+  return value;
+}
+
+/** A JSON array of strings, or one comma-separated string. */
+function list(get: Get, key: ContextKey): string[] {
+  const value = get(key);
+  if (isUnset(value)) return [];
+  const items = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(items) || !items.every((i): i is string => typeof i === 'string')) {
+    throw new AppConfigError(key, `expected a list of strings (JSON array or comma-separated), got ${show(value)}`);
+  }
+  return items.map((i) => i.trim()).filter((i) => i !== '');
+}
+
+function emailList(get: Get, key: ContextKey): string[] {
+  const items = list(get, key);
+  for (const item of items) if (!EMAIL.test(item)) throw new AppConfigError(key, `"${item}" is not an e-mail address`);
+  return items;
+}
+
+function symbolList(get: Get, key: ContextKey): string[] {
+  const items = list(get, key).map((i) => i.toUpperCase());
+  for (const item of items) if (!SYMBOL.test(item)) throw new AppConfigError(key, `"${item}" is not a symbol or asset name`);
+  return items;
+}
+
+function bool(get: Get, key: ContextKey, fallback: boolean): boolean {
+  const value = get(key);
+  if (isUnset(value)) return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new AppConfigError(key, `expected true or false, got ${show(value)}`);
+}
+
+function number(get: Get, key: ContextKey): number | undefined {
+  const value = get(key);
+  if (isUnset(value)) return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(n)) throw new AppConfigError(key, `expected a number, got ${show(value)}`);
+  return n;
+}
+
+function boundedInt(get: Get, key: ContextKey, fallback: number, min: number, max: number): number {
+  const n = number(get, key) ?? fallback;
+  if (!Number.isInteger(n) || n < min || n > max) throw new AppConfigError(key, `expected a whole number from ${min} to ${max}, got ${n}`);
+  return n;
+}
+
+/** Absent or 0 means "no limit". */
+function optionalPositiveInt(get: Get, key: ContextKey): number | undefined {
+  const n = number(get, key);
+  if (n === undefined || n === 0) return undefined;
+  if (!Number.isInteger(n) || n < 0) throw new AppConfigError(key, `expected a whole number of days (0 or absent = keep forever), got ${n}`);
+  return n;
+}
+
+function percent(get: Get, key: ContextKey, fallback: number): number {
+  const n = number(get, key) ?? fallback;
+  if (n <= 0 || n > 100) throw new AppConfigError(key, `expected a percentage above 0 and at most 100, got ${n}`);
+  return n;
+}
+
+function logRetention(get: Get, key: ContextKey): number {
+  const n = number(get, key) ?? DEFAULTS.logRetentionDays;
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(n)) {
+    throw new AppConfigError(key, `CloudWatch Logs accepts only ${LOG_RETENTION_DAYS.join(', ')} days, got ${n}`);
+  }
+  return n;
+}
+
+/** EventBridge accepts `rate(N unit)` and six-field `cron(...)` expressions. */
+function scheduleExpression(get: Get, key: ContextKey, fallback: string): string {
+  const value = optionalString(get, key) ?? fallback;
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(value);
+  if (rate) {
+    const n = Number(rate[1]);
+    const singular = !rate[2].endsWith('s');
+    if (n < 1 || singular !== (n === 1)) throw new AppConfigError(key, `${show(value)}: use "rate(1 day)" or "rate(N days)" (singular unit only for 1)`);
+    return value;
+  }
+  const cron = /^cron\(([^()]+)\)$/.exec(value);
+  if (cron && cron[1].trim().split(/\s+/).length === 6) return value;
+  throw new AppConfigError(key, `${show(value)} is not an EventBridge schedule; use e.g. "cron(15 0 * * ? *)" (daily 00:15 UTC) or "rate(1 day)"`);
+}
+
+function url(get: Get, key: ContextKey, fallback: string, schemes: readonly string[]): string {
+  const value = optionalString(get, key) ?? fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new AppConfigError(key, `${show(value)} is not a URL`);
+  }
+  if (!schemes.includes(parsed.protocol)) throw new AppConfigError(key, `${show(value)} must start with ${schemes.map((s) => `${s}//`).join(' or ')}`);
+  return value.replace(/\/+$/, '');
+}
+
+/** A secret name (referenced), a full secret ARN (referenced), or absent (created by the stack). */
+function mongoSecretSource(get: Get, key: ContextKey): MongoSecretSource {
+  const value = optionalString(get, key);
+  if (value === undefined) return { kind: 'create' };
+  if (value.startsWith('arn:')) {
+    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/.test(value)) {
+      throw new AppConfigError(key, `${show(value)} is not a Secrets Manager secret ARN`);
+    }
+    return { kind: 'arn', arn: value };
+  }
+  if (/^mongodb(\+srv)?:\/\//.test(value)) throw new AppConfigError(key, 'expected the NAME of a Secrets Manager secret, not a connection string (never put the URI in cdk.json)');
+  if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(value)) throw new AppConfigError(key, `${show(value)} is not a Secrets Manager secret name`);
+  return { kind: 'name', name: value };
+}
+
+function mongoDatabase(get: Get, key: ContextKey): string {
+  const value = optionalString(get, key) ?? DEFAULTS.mongoDatabase;
+  if (!MONGO_DB_NAME.test(value)) throw new AppConfigError(key, `${show(value)} is not a MongoDB database name (1-63 characters, none of / \\ . " $ * < > : | ? or space)`);
+  return value;
+}
+
+/**
+ * Binance (binance.com and its binance.vision market-data hosts) answers HTTP 451 to callers in the
+ * United States, AWS's us-* regions included. Returns why `region` cannot capture from the configured
+ * endpoints, or undefined when it can (or when the region is not known at synth time).
+ */
+export function binanceRegionProblem(region: string | undefined, config: Pick<AppConfig, 'binanceRestUrl' | 'binanceStreamUrl'>): string | undefined {
+  if (region === undefined || !/^us-/.test(region)) return undefined;
+  const global = [config.binanceRestUrl, config.binanceStreamUrl].some((u) => /(^|\.)binance\.(com|vision)$/.test(new URL(u).hostname));
+  if (!global) return undefined;
+  return (
+    `Region ${region}: Binance refuses requests from US locations (HTTP 451). Deploy to a region Binance serves, ` +
+    `e.g. AWS_REGION=eu-west-1 npx cdk deploy (or eu-central-1, ap-northeast-1), or point binanceStreamUrl/binanceRestUrl at Binance.US.`
+  );
+}

@@ -1,0 +1,158 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { StoreAccess } from './kline-function';
+import { METRICS_NAMESPACE, SERVICE_NAMES } from './names';
+import { REPO_ROOT } from './paths';
+
+/**
+ * Paths left out of the ingest image's build context (the repository root). Only what the image
+ * needs at run time stays: package files, tsconfig, core/, ingest-task/ and the small source folders.
+ * Leaving out lib/ and test/ also keeps infrastructure and test edits from rebuilding the image.
+ */
+export const INGEST_IMAGE_EXCLUDES: readonly string[] = [
+  '.git',
+  '.ci',
+  '**/node_modules',
+  'cdk.out',
+  'data',
+  'reports',
+  'coverage',
+  '.tmp',
+  '**/*.db',
+  '**/*.db-wal',
+  '**/*.db-shm',
+  'test',
+  'bench',
+  'docs',
+  'lib',
+];
+
+/** The ingest image: built from `ingest-task/Dockerfile` with the repository root as context, for ARM64. */
+export function ingestImage(repoRoot: string = REPO_ROOT): ecs.ContainerImage {
+  return ecs.ContainerImage.fromAsset(repoRoot, {
+    file: 'ingest-task/Dockerfile',
+    exclude: [...INGEST_IMAGE_EXCLUDES],
+    platform: Platform.LINUX_ARM64,
+  });
+}
+
+export interface IngestServiceProps {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  /** true when the subnets have no NAT: the task then needs a public IP to reach Binance. */
+  readonly assignPublicIp: boolean;
+  readonly image: ecs.ContainerImage;
+  readonly queue: sqs.IQueue;
+  readonly store: StoreAccess;
+  /** Binance endpoints and market filter, passed as environment variables. */
+  readonly binance: { readonly streamUrl: string; readonly restUrl: string };
+  readonly markets: { readonly quoteAssets: readonly string[]; readonly symbols: readonly string[] };
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The ingest service: one ARM64 Fargate task that holds Binance's combined streams and sends
+ * closed klines to the queue. It accepts no inbound connection (its security group has no inbound
+ * rule). ECS restarts it when it stops; a deployment starts the new task before stopping the old
+ * one (min 100 %, max 200 %), and a stopping task gets a minute to flush what it holds.
+ */
+export class IngestService extends Construct {
+  /** Time a stopping task gets between SIGTERM and SIGKILL to flush its buffers to SQS. */
+  static readonly STOP_TIMEOUT = Duration.seconds(60);
+
+  readonly cluster: ecs.Cluster;
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: IngestServiceProps) {
+    super(scope, id);
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: 256,
+      memoryLimitMiB: 512,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
+
+    const environment: Record<string, string> = {
+      SINK: 'sqs',
+      SQS_QUEUE_URL: props.queue.queueUrl,
+      BINANCE_STREAM_URL: props.binance.streamUrl,
+      BINANCE_REST_URL: props.binance.restUrl,
+      MONGODB_SECRET_ARN: props.store.secret.secretArn,
+      MONGODB_DATABASE: props.store.database,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.ingest,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      AWS_REGION: Stack.of(this).region,
+      ...(props.markets.quoteAssets.length > 0 ? { MARKETS_QUOTE_ASSETS: props.markets.quoteAssets.join(',') } : {}),
+      ...(props.markets.symbols.length > 0 ? { MARKETS_SYMBOLS: props.markets.symbols.join(',') } : {}),
+      ...(props.store.klineRetentionDays !== undefined ? { KLINE_1M_RETENTION_DAYS: String(props.store.klineRetentionDays) } : {}),
+    };
+
+    this.taskDefinition.addContainer('Ingest', {
+      image: props.image,
+      essential: true,
+      environment,
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'ingest' }),
+      stopTimeout: IngestService.STOP_TIMEOUT,
+      // An init process as PID 1 forwards SIGTERM to node and reaps children.
+      linuxParameters: new ecs.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true }),
+      readonlyRootFilesystem: false,
+    });
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The environment holds only non-secret settings (queue URL, Binance endpoints, market filter, database name, ' +
+        'secret ARN); the MongoDB URI is read from Secrets Manager at run time and is never an environment value.',
+    });
+
+    // The execution role pulls the image: ECR repository actions are scoped to the CDK asset
+    // repository, but ecr:GetAuthorizationToken has no resource-level permission and needs "*".
+    const executionRole = this.taskDefinition.obtainExecutionRole();
+    Validations.of(executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only ecr:GetAuthorizationToken uses Resource "*": that action supports no resource-level permission ' +
+        '(IAM Service Authorization Reference, Amazon ECR); the image pull actions are scoped to the asset repository.',
+    });
+
+    // Send on this queue, read this secret: nothing else.
+    props.queue.grantSendMessages(this.taskDefinition.taskRole);
+    props.store.secret.grantRead(this.taskDefinition.taskRole);
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'kline-capture ingest task: outbound only (Binance, SQS, Secrets Manager, MongoDB), no inbound rule',
+      allowAllOutbound: true,
+    });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: 1,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      assignPublicIp: props.assignPublicIp,
+      vpcSubnets: props.subnets,
+      securityGroups: [this.securityGroup],
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+    });
+  }
+}

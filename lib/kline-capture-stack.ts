@@ -1,0 +1,111 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { AppConfig } from './config';
+import { IngestService, ingestImage } from './ingest-service';
+import type { StoreAccess } from './kline-function';
+import { KlineQueue } from './kline-queue';
+import { MongoSecret } from './mongo-secret';
+import { Monitoring } from './monitoring';
+import { DEFAULT_LAMBDA_ENTRIES, LambdaEntries } from './paths';
+import { ReportEmail } from './report-email';
+import { ScheduledFunctions } from './scheduled-functions';
+import { EgressNetwork } from './static-egress';
+import { WriterFunction } from './writer-function';
+
+export interface KlineCaptureStackProps extends StackProps {
+  /** Validated configuration (see `readAppConfig`). */
+  readonly config: AppConfig;
+  /** Handler entry files. @default lambda/writer.ts, lambda/resampler.ts, lambda/reporter.ts */
+  readonly lambdaEntries?: LambdaEntries;
+  /** The ingest task's image. @default built from ingest-task/Dockerfile (repository root as context) */
+  readonly ingestImage?: ecs.ContainerImage;
+}
+
+/**
+ * The whole capture system: ingest task → queue → writer → MongoDB, the scheduled resampler and
+ * reporter, the report's SES identity, the MongoDB secret, the network and the monitoring.
+ * The stack only composes; each construct owns its resources, grants and environment.
+ */
+export class KlineCaptureStack extends Stack {
+  readonly network: EgressNetwork;
+  readonly mongoSecret: MongoSecret;
+  readonly queue: KlineQueue;
+  readonly ingest: IngestService;
+  readonly writer: WriterFunction;
+  readonly scheduled: ScheduledFunctions;
+  readonly email: ReportEmail;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: KlineCaptureStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const entries = props.lambdaEntries ?? DEFAULT_LAMBDA_ENTRIES;
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+
+    this.network = new EgressNetwork(this, 'Network', { staticEgress: config.staticEgress, logRetention });
+    this.mongoSecret = new MongoSecret(this, 'MongoSecret', { source: config.mongoSecret });
+    const store: StoreAccess = {
+      secret: this.mongoSecret.secret,
+      database: config.mongoDatabase,
+      klineRetentionDays: config.klineRetentionDays,
+    };
+
+    this.queue = new KlineQueue(this, 'Queue', {
+      consumerTimeout: WriterFunction.TIMEOUT,
+      consumerBatchingWindow: WriterFunction.BATCHING_WINDOW,
+      maxReceiveCount: 5,
+    });
+
+    this.ingest = new IngestService(this, 'Ingest', {
+      vpc: this.network.vpc,
+      subnets: this.network.taskSubnets,
+      assignPublicIp: this.network.taskNeedsPublicIp,
+      image: props.ingestImage ?? ingestImage(),
+      queue: this.queue.queue,
+      store,
+      binance: { streamUrl: config.binanceStreamUrl, restUrl: config.binanceRestUrl },
+      markets: config.markets,
+      logRetention,
+    });
+
+    this.writer = new WriterFunction(this, 'Writer', {
+      entry: entries.writer,
+      queue: this.queue.queue,
+      store,
+      logRetention,
+      maxConcurrency: config.writerMaxConcurrency,
+      placement: this.network.functionPlacement,
+    });
+
+    this.email = new ReportEmail(this, 'ReportEmail', {
+      sender: config.reportSender,
+      identity: config.sesIdentity,
+      createIdentity: config.createSesIdentity,
+      recipients: config.reportRecipients,
+    });
+
+    this.scheduled = new ScheduledFunctions(this, 'Scheduled', {
+      entries,
+      store,
+      logRetention,
+      reportSchedule: config.reportSchedule,
+      email: this.email,
+      recipients: config.reportRecipients,
+      placement: this.network.functionPlacement,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      queue: this.queue.queue,
+      deadLetterQueue: this.queue.deadLetterQueue,
+      writer: this.writer.function.function,
+      resampler: this.scheduled.resampler.function,
+      reporter: this.scheduled.reporter.function,
+      ingestService: this.ingest.service,
+      noKlinesMinutes: config.noKlinesAlarmMinutes,
+      completenessThreshold: config.completenessThreshold,
+      alarmEmail: config.alarmEmail,
+    });
+  }
+}

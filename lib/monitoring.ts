@@ -1,0 +1,198 @@
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, METRIC_NAMES, SERVICE_NAMES } from './names';
+
+export interface MonitoringProps {
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly writer: lambda.IFunction;
+  readonly resampler: lambda.IFunction;
+  readonly reporter: lambda.IFunction;
+  readonly ingestService: ecs.FargateService;
+  /** Alarm when no kline is forwarded for this many consecutive minutes. */
+  readonly noKlinesMinutes: number;
+  /** Alarm when a report's completeness percentage is below this. */
+  readonly completenessThreshold: number;
+  /** @default - no notification; alarms show in the console only */
+  readonly alarmEmail?: string;
+  /** Dimensions the ingest task publishes KlinesForwarded with. @default { service: 'ingest' } */
+  readonly ingestMetricDimensions?: Record<string, string>;
+  /** Dimensions the reporter publishes CompletenessPercent with. @default { service: 'reporter' } */
+  readonly reporterMetricDimensions?: Record<string, string>;
+}
+
+/**
+ * What tells the operator that minutes are being lost: alarms (dead letters, ingest silence,
+ * writer errors, resampler/reporter errors, completeness below threshold), an optional SNS e-mail for
+ * them, and one dashboard with the pipeline from stream to report.
+ */
+export class Monitoring extends Construct {
+  readonly alarms: {
+    readonly deadLetters: cloudwatch.Alarm;
+    readonly noKlinesForwarded: cloudwatch.Alarm;
+    readonly writerErrors: cloudwatch.Alarm;
+    readonly resamplerErrors: cloudwatch.Alarm;
+    readonly reporterErrors: cloudwatch.Alarm;
+    readonly completeness: cloudwatch.Alarm;
+  };
+  readonly topic: sns.Topic | undefined;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    if (!Number.isInteger(props.noKlinesMinutes) || props.noKlinesMinutes < 1) {
+      throw new Error(`Monitoring: noKlinesMinutes must be a positive whole number, got ${props.noKlinesMinutes}`);
+    }
+
+    const klinesForwarded = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC_NAMES.klinesForwarded,
+      dimensionsMap: props.ingestMetricDimensions ?? { service: SERVICE_NAMES.ingest },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(1),
+      label: 'Klines forwarded to SQS',
+    });
+    const completeness = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC_NAMES.completenessPercent,
+      dimensionsMap: props.reporterMetricDimensions ?? { service: SERVICE_NAMES.reporter },
+      statistic: cloudwatch.Stats.MINIMUM,
+      period: Duration.days(1),
+      label: 'Completeness % (per report)',
+    });
+    const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM });
+
+    const errorsAlarm = (id: string, fn: lambda.IFunction, what: string) =>
+      fn.metricErrors({ period: Duration.minutes(5) }).createAlarm(this, id, {
+        alarmDescription: `The ${what} failed in 2 of the last 3 five-minute periods. See its log group.`,
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+    this.alarms = {
+      deadLetters: deadLetters.createAlarm(this, 'DeadLettersAlarm', {
+        alarmDescription:
+          'Messages reached the dead-letter queue: klines the writer could not store. Fix the cause, then redrive (docs/deploy.md).',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      noKlinesForwarded: klinesForwarded.createAlarm(this, 'NoKlinesForwardedAlarm', {
+        alarmDescription: `The ingest task forwarded no kline for ${props.noKlinesMinutes} minutes: capture has stopped.`,
+        threshold: 1,
+        evaluationPeriods: props.noKlinesMinutes,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        // No data point means nothing was forwarded (or the task is not running): that is the alarm.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+      writerErrors: errorsAlarm('WriterErrorsAlarm', props.writer, 'writer'),
+      resamplerErrors: errorsAlarm('ResamplerErrorsAlarm', props.resampler, 'resampler'),
+      reporterErrors: fnAlarmOnce(this, props.reporter),
+      completeness: completeness.createAlarm(this, 'CompletenessAlarm', {
+        alarmDescription: `A quality report found less than ${props.completenessThreshold} % of the expected 1m klines. See the report e-mail for the gaps.`,
+        threshold: props.completenessThreshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    };
+
+    if (props.alarmEmail !== undefined) {
+      this.topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'kline-capture alarms', enforceSSL: true });
+      Validations.of(this.topic).acknowledge({
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'Carries only alarm state changes (no data). CloudWatch alarms cannot publish to a topic encrypted with the ' +
+          'AWS-managed aws/sns key, and a customer-managed KMS key would cost more than the rest of the alerting.',
+      });
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      const action = new actions.SnsAction(this.topic);
+      for (const alarm of Object.values(this.alarms)) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+
+    this.dashboard = this.buildDashboard(props, klinesForwarded, completeness, deadLetters);
+    const region = Stack.of(this).region;
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'CloudWatch dashboard of the capture pipeline',
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${this.dashboard.dashboardName}`,
+    });
+  }
+
+  private buildDashboard(
+    props: MonitoringProps,
+    klinesForwarded: cloudwatch.Metric,
+    completeness: cloudwatch.Metric,
+    deadLetters: cloudwatch.Metric,
+  ): cloudwatch.Dashboard {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(6) });
+    const fiveMin = { period: Duration.minutes(5) };
+    dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 3 }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Ingest: klines forwarded per minute', left: [klinesForwarded], width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'Ingest task: CPU and memory %',
+        left: [props.ingestService.metricCpuUtilization(fiveMin), props.ingestService.metricMemoryUtilization(fiveMin)],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Queue: waiting messages and oldest age (s)',
+        left: [props.queue.metricApproximateNumberOfMessagesVisible(fiveMin)],
+        right: [props.queue.metricApproximateAgeOfOldestMessage(fiveMin)],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({ title: 'Dead-letter queue: messages', left: [deadLetters], width: 12 }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Writer: invocations, errors, throttles',
+        left: [props.writer.metricInvocations(fiveMin), props.writer.metricErrors(fiveMin), props.writer.metricThrottles(fiveMin)],
+        right: [props.writer.metricDuration({ ...fiveMin, statistic: cloudwatch.Stats.p(99) })],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Resampler and reporter: invocations and errors',
+        left: [
+          props.resampler.metricInvocations(fiveMin),
+          props.resampler.metricErrors(fiveMin),
+          props.reporter.metricInvocations(fiveMin),
+          props.reporter.metricErrors(fiveMin),
+        ],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.SingleValueWidget({ title: 'Completeness % (last report)', metrics: [completeness], width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Completeness % per report', left: [completeness], leftYAxis: { min: 0, max: 100 }, width: 12 }),
+    );
+    return dashboard;
+  }
+}
+
+/** A failed report run is worth one alarm: it runs rarely, so any error in a day counts. */
+function fnAlarmOnce(scope: Construct, fn: lambda.IFunction): cloudwatch.Alarm {
+  return fn.metricErrors({ period: Duration.hours(1) }).createAlarm(scope, 'ReporterErrorsAlarm', {
+    alarmDescription: 'The reporter failed: the quality report was not sent. See its log group.',
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}

@@ -1,0 +1,17 @@
+import * as path from 'node:path';
+
+/** The repository root: the Docker build context of the ingest image and the esbuild project root. */
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+/** The Lambda handlers' entry files, each exporting `handler`. */
+export interface LambdaEntries {
+  readonly writer: string;
+  readonly resampler: string;
+  readonly reporter: string;
+}
+
+export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
+  writer: path.join(REPO_ROOT, 'lambda', 'writer.ts'),
+  resampler: path.join(REPO_ROOT, 'lambda', 'resampler.ts'),
+  reporter: path.join(REPO_ROOT, 'lambda', 'reporter.ts'),
+};

@@ -1,0 +1,118 @@
+import { CODEC_VERSION, decodeBatch, encodeBatch, MAX_BODY_BYTES, type IngestBatch } from '../../core/codec';
+import { CodecError } from '../../core/errors';
+import type { Kline } from '../../core/kline';
+import type { MarketStatusEvent } from '../../core/market';
+import { rng } from '../fixtures/trades';
+
+const T0 = Date.UTC(2025, 5, 1);
+
+function kline(symbol: string, minute: number, over: Partial<Kline> = {}): Kline {
+  const openTime = T0 + minute * 60_000;
+  return { symbol, interval: '1m', openTime, closeTime: openTime + 59_999, open: '1.00000000', high: '1.50000000', low: '0.50000000', close: '1.20000000', volume: '10.00000000', quoteVolume: '12.00000000', trades: 3, takerBuyBaseVolume: '4.00000000', takerBuyQuoteVolume: '4.80000000', ...over };
+}
+
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+const keyOf = (k: Kline) => `${k.symbol}|${k.interval}|${k.openTime}`;
+const byKey = (ks: Kline[]) => [...ks].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+
+function decodeAll(bodies: string[]): IngestBatch {
+  const out: IngestBatch = { klines: [], marketEvents: [] };
+  for (const body of bodies) {
+    const b = decodeBatch(body);
+    out.klines.push(...b.klines);
+    out.marketEvents.push(...b.marketEvents);
+  }
+  return out;
+}
+
+describe('codec round trip', () => {
+  it('returns Binance’s extreme decimals unchanged', () => {
+    // Prepare
+    const klines = [kline('BTCUSDT', 0, { open: '0.00000001', low: '0.00000001', high: '123456789.12345678', close: '123456789.12345678', volume: '90000000000.00000000' })];
+    // Act
+    const [body] = encodeBatch({ klines, marketEvents: [] });
+    // Assess
+    expect(decodeBatch(body).klines).toEqual(klines);
+  });
+
+  it('carries market events, Unicode symbols, gaps, unordered minutes and resampled bars', () => {
+    const events: MarketStatusEvent[] = [{ symbol: '币安人生USDT', status: 'TRADING', at: T0 }, { symbol: 'OLDBTC', status: 'DELISTED', at: T0 + 5 }];
+    const klines = [
+      kline('币安人生USDT', 0),
+      kline('币安人生USDT', 7),
+      kline('ETHUSDT', 3),
+      kline('币安人生USDT', 2), // earlier than the previous one of its market
+      { ...kline('ETHUSDT', 0), interval: '5m', closeTime: T0 + 299_999, sourceCount: 4 },
+    ];
+    const decoded = decodeAll(encodeBatch({ klines, marketEvents: events }));
+    expect(decoded.marketEvents).toEqual(events);
+    expect(byKey(decoded.klines)).toEqual(byKey(klines));
+  });
+
+  it('gives no body for an empty batch', () => {
+    expect(encodeBatch({ klines: [], marketEvents: [] })).toEqual([]);
+  });
+
+  it('writes the version first and names the format compactly', () => {
+    const [body] = encodeBatch({ klines: [kline('A', 0)], marketEvents: [] });
+    expect(JSON.parse(body).v).toBe(CODEC_VERSION);
+    expect(body).not.toMatch(/closeTime|"open"/);
+  });
+});
+
+describe('codec splitting', () => {
+  it('packs 20,000 klines into bodies of at most 256 KiB, each filled close to the limit', () => {
+    // Prepare: Unicode symbols make bytes ≠ characters
+    const random = rng(1);
+    const klines: Kline[] = [];
+    for (let s = 0; s < 400; s++) for (let m = 0; m < 50; m++) klines.push(kline(`市场${s}USDT`, m, { trades: Math.floor(random() * 1e6) }));
+    // Act
+    const bodies = encodeBatch({ klines, marketEvents: [] });
+    // Assess
+    for (const body of bodies) expect(bytes(body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    for (const body of bodies.slice(0, -1)) expect(bytes(body)).toBeGreaterThan(MAX_BODY_BYTES - 300);
+    expect(byKey(decodeAll(bodies).klines)).toEqual(byKey(klines));
+  });
+
+  it('splits market events and klines under a small limit without losing one', () => {
+    const events: MarketStatusEvent[] = Array.from({ length: 40 }, (_, i) => ({ symbol: `S${i}`, status: 'TRADING', at: T0 + i }));
+    const klines = Array.from({ length: 60 }, (_, i) => kline(`S${i % 7}`, i));
+    const bodies = encodeBatch({ klines, marketEvents: events }, 1000);
+    expect(bodies.length).toBeGreaterThan(5);
+    for (const body of bodies) expect(bytes(body)).toBeLessThanOrEqual(1000);
+    const decoded = decodeAll(bodies);
+    expect(decoded.marketEvents).toEqual(events);
+    expect(byKey(decoded.klines)).toEqual(byKey(klines));
+  });
+
+  it('refuses a kline that cannot fit in any body', () => {
+    expect(() => encodeBatch({ klines: [kline('A', 0)], marketEvents: [] }, 100)).toThrow(CodecError);
+  });
+});
+
+describe('decodeBatch rejects what it cannot trust', () => {
+  const good = encodeBatch({ klines: [kline('A', 0), kline('A', 1)], marketEvents: [{ symbol: 'A', status: 'TRADING', at: T0 }] })[0];
+  const edit = (f: (o: { v: unknown; m: unknown[]; g: [string, string, number, string[]][] }) => void) => {
+    const o = JSON.parse(good);
+    f(o);
+    return JSON.stringify(o);
+  };
+
+  it.each<[string, string, RegExp]>([
+    ['a body that is not JSON', '{"v":1,"g":[', /body is not JSON/],
+    ['a truncated body', good.slice(0, good.length - 3), /body is not JSON/],
+    ['a JSON array', '[1,2]', /not a JSON object/],
+    ['an unknown version', edit((o) => (o.v = 2)), /unknown version 2/],
+    ['a missing version', edit((o) => delete (o as { v?: unknown }).v), /unknown version missing/],
+    ['a second kline with high < low', edit((o) => (o.g[0][3][1] = '1,1.0,0.5,0.9,0.7,1,1,1,0,0')), /kline #1 \(A 1m at \d+\): high 0.5 < low 0.9/],
+    ['a row with a field too few', edit((o) => (o.g[0][3][0] = '0,1,1,1,1,1,1,1,1')), /kline #0 \(A\): expected 10 or 11 fields, got 9/],
+    ['a non-decimal volume', edit((o) => (o.g[0][3][0] = '0,1,1,1,1,1e3,1,1,0,0')), /kline #0 .*volume is not a decimal: "1e3"/],
+    ['a negative step', edit((o) => (o.g[0][3][1] = '-1,1,1,1,1,1,1,1,0,0')), /kline #1 \(A\): step is not a non-negative integer/],
+    ['a group with an unknown interval', edit((o) => (o.g[0][1] = '7m')), /group #0 \(A\): unknown interval "7m"/],
+    ['a group without rows', edit((o) => (o.g[0][3] = [])), /group #0 \(A\): rows is not a non-empty array/],
+    ['a market event with an unknown status', edit((o) => (o.m[0] = ['A', 'OPEN', T0])), /market event #0: unknown status "OPEN"/],
+  ])('rejects %s, naming the problem', (_name, body, expected) => {
+    expect(() => decodeBatch(body)).toThrow(CodecError);
+    expect(() => decodeBatch(body)).toThrow(expected);
+  });
+});

@@ -18,7 +18,7 @@ import { ConfigError } from '../core/errors';
 import { METRIC } from '../core/metric-names';
 import { HOUR_MS, parseRangeRequest, previousHours } from '../core/range-request';
 import { buildQualityReport, type QualityReport } from '../core/report';
-import { logger, metrics } from './shared/powertools';
+import { flushMetrics, logger, metrics } from './shared/powertools';
 import { getStore } from './shared/store';
 
 export const DEFAULT_REPORT_PERIOD_HOURS = 24;
@@ -122,6 +122,6 @@ export const handler = async (event: unknown, context?: Context): Promise<Report
     logger.info('quality report sent', { ...response });
     return response;
   } finally {
-    metrics.publishStoredMetrics();
+    flushMetrics();
   }
 };

@@ -15,7 +15,7 @@ import type { Context } from 'aws-lambda';
 import { METRIC } from '../core/metric-names';
 import { parseRangeRequest } from '../core/range-request';
 import { readResampleOptions, rebuildRange, runResampleCycle, type ResampleRunResult } from '../core/resample-job';
-import { logger, metrics } from './shared/powertools';
+import { flushMetrics, logger, metrics } from './shared/powertools';
 import { getStore } from './shared/store';
 
 export interface ResamplerResponse extends Omit<ResampleRunResult, 'range' | 'catchUp'> {
@@ -48,6 +48,6 @@ export const handler = async (event: unknown, context?: Context): Promise<Resamp
     else logger.info('resample run done', { ...response });
     return response;
   } finally {
-    metrics.publishStoredMetrics();
+    flushMetrics();
   }
 };

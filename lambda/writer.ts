@@ -19,7 +19,7 @@ import { CodecError } from '../core/errors';
 import { METRIC } from '../core/metric-names';
 import type { KlineStore } from '../core/store/port';
 import { writeDecodedBatches, type DecodedMessage } from '../core/write-batch';
-import { logger, metrics, sqsProcessor } from './shared/powertools';
+import { flushMetrics, logger, metrics, sqsProcessor } from './shared/powertools';
 import { getStore } from './shared/store';
 
 export interface QueueMessage {
@@ -105,6 +105,6 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     };
     return await processPartialResponse(event, recordHandler, sqsProcessor, { context });
   } finally {
-    metrics.publishStoredMetrics();
+    flushMetrics();
   }
 };

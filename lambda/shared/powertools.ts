@@ -15,3 +15,8 @@ export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 
 
 /** Turns per-record throws into SQS `batchItemFailures`; throws FullBatchFailureError if all fail. */
 export const sqsProcessor = new BatchProcessor(EventType.SQS);
+
+/** Publish what the invocation recorded; an invocation that failed before recording publishes nothing. */
+export function flushMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}

@@ -1,0 +1,50 @@
+import type { Kline } from '../../../core/kline';
+import { prepareBatch, significantDigits, storeProblem } from '../../../core/store/batch';
+import { T0, makeKline } from './fixtures';
+
+describe('storeProblem', () => {
+  test('accepts a sound kline of the interval', () => {
+    expect(storeProblem('1m', makeKline('BTCUSDT', T0))).toBeUndefined();
+  });
+
+  test.each<[string, Partial<Kline>, RegExp]>([
+    ['a kline of another interval', { interval: '5m', closeTime: T0 + 300_000 - 1, sourceCount: 5 }, /cannot be stored as 1m/],
+    ['a symbol with a space', { symbol: 'BTC USDT' }, /symbol/],
+    ['a symbol with the key separator', { symbol: 'BTC#USDT' }, /symbol/],
+    ['an open time before 2001', { openTime: 60_000, closeTime: 119_999 }, /storable years/],
+    ['a decimal Decimal128 would round', { volume: '1.2345678901234567890123456789012345' }, /34 significant digits/],
+    ['high below low', { high: '1.00000000' }, /high/],
+  ])('refuses %s', (_name, change, reason) => {
+    expect(storeProblem('1m', { ...makeKline('BTCUSDT', T0), ...change })).toMatch(reason);
+  });
+
+  test('refuses a resampled kline without sourceCount', () => {
+    const { sourceCount: _dropped, ...k } = makeKline('BTCUSDT', T0, '5m');
+
+    expect(storeProblem('5m', k)).toMatch(/sourceCount/);
+  });
+
+  test('refuses something that is not a kline without throwing', () => {
+    expect(storeProblem('1m', null as unknown as Kline)).toMatch(/not a kline/);
+  });
+});
+
+describe('significantDigits', () => {
+  test('counts digits without leading zeros, keeping trailing ones', () => {
+    expect(['0.00000001', '90000000000.00000000', '0', '0.0'].map(significantDigits)).toStrictEqual([1, 19, 1, 1]);
+  });
+});
+
+describe('prepareBatch', () => {
+  test('keeps the last kline per key, in batch order, and reports refusals by index', () => {
+    const a = makeKline('BTCUSDT', T0);
+    const b = makeKline('BTCUSDT', T0 + 60_000);
+    const bad = { ...a, low: '99999999.00000000' };
+    const a2 = { ...a, volume: '2.00000000' };
+
+    expect(prepareBatch('1m', [a, b, bad, a2])).toStrictEqual({
+      accepted: [1, 3],
+      failures: [{ index: 2, reason: expect.stringMatching(/low|high|outside/) }],
+    });
+  });
+});

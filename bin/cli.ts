@@ -1,0 +1,87 @@
+/**
+ * `npm run cli -- <command> [args]`: tools for Binance's public kline dumps and the store.
+ * Each command lives in `bin/commands/<name>.ts` and exports `run(argv, io)` → exit code;
+ * it is loaded only when asked for, so one command's dependencies never slow another.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Where a command writes. Tests pass in-memory streams. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface Command {
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+interface CommandEntry {
+  synopsis: string;
+  summary: string;
+}
+
+/** Every command the CLI knows; a command whose module is absent is not offered. */
+const COMMANDS: Record<string, CommandEntry> = {
+  resample: {
+    synopsis: 'resample --to 5m|15m|30m|1h FILE.csv',
+    summary: 'resample a data.binance.vision kline CSV; writes the same 12-column CSV to stdout',
+  },
+  import: {
+    synopsis: 'import FILE.csv... [--store URL] [--symbol S] [--batch N]',
+    summary: 'load kline dumps into the store (idempotent)',
+  },
+  report: {
+    synopsis: 'report --from ISO --to ISO [--store URL] [--out DIR]',
+    summary: 'write the data-quality report (CSV + HTML) and print its summary line',
+  },
+};
+
+function available(name: string): boolean {
+  return ['.ts', '.js'].some((ext) => existsSync(join(__dirname, 'commands', `${name}${ext}`)));
+}
+
+export function usage(): string {
+  const names = Object.keys(COMMANDS).filter(available);
+  const width = Math.max(...names.map((n) => COMMANDS[n].synopsis.length));
+  return [
+    'usage: npm run cli -- <command> [args]',
+    '',
+    'commands:',
+    ...names.map((n) => `  ${COMMANDS[n].synopsis.padEnd(width)}  ${COMMANDS[n].summary}`),
+    '',
+    'Store URLs: sqlite:PATH (default sqlite:./data/klines.db, or KLINE_STORE), mongodb://… or mongodb+srv://…',
+    '',
+  ].join('\n');
+}
+
+async function load(name: string): Promise<Command> {
+  // A path built from a known name (never from raw user input), so only our commands load.
+  return (await import(`./commands/${name}`)) as Command;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === 'help' || name === '--help' || name === '-h') {
+    io.stdout.write(usage());
+    return 0;
+  }
+  if (name === undefined || !Object.hasOwn(COMMANDS, name) || !available(name)) {
+    io.stderr.write(`${name === undefined ? 'no command given' : `unknown command "${name}"`}\n\n${usage()}`);
+    return 2;
+  }
+  return (await load(name)).run(rest, io);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+    (code) => {
+      // exitCode, not exit(): let piped stdout drain first.
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,173 @@
+/**
+ * `import FILE.csv... [--store URL] [--symbol S] [--batch N]`: load data.binance.vision kline
+ * dumps into the store (history backfill).
+ *
+ * - Symbol and interval come from the file name (`BTCUSDT-1m-2025-01-01.csv`); `--symbol`
+ *   overrides the symbol. 1m files go to klines_1m; 5m/15m/30m/1h files to their tables (a
+ *   Binance bar counts as complete: Binance built it from every trade of the window).
+ * - Each file is read and checked whole before any of it is written, so a bad line stops the
+ *   run with nothing of that file stored; files before it are fully imported, and the summary
+ *   says which. Writes are idempotent upserts in batches, so re-running an import is safe.
+ * - Progress goes to stderr when stderr is a terminal; the summary line goes to stdout.
+ */
+import { createReadStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseStoreUrl, readStoreConfig, type StoreConfig } from '../../core/config';
+import { CsvLineError, parseDumpFileName, readDump } from '../../core/csv-dump';
+import { ConfigError } from '../../core/errors';
+import { MINUTE_MS, STORED_INTERVALS, intervalMs, type StoredInterval } from '../../core/interval';
+import type { Kline } from '../../core/kline';
+import { storeProblem } from '../../core/store/batch';
+import { openStore } from '../../core/store/index';
+import type { KlineStore } from '../../core/store/port';
+import type { CliIo } from '../cli';
+
+const USAGE = 'usage: npm run cli -- import FILE.csv... [--store URL] [--symbol S] [--batch N]\n';
+export const DEFAULT_BATCH = 5000;
+
+export interface ImportDeps {
+  /** Opens the store (default: core/store openStore). */
+  openStore?: (config: StoreConfig) => Promise<KlineStore>;
+  env?: Record<string, string | undefined>;
+}
+
+interface ImportedFile {
+  file: string;
+  symbol: string;
+  interval: StoredInterval;
+  klines: number;
+  written: number;
+}
+
+/** A problem with one file: stops the import. */
+class FileProblem extends Error {
+  constructor(readonly file: string, problem: string) {
+    super(`${file}: ${problem}`);
+  }
+}
+
+function isStoredInterval(s: string): s is StoredInterval {
+  return (STORED_INTERVALS as readonly string[]).includes(s);
+}
+
+/** Read and check one dump completely; nothing is written here. */
+async function readFileKlines(file: string, symbolOverride: string | undefined): Promise<{ symbol: string; interval: StoredInterval; klines: Kline[] }> {
+  const named = parseDumpFileName(file);
+  const symbol = symbolOverride ?? named?.symbol;
+  if (symbol === undefined) throw new FileProblem(file, 'cannot tell the symbol from the file name (expected SYMBOL-1m-YYYY-MM-DD.csv); pass --symbol');
+  if (named !== undefined && !isStoredInterval(named.interval)) {
+    throw new FileProblem(file, `interval ${named.interval} is not stored (only ${STORED_INTERVALS.join(', ')})`);
+  }
+  const input = createReadStream(file);
+  const klines: Kline[] = [];
+  let interval: StoredInterval | undefined = named?.interval as StoredInterval | undefined;
+  try {
+    for await (const { line, kline } of readDump(input, { symbol, interval })) {
+      if (interval === undefined) {
+        if (!isStoredInterval(kline.interval)) throw new CsvLineError(line, `interval ${kline.interval} is not stored (only ${STORED_INTERVALS.join(', ')})`);
+        interval = kline.interval;
+      }
+      if (interval !== '1m') kline.sourceCount = intervalMs(interval) / MINUTE_MS;
+      const problem = storeProblem(interval, kline);
+      if (problem !== undefined) throw new CsvLineError(line, problem);
+      klines.push(kline);
+    }
+  } catch (err) {
+    if (err instanceof CsvLineError) throw new FileProblem(file, `line ${err.line}: ${err.reason}`);
+    throw new FileProblem(file, `cannot read: ${(err as Error).message}`);
+  } finally {
+    input.destroy();
+  }
+  if (klines.length === 0) throw new FileProblem(file, 'no klines in the file');
+  return { symbol, interval: interval ?? '1m', klines };
+}
+
+function describeStore(config: StoreConfig): string {
+  return config.kind === 'sqlite' ? `sqlite:${config.path}` : `MongoDB database "${config.database}"`;
+}
+
+const count = (n: number) => n.toLocaleString('en');
+
+function summarise(done: readonly ImportedFile[]): string {
+  const klines = done.reduce((s, f) => s + f.klines, 0);
+  const written = done.reduce((s, f) => s + f.written, 0);
+  const symbols = [...new Set(done.map((f) => f.symbol))];
+  const intervals = [...new Set(done.map((f) => f.interval))];
+  return `${done.length} file${done.length === 1 ? '' : 's'}, ${count(klines)} ${intervals.join('/')} klines of ${symbols.length <= 3 ? symbols.join(', ') : `${symbols.length} markets`} (${count(written)} new or changed)`;
+}
+
+export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Promise<number> {
+  let files: string[];
+  let storeConfig: StoreConfig;
+  let symbol: string | undefined;
+  let batchSize = DEFAULT_BATCH;
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { store: { type: 'string' }, symbol: { type: 'string' }, batch: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length === 0) throw new Error('no FILE.csv given');
+    files = positionals;
+    symbol = values.symbol;
+    if (symbol !== undefined && symbol.trim() === '') throw new Error('--symbol is empty');
+    if (values.batch !== undefined) {
+      batchSize = Number(values.batch);
+      if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`--batch expects a positive integer, got "${values.batch}"`);
+    }
+    storeConfig = values.store !== undefined ? parseStoreUrl(values.store, '--store') : readStoreConfig(deps.env ?? process.env);
+  } catch (err) {
+    io.stderr.write(`import: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const progress = (text: string) => {
+    if (tty) io.stderr.write(`\r\u001b[K${text}`);
+  };
+  let store: KlineStore;
+  try {
+    store = await (deps.openStore ?? openStore)(storeConfig);
+  } catch (err) {
+    io.stderr.write(`import: cannot open the store ${describeStore(storeConfig)}: ${(err as Error).message}\n`);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+
+  const done: ImportedFile[] = [];
+  const target = describeStore(storeConfig);
+  try {
+    for (const [n, file] of files.entries()) {
+      progress(`import: reading ${file} (${n + 1}/${files.length})`);
+      const { symbol: fileSymbol, interval, klines } = await readFileKlines(file, symbol);
+      let written = 0;
+      for (let i = 0; i < klines.length; i += batchSize) {
+        const batch = klines.slice(i, i + batchSize);
+        let result;
+        try {
+          result = await store.upsert(interval, batch);
+        } catch (err) {
+          throw new FileProblem(file, `the store failed after ${count(i)} of ${count(klines.length)} klines of this file were written (re-running the import is safe): ${(err as Error).message}`);
+        }
+        if (result.failures.length > 0) {
+          const f = result.failures[0];
+          throw new FileProblem(file, `the store refused ${result.failures.length} kline(s), first at ${new Date(batch[f.index].openTime).toISOString()}: ${f.reason}`);
+        }
+        written += result.written;
+        progress(`import: ${file} (${n + 1}/${files.length}): ${count(Math.min(i + batchSize, klines.length))}/${count(klines.length)} klines`);
+      }
+      done.push({ file, symbol: fileSymbol, interval, klines: klines.length, written });
+    }
+  } catch (err) {
+    progress('');
+    const message = err instanceof FileProblem ? err.message : `unexpected error: ${(err as Error).message}`;
+    io.stderr.write(`import: ${message}\n`);
+    io.stderr.write(done.length === 0 ? `import: nothing was imported into ${target}\n` : `import: imported before the problem: ${summarise(done)} into ${target}\n`);
+    await store.close().catch(() => undefined);
+    return 1;
+  }
+  progress('');
+  await store.close();
+  io.stdout.write(`imported ${summarise(done)} into ${target}\n`);
+  return 0;
+}

@@ -90,7 +90,8 @@ export async function startSimulator(input: SimOptions = {}): Promise<Simulator>
   let restRequests = 0;
   const restStatuses: Record<number, number> = {};
 
-  const server: Server = createServer((req, res) =>
+  // Long combined-stream URLs (1024 names ≈ 30 KB) exceed Node's default 16 KB header limit.
+  const server: Server = createServer({ maxHeaderSize: 256 * 1024 }, (req, res) =>
     handleRest(
       {
         world,

@@ -67,11 +67,12 @@ const OCTAVE_AMPLITUDES = [0.0008, 0.002, 0.006, 0.02, 0.08];
 
 export class KlineGenerator {
   /** Prefix sums of trades per (market, day), a small cache cleared when it grows large. */
-  private readonly dayCounts = new Map<number, Float64Array>();
+  private readonly dayCounts = new Map<number, Int32Array>();
   /** The last closed bar computed per market: stream updates ask for the same minute repeatedly. */
   private readonly lastBar = new Map<number, Bar>();
 
-  constructor(private readonly maxCachedDays = 20_000) {}
+  /** `maxCachedDays`: (market, day) prefix arrays kept (~5.8 KB each). */
+  constructor(private readonly maxCachedDays = 4096) {}
 
   /** Price in ticks at minute-time `t` (fractional minutes since epoch). */
   priceAt(m: SimMarket, t: number): number {
@@ -80,7 +81,7 @@ export class KlineGenerator {
     return Math.max(1, Math.round(m.basePriceTicks * Math.exp(log)));
   }
 
-  private dayPrefix(m: SimMarket, day: number): Float64Array {
+  private dayPrefix(m: SimMarket, day: number): Int32Array {
     const cacheKey = m.index * 1_000_000 + day;
     let g = this.dayCounts.get(cacheKey);
     if (g) return g;
@@ -94,7 +95,7 @@ export class KlineGenerator {
       total += zero ? 0 : 0.2 + 1.8 * unit4(m.key, minute, 29);
       weights[i + 1] = total;
     }
-    g = new Float64Array(DAY_MINUTES + 1);
+    g = new Int32Array(DAY_MINUTES + 1);
     for (let i = 1; i <= DAY_MINUTES; i++) g[i] = total === 0 ? 0 : Math.floor((m.tradesPerDay * weights[i]) / total);
     this.dayCounts.set(cacheKey, g);
     return g;

@@ -66,7 +66,7 @@ export function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerRe
   }
   const ip = req.socket.remoteAddress ?? 'unknown';
   const decision = ctx.limiter.admit(ip, weight);
-  const weightHeader = { 'X-MBX-USED-WEIGHT-1M': decision.usedWeight };
+  const weightHeader = { 'X-MBX-USED-WEIGHT': decision.usedWeight, 'X-MBX-USED-WEIGHT-1M': decision.usedWeight };
   if (decision.kind === 'limited') {
     const msg =
       decision.status === 418

@@ -16,9 +16,9 @@ export class World {
   readonly bySymbol = new Map<string, SimMarket>();
   /** Lowercase stream symbol → market. */
   readonly byStreamSymbol = new Map<string, SimMarket>();
-  readonly generator = new KlineGenerator();
+  readonly generator: KlineGenerator;
   /** A second generator for truth() so test queries do not evict the stream's caches. */
-  private readonly truthGenerator = new KlineGenerator();
+  private readonly truthGenerator: KlineGenerator;
   readonly clock: SimClock;
 
   constructor(readonly options: ResolvedOptions) {
@@ -27,6 +27,8 @@ export class World {
       this.bySymbol.set(m.symbol, m);
       this.byStreamSymbol.set(m.streamSymbol, m);
     }
+    this.generator = new KlineGenerator(Math.max(1024, 3 * this.markets.length));
+    this.truthGenerator = new KlineGenerator(Math.max(1024, 3 * this.markets.length));
     this.clock = new SimClock(options.startTime, options.speed);
   }
 

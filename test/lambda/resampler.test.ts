@@ -1,0 +1,76 @@
+import './quiet';
+import { METRIC } from '../../core/metric-names';
+import { RangeRequestError } from '../../core/range-request';
+import { SqliteKlineStore } from '../../core/store/sqlite';
+import { handler } from '../../lambda/resampler';
+import { metrics } from '../../lambda/shared/powertools';
+import { setStoreForTests } from '../../lambda/shared/store';
+import { makeSeries, MINUTE, T0 } from '../core/store/fixtures';
+import { lambdaContext } from './helpers';
+
+const HOUR = 60 * MINUTE;
+const scheduledEvent = { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', time: '2024-03-01T01:02:00Z', detail: {} };
+
+describe('resampler handler', () => {
+  let store: SqliteKlineStore;
+
+  beforeEach(async () => {
+    store = new SqliteKlineStore(':memory:');
+    await store.init();
+    setStoreForTests(store);
+    await store.upsert('1m', makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 75));
+  });
+
+  afterEach(async () => {
+    setStoreForTests(undefined);
+    await store.close();
+    jest.restoreAllMocks();
+  });
+
+  it('builds the windows closed by the scheduled run and reports the counts', async () => {
+    // Prepare: 01:15:40 → every window up to 01:15 has closed.
+    jest.spyOn(Date, 'now').mockReturnValue(T0 + 75 * MINUTE + 40_000);
+    const recorded = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    const response = await handler(scheduledEvent, lambdaContext);
+
+    // Assess: per market 15 × 5m, 5 × 15m, 2 × 30m, 1 × 1h.
+    expect(response.mode).toBe('scheduled');
+    expect(response.range).toStrictEqual({ from: '2024-02-29T23:00:00.000Z', to: '2024-03-01T01:15:00.000Z' });
+    expect(response.byInterval).toStrictEqual({
+      '5m': { computed: 30, written: 30, failed: 0 },
+      '15m': { computed: 10, written: 10, failed: 0 },
+      '30m': { computed: 4, written: 4, failed: 0 },
+      '1h': { computed: 2, written: 2, failed: 0 },
+    });
+    expect((await store.read({ interval: '1h', from: 0, to: T0 + 2 * HOUR })).map((b) => b.sourceCount)).toStrictEqual([60, 60]);
+    expect(recorded).toHaveBeenCalledWith(METRIC.barsWritten, 'Count', 46);
+  });
+
+  it('rebuilds an on-demand range', async () => {
+    // Prepare
+    jest.spyOn(Date, 'now').mockReturnValue(T0 + 3 * HOUR);
+
+    // Act
+    const response = await handler({ from: '2024-03-01T00:00:00Z', to: '2024-03-01T01:00:00Z' });
+
+    // Assess
+    expect(response.mode).toBe('rebuild');
+    expect(response.range).toStrictEqual({ from: '2024-03-01T00:00:00.000Z', to: '2024-03-01T01:00:00.000Z' });
+    expect(response.byInterval['1h']).toStrictEqual({ computed: 2, written: 2, failed: 0 });
+    expect(await store.read({ interval: '5m', from: T0 + HOUR, to: T0 + 2 * HOUR })).toStrictEqual([]);
+  });
+
+  it('rejects an on-demand request without a readable range before touching the store', async () => {
+    await expect(handler({ from: '2024-03-01' })).rejects.toThrow(RangeRequestError);
+    await expect(handler({ from: 'yesterday', to: '2024-03-01T00:00:00Z' })).rejects.toThrow(/"from" must be an ISO 8601 time/);
+    expect(await store.read({ interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
+  });
+
+  it('fails the invocation when the store is down, so the next scheduled run retries', async () => {
+    jest.spyOn(Date, 'now').mockReturnValue(T0 + 75 * MINUTE + 40_000);
+    await store.close();
+    await expect(handler(scheduledEvent)).rejects.toThrow(/closed/);
+  });
+});

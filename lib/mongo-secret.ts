@@ -32,7 +32,7 @@ export class MongoSecret extends Construct {
       const secret = new secretsmanager.Secret(this, 'Uri', {
         secretName: `${Stack.of(this).stackName}/mongodb-uri`,
         description:
-          'MongoDB connection string (mongodb+srv://user:password@host/...) used by kline-capture. ' +
+          'MongoDB connection string (the mongodb+srv URI with user and password) used by kline-capture. ' +
           'Created with a random placeholder; set it with aws secretsmanager put-secret-value.',
         // A random placeholder, so no value of ours is ever written into the template.
         generateSecretString: { passwordLength: 32, excludePunctuation: true },

@@ -57,7 +57,6 @@ export class Monitoring extends Construct {
       dimensionsMap: props.ingestMetricDimensions ?? { service: SERVICE_NAMES.ingest },
       statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(1),
-      label: 'Klines forwarded to SQS',
     });
     const completeness = new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
@@ -65,7 +64,6 @@ export class Monitoring extends Construct {
       dimensionsMap: props.reporterMetricDimensions ?? { service: SERVICE_NAMES.reporter },
       statistic: cloudwatch.Stats.MINIMUM,
       period: Duration.days(1),
-      label: 'Completeness % (per report)',
     });
     const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM });
 

@@ -1,0 +1,183 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { run } from '../../bin/commands/resample';
+import type { Kline } from '../../core/kline';
+import { parseCsvLine } from '../../core/parse';
+import { FIXTURE_DIR, FIXTURE_SYMBOL, fixtureFileName } from '../fixtures/dump-fixtures';
+
+class Collect extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString('utf8');
+    done();
+  }
+}
+
+async function cli(argv: string[]) {
+  const stdout = new Collect();
+  const stderr = new Collect();
+  const code = await run(argv, { stdout, stderr });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+const fixture = (interval: string) => join(FIXTURE_DIR, fixtureFileName(interval));
+const lines = (text: string) => text.split('\n').filter((l) => l !== '');
+
+function klinesOf(text: string, interval: string): Kline[] {
+  return lines(text).map((l) => {
+    const r = parseCsvLine(FIXTURE_SYMBOL, interval, l);
+    if (!r.ok) throw new Error(`${r.reason}: ${l}`);
+    return r.kline;
+  });
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cli-resample-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Write a variant of the 1m fixture under a dump-style name. */
+function variant(name: string, edit: (ls: string[]) => string[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, edit(lines(readFileSync(fixture('1m'), 'utf8'))).join('\n') + '\n');
+  return path;
+}
+
+const toMillis = (l: string) => {
+  const c = l.split(',');
+  c[0] = String(Math.floor(Number(c[0]) / 1000));
+  c[6] = String(Math.floor(Number(c[6]) / 1000));
+  return c.join(',');
+};
+
+/** The same row with a 5m close time. */
+const fiveMinuteRow = (l: string) => {
+  const c = l.split(',');
+  c[6] = String(Number(c[0]) + 300_000_000 - 1);
+  return c.join(',');
+};
+
+describe('cli resample', () => {
+  it.each(['5m', '15m', '30m', '1h'])('reproduces the %s dump built from trades, field by field', async (to) => {
+    // Act
+    const out = await cli(['--to', to, fixture('1m')]);
+    // Assess
+    expect([out.code, out.stderr]).toEqual([0, '']);
+    expect(klinesOf(out.stdout, to)).toEqual(klinesOf(readFileSync(fixture(to), 'utf8'), to));
+  });
+
+  it('writes ms timestamps, the input’s 8 fraction digits and 0 in the last column', async () => {
+    const out = await cli(['--to', '1h', fixture('1m')]);
+    for (const l of lines(out.stdout)) {
+      const c = l.split(',');
+      expect(c).toHaveLength(12);
+      expect([c[0].length, c[6].length, c[11]]).toEqual([13, 13, '0']);
+      for (const i of [1, 2, 3, 4, 5, 7, 9, 10]) expect(c[i]).toMatch(/^\d+\.\d{8}$/);
+    }
+  });
+
+  it('gives the same output for a ms file with a header line (dumps before 2025, futures style)', async () => {
+    // Prepare
+    const header = 'open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore';
+    const millis = variant('TESTUSDT-1m-2025-03-01.csv', (ls) => [header, ...ls.map(toMillis)]);
+    // Act
+    const [fromMillis, fromMicros] = await Promise.all([cli(['--to', '15m', millis]), cli(['--to', '15m', fixture('1m')])]);
+    // Assess
+    expect(fromMillis.code).toBe(0);
+    expect(fromMillis.stdout).toBe(fromMicros.stdout);
+  });
+
+  it('streams a file of several days', async () => {
+    const day = lines(readFileSync(fixture('1m'), 'utf8'));
+    const shift = (l: string, days: number) => {
+      const c = l.split(',');
+      c[0] = String(Number(c[0]) + days * 86_400_000_000);
+      c[6] = String(Number(c[6]) + days * 86_400_000_000);
+      return c.join(',');
+    };
+    const path = variant('TESTUSDT-1m-2025-03.csv', () => [0, 1, 2].flatMap((d) => day.map((l) => shift(l, d))));
+    const out = await cli(['--to', '1h', path]);
+    expect([out.code, lines(out.stdout).length]).toEqual([0, 72]);
+  });
+
+  it('resamples a 5m dump into 1h (source interval from the data)', async () => {
+    const out = await cli(['--to', '1h', fixture('5m')]);
+    expect(out.code).toBe(0);
+    expect(klinesOf(out.stdout, '1h')).toEqual(klinesOf(readFileSync(fixture('1h'), 'utf8'), '1h'));
+  });
+
+  it('notes windows built from missing minutes on stderr, never passing them off silently', async () => {
+    const gappy = variant('TESTUSDT-1m-2025-03-01.csv', (ls) => ls.filter((_, i) => i !== 100 && i !== 101 && i !== 700));
+    const out = await cli(['--to', '5m', gappy]);
+    expect(out.code).toBe(0);
+    expect(lines(out.stdout)).toHaveLength(288);
+    expect(out.stderr).toMatch(/2 of 288 5m klines were built from fewer 1m klines/);
+  });
+
+  it.each<[string, (ls: string[]) => string[], RegExp]>([
+    ['a corrupt price', (ls) => ls.map((l, i) => (i === 699 ? l.replace(/^(\d+),[^,]+/, '$1,abc') : l)), /line 700: open is not a decimal: "abc"/],
+    ['a repeated minute', (ls) => [...ls.slice(0, 10), ls[9], ...ls.slice(10)], /line 11: openTime \d+ repeats the previous line/],
+    ['a truncated last line', (ls) => [...ls.slice(0, -1), ls[ls.length - 1].slice(0, 30)], /line 1440: expected 12 columns, got 3/],
+    ['a 5m row in a 1m file', (ls) => [ls[0], fiveMinuteRow(ls[1])], /line 2: closeTime \d+ ≠ openTime \+ 1m − 1 ms/],
+  ])('rejects %s: file, line and problem on stderr, nothing on stdout, exit 1', async (_name, edit, expected) => {
+    const path = variant(`TESTUSDT-1m-2025-03-01.csv`, edit);
+    const out = await cli(['--to', '5m', path]);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(expected);
+    expect(out.stderr).toContain(path);
+    expect(lines(out.stderr)).toHaveLength(1);
+  });
+
+  it('rejects a target shorter than the file’s interval', async () => {
+    const out = await cli(['--to', '5m', fixture('1h')]);
+    expect([out.code, out.stdout]).toEqual([1, '']);
+    expect(out.stderr).toMatch(/line 1: cannot resample 1h into 5m/);
+  });
+
+  it.each<[string[], RegExp]>([
+    [[fixture('1m')], /--to is required/],
+    [['--to', '7m', fixture('1m')], /--to 7m is not an interval/],
+    [['--to', '5m'], /no FILE\.csv given/],
+    [['--to', '5m', '--fast', fixture('1m')], /Unknown option '--fast'/],
+  ])('exits 2 with usage for bad arguments %j', async (argv, expected) => {
+    const out = await cli(argv);
+    expect([out.code, out.stdout]).toEqual([2, '']);
+    expect(out.stderr).toMatch(expected);
+    expect(out.stderr).toMatch(/usage:/);
+  });
+
+  it('names a missing file', async () => {
+    const out = await cli(['--to', '5m', join(dir, 'absent-1m-2025-01-01.csv')]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/absent-1m-2025-01-01\.csv: cannot read: ENOENT/);
+  });
+});
+
+describe('cli entry point (spawned)', () => {
+  const exec = promisify(execFile);
+  const root = join(__dirname, '..', '..');
+  const spawnCli = async (args: string[]) => {
+    try {
+      const r = await exec('npx', ['tsx', 'bin/cli.ts', ...args], { cwd: root });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('exits 2 with the usage text for an unknown command, 1 with nothing on stdout for a bad file', async () => {
+    const unknown = await spawnCli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"[\s\S]*resample --to/);
+    const bad = await spawnCli(['resample', '--to', '5m', variant('BAD-1m-2025-03-01.csv', (ls) => [ls[0], 'garbage'])]);
+    expect([bad.code, bad.stdout]).toEqual([1, '']);
+    expect(bad.stderr).toMatch(/BAD-1m-2025-03-01\.csv: line 2: /);
+  });
+});

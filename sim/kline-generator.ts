@@ -13,6 +13,9 @@ import type { Kline } from '../core/kline';
 import { unit4 } from './random';
 import { isTradingAt, MINUTE, type SimMarket } from './markets';
 
+// Module-local bindings: hot loops avoid a global `Math` lookup (slow inside jest's vm sandbox).
+const { floor, round, max, min, ceil, exp } = Math;
+
 const DAY_MINUTES = 1440;
 
 /** One bar with integer decimals; `priceDigits`/`qtyDigits` of its market give the scale. */
@@ -42,7 +45,7 @@ const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '0000
 /** `count × 10^-digits` as decimal text with exactly 8 fraction digits. */
 export function decimal8(count: number, digits: number): string {
   const scale = POW10[digits];
-  const whole = Math.floor(count / scale);
+  const whole = floor(count / scale);
   const frac = count - whole * scale;
   return digits === 0 ? `${whole}.00000000` : `${whole}.${String(frac).padStart(digits, '0')}${ZEROS[8 - digits]}`;
 }
@@ -54,7 +57,7 @@ function scaleBy10(x: number, k: number): number {
 
 /** Smooth noise in [-1, 1] along x (value noise with smoothstep). */
 function valueNoise(key: number, octave: number, x: number): number {
-  const i = Math.floor(x);
+  const i = floor(x);
   const t = x - i;
   const a = unit4(key, i, 1000 + octave) * 2 - 1;
   const b = unit4(key, i + 1, 1000 + octave) * 2 - 1;
@@ -78,7 +81,7 @@ export class KlineGenerator {
   priceAt(m: SimMarket, t: number): number {
     let log = 0;
     for (let k = 0; k < OCTAVE_SCALES.length; k++) log += OCTAVE_AMPLITUDES[k] * valueNoise(m.key, k, t / OCTAVE_SCALES[k]);
-    return Math.max(1, Math.round(m.basePriceTicks * Math.exp(log)));
+    return max(1, round(m.basePriceTicks * exp(log)));
   }
 
   private dayPrefix(m: SimMarket, day: number): Int32Array {
@@ -96,14 +99,14 @@ export class KlineGenerator {
       weights[i + 1] = total;
     }
     g = new Int32Array(DAY_MINUTES + 1);
-    for (let i = 1; i <= DAY_MINUTES; i++) g[i] = total === 0 ? 0 : Math.floor((m.tradesPerDay * weights[i]) / total);
+    for (let i = 1; i <= DAY_MINUTES; i++) g[i] = total === 0 ? 0 : floor((m.tradesPerDay * weights[i]) / total);
     this.dayCounts.set(cacheKey, g);
     return g;
   }
 
   /** Trades in a minute (ignoring status) and the id of its first trade. */
   private trades(m: SimMarket, minute: number): { n: number; first: number } {
-    const day = Math.floor(minute / DAY_MINUTES);
+    const day = floor(minute / DAY_MINUTES);
     const i = minute - day * DAY_MINUTES;
     const g = this.dayPrefix(m, day);
     return { n: g[i + 1] - g[i], first: day * m.tradesPerDay + g[i] };
@@ -116,7 +119,7 @@ export class KlineGenerator {
 
   /** Close of the last traded minute before `minute` (the price a zero-trade minute repeats). */
   previousClose(m: SimMarket, minute: number): number {
-    const listedMinute = Math.floor(m.history[0].at / MINUTE);
+    const listedMinute = floor(m.history[0].at / MINUTE);
     for (let k = minute - 1; k >= listedMinute && k > minute - 60 * DAY_MINUTES; k--) {
       if (this.traded(m, k)) return this.closedBar(m, k).close;
     }
@@ -138,19 +141,19 @@ export class KlineGenerator {
     if (n === 0) return this.flatBar(openTime, this.previousClose(m, minute));
     const open = this.priceAt(m, minute + 0.01);
     const close = n === 1 ? open : this.priceAt(m, minute + 0.99);
-    let high = Math.max(open, close);
-    let low = Math.min(open, close);
+    let high = max(open, close);
+    let low = min(open, close);
     if (n > 2) {
-      const spread = Math.ceil(open * 0.0005);
-      high = Math.max(high, this.priceAt(m, minute + 0.35), this.priceAt(m, minute + 0.7)) + Math.floor(unit4(m.key, minute, 31) * spread);
-      low = Math.max(1, Math.min(low, this.priceAt(m, minute + 0.35), this.priceAt(m, minute + 0.7)) - Math.floor(unit4(m.key, minute, 37) * spread));
+      const spread = ceil(open * 0.0005);
+      high = max(high, this.priceAt(m, minute + 0.35), this.priceAt(m, minute + 0.7)) + floor(unit4(m.key, minute, 31) * spread);
+      low = max(1, min(low, this.priceAt(m, minute + 0.35), this.priceAt(m, minute + 0.7)) - floor(unit4(m.key, minute, 37) * spread));
     }
-    const volume = Math.max(n, Math.round(n * m.qtyStepsPerTrade * (0.5 + unit4(m.key, minute, 41))));
+    const volume = max(n, round(n * m.qtyStepsPerTrade * (0.5 + unit4(m.key, minute, 41))));
     const vwap = (open + high + low + close) / 4;
-    const quoteVolume = Math.round(scaleBy10(volume * vwap, 8 - m.priceDigits - m.qtyDigits));
+    const quoteVolume = round(scaleBy10(volume * vwap, 8 - m.priceDigits - m.qtyDigits));
     const takerShare = 0.2 + 0.6 * unit4(m.key, minute, 43);
-    const takerBuyVolume = Math.floor(volume * takerShare);
-    const takerBuyQuoteVolume = Math.floor((quoteVolume * takerBuyVolume) / volume);
+    const takerBuyVolume = floor(volume * takerShare);
+    const takerBuyQuoteVolume = floor((quoteVolume * takerBuyVolume) / volume);
     return {
       openTime,
       closeTime: openTime + MINUTE - 1,
@@ -193,19 +196,19 @@ export class KlineGenerator {
   partialBar(m: SimMarket, minute: number, fraction: number): Bar {
     const final = this.closedBar(m, minute);
     if (fraction >= 1) return final;
-    const n = Math.floor(final.trades * fraction);
+    const n = floor(final.trades * fraction);
     if (n === 0) return this.flatBar(final.openTime, final.trades === 0 ? final.close : this.previousClose(m, minute));
-    const close = n === 1 ? final.open : Math.min(final.high, Math.max(final.low, this.priceAt(m, minute + fraction)));
-    const volume = Math.max(n, Math.min(final.volume, Math.floor(final.volume * fraction)));
+    const close = n === 1 ? final.open : min(final.high, max(final.low, this.priceAt(m, minute + fraction)));
+    const volume = max(n, min(final.volume, floor(final.volume * fraction)));
     return {
       ...final,
       close,
-      high: Math.min(final.high, Math.max(final.open, close, fraction > 0.35 && n > 2 ? this.priceAt(m, minute + 0.35) : final.open)),
-      low: Math.max(final.low, Math.min(final.open, close, fraction > 0.35 && n > 2 ? this.priceAt(m, minute + 0.35) : final.open)),
+      high: min(final.high, max(final.open, close, fraction > 0.35 && n > 2 ? this.priceAt(m, minute + 0.35) : final.open)),
+      low: max(final.low, min(final.open, close, fraction > 0.35 && n > 2 ? this.priceAt(m, minute + 0.35) : final.open)),
       volume,
-      quoteVolume: Math.floor((final.quoteVolume * volume) / final.volume),
-      takerBuyVolume: Math.min(volume, Math.floor(final.takerBuyVolume * fraction)),
-      takerBuyQuoteVolume: Math.floor(final.takerBuyQuoteVolume * fraction),
+      quoteVolume: floor((final.quoteVolume * volume) / final.volume),
+      takerBuyVolume: min(volume, floor(final.takerBuyVolume * fraction)),
+      takerBuyQuoteVolume: floor(final.takerBuyQuoteVolume * fraction),
       trades: n,
       lastTradeId: final.firstTradeId + n - 1,
     };
@@ -218,7 +221,7 @@ export class KlineGenerator {
    */
   windowBar(m: SimMarket, openTime: number, lengthMs: number, now: number): Bar | undefined {
     let out: Bar | undefined;
-    const end = Math.min(openTime + lengthMs, now + 1);
+    const end = min(openTime + lengthMs, now + 1);
     for (let t = openTime; t < end; t += MINUTE) {
       if (!isTradingAt(m, t)) continue;
       const minute = t / MINUTE;
@@ -227,8 +230,8 @@ export class KlineGenerator {
         out = { ...b, openTime, closeTime: openTime + lengthMs - 1 };
         continue;
       }
-      out.high = Math.max(out.high, b.high);
-      out.low = Math.min(out.low, b.low);
+      out.high = max(out.high, b.high);
+      out.low = min(out.low, b.low);
       out.close = b.close;
       out.volume += b.volume;
       out.takerBuyVolume += b.takerBuyVolume;

@@ -153,9 +153,17 @@ export function klineIdRange(symbol: string, from: number, to: number): { $gte: 
  * Filter for open times in [from, to) of the given markets (an `_id` range each, served by the
  * `_id` index), or of every market (served by the `openTime` index).
  */
+/**
+ * Symbols in the server's order for `_id` strings (UTF-8 bytes, as SQLite's BINARY collation),
+ * which differs from JS string order for a few non-ASCII characters. Duplicates removed.
+ */
+export function sortSymbols(symbols: readonly string[]): string[] {
+  return [...new Set(symbols)].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+}
+
 export function klineRangeFilter(from: number, to: number, symbols?: readonly string[]): Filter<KlineDocument> {
   if (symbols === undefined) return { openTime: { $gte: new Date(from), $lt: new Date(to) } };
-  const ranges = [...new Set(symbols)].sort().map((s) => ({ _id: klineIdRange(s, from, to) }));
+  const ranges = sortSymbols(symbols).map((s) => ({ _id: klineIdRange(s, from, to) }));
   if (ranges.length === 1) return ranges[0];
   return ranges.length === 0 ? { _id: { $in: [] } } : { $or: ranges };
 }

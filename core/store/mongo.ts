@@ -29,6 +29,7 @@ import {
   marketStatusOperation,
   parseKlineId,
   retentionSeconds,
+  sortSymbols,
   type KlineDocument,
   type MarketDocument,
 } from './mongo-documents';
@@ -189,7 +190,7 @@ export class MongoKlineStore implements KlineStore {
   private filters(from: number, to: number, symbols: readonly string[] | undefined) {
     if (symbols === undefined) return [klineRangeFilter(from, to)];
     // Sorted chunks, each sorted by `_id`: concatenated they stay in (symbol, openTime) order.
-    const sorted = [...new Set(symbols)].sort();
+    const sorted = sortSymbols(symbols);
     const chunks = [];
     for (let i = 0; i < sorted.length; i += SYMBOLS_PER_QUERY) chunks.push(klineRangeFilter(from, to, sorted.slice(i, i + SYMBOLS_PER_QUERY)));
     return chunks;

@@ -13,6 +13,7 @@ import {
   marketStatusOperation,
   parseKlineId,
   retentionSeconds,
+  sortSymbols,
 } from '../../../core/store/mongo-documents';
 import { T0, makeKline } from './fixtures';
 
@@ -195,5 +196,16 @@ describe('kline document of an unusual kline', () => {
     const k: Kline = { ...makeKline('BTCUSDT', T0), trades: 0, volume: '0.00000000', quoteVolume: '0.00000000', takerBuyBaseVolume: '0.00000000' };
 
     expect(klineFromDocument(klineDocument(k, '1m'), '1m')).toStrictEqual(k);
+  });
+});
+
+describe('sortSymbols', () => {
+  test('orders by UTF-8 bytes like the server, without duplicates', () => {
+    // U+FF21 (fullwidth A) is one UTF-16 unit above a surrogate pair in JS order, but below it in UTF-8.
+    const astral = '\u{1F600}USDT';
+    const fullwidth = '\uFF21USDT';
+
+    expect(sortSymbols([astral, 'BTC', fullwidth, 'BTC'])).toStrictEqual(['BTC', fullwidth, astral]);
+    expect([astral, fullwidth].sort()).toStrictEqual([astral, fullwidth]);
   });
 });

@@ -100,6 +100,19 @@ function intField(name: string, value: unknown): number | string {
  * Does not look at `k.x`: deciding what a closed kline is belongs to the caller.
  */
 export function parseStreamKline(data: unknown): ParseResult {
+  return guarded(() => streamKline(data));
+}
+
+/** Last line of defence for "never throws": hostile input (throwing getters, BigInt, …) becomes a rejection. */
+function guarded(parse: () => ParseResult): ParseResult {
+  try {
+    return parse();
+  } catch (err) {
+    return reject(`unreadable input: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function streamKline(data: unknown): ParseResult {
   if (!isRecord(data)) return reject(`event is not an object: ${describe(data)}`);
   if (data.e !== 'kline') return reject(`event type is ${describe(data.e)}, not "kline"`);
   const k = data.k;
@@ -141,6 +154,10 @@ const ROW_COLUMNS = ['openTime', 'open', 'high', 'low', 'close', 'volume', 'clos
  * takerBuyBase, takerBuyQuote, ignore]`. Times and trades are JSON numbers, decimals are text.
  */
 export function parseRestRow(symbol: string, interval: string, row: unknown): ParseResult {
+  return guarded(() => restRow(symbol, interval, row));
+}
+
+function restRow(symbol: string, interval: string, row: unknown): ParseResult {
   if (!Array.isArray(row)) return reject(`row is not an array: ${describe(row)}`);
   for (let i = 0; i < ROW_COLUMNS.length; i++) {
     if (row[i] === undefined || row[i] === null) return reject(`missing ${ROW_COLUMNS[i]} (column ${i + 1} of ${row.length})`);
@@ -186,6 +203,10 @@ export function csvTimestampMs(text: string): number | undefined {
  * line is rejected with reason "header line"; readers skip it with `isCsvHeaderLine`.
  */
 export function parseCsvLine(symbol: string, interval: string, line: string): ParseResult {
+  return guarded(() => csvLine(symbol, interval, line));
+}
+
+function csvLine(symbol: string, interval: string, line: string): ParseResult {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   if (text.trim() === '') return reject('empty line');
   if (isCsvHeaderLine(text)) return reject('header line');

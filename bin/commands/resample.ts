@@ -61,7 +61,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     input.destroy();
   }
 
-  if (rows.length > 0) io.stdout.write(`${rows.join('\n')}\n`);
+  if (rows.length === 0) {
+    io.stderr.write(`resample: ${file}: no klines in the file\n`);
+    return 1;
+  }
+  io.stdout.write(`${rows.join('\n')}\n`);
   if (incomplete > 0) {
     io.stderr.write(`resample: note: ${incomplete} of ${rows.length} ${to} klines were built from fewer 1m klines than the window holds (${file} has missing minutes)\n`);
   }

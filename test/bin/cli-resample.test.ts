@@ -152,6 +152,12 @@ describe('cli resample', () => {
     expect(out.stderr).toMatch(/usage:/);
   });
 
+  it('rejects a file with no klines', async () => {
+    const out = await cli(['--to', '5m', variant('EMPTY-1m-2025-03-01.csv', () => [])]);
+    expect([out.code, out.stdout]).toEqual([1, '']);
+    expect(out.stderr).toMatch(/EMPTY-1m-2025-03-01\.csv: no klines in the file/);
+  });
+
   it('names a missing file', async () => {
     const out = await cli(['--to', '5m', join(dir, 'absent-1m-2025-01-01.csv')]);
     expect(out.code).toBe(1);

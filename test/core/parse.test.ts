@@ -53,6 +53,8 @@ describe('parseStreamKline', () => {
     ['mismatched symbols', { ...streamEvent(), s: 'ETHUSDT' }, /event symbol "ETHUSDT" ≠ kline symbol "BTCUSDT"/],
     ['a price as a JSON number', streamEvent({ o: 93576 }), /open must be decimal text, got the number 93576/],
     ['an unknown interval', streamEvent({ i: '7m' }), /unknown interval "7m"/],
+    ['a BigInt open time', streamEvent({ t: 10n }), /k\.t \(open time\) is not an integer: bigint/],
+    ['a kline whose getter throws', { e: 'kline', get k() { throw new Error('boom'); } }, /unreadable input: boom/],
   ])('rejects %s', (_name, input, expected) => {
     expect(reason(parseStreamKline(input))).toMatch(expected);
   });

@@ -80,6 +80,20 @@ describe('getStore', () => {
   });
 });
 
+describe('getStore with MongoDB', () => {
+  it('names the secret, not the URI, when the driver cannot use the connection string', async () => {
+    // Prepare: a URI that parses as a URL but carries an option the driver rejects.
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'mongodb://user:s3cret@db.internal/klines?maxPoolSize=lots' });
+
+    // Act
+    const outcome = getStore({ MONGODB_SECRET_ARN: ARN });
+
+    // Assess
+    await expect(outcome).rejects.toThrow(/^MONGODB_SECRET_ARN: is not a usable MongoDB connection string/);
+    await expect(outcome).rejects.not.toThrow(/s3cret/);
+  });
+});
+
 describe('helpers', () => {
   it.each([
     ['mongodb://h:27017', 'mongodb://h:27017/?maxPoolSize=2'],

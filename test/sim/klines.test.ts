@@ -1,5 +1,6 @@
 import { compareDecimal } from '../../core/decimal';
 import type { Kline } from '../../core/kline';
+import { parseStreamKline, validateKline } from '../../core/parse';
 import { barToStreamData } from '../../sim/kline-generator';
 import { MINUTE } from '../../sim/markets';
 import { resolveOptions, type SimOptions } from '../../sim/options';
@@ -69,6 +70,25 @@ describe('simulated klines', () => {
       expect(bars[i].firstTradeId).toBe(bars[i - 1].lastTradeId + 1);
       expect(bars[i].lastTradeId - bars[i].firstTradeId + 1).toBe(bars[i].trades);
     }
+  });
+
+  it('pass the domain validator, closed and still-open stream updates alike', () => {
+    const w = world({ markets: 20, illiquidShare: 0.5 });
+    const problems: string[] = [];
+    for (const m of w.markets) {
+      for (let minute = START / MINUTE - 30; minute < START / MINUTE; minute++) {
+        for (const fraction of [0.3, 0.7, 1]) {
+          const data: unknown = JSON.parse(barToStreamData(m, '1m', w.generator.partialBar(m, minute, fraction), minute * MINUTE + fraction * MINUTE, fraction === 1));
+          const parsed = parseStreamKline(data);
+          if (!parsed.ok) problems.push(`${m.symbol} ${minute} ${fraction}: ${parsed.reason}`);
+        }
+      }
+      for (const k of w.truth(m.symbol, START - 30 * MINUTE, START)) {
+        const problem = validateKline(k);
+        if (problem) problems.push(`${k.symbol} ${k.openTime}: ${problem}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it('publish intermediate updates that grow towards the closed kline and stay within its range', () => {

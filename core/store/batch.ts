@@ -6,6 +6,7 @@
 import { DECIMAL_FIELDS, type Kline } from '../kline';
 import { validateKline } from '../parse';
 import type { StoredInterval } from '../interval';
+import { MARKET_STATUSES, type MarketStatusEvent } from '../market';
 import type { UpsertFailure } from './port';
 
 /** Open times are stored as 13-digit ms (2001-09-09 .. 2286-11-20) so keys sort as text. */
@@ -49,12 +50,15 @@ export interface PreparedBatch {
   /** Indexes (into the batch) of the klines to write, in batch order; one per key, the last one. */
   accepted: number[];
   failures: UpsertFailure[];
+  /** For an accepted index, the earlier sound klines of the same key it replaces (only if any). */
+  replaced: Map<number, number[]>;
 }
 
 /** Split a batch into the klines to write and the refused ones. */
 export function prepareBatch(interval: StoredInterval, klines: readonly Kline[]): PreparedBatch {
   const failures: UpsertFailure[] = [];
   const lastIndexByKey = new Map<string, number>();
+  const replaced = new Map<number, number[]>();
   for (let i = 0; i < klines.length; i++) {
     const k = klines[i];
     const problem = storeProblem(interval, k);
@@ -63,7 +67,27 @@ export function prepareBatch(interval: StoredInterval, klines: readonly Kline[])
       continue;
     }
     const key = `${k.symbol}#${k.openTime}`;
+    const previous = lastIndexByKey.get(key);
+    if (previous !== undefined) {
+      replaced.set(i, [...(replaced.get(previous) ?? []), previous]);
+      replaced.delete(previous);
+    }
     lastIndexByKey.set(key, i);
   }
-  return { accepted: [...lastIndexByKey.values()].sort((a, b) => a - b), failures };
+  return { accepted: [...lastIndexByKey.values()].sort((a, b) => a - b), failures, replaced };
+}
+
+/** Market status events are produced by our own code; a malformed one is a bug, so it throws. */
+export function assertMarketEvents(events: readonly MarketStatusEvent[]): void {
+  for (const e of events) {
+    const sound =
+      e !== null &&
+      typeof e === 'object' &&
+      typeof e.symbol === 'string' &&
+      e.symbol.length > 0 &&
+      !FORBIDDEN_SYMBOL_CHAR.test(e.symbol) &&
+      (MARKET_STATUSES as readonly string[]).includes(e.status) &&
+      Number.isSafeInteger(e.at);
+    if (!sound) throw new TypeError(`not a market status event: ${JSON.stringify(e)}`);
+  }
 }

@@ -19,7 +19,7 @@ import { StoreUnavailableError } from '../errors';
 import { STORED_INTERVALS, collectionName, intervalMs, type StoredInterval } from '../interval';
 import type { Kline } from '../kline';
 import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../market';
-import { prepareBatch } from './batch';
+import { assertMarketEvents, prepareBatch } from './batch';
 import { gapsFromOpenTimes } from './gaps';
 import {
   ZSTD_COLLECTION_OPTIONS,
@@ -86,7 +86,7 @@ export class MongoKlineStore implements KlineStore {
   }
 
   async upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult> {
-    const { accepted, failures } = prepareBatch(interval, klines);
+    const { accepted, failures, replaced } = prepareBatch(interval, klines);
     if (accepted.length === 0) return { written: 0, failures };
     let bulk: ReturnType<typeof klineBulk>;
     try {
@@ -103,7 +103,9 @@ export class MongoKlineStore implements KlineStore {
       } catch (e) {
         const partial = partialBulkFailure(e, bulk.batchIndexes);
         if (!partial) throw e;
-        return { written: partial.written, failures: [...failures, ...partial.failures].sort((a, b) => a.index - b.index) };
+        // A refused kline also leaves the earlier klines of its key (which it replaced) unstored.
+        const refused = partial.failures.flatMap((f) => [f, ...(replaced.get(f.index) ?? []).map((index) => ({ index, reason: f.reason }))]);
+        return { written: partial.written, failures: [...failures, ...refused].sort((a, b) => a.index - b.index) };
       }
     });
   }
@@ -157,6 +159,7 @@ export class MongoKlineStore implements KlineStore {
   }
 
   async recordMarketStatus(events: readonly MarketStatusEvent[]): Promise<void> {
+    assertMarketEvents(events);
     if (events.length === 0) return;
     await this.guard('record market status', async () => {
       await this.markets().bulkWrite(events.map(marketStatusOperation), { ordered: false });
@@ -165,7 +168,7 @@ export class MongoKlineStore implements KlineStore {
 
   async marketHistory(): Promise<MarketStatusEvent[]> {
     return this.guard('read market history', async () => {
-      const docs = await this.markets().find({}).sort({ _id: 1 }).toArray();
+      const docs = await this.markets().find({}).sort({ symbol: 1, at: 1, status: 1 }).toArray();
       return docs.map((d) => {
         if (!(MARKET_STATUSES as readonly string[]).includes(d.status)) {
           throw new StoreUnavailableError(`MongoDB markets collection holds unknown status "${d.status}" (_id ${d._id})`);

@@ -11,7 +11,7 @@ import { StoreUnavailableError } from '../errors';
 import { STORED_INTERVALS, collectionName, intervalMs, type StoredInterval } from '../interval';
 import type { Kline } from '../kline';
 import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../market';
-import { prepareBatch } from './batch';
+import { assertMarketEvents, prepareBatch } from './batch';
 import { gapsFromOpenTimes } from './gaps';
 import type { KlineStore, ReadQuery, TimeRange, UpsertResult } from './port';
 
@@ -229,6 +229,7 @@ export class SqliteKlineStore implements KlineStore {
   }
 
   async recordMarketStatus(events: readonly MarketStatusEvent[]): Promise<void> {
+    assertMarketEvents(events);
     if (events.length === 0) return;
     this.guard('record market status', () => {
       const db = this.database();

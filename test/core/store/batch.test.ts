@@ -1,5 +1,5 @@
 import type { Kline } from '../../../core/kline';
-import { prepareBatch, significantDigits, storeProblem } from '../../../core/store/batch';
+import { assertMarketEvents, prepareBatch, significantDigits, storeProblem } from '../../../core/store/batch';
 import { T0, makeKline } from './fixtures';
 
 describe('storeProblem', () => {
@@ -36,6 +36,12 @@ describe('significantDigits', () => {
 });
 
 describe('prepareBatch', () => {
+  test('remembers every earlier kline a winner replaces', () => {
+    const a = makeKline('BTCUSDT', T0);
+
+    expect(prepareBatch('1m', [a, { ...a }, { ...a }]).replaced).toStrictEqual(new Map([[2, [0, 1]]]));
+  });
+
   test('keeps the last kline per key, in batch order, and reports refusals by index', () => {
     const a = makeKline('BTCUSDT', T0);
     const b = makeKline('BTCUSDT', T0 + 60_000);
@@ -45,6 +51,15 @@ describe('prepareBatch', () => {
     expect(prepareBatch('1m', [a, b, bad, a2])).toStrictEqual({
       accepted: [1, 3],
       failures: [{ index: 2, reason: expect.stringMatching(/low|high|outside/) }],
+      replaced: new Map([[3, [0]]]),
     });
+  });
+});
+
+describe('assertMarketEvents', () => {
+  test('accepts sound events and throws on a malformed one, naming it', () => {
+    expect(() => assertMarketEvents([{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }])).not.toThrow();
+    expect(() => assertMarketEvents([{ symbol: 'BTCUSDT', status: 'OPEN' as 'TRADING', at: T0 }])).toThrow(/"OPEN"/);
+    expect(() => assertMarketEvents([{ symbol: 'BTCUSDT', status: 'HALT', at: 1.5 }])).toThrow(TypeError);
   });
 });

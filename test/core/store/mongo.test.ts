@@ -171,6 +171,19 @@ describe('MongoKlineStore without a server', () => {
       expect(result.failures[1].reason).toMatch(/MongoDB refused the write \(code 121\): Document failed validation/);
     });
 
+    test('a refused kline also fails the earlier klines of the same key it replaced', async () => {
+      const { db, store } = fakeStore();
+      const first = makeKline('BTCUSDT', T0);
+      const batch = [first, makeKline('BTCUSDT', T0 + 60_000), { ...first, volume: '7.00000000' }];
+      db.collection('klines_1m').bulkWrite = async () => {
+        throw bulkError([1], 1, 0); // operations: [batch 1, batch 2]
+      };
+
+      const result = await store.upsert('1m', batch);
+
+      expect(result.failures.map((f) => f.index)).toStrictEqual([0, 2]);
+    });
+
     test('a write-concern error leaves every write in doubt: StoreUnavailableError', async () => {
       const { db, store } = fakeStore();
       db.collection('klines_1m').bulkWrite = async () => {

@@ -1,0 +1,49 @@
+import { Readable } from 'node:stream';
+import { CsvLineError, formatCsvRow, intervalOfCsvLine, parseDumpFileName, readDump } from '../../core/csv-dump';
+import { parseCsvLine } from '../../core/parse';
+
+const LINE = '1735689600000000,93576.00000000,93610.93000000,93537.50000000,93610.93000000,8.21827000,1735689659999999,768978.55261290,1764,3.92393000,367196.28868410,0';
+
+describe('dump file names', () => {
+  it.each<[string, object | undefined]>([
+    ['/data/BTCUSDT-1m-2025-01-01.csv', { symbol: 'BTCUSDT', interval: '1m', period: '2025-01-01' }],
+    ['ETHBTC-1h-2024-12.csv', { symbol: 'ETHBTC', interval: '1h', period: '2024-12' }],
+    ['币安人生USDT-15m-2025-11-02.csv', { symbol: '币安人生USDT', interval: '15m', period: '2025-11-02' }],
+    ['BTCUSDT-1m-2025-01-01.zip', undefined],
+    ['BTCUSDT-7m-2025-01-01.csv', undefined],
+    ['klines.csv', undefined],
+  ])('%s → %j', (name, expected) => {
+    expect(parseDumpFileName(name)).toEqual(expected);
+  });
+});
+
+describe('dump lines', () => {
+  it('tells the interval from a line’s own times', () => {
+    expect(intervalOfCsvLine(LINE)).toBe('1m');
+    expect(intervalOfCsvLine(LINE.replace('1735689659999999', '1735693199999999'))).toBe('1h');
+    expect(intervalOfCsvLine('a,b')).toBeUndefined();
+  });
+
+  it('writes a kline back as the same line with ms timestamps', () => {
+    const r = parseCsvLine('BTCUSDT', '1m', LINE);
+    expect(r.ok && formatCsvRow(r.kline)).toBe(LINE.replace('1735689600000000', '1735689600000').replace('1735689659999999', '1735689659999'));
+  });
+
+  it('reads a stream skipping a header and blank lines, counting lines as the file does', async () => {
+    const text = `open_time,open,high\r\n${LINE}\r\n\r\n${LINE.replace(/^1735689600000000/, '1735689660000000').replace('1735689659999999', '1735689719999999')}\r\n`;
+    const got = [];
+    for await (const { line, kline } of readDump(Readable.from([text]), { symbol: 'X' })) got.push([line, kline.openTime]);
+    expect(got).toEqual([
+      [2, 1735689600000],
+      [4, 1735689660000],
+    ]);
+  });
+
+  it('throws CsvLineError for a line out of order', async () => {
+    const read = async () => {
+      for await (const _ of readDump(Readable.from([`${LINE}\n${LINE}\n`]), { symbol: 'X', interval: '1m' })) void _;
+    };
+    await expect(read()).rejects.toThrow(CsvLineError);
+    await expect(read()).rejects.toThrow(/line 2: openTime 1735689600000 repeats the previous line/);
+  });
+});

@@ -9,7 +9,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../core/metric-names';
 
-export const logger = new Logger({ serviceName: METRICS_SERVICE });
+/** Log lines carry the function's own service name when the deployment sets one. */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || METRICS_SERVICE });
+
+/** The metrics' `service` dimension is fixed, whatever the environment says: the alarms match on it. */
 
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
 

@@ -13,7 +13,6 @@ import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../core/metric-names';
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || METRICS_SERVICE });
 
 /** The metrics' `service` dimension is fixed, whatever the environment says: the alarms match on it. */
-
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
 
 /** Turns per-record throws into SQS `batchItemFailures`; throws FullBatchFailureError if all fail. */

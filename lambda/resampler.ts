@@ -29,7 +29,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export const handler = async (event: unknown, context?: Context): Promise<ResamplerResponse> => {
   if (context) logger.addContext(context);
   const options = readResampleOptions();
-  const requested = parseRangeRequest(event, options.maxRebuildMs + 2 * 3_600_000);
+  // rebuildRange enforces the span limit after widening the range to whole hours.
+  const requested = parseRangeRequest(event);
   const store = await getStore();
   const now = Date.now();
   try {

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StoreAccess } from './kline-function';
-import { METRICS_NAMESPACE, SERVICE_NAMES } from './names';
+import { INGEST_SERVICE_NAME, METRICS_NAMESPACE } from './names';
 import { REPO_ROOT } from './paths';
 
 /**
@@ -97,7 +97,7 @@ export class IngestService extends Construct {
       BINANCE_REST_URL: props.binance.restUrl,
       MONGODB_SECRET_ARN: props.store.secret.secretArn,
       MONGODB_DATABASE: props.store.database,
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAMES.ingest,
+      POWERTOOLS_SERVICE_NAME: INGEST_SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       AWS_REGION: Stack.of(this).region,
       ...(props.markets.quoteAssets.length > 0 ? { MARKETS_QUOTE_ASSETS: props.markets.quoteAssets.join(',') } : {}),

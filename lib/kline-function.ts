@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
-import { METRICS_NAMESPACE } from './names';
+import { LAMBDA_METRICS_SERVICE, METRICS_NAMESPACE } from './names';
 import { REPO_ROOT } from './paths';
 
 /** Where a function runs when static egress is on: private subnets behind the NAT's Elastic IP. */
@@ -28,8 +28,8 @@ export interface StoreAccess {
 export interface KlineFunctionProps {
   /** The handler's TypeScript entry file; it exports `handler`. */
   readonly entry: string;
-  /** Powertools service name; also the `service` dimension of the function's metrics. */
-  readonly serviceName: string;
+  /** Short name of the function (role description, logs). */
+  readonly name: string;
   readonly description: string;
   readonly store: StoreAccess;
   readonly timeout: Duration;
@@ -61,7 +61,7 @@ export class KlineFunction extends Construct {
     // AWSLambdaBasicExecutionRole (logs on every log group); this one writes to its own log group only.
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${props.serviceName} function of ${Stack.of(this).stackName}`,
+      description: `${props.name} function of ${Stack.of(this).stackName}`,
     });
     this.logGroup.grantWrite(this.role);
     props.store.secret.grantRead(this.role);
@@ -81,7 +81,7 @@ export class KlineFunction extends Construct {
     const environment: Record<string, string> = {
       MONGODB_SECRET_ARN: props.store.secret.secretArn,
       MONGODB_DATABASE: props.store.database,
-      POWERTOOLS_SERVICE_NAME: props.serviceName,
+      POWERTOOLS_SERVICE_NAME: LAMBDA_METRICS_SERVICE,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       NODE_OPTIONS: '--enable-source-maps',
       ...(props.store.klineRetentionDays !== undefined ? { KLINE_1M_RETENTION_DAYS: String(props.store.klineRetentionDays) } : {}),

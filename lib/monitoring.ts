@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, METRIC_NAMES, SERVICE_NAMES } from './names';
+import { LAMBDA_METRICS_SERVICE, METRICS_NAMESPACE, METRIC_NAMES } from './names';
 
 export interface MonitoringProps {
   readonly queue: sqs.IQueue;
@@ -22,9 +22,7 @@ export interface MonitoringProps {
   readonly completenessThreshold: number;
   /** @default - no notification; alarms show in the console only */
   readonly alarmEmail?: string;
-  /** Dimensions the ingest task publishes KlinesForwarded with. @default { service: 'ingest' } */
-  readonly ingestMetricDimensions?: Record<string, string>;
-  /** Dimensions the reporter publishes CompletenessPercent with. @default { service: 'reporter' } */
+  /** Dimensions the reporter publishes CompletenessPercent with. @default { service: 'kline-capture' } */
   readonly reporterMetricDimensions?: Record<string, string>;
 }
 
@@ -51,17 +49,18 @@ export class Monitoring extends Construct {
       throw new Error(`Monitoring: noKlinesMinutes must be a positive whole number, got ${props.noKlinesMinutes}`);
     }
 
-    const klinesForwarded = new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: METRIC_NAMES.klinesForwarded,
-      dimensionsMap: props.ingestMetricDimensions ?? { service: SERVICE_NAMES.ingest },
-      statistic: cloudwatch.Stats.SUM,
+    // A Metrics Insights query sums KlinesForwarded over whatever dimensions the task's EMF lines
+    // carry, so the alarm does not depend on the task's dimension naming.
+    const klinesForwarded = new cloudwatch.MathExpression({
+      expression: `SELECT SUM(${METRIC_NAMES.klinesForwarded}) FROM ${METRICS_NAMESPACE}`,
       period: Duration.minutes(1),
+      label: 'Klines forwarded to SQS',
+      usingMetrics: {},
     });
     const completeness = new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName: METRIC_NAMES.completenessPercent,
-      dimensionsMap: props.reporterMetricDimensions ?? { service: SERVICE_NAMES.reporter },
+      dimensionsMap: props.reporterMetricDimensions ?? { service: LAMBDA_METRICS_SERVICE },
       statistic: cloudwatch.Stats.MINIMUM,
       period: Duration.days(1),
     });
@@ -132,7 +131,7 @@ export class Monitoring extends Construct {
 
   private buildDashboard(
     props: MonitoringProps,
-    klinesForwarded: cloudwatch.Metric,
+    klinesForwarded: cloudwatch.IMetric,
     completeness: cloudwatch.Metric,
     deadLetters: cloudwatch.Metric,
   ): cloudwatch.Dashboard {

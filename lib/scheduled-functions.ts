@@ -4,7 +4,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FunctionPlacement, KlineFunction, StoreAccess } from './kline-function';
-import { SERVICE_NAMES } from './names';
 import type { ReportEmail } from './report-email';
 
 export interface ScheduledFunctionsProps {
@@ -38,7 +37,7 @@ export class ScheduledFunctions extends Construct {
 
     this.resampler = new KlineFunction(this, 'Resampler', {
       entry: props.entries.resampler,
-      serviceName: SERVICE_NAMES.resampler,
+      name: 'resampler',
       description: 'Builds closed 5m/15m/30m/1h klines from 1m klines, re-computing recent windows',
       store: props.store,
       // Less than the 5-minute period, so two runs never overlap; work per run is bounded in code.
@@ -55,7 +54,7 @@ export class ScheduledFunctions extends Construct {
 
     this.reporter = new KlineFunction(this, 'Reporter', {
       entry: props.entries.reporter,
-      serviceName: SERVICE_NAMES.reporter,
+      name: 'reporter',
       description: 'Computes the data-quality report and e-mails it through SES',
       store: props.store,
       timeout: Duration.minutes(10),

@@ -4,7 +4,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FunctionPlacement, KlineFunction, StoreAccess } from './kline-function';
-import { SERVICE_NAMES } from './names';
 
 export interface WriterFunctionProps {
   readonly entry: string;
@@ -38,7 +37,7 @@ export class WriterFunction extends Construct {
     }
     this.function = new KlineFunction(this, 'Writer', {
       entry: props.entry,
-      serviceName: SERVICE_NAMES.writer,
+      name: 'writer',
       description: 'Writes closed 1m klines from the ingest queue to MongoDB (idempotent upserts)',
       store: props.store,
       timeout: WriterFunction.TIMEOUT,

@@ -9,7 +9,8 @@ export const SIM_USAGE = `usage: npm run sim -- [--port N] [--markets M] [--spee
   --start T             simulated start time, minute-aligned (ISO date or ms; default 2026-01-05T00:00Z)
   --faults LIST         comma list of drop,stall,duplicate,reorder,malformed,late,rest-errors,shutdown or all
   --updates-per-minute K  x:false updates per market per simulated minute
-  --weight-limit W      REQUEST_WEIGHT per minute (default 6000)`;
+  --weight-limit W      REQUEST_WEIGHT per minute (default 6000)
+  --churn               list 3 markets, put 3 in BREAK and 1 in HALT for a while, delist 2 (first 6 simulated hours)`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -62,6 +63,9 @@ export function parseSimArgs(argv: readonly string[]): SimOptions {
         break;
       case '--weight-limit':
         o.limits = { ...o.limits, requestWeightPerWindow: num(flag, value()) };
+        break;
+      case '--churn':
+        o.churn = { listings: 3, breaks: 3, halts: 1, delistings: 2 };
         break;
       default:
         throw new UsageError(`unknown argument "${arg}"`);

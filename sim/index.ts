@@ -28,6 +28,8 @@ export type { DisconnectReason } from './connection';
 export interface SimStats {
   connectionsOpened: number;
   connectionsOpen: number;
+  /** Connection attempts refused (HTTP 429) past the attempts-per-window limit. */
+  connectionsRefused: number;
   /** Incoming stream messages (text, PING and PONG frames). */
   messagesReceived: number;
   framesSent: number;
@@ -136,6 +138,7 @@ export async function startSimulator(input: SimOptions = {}): Promise<Simulator>
     stats: () => ({
       connectionsOpened: streams.stats.connectionsOpened,
       connectionsOpen: streams.connections.size,
+      connectionsRefused: streams.stats.connectionsRefused,
       messagesReceived: streams.stats.messagesReceived,
       framesSent: streams.stats.framesSent,
       closingUpdatesPublished: publisher.closingUpdatesPublished,

@@ -117,7 +117,7 @@ export function generateMarkets(o: ResolvedOptions): SimMarket[] {
     markets.push(m);
     bySymbol.set(m.symbol, m);
   }
-  const events = [...o.lifecycle].sort((a, b) => a.at - b.at);
+  const events = [...o.lifecycle, ...churnEvents(o, markets)].sort((a, b) => a.at - b.at);
   for (const e of events) {
     let m = bySymbol.get(e.symbol);
     if (!m) {
@@ -129,6 +129,34 @@ export function generateMarkets(o: ResolvedOptions): SimMarket[] {
     m.history.push({ at: e.at, status: e.status });
   }
   return markets;
+}
+
+/**
+ * Random lifecycle events from `options.churn`, a pure function of the seed and the generated
+ * markets: distinct markets for breaks, halts and delistings; times minute-aligned.
+ */
+export function churnEvents(o: ResolvedOptions, generated: readonly SimMarket[]): LifecycleEvent[] {
+  const c = o.churn;
+  const within = c.withinMs ?? 6 * 3_600_000;
+  const minutes = Math.max(1, Math.floor(within / MINUTE));
+  let salt = 0;
+  const at = (): number => o.startTime + (1 + (hash4(o.seed, 101, salt++) % minutes)) * MINUTE;
+  const events: LifecycleEvent[] = [];
+  for (let i = 0; i < (c.listings ?? 0); i++) events.push({ symbol: `NEW${baseAssetName(i, o.seed)}USDT`, at: at(), status: 'TRADING' });
+  // Distinct markets, picked by a seeded shuffle of the generated ones.
+  const order = generated.map((m) => m.index).sort((a, b) => hash4(o.seed, 103, a) - hash4(o.seed, 103, b));
+  let next = 0;
+  const episode = (status: 'BREAK' | 'HALT'): void => {
+    if (next >= order.length) return;
+    const m = generated[order[next++]];
+    const start = at();
+    events.push({ symbol: m.symbol, at: start, status });
+    events.push({ symbol: m.symbol, at: start + (5 + (hash4(o.seed, 107, salt++) % 56)) * MINUTE, status: 'TRADING' });
+  };
+  for (let i = 0; i < (c.breaks ?? 0); i++) episode('BREAK');
+  for (let i = 0; i < (c.halts ?? 0); i++) episode('HALT');
+  for (let i = 0; i < (c.delistings ?? 0) && next < order.length; i++) events.push({ symbol: generated[order[next++]].symbol, at: at(), status: 'DELISTED' });
+  return events;
 }
 
 /** Status at simulated time `t`, or undefined before the market was listed. */

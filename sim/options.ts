@@ -55,6 +55,19 @@ export interface LifecycleEvent {
   status: MarketStatus;
 }
 
+export interface ChurnOptions {
+  /** New markets listed mid-run (symbols NEW<n>USDT). */
+  listings?: number;
+  /** Markets that go BREAK for 5..60 simulated minutes, then TRADING again. */
+  breaks?: number;
+  /** Markets that go HALT for 5..60 simulated minutes, then TRADING again. */
+  halts?: number;
+  /** Markets delisted (removed from exchangeInfo). */
+  delistings?: number;
+  /** Events fall in (startTime, startTime + withinMs]; default 6 simulated hours. */
+  withinMs?: number;
+}
+
 export interface QuoteAssetShare {
   asset: string;
   /** Relative weight in the mix. */
@@ -74,6 +87,9 @@ export interface SimLimits {
   maxConnectionLifetimeMs: number;
   /** REAL ms between `serverShutdown` and the close. */
   shutdownGraceMs: number;
+  /** Connection attempts per IP per `connectionAttemptWindowMs` REAL ms (Binance: 300 per 5 minutes); more get HTTP 429. */
+  maxConnectionAttempts: number;
+  connectionAttemptWindowMs: number;
   /** A connection whose unsent buffer exceeds this many bytes is dropped as a slow consumer. */
   maxBufferedBytes: number;
   /** REQUEST_WEIGHT limit per weight window (Binance: 6000 per minute). */
@@ -106,6 +122,8 @@ export interface SimOptions {
   /** For illiquid markets: probability that a minute has no trade. */
   zeroTradeProbability?: number;
   lifecycle?: LifecycleEvent[];
+  /** Random listings, BREAK/HALT episodes and delistings added to `lifecycle` (deterministic from the seed). */
+  churn?: ChurnOptions;
   /** `x:false` updates per market per simulated minute (Binance: 29, one per 2 s, plus the closing one). */
   updatesPerMinute?: number;
   limits?: Partial<SimLimits>;
@@ -124,6 +142,7 @@ export interface ResolvedOptions {
   illiquidShare: number;
   zeroTradeProbability: number;
   lifecycle: LifecycleEvent[];
+  churn: ChurnOptions;
   updatesPerMinute: number;
   limits: SimLimits;
   faults: FaultConfig;
@@ -138,6 +157,8 @@ export const DEFAULT_LIMITS: SimLimits = {
   pongTimeoutMs: 60_000,
   maxConnectionLifetimeMs: 24 * 3_600_000,
   shutdownGraceMs: 1_000,
+  maxConnectionAttempts: 300,
+  connectionAttemptWindowMs: 300_000,
   maxBufferedBytes: 64 * 1024 * 1024,
   requestWeightPerWindow: 6000,
   weightWindowMs: 60_000,
@@ -230,6 +251,7 @@ export function resolveOptions(o: SimOptions = {}): ResolvedOptions {
     illiquidShare: o.illiquidShare ?? 0.2,
     zeroTradeProbability: o.zeroTradeProbability ?? 0.3,
     lifecycle: (o.lifecycle ?? []).map((e) => ({ ...e, at: Math.floor(e.at / 60_000) * 60_000 })),
+    churn: o.churn ?? {},
     updatesPerMinute,
     limits,
     faults,

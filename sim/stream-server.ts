@@ -12,6 +12,8 @@ import type { SimLimits } from './options';
 
 export interface StreamStats {
   connectionsOpened: number;
+  /** Upgrades refused with 429 for too many connection attempts. */
+  connectionsRefused: number;
   messagesReceived: number;
   framesSent: number;
   disconnects: Partial<Record<DisconnectReason, number>>;
@@ -23,8 +25,10 @@ export class StreamServer {
   /** Open connections, oldest first. */
   readonly connections = new Set<StreamConnection>();
   private nextId = 1;
-  readonly stats: StreamStats = { connectionsOpened: 0, messagesReceived: 0, framesSent: 0, disconnects: {} };
+  readonly stats: StreamStats = { connectionsOpened: 0, connectionsRefused: 0, messagesReceived: 0, framesSent: 0, disconnects: {} };
   private readonly hub: ConnectionHub;
+  /** Real times of recent connection attempts per IP. */
+  private readonly attempts = new Map<string, number[]>();
 
   constructor(limits: () => SimLimits, faults: FaultController, simNow: () => number) {
     this.hub = {
@@ -58,6 +62,12 @@ export class StreamServer {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
+    const retryAfter = this.countAttempt(req.socket.remoteAddress ?? 'unknown');
+    if (retryAfter !== undefined) {
+      this.stats.connectionsRefused++;
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${retryAfter}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new StreamConnection(this.nextId++, ws, combined, this.hub);
       this.connections.add(conn);
@@ -68,6 +78,18 @@ export class StreamServer {
       }
       this.subscribe(conn, names);
     });
+  }
+
+  /** Record a connection attempt; returns Retry-After seconds when over the limit. */
+  private countAttempt(ip: string): number | undefined {
+    const { maxConnectionAttempts: max, connectionAttemptWindowMs: windowMs } = this.hub.limits();
+    const now = Date.now();
+    let list = this.attempts.get(ip);
+    if (!list) this.attempts.set(ip, (list = []));
+    while (list.length > 0 && list[0] <= now - windowMs) list.shift();
+    if (list.length >= max) return Math.max(1, Math.ceil((list[0] + windowMs - now) / 1000));
+    list.push(now);
+    return undefined;
   }
 
   hasSubscribers(stream: string): boolean {

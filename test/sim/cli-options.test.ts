@@ -14,6 +14,10 @@ describe('npm run sim arguments', () => {
     expect(Object.keys(o.faults ?? {}).sort()).toEqual(['dropPerMinute', 'duplicate', 'late', 'lateDelayMs', 'malformed', 'reorder', 'restErrors', 'shutdownPerMinute', 'stallPerMinute']);
   });
 
+  it('adds listings, breaks, halts and delistings with --churn', () => {
+    expect(parseSimArgs(['--churn']).churn).toEqual({ listings: 3, breaks: 3, halts: 1, delistings: 2 });
+  });
+
   it.each([
     [['--faults', 'drop,explode'], /unknown fault "explode"/],
     [['--speed', 'fast'], /--speed needs a number/],

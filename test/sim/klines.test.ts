@@ -135,6 +135,26 @@ describe('simulated klines', () => {
     expect(w.history().filter((e) => e.symbol === 'NEWCOINUSDT')).toEqual([{ symbol: 'NEWCOINUSDT', status: 'TRADING', at: START + 5 * MINUTE }]);
   });
 
+  it('add random listings, BREAK and HALT episodes and delistings with churn, the same for the same seed', () => {
+    const churn = { listings: 2, breaks: 3, halts: 1, delistings: 2, withinMs: 120 * MINUTE };
+    const w = world({ churn });
+    const history = w.history().filter((e) => e.at > START);
+
+    expect(world({ churn }).history()).toEqual(w.history());
+    expect(history.filter((e) => e.symbol.startsWith('NEW') && e.status === 'TRADING')).toHaveLength(2);
+    expect(history.filter((e) => e.status === 'DELISTED')).toHaveLength(2);
+    for (const status of ['BREAK', 'HALT'] as const) {
+      const episodes = history.filter((e) => e.status === status);
+      expect(episodes).toHaveLength(status === 'BREAK' ? 3 : 1);
+      for (const e of episodes) {
+        const back = history.find((h) => h.symbol === e.symbol && h.at > e.at && h.status === 'TRADING');
+        expect(back).toBeDefined();
+        expect(w.truth(e.symbol, e.at, back!.at - MINUTE)).toEqual([]);
+      }
+    }
+    for (const e of history) expect(e.at % MINUTE).toBe(0);
+  });
+
   it('include a few Unicode symbols whose stream names are their lowercase', () => {
     const w = world({ markets: 100, unicodeSymbols: 3 });
     const unicode = w.markets.filter((m) => /[^\x00-\x7f]/.test(m.symbol));

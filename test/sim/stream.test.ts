@@ -152,6 +152,18 @@ describe('simulator stream limits and faults', () => {
     polite.ws.close();
   });
 
+  it('refuses connection attempts past the per-IP limit with HTTP 429', async () => {
+    sim = await startSimulator({ markets: 1, speed: 600, limits: { maxConnectionAttempts: 2 } });
+    const url = streamUrl(sim.streamUrl, sim.symbols());
+    const first = await connect(url);
+    const second = await connect(url);
+
+    await expect(connect(url)).rejects.toThrow('HTTP 429');
+    expect(sim.stats().connectionsRefused).toBe(1);
+    first.ws.close();
+    second.ws.close();
+  });
+
   it('closes a connection at the end of its lifetime', async () => {
     sim = await startSimulator({ markets: 2, speed: 600, limits: { maxConnectionLifetimeMs: 300 } });
     const client = await connect(streamUrl(sim.streamUrl, sim.symbols()));

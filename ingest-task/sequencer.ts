@@ -1,28 +1,32 @@
 /**
- * Exactly-once bookkeeping per market, and gap detection.
+ * Exactly-once, in-order forwarding per market, and gap detection.
  *
- * Each market has a watermark: every minute at or before it is settled (forwarded, or confirmed
- * by a complete REST answer not to exist). Minutes forwarded past the watermark (out of order,
- * or after a hole) are kept in a small set until the watermark catches up. A kline is forwarded
- * only if its minute is past the watermark and not in that set, so duplicates, replays from
- * overlapping connections and late closes of already-forwarded minutes are all dropped, while a
- * late close of a minute not yet forwarded still goes through.
+ * Each market has a watermark: every minute at or before it is settled (forwarded, or shown by a
+ * complete REST answer not to exist). A closed kline one minute after the watermark is released
+ * at once (with any held ones that now follow it); a kline further ahead is held until the hole
+ * before it is filled (stream or backfill) or settled. So duplicates, replays from overlapping
+ * connections and late closes of settled minutes are dropped, a late close of a minute not yet
+ * forwarded still goes through, and every market reaches the sink in minute order — the last
+ * stored minute is then a safe place to resume from after a restart or a crash.
+ *
+ * A market holding more than `maxHeldPerMarket` klines (a hole REST cannot fill for a long time)
+ * releases them out of order rather than growing memory; they stay recorded as forwarded.
  *
  * Which minutes are "due" is decided by exchange time (frames' `E`, `/api/v3/time`), never by the
  * local clock, because Binance's (and the simulator's) clock is what closes a minute.
  */
 import { MINUTE_MS } from '../core/interval';
+import type { Kline } from '../core/kline';
 
 export interface MarketTrack {
   /** Open time of the last settled minute; the next expected minute is watermark + 1 min. */
   watermark: number;
-  /** Forwarded minutes after the watermark. */
-  above: Set<number>;
-  /** Highest minute forwarded (for lag). */
-  lastForwarded: number | undefined;
-  /** False while halted/delisted: minutes after `until` are not expected. */
+  /** Received, not yet forwarded (waiting for a hole before them). */
+  held: Map<number, Kline>;
+  /** Forwarded out of order after the watermark (only after a held overflow). */
+  forwardedAhead: Set<number>;
+  /** False while halted/delisted: minutes from `until` on are not expected. */
   active: boolean;
-  /** Open time of the first minute no longer expected while inactive. */
   until: number;
 }
 
@@ -30,7 +34,7 @@ export interface Gap {
   symbol: string;
   /** Open time of the first missing minute. */
   from: number;
-  /** Open time of the last minute that is due (inclusive). Minutes already forwarded inside are skipped on arrival. */
+  /** Open time of the last due minute (inclusive). */
   to: number;
 }
 
@@ -40,6 +44,8 @@ export function minuteOf(ms: number): number {
 
 export class Sequencer {
   private readonly markets = new Map<string, MarketTrack>();
+
+  constructor(private readonly maxHeldPerMarket = 240) {}
 
   get size(): number {
     return this.markets.size;
@@ -53,21 +59,17 @@ export class Sequencer {
     return this.markets.get(symbol);
   }
 
-  symbols(): IterableIterator<string> {
-    return this.markets.keys();
-  }
-
   /** Start expecting a market's minutes from `firstOpenTime` on (no-op if already tracked). */
   track(symbol: string, firstOpenTime: number): void {
     if (this.markets.has(symbol)) return;
-    this.markets.set(symbol, { watermark: minuteOf(firstOpenTime) - MINUTE_MS, above: new Set(), lastForwarded: undefined, active: true, until: Infinity });
+    this.markets.set(symbol, { watermark: minuteOf(firstOpenTime) - MINUTE_MS, held: new Map(), forwardedAhead: new Set(), active: true, until: Infinity });
   }
 
   untrack(symbol: string): void {
     this.markets.delete(symbol);
   }
 
-  /** A market stops (halt, delisting) at exchange time `at`: its minutes from the next one on are not expected. */
+  /** A market stops (halt, delisting) at exchange time `at`: minutes after that one are not expected. */
   deactivate(symbol: string, at: number): void {
     const m = this.markets.get(symbol);
     if (!m || !m.active) return;
@@ -82,52 +84,73 @@ export class Sequencer {
     m.until = Infinity;
   }
 
-  /** True if the minute should be forwarded now (and records it as forwarded). */
-  accept(symbol: string, openTime: number): boolean {
-    const m = this.markets.get(symbol);
-    if (!m || openTime <= m.watermark || openTime % MINUTE_MS !== 0) return false;
-    if (m.above.size === 0 && openTime === m.watermark + MINUTE_MS) {
-      m.watermark = openTime;
-    } else {
-      if (m.above.has(openTime)) return false;
-      m.above.add(openTime);
-      this.advance(m);
+  isActive(symbol: string): boolean {
+    return this.markets.get(symbol)?.active ?? false;
+  }
+
+  /**
+   * Offer a closed kline. Klines to forward now (this one and/or held ones, in order) are pushed
+   * to `out`. Returns false when the minute was already settled, held or forwarded.
+   */
+  offer(k: Kline, out: Kline[]): boolean {
+    const m = this.markets.get(k.symbol);
+    const t = k.openTime;
+    if (!m || t <= m.watermark || t % MINUTE_MS !== 0) return false;
+    if (t === m.watermark + MINUTE_MS) {
+      m.watermark = t;
+      out.push(k);
+      if (m.held.size > 0 || m.forwardedAhead.size > 0) this.drain(m, out);
+      return true;
     }
-    if (m.lastForwarded === undefined || openTime > m.lastForwarded) m.lastForwarded = openTime;
+    if (m.held.has(t) || m.forwardedAhead.has(t)) return false;
+    m.held.set(t, k);
+    if (m.held.size > this.maxHeldPerMarket) {
+      for (const h of [...m.held.values()].sort((a, b) => a.openTime - b.openTime)) {
+        out.push(h);
+        m.forwardedAhead.add(h.openTime);
+      }
+      m.held.clear();
+    }
     return true;
   }
 
-  /** A complete REST answer covered every minute up to `openTime`: nothing before it is missing any more. */
-  settleThrough(symbol: string, openTime: number): void {
+  /** A complete REST answer covered every minute up to `openTime`: release what waited, move on. */
+  settleThrough(symbol: string, openTime: number, out: Kline[]): void {
     const m = this.markets.get(symbol);
     if (!m || openTime <= m.watermark) return;
-    m.watermark = minuteOf(openTime);
-    for (const t of m.above) if (t <= m.watermark) m.above.delete(t);
-    this.advance(m);
+    const through = minuteOf(openTime);
+    const released = [...m.held.values()].filter((h) => h.openTime <= through).sort((a, b) => a.openTime - b.openTime);
+    for (const h of released) {
+      out.push(h);
+      m.held.delete(h.openTime);
+    }
+    for (const t of m.forwardedAhead) if (t <= through) m.forwardedAhead.delete(t);
+    m.watermark = through;
+    this.drain(m, out);
   }
 
-  private advance(m: MarketTrack): void {
-    while (m.above.size > 0 && m.above.has(m.watermark + MINUTE_MS)) {
-      m.watermark += MINUTE_MS;
-      m.above.delete(m.watermark);
+  private drain(m: MarketTrack, out: Kline[]): void {
+    for (;;) {
+      const next = m.watermark + MINUTE_MS;
+      const h = m.held.get(next);
+      if (h) {
+        out.push(h);
+        m.held.delete(next);
+      } else if (!m.forwardedAhead.delete(next)) return;
+      m.watermark = next;
     }
   }
 
   /**
-   * The missing range of a market, if any minute after its watermark is due: a minute is due when
-   * it closed before `dueBefore` (exchange time minus a grace for late closes) and is still expected.
+   * The missing range of a market, if any: minutes after its watermark that closed before
+   * `dueBefore` (exchange time minus a grace for late closes) and are still expected.
    */
   gapOf(symbol: string, dueBefore: number): Gap | undefined {
     const m = this.markets.get(symbol);
     if (!m) return undefined;
-    const lastDue = Math.min(minuteOf(dueBefore) - MINUTE_MS, m.until - MINUTE_MS);
+    const to = Math.min(minuteOf(dueBefore) - MINUTE_MS, m.until - MINUTE_MS);
     const from = m.watermark + MINUTE_MS;
-    if (from > lastDue) return undefined;
-    // If every due minute is already forwarded, there is nothing to fetch.
-    let allForwarded = true;
-    for (let t = from; t <= lastDue && allForwarded; t += MINUTE_MS) if (!m.above.has(t)) allForwarded = false;
-    if (allForwarded) return undefined;
-    return { symbol, from, to: lastDue };
+    return from <= to ? { symbol, from, to } : undefined;
   }
 
   /** Every market with a due gap. */
@@ -140,8 +163,8 @@ export class Sequencer {
     return out;
   }
 
-  /** The oldest watermark over markets still expected (for "caught up to" and lag). */
-  oldestWatermark(): number | undefined {
+  /** The oldest watermark over markets still expected: every expected minute ≤ it is settled. */
+  caughtUpTo(): number | undefined {
     let oldest: number | undefined;
     for (const m of this.markets.values()) {
       if (!m.active && m.watermark >= m.until - MINUTE_MS) continue;
@@ -150,10 +173,10 @@ export class Sequencer {
     return oldest;
   }
 
-  /** Per-market watermarks (what a restart could resume from). */
-  watermarks(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [s, m] of this.markets) out.set(s, m.watermark);
-    return out;
+  /** Klines received but held behind a hole (dropped at stop: a restart fetches them again). */
+  heldCount(): number {
+    let n = 0;
+    for (const m of this.markets.values()) n += m.held.size;
+    return n;
   }
 }

@@ -1,0 +1,68 @@
+/**
+ * The ingest task's settings, read from environment variables with the core/config.ts readers.
+ * A bad value throws ConfigError naming the setting, so the task fails at start with one message.
+ */
+import { readBinanceConfig, readMarketFilter, readPositiveInt, readStoreConfig, readUrl, type BinanceConfig, type Env, type MarketFilter, type StoreConfig } from '../core/config';
+import { ConfigError } from '../core/errors';
+import type { LogLevel } from './logger';
+
+export type SinkConfig = { kind: 'sqs'; queueUrl: string } | { kind: 'in-process' };
+
+export interface IngestConfig {
+  binance: BinanceConfig;
+  markets: MarketFilter;
+  sink: SinkConfig;
+  /** Where to read the last stored minute per market at start; undefined = no resume. */
+  resumeStore: StoreConfig | undefined;
+  refreshIntervalMs: number;
+  newMarketHistoryMs: number;
+  weightHeadroom: number;
+  maxConnectionAgeMs: number;
+  stallTimeoutMs: number;
+  stopTimeoutMs: number;
+  metricsNamespace: string;
+  logLevel: LogLevel;
+}
+
+function readNonNegativeInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(name, `expected an integer ≥ 0, got "${raw}"`);
+  return n;
+}
+
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new ConfigError(name, `expected one of ${choices.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+export function readIngestConfig(env: Env = process.env): IngestConfig {
+  const sinkKind = readChoice(env, 'SINK', ['sqs', 'in-process'] as const, 'sqs');
+  let sink: SinkConfig;
+  if (sinkKind === 'sqs') {
+    if (!env.SQS_QUEUE_URL) throw new ConfigError('SQS_QUEUE_URL', 'is required when SINK=sqs (the queue the writer reads)');
+    sink = { kind: 'sqs', queueUrl: readUrl(env, 'SQS_QUEUE_URL', '', ['https:', 'http:']) };
+  } else sink = { kind: 'in-process' };
+  const headroomPercent = readNonNegativeInt(env, 'REST_WEIGHT_HEADROOM_PERCENT', 50);
+  if (headroomPercent >= 100) throw new ConfigError('REST_WEIGHT_HEADROOM_PERCENT', `expected 0..99, got ${headroomPercent}`);
+  const maxAgeMinutes = readPositiveInt(env, 'MAX_CONNECTION_AGE_MINUTES', 23 * 60);
+  if (maxAgeMinutes >= 24 * 60) throw new ConfigError('MAX_CONNECTION_AGE_MINUTES', 'must be below 1440: Binance cuts connections at 24 h');
+  const hasStore = Boolean(env.KLINE_STORE || env.MONGODB_URI);
+  return {
+    binance: readBinanceConfig(env),
+    markets: readMarketFilter(env),
+    sink,
+    resumeStore: hasStore ? readStoreConfig(env) : undefined,
+    refreshIntervalMs: readPositiveInt(env, 'MARKETS_REFRESH_SECONDS', 300) * 1000,
+    newMarketHistoryMs: readNonNegativeInt(env, 'NEW_MARKET_HISTORY_MINUTES', 0) * 60_000,
+    weightHeadroom: headroomPercent / 100,
+    maxConnectionAgeMs: maxAgeMinutes * 60_000,
+    stallTimeoutMs: readPositiveInt(env, 'STALL_TIMEOUT_SECONDS', 30) * 1000,
+    stopTimeoutMs: readPositiveInt(env, 'STOP_TIMEOUT_SECONDS', 25) * 1000,
+    metricsNamespace: env.METRICS_NAMESPACE || 'KlineCapture',
+    logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+  };
+}

@@ -1,0 +1,371 @@
+/**
+ * The ingest: discovers markets, holds their kline streams, forwards every closed 1m kline
+ * exactly once (in minute order per market) to a sink, and backfills every gap from REST.
+ *
+ *   const ingest = await startIngest({ restUrl, streamUrl, sink, resumeFrom });
+ *   ingest.status();        // markets, connections, klines forwarded, gaps, lag
+ *   await ingest.stop();    // stop reading, flush the sink
+ *
+ * Wiring only: the decisions live in the modules it composes (see each file).
+ */
+import type { IngestBatch } from '../core/codec';
+import type { MarketFilter } from '../core/config';
+import { MINUTE_MS } from '../core/interval';
+import type { Kline } from '../core/kline';
+import type { MarketStatusEvent } from '../core/market';
+import { parseStreamKline } from '../core/parse';
+import { AttemptBudget, DEFAULT_ATTEMPT_BUDGET, DEFAULT_BACKOFF, type AttemptBudgetOptions, type BackoffOptions } from './backoff';
+import { Backfiller } from './backfill';
+import { classifyFrame } from './closed-frame-filter';
+import { DEFAULT_CONNECTION_TIMERS, type Connection, type ConnectionTimers } from './connection';
+import { StoppedError } from './errors';
+import { ExchangeClock } from './exchange-clock';
+import { silentLogger, type Logger } from './logger';
+import { MarketWatcher, type MarketChanges } from './markets';
+import type { EmfPublisher, MetricValue } from './metrics';
+import { BinanceRestClient, type RestClientOptions } from './rest-client';
+import { minuteOf, Sequencer } from './sequencer';
+import { DEFAULT_SHARD_LIMITS, type ShardLimits } from './sharding';
+import type { KlineSink } from './sinks/sink';
+import { StreamManager } from './stream-manager';
+
+export interface IngestOptions {
+  restUrl: string;
+  streamUrl: string;
+  sink: KlineSink;
+  /** Which markets to capture; empty lists = every TRADING market. */
+  marketFilter?: MarketFilter;
+  /** Last stored open time per market; markets absent start at the minute they are first seen. */
+  resumeFrom?: () => Promise<Map<string, number>>;
+  /** For a market with no stored history: also fetch this much history before first seen (ms, default 0). */
+  newMarketHistoryMs?: number;
+  /** REAL ms between exchangeInfo refreshes (default 5 minutes). */
+  refreshIntervalMs?: number;
+  /** REAL ms between gap checks (default 1 s). */
+  gapCheckIntervalMs?: number;
+  /** EXCHANGE ms a closed minute may arrive late before it is backfilled (default 10 s). */
+  lateGraceMs?: number;
+  /** REAL ms without exchange-time progress after which `/api/v3/time` is asked (default 10 s). */
+  clockPollMs?: number;
+  /** REAL ms between sink sends (default 250 ms). */
+  flushIntervalMs?: number;
+  /** Pause reading the sockets while this many klines wait for the sink (default 20 000). */
+  maxPendingKlines?: number;
+  shardLimits?: Partial<ShardLimits>;
+  connectionTimers?: Partial<ConnectionTimers>;
+  /** Streams in the connection URL; the rest are SUBSCRIBEd (default 100). */
+  urlStreamsMax?: number;
+  /** Streams per SUBSCRIBE message (default 1024). */
+  streamsPerMessage?: number;
+  /** REAL ms after which a connection is rotated (default 23 h; Binance cuts at 24 h). */
+  maxConnectionAgeMs?: number;
+  /** REAL ms the old connection may overlap an unproven replacement (default 90 s). */
+  rotationOverlapMaxMs?: number;
+  backoff?: BackoffOptions;
+  attemptBudget?: AttemptBudgetOptions;
+  rest?: Omit<RestClientOptions, 'baseUrl' | 'logger'>;
+  backfillConcurrency?: number;
+  /** REAL ms before a failed backfill of a market is tried again (default 5 s). */
+  backfillRetryMs?: number;
+  /** Held klines per market before out-of-order release (default 240). */
+  maxHeldPerMarket?: number;
+  metrics?: EmfPublisher;
+  /** REAL ms between metric lines (default 60 s). */
+  metricsIntervalMs?: number;
+  logger?: Logger;
+}
+
+export interface IngestStatus {
+  /** Markets currently TRADING and subscribed. */
+  markets: number;
+  /** Open websocket connections. */
+  connections: number;
+  klinesForwarded: number;
+  klinesFromStream: number;
+  klinesFromBackfill: number;
+  marketEvents: number;
+  gapsFound: number;
+  gapsFilled: number;
+  /** Latest exchange time seen (ms). */
+  exchangeTime: number;
+  /** Every expected minute with open time ≤ this is forwarded or known not to exist. */
+  caughtUpTo: number | undefined;
+  /** Exchange time minus the end of the `caughtUpTo` minute. */
+  lagMs: number | undefined;
+  restWeightUsed: number;
+  restWeightPeak: number;
+  restWeightLimit: number;
+  /** Klines waiting for the sink inside the ingest. */
+  pendingKlines: number;
+  framesReceived: number;
+  framesParsed: number;
+  framesRejected: number;
+  reconnects: number;
+  rotations: number;
+}
+
+export interface IngestHandle {
+  status(): IngestStatus;
+  /** Stop reading, forward what is pending, flush the sink (it is not closed: the caller owns it). */
+  stop(): Promise<void>;
+  /** Resolves after stop(); rejects if the ingest fails for good (e.g. HTTP 451). */
+  readonly done: Promise<void>;
+}
+
+export async function startIngest(options: IngestOptions): Promise<IngestHandle> {
+  const logger = options.logger ?? silentLogger;
+  const filter = options.marketFilter ?? { quoteAssets: [], symbols: [] };
+  const rest = new BinanceRestClient({ baseUrl: options.restUrl, logger, ...(options.rest ?? {}) });
+  const clock = new ExchangeClock();
+  const sequencer = new Sequencer(options.maxHeldPerMarket ?? 240);
+  const watcher = new MarketWatcher(filter);
+  const budget = new AttemptBudget(options.attemptBudget ?? DEFAULT_ATTEMPT_BUDGET);
+  const lateGraceMs = options.lateGraceMs ?? 10_000;
+  const maxPending = options.maxPendingKlines ?? 20_000;
+
+  const pendingKlines: Kline[] = [];
+  const pendingEvents: MarketStatusEvent[] = [];
+  const counters = { fromStream: 0, fromBackfill: 0, forwarded: 0, events: 0, frames: 0, parsed: 0, rejected: 0 };
+  let stopped = false;
+  let pausedForSink = false;
+  let resolveDone!: () => void;
+  let rejectDone!: (e: Error) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  done.catch(() => undefined); // observed by the caller through `done`
+
+  // --- the hot path -------------------------------------------------------------------------
+  const released: Kline[] = [];
+  const onFrame = (frame: Buffer, connection: Connection): void => {
+    counters.frames++;
+    const kind = classifyFrame(frame);
+    if (kind === 'skip') return;
+    let message: unknown;
+    try {
+      message = JSON.parse(frame.toString('utf8'));
+    } catch {
+      counters.rejected++;
+      return;
+    }
+    counters.parsed++;
+    if (typeof message !== 'object' || message === null) return;
+    const m = message as { id?: unknown; data?: { e?: unknown; E?: unknown; k?: { x?: unknown } } };
+    if (typeof m.id === 'number' && 'result' in m) return manager.acknowledge(connection, m.id);
+    const data = m.data;
+    if (!data || typeof data !== 'object') return;
+    if (data.e === 'serverShutdown') return manager.serverShutdown(connection);
+    if (data.e !== 'kline' || data.k?.x !== true) return;
+    const parsed = parseStreamKline(data);
+    if (!parsed.ok) {
+      counters.rejected++;
+      logger.debug('closing kline rejected', { reason: parsed.reason });
+      return;
+    }
+    const k = parsed.kline;
+    if (k.interval !== '1m') return;
+    clock.observe(data.E);
+    manager.noteClosing(connection, k.openTime);
+    const before = released.length;
+    sequencer.offer(k, released);
+    if (released.length > before) forward(released.splice(0), 'stream');
+  };
+
+  function forward(klines: Kline[], source: 'stream' | 'backfill'): void {
+    for (const k of klines) pendingKlines.push(k);
+    if (source === 'stream') counters.fromStream += klines.length;
+    else counters.fromBackfill += klines.length;
+    counters.forwarded += klines.length;
+    if (!pausedForSink && pendingKlines.length > maxPending) {
+      pausedForSink = true;
+      manager.pause();
+      logger.warn('sink is slow: pausing stream reads', { pendingKlines: pendingKlines.length });
+    }
+  }
+
+  const manager = new StreamManager({
+    streamUrl: options.streamUrl,
+    shardLimits: { ...DEFAULT_SHARD_LIMITS, ...(options.shardLimits ?? {}) },
+    timers: { ...DEFAULT_CONNECTION_TIMERS, ...(options.connectionTimers ?? {}) },
+    urlStreamsMax: options.urlStreamsMax ?? 100,
+    streamsPerMessage: options.streamsPerMessage ?? 1024,
+    maxConnectionAgeMs: options.maxConnectionAgeMs ?? 23 * 3_600_000,
+    rotationOverlapMaxMs: options.rotationOverlapMaxMs ?? 90_000,
+    backoff: options.backoff ?? DEFAULT_BACKOFF,
+    budget,
+    onFrame,
+    logger,
+  });
+
+  const backfiller = new Backfiller({
+    rest,
+    sequencer,
+    forward: (klines) => forward(klines, 'backfill'),
+    onFatal: (e) => fail(e),
+    concurrency: options.backfillConcurrency ?? 4,
+    retryAfterMs: options.backfillRetryMs ?? 5_000,
+    logger,
+  });
+
+  // --- markets ------------------------------------------------------------------------------
+  function applyChanges(changes: MarketChanges, at: number, resume: Map<string, number>): void {
+    for (const e of changes.events) pendingEvents.push(e);
+    counters.events += changes.events.length;
+    const firstSeen = minuteOf(at) - (options.newMarketHistoryMs ?? 0);
+    for (const symbol of changes.started) {
+      if (sequencer.has(symbol)) sequencer.activate(symbol);
+      else {
+        const last = resume.get(symbol);
+        sequencer.track(symbol, last !== undefined ? last + MINUTE_MS : firstSeen);
+      }
+    }
+    for (const symbol of changes.stopped) sequencer.deactivate(symbol, at);
+    manager.remove(changes.stopped);
+    manager.add(changes.started);
+    if (changes.events.length > 0) logger.info('market changes', { events: changes.events.length, started: changes.started.length, stopped: changes.stopped.length });
+  }
+
+  // Start: the first exchangeInfo decides (a 451 rejects here, before anything else runs).
+  const info = await rest.exchangeInfo();
+  clock.observe(info.serverTime);
+  const resume = options.resumeFrom ? await options.resumeFrom() : new Map<string, number>();
+  applyChanges(watcher.apply(info), info.serverTime, resume);
+  // Stored markets not trading now still owe the minutes before they stopped.
+  for (const [symbol, last] of resume) {
+    if (sequencer.has(symbol)) continue;
+    sequencer.track(symbol, last + MINUTE_MS);
+    sequencer.deactivate(symbol, info.serverTime);
+  }
+  logger.info('ingest started', { markets: watcher.trading().length, connections: manager.shardCount, resumed: resume.size, serverTime: info.serverTime });
+
+  // --- loops --------------------------------------------------------------------------------
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, fn: () => void | Promise<void>): void => {
+    let running = false;
+    timers.push(
+      setInterval(() => {
+        if (running || stopped) return;
+        running = true;
+        void Promise.resolve()
+          .then(fn)
+          .catch((e: unknown) => {
+            if (!(e instanceof StoppedError)) logger.warn('periodic task failed', { error: e });
+          })
+          .finally(() => {
+            running = false;
+          });
+      }, ms),
+    );
+  };
+
+  let flushing: Promise<void> = Promise.resolve();
+  async function flushPending(): Promise<void> {
+    while (pendingKlines.length > 0 || pendingEvents.length > 0) {
+      const batch: IngestBatch = { klines: pendingKlines.splice(0, 10_000), marketEvents: pendingEvents.splice(0) };
+      await options.sink.send(batch);
+    }
+    if (pausedForSink && pendingKlines.length < maxPending / 2) {
+      pausedForSink = false;
+      if (!stopped) manager.resume();
+    }
+  }
+  every(options.flushIntervalMs ?? 250, () => {
+    flushing = flushPending();
+    return flushing;
+  });
+
+  every(options.gapCheckIntervalMs ?? 1_000, () => {
+    const now = clock.now();
+    if (now === 0) return;
+    for (const gap of sequencer.gaps(now - lateGraceMs)) backfiller.offer(gap);
+  });
+
+  every(options.clockPollMs ?? 10_000, async () => {
+    if (Date.now() - clock.lastAdvancedAt < (options.clockPollMs ?? 10_000)) return;
+    clock.observe(await rest.serverTime());
+  });
+
+  every(options.refreshIntervalMs ?? 300_000, async () => {
+    const next = await rest.exchangeInfo();
+    clock.observe(next.serverTime);
+    applyChanges(watcher.apply(next), next.serverTime, new Map());
+  });
+
+  let lastForwarded = 0;
+  if (options.metrics && (options.metricsIntervalMs ?? 60_000) > 0) {
+    const metrics = options.metrics;
+    const intervalMs = options.metricsIntervalMs ?? 60_000;
+    every(intervalMs, () => {
+      const s = status();
+      const sinkStats = (options.sink as { stats?: { bufferedItems?: number; lastLatencyMs?: number } }).stats;
+      const values: MetricValue[] = [
+        { name: 'OpenConnections', value: s.connections, unit: 'Count' },
+        { name: 'KlinesForwardedPerMinute', value: ((s.klinesForwarded - lastForwarded) * 60_000) / intervalMs, unit: 'Count' },
+        { name: 'GapsFound', value: s.gapsFound, unit: 'Count' },
+        { name: 'GapsFilled', value: s.gapsFilled, unit: 'Count' },
+        { name: 'RestWeightUsed', value: s.restWeightUsed, unit: 'Count' },
+        { name: 'PendingKlines', value: s.pendingKlines, unit: 'Count' },
+        { name: 'SinkBufferDepth', value: sinkStats?.bufferedItems ?? 0, unit: 'Count' },
+        { name: 'SinkLatency', value: sinkStats?.lastLatencyMs ?? 0, unit: 'Milliseconds' },
+        { name: 'LagMs', value: s.lagMs ?? 0, unit: 'Milliseconds' },
+      ];
+      lastForwarded = s.klinesForwarded;
+      metrics.publish(values);
+    });
+  }
+
+  function status(): IngestStatus {
+    const caughtUpTo = sequencer.caughtUpTo();
+    const exchangeTime = clock.now();
+    return {
+      markets: watcher.trading().length,
+      connections: manager.openConnections,
+      klinesForwarded: counters.forwarded,
+      klinesFromStream: counters.fromStream,
+      klinesFromBackfill: counters.fromBackfill,
+      marketEvents: counters.events,
+      gapsFound: backfiller.stats.gapsFound,
+      gapsFilled: backfiller.stats.gapsFilled,
+      exchangeTime,
+      caughtUpTo,
+      lagMs: caughtUpTo === undefined ? undefined : Math.max(0, exchangeTime - (caughtUpTo + MINUTE_MS)),
+      restWeightUsed: rest.gate.usedNow,
+      restWeightPeak: rest.gate.peakUsed,
+      restWeightLimit: rest.gate.limit,
+      pendingKlines: pendingKlines.length,
+      framesReceived: counters.frames,
+      framesParsed: counters.parsed,
+      framesRejected: counters.rejected,
+      reconnects: manager.stats.reconnects,
+      rotations: manager.stats.rotations,
+    };
+  }
+
+  async function shutdown(): Promise<void> {
+    if (stopped) return;
+    stopped = true;
+    for (const t of timers) clearInterval(t);
+    backfiller.stop();
+    rest.close();
+    await manager.stop();
+    await flushing.catch(() => undefined);
+    await flushPending();
+    await options.sink.flush();
+    logger.info('ingest stopped', { klinesForwarded: counters.forwarded, heldDropped: sequencer.heldCount() });
+  }
+
+  function fail(e: Error): void {
+    logger.error('ingest failed', { error: e });
+    void shutdown().finally(() => rejectDone(e));
+  }
+
+  return {
+    status,
+    async stop() {
+      await shutdown();
+      resolveDone();
+    },
+    done,
+  };
+}

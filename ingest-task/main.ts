@@ -1,0 +1,93 @@
+/**
+ * Fargate entry point: read config, build the SQS sink, resume from the store, run until
+ * SIGTERM/SIGINT, then stop reading, flush and exit within the stop timeout (ECS sends SIGKILL
+ * 30 s after SIGTERM by default). Exit codes: 0 stopped cleanly, 1 failed, 2 bad configuration.
+ */
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { ConfigError } from '../core/errors';
+import { MongoKlineStore } from '../core/store/mongo';
+import { readIngestConfig, type IngestConfig } from './config';
+import { startIngest } from './ingest';
+import { createLogger, type Logger } from './logger';
+import { EmfPublisher } from './metrics';
+import { SqsSink } from './sinks/sqs';
+import type { KlineSink } from './sinks/sink';
+
+/** Last stored minute per market, read once at start. Only MongoDB exists where this runs. */
+async function resumeFromStore(config: IngestConfig, logger: Logger): Promise<Map<string, number>> {
+  const store = config.resumeStore;
+  if (!store) {
+    logger.warn('no store configured (MONGODB_URI / KLINE_STORE): starting without resume');
+    return new Map();
+  }
+  if (store.kind !== 'mongodb') throw new ConfigError('KLINE_STORE', 'the ingest task resumes from MongoDB only (mongodb://… or mongodb+srv://…)');
+  const mongo = new MongoKlineStore({ uri: store.uri, database: store.database });
+  try {
+    const last = await mongo.lastOpenTimes('1m');
+    logger.info('resuming from store', { markets: last.size });
+    return last;
+  } finally {
+    await mongo.close();
+  }
+}
+
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let config: IngestConfig;
+  try {
+    config = readIngestConfig(env);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  if (config.sink.kind !== 'sqs') {
+    logger.error('SINK=in-process runs only inside the local pipeline (npm start); the task needs SINK=sqs');
+    return 2;
+  }
+  const sink: KlineSink & { close(): Promise<void> } = new SqsSink({ client: new SQSClient({}), queueUrl: config.sink.queueUrl, logger });
+  let ingest;
+  try {
+    ingest = await startIngest({
+      restUrl: config.binance.restUrl,
+      streamUrl: config.binance.streamUrl,
+      sink,
+      marketFilter: config.markets,
+      resumeFrom: () => resumeFromStore(config, logger),
+      refreshIntervalMs: config.refreshIntervalMs,
+      newMarketHistoryMs: config.newMarketHistoryMs,
+      rest: { weightHeadroom: config.weightHeadroom },
+      maxConnectionAgeMs: config.maxConnectionAgeMs,
+      connectionTimers: { stallTimeoutMs: config.stallTimeoutMs },
+      metrics: new EmfPublisher({ namespace: config.metricsNamespace, service: 'ingest-task' }),
+      logger,
+    });
+  } catch (e) {
+    logger.error('ingest could not start', { error: e });
+    return e instanceof ConfigError ? 2 : 1;
+  }
+  const running = ingest;
+
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const outcome = await Promise.race([signalled.then((s) => ({ signal: s })), running.done.then(() => ({ signal: 'done' }), (e: Error) => ({ error: e }))]);
+  if ('error' in outcome) {
+    logger.error('ingest failed', { error: outcome.error });
+    return 1;
+  }
+  logger.info('stopping', { signal: outcome.signal, stopTimeoutMs: config.stopTimeoutMs });
+  const stopped = running.stop().then(() => sink.close()).then(() => 'stopped' as const);
+  const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.stopTimeoutMs).unref());
+  const result = await Promise.race([stopped, deadline]);
+  if (result === 'timeout') {
+    logger.error('stop timeout: exiting with klines still buffered; the next task resumes from the store', { stopTimeoutMs: config.stopTimeoutMs });
+    return 1;
+  }
+  logger.info('stopped cleanly', running.status() as unknown as Record<string, unknown>);
+  return 0;
+}
+
+if (require.main === module) {
+  void main().then((code) => process.exit(code));
+}

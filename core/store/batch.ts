@@ -38,7 +38,8 @@ export function storeProblem(interval: StoredInterval, k: Kline): string | undef
     return `openTime ${k.openTime} is outside the storable years 2001..2286`;
   }
   for (const f of DECIMAL_FIELDS) {
-    if (significantDigits(k[f]) > MAX_SIGNIFICANT_DIGITS) {
+    // Text of at most 35 characters (digits and one dot) cannot hold more than 34 digits.
+    if (k[f].length > MAX_SIGNIFICANT_DIGITS + 1 && significantDigits(k[f]) > MAX_SIGNIFICANT_DIGITS) {
       return `${f} ${k[f]} has more than ${MAX_SIGNIFICANT_DIGITS} significant digits and cannot be stored exactly`;
     }
   }

@@ -46,7 +46,8 @@ interface KlineRow {
   source_count?: number;
 }
 
-type KlineParams = Omit<KlineRow, 'source_count'> & { source_count?: number };
+/** Values in `columnsOf(interval)` order: positional binding is much faster than named. */
+type KlineParams = (string | number)[];
 
 function columnsOf(interval: StoredInterval): string[] {
   return interval === '1m' ? [...KLINE_COLUMNS] : [...KLINE_COLUMNS, 'source_count'];
@@ -76,7 +77,7 @@ function upsertSql(interval: StoredInterval): string {
   const table = collectionName(interval);
   const columns = columnsOf(interval);
   const updated = columns.filter((c) => c !== 'symbol' && c !== 'open_time');
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
     ON CONFLICT (symbol, open_time) DO UPDATE SET ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}
     WHERE ${updated.map((c) => `${c} IS NOT excluded.${c}`).join(' OR ')}`;
 }
@@ -95,21 +96,21 @@ function marketsPresentCte(table: string): string {
 }
 
 function toParams(k: Kline, withSourceCount: boolean): KlineParams {
-  const p: KlineParams = {
-    symbol: k.symbol,
-    open_time: k.openTime,
-    close_time: k.closeTime,
-    open: k.open,
-    high: k.high,
-    low: k.low,
-    close: k.close,
-    volume: k.volume,
-    quote_volume: k.quoteVolume,
-    trades: k.trades,
-    taker_buy_base_volume: k.takerBuyBaseVolume,
-    taker_buy_quote_volume: k.takerBuyQuoteVolume,
-  };
-  if (withSourceCount) p.source_count = k.sourceCount;
+  const p: KlineParams = [
+    k.symbol,
+    k.openTime,
+    k.closeTime,
+    k.open,
+    k.high,
+    k.low,
+    k.close,
+    k.volume,
+    k.quoteVolume,
+    k.trades,
+    k.takerBuyBaseVolume,
+    k.takerBuyQuoteVolume,
+  ];
+  if (withSourceCount) p.push(k.sourceCount as number); // storeProblem requires it on resampled intervals
   return p;
 }
 
@@ -183,7 +184,7 @@ export class SqliteKlineStore implements KlineStore {
       const withSourceCount = interval !== '1m';
       const writeAll = this.database().transaction((indexes: number[]) => {
         let changed = 0;
-        for (const i of indexes) changed += upsert.run(toParams(klines[i], withSourceCount)).changes;
+        for (const i of indexes) changed += upsert.run(...toParams(klines[i], withSourceCount)).changes;
         return changed;
       });
       return writeAll(accepted);

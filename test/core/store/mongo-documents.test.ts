@@ -134,11 +134,25 @@ describe('kline documents', () => {
     }
   });
 
-  test('a 1m document is at most 320 BSON bytes and has no sourceCount', () => {
+  test('a 1m document has no sourceCount and the BSON size the field list implies', () => {
+    // BSON: 4-byte length + elements + 0; element = type byte + name + 0 + value.
+    const element = (name: string, valueBytes: number) => 1 + name.length + 1 + valueBytes;
+    const id = `BTCUSDT#${T0}`;
+    const expected =
+      4 +
+      element('_id', 4 + id.length + 1) +
+      element('symbol', 4 + 'BTCUSDT'.length + 1) +
+      element('openTime', 8) +
+      element('closeTime', 8) +
+      ['open', 'high', 'low', 'close', 'volume', 'quoteVolume', 'takerBuyBaseVolume', 'takerBuyQuoteVolume'].reduce((sum, f) => sum + element(f, 16), 0) +
+      element('trades', 4) +
+      1;
+
     const doc = klineDocument({ ...makeKline('BTCUSDT', T0), sourceCount: 1 }, '1m');
 
     expect(doc).not.toHaveProperty('sourceCount');
-    expect(BSON.calculateObjectSize(doc)).toBeLessThanOrEqual(320);
+    expect(BSON.calculateObjectSize(doc)).toBe(expected);
+    expect(BSON.serialize(doc).length).toBe(expected);
   });
 });
 

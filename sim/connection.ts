@@ -45,7 +45,10 @@ export class StreamConnection {
   constructor(readonly id: number, private readonly ws: WebSocket, public combined: boolean, private readonly hub: ConnectionHub) {
     const limits = hub.limits();
     ws.on('message', (data, isBinary) => this.onMessage(isBinary ? null : data.toString()));
-    ws.on('ping', () => this.countIncoming());
+    // Pongs are sent by hand (autoPong is off) so that a stalled connection does not answer.
+    ws.on('ping', (payload) => {
+      if (this.countIncoming() && !this.stalled) ws.pong(payload);
+    });
     ws.on('pong', (payload) => this.onPong(payload.toString()));
     ws.on('close', () => this.finish('client'));
     ws.on('error', () => this.finish('client'));

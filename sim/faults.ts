@@ -23,6 +23,11 @@ export class FaultController {
     return p !== undefined && p > 0 && this.random() < p;
   }
 
+  /** Uniform in [0, 1) from the fault random source. */
+  uniform(): number {
+    return this.random();
+  }
+
   /** Once per connection per simulated minute. */
   connectionFault(): ConnectionFault | undefined {
     const c = this.config;

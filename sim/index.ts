@@ -66,6 +66,8 @@ export interface Simulator {
   readonly options: ResolvedOptions;
   /** Simulated now, ms. */
   now(): number;
+  /** Resolves once simulated time has reached `t`. */
+  waitUntil(t: number): Promise<void>;
   /** Closed 1m klines with open time in [fromOpenTime, toOpenTime], exactly as published. */
   truth(symbol: string, fromOpenTime: number, toOpenTime: number): Kline[];
   /** Every (market, minute) with open time in [from, to] that is TRADING, i.e. should be captured. */
@@ -123,6 +125,9 @@ export async function startSimulator(input: SimOptions = {}): Promise<Simulator>
     port,
     options,
     now: () => world.now(),
+    async waitUntil(t) {
+      while (world.now() < t) await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(world.clock.realDelayUntil(t)))));
+    },
     truth: (symbol, from, to) => world.truth(symbol, from, to),
     expectedMinutes(from, to) {
       const out: ExpectedMinute[] = [];

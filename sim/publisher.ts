@@ -14,6 +14,14 @@ import type { ScheduledFault } from './options';
 import type { StreamServer } from './stream-server';
 import type { World } from './world';
 
+interface PendingFault {
+  at: number;
+  kind: ScheduledFault['kind'];
+  conn: Conn;
+}
+
+type Conn = StreamServer['connections'] extends Set<infer C> ? C : never;
+
 interface LateClose {
   at: number;
   marketIndex: number;
@@ -26,6 +34,8 @@ export class KlinePublisher {
   private readonly offsets: number[];
   private late: LateClose[] = [];
   private schedule: ScheduledFault[] = [];
+  /** Per-minute random connection faults, each at a random time within its minute. */
+  private pending: PendingFault[] = [];
   private stopped = false;
   closingUpdatesPublished = 0;
 
@@ -61,6 +71,7 @@ export class KlinePublisher {
     let next = this.nextGridTime(this.cursor);
     if (this.late.length > 0 && this.late[0].at < next) next = Math.max(this.late[0].at, this.cursor);
     if (this.schedule.length > 0 && this.schedule[0].at < next) next = Math.max(this.schedule[0].at, this.cursor);
+    if (this.pending.length > 0 && this.pending[0].at < next) next = Math.max(this.pending[0].at, this.cursor);
     return next;
   }
 
@@ -77,6 +88,10 @@ export class KlinePublisher {
 
   private fire(t: number, now: number): void {
     while (this.schedule.length > 0 && this.schedule[0].at <= t) this.applyConnectionFaults(this.schedule.shift()!, t);
+    while (this.pending.length > 0 && this.pending[0].at <= t) {
+      const p = this.pending.shift()!;
+      if (p.conn.open) this.applyConnectionFault(p.kind, p.conn, t);
+    }
     while (this.late.length > 0 && this.late[0].at <= t) {
       const l = this.late.shift()!;
       this.publishClosing(this.world.markets[l.marketIndex], l.minute, t);
@@ -85,10 +100,11 @@ export class KlinePublisher {
     const offset = t - minuteStart;
     if (offset === 0) {
       this.closeMinute(minuteStart / MINUTE - 1, t);
-      for (const conn of [...this.streams.connections]) {
-        const fault = this.faults.connectionFault();
-        if (fault) this.applyConnectionFault(fault, conn, t);
+      for (const conn of this.streams.connections) {
+        const kind = this.faults.connectionFault();
+        if (kind) this.pending.push({ at: t + 1 + Math.floor(this.faults.uniform() * (MINUTE - 1)), kind, conn });
       }
+      this.pending.sort((a, b) => a.at - b.at);
     } else if (this.offsets.includes(offset) && now - t < MINUTE / (this.offsets.length + 1)) {
       // Intermediate updates that fell behind real time are skipped; closing updates never are.
       this.publishIntermediate(minuteStart / MINUTE, offset / MINUTE, t);
@@ -105,6 +121,8 @@ export class KlinePublisher {
       if (this.faults.late()) this.late.push({ at: lateAt, marketIndex: m.index, minute });
       else this.publishClosing(m, minute, t);
     }
+    // The delay may have been changed at run time: keep the queue in time order.
+    if (this.late.length > 1 && this.late[this.late.length - 1].at < this.late[this.late.length - 2].at) this.late.sort((a, b) => a.at - b.at);
   }
 
   private publishClosing(m: World['markets'][number], minute: number, t: number): void {
@@ -128,7 +146,7 @@ export class KlinePublisher {
     for (const conn of conns) this.applyConnectionFault(f.kind, conn, t);
   }
 
-  private applyConnectionFault(kind: ScheduledFault['kind'], conn: StreamServer['connections'] extends Set<infer C> ? C : never, t: number): void {
+  private applyConnectionFault(kind: ScheduledFault['kind'], conn: Conn, t: number): void {
     if (kind === 'drop') conn.terminate('drop-fault');
     else if (kind === 'stall') conn.stall();
     else this.streams.shutdown(conn, t);

@@ -93,9 +93,10 @@ export function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerRe
     send(res, 200, body, weightHeader);
     ctx.onRequest(path, 200);
   } catch (e) {
-    if (!(e instanceof BinanceError)) throw e;
-    send(res, e.status, { code: e.code, msg: e.message }, weightHeader);
-    ctx.onRequest(path, e.status);
+    // A bug in the simulator answers 500 like any server would, instead of killing the process.
+    const err = e instanceof BinanceError ? e : new BinanceError(500, -1000, `An unknown error occurred while processing the request. (${String(e)})`);
+    send(res, err.status, { code: err.code, msg: err.message }, weightHeader);
+    ctx.onRequest(path, err.status);
   }
 }
 

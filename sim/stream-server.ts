@@ -20,7 +20,7 @@ export interface StreamStats {
 }
 
 export class StreamServer {
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, autoPong: false });
   private readonly registry = new Map<string, Set<StreamConnection>>();
   /** Open connections, oldest first. */
   readonly connections = new Set<StreamConnection>();

@@ -186,15 +186,23 @@ describe('simulator stream limits and faults', () => {
     expect(closed.code).toBe(1001);
   });
 
-  it('stalls a connection: open but silent, no frames and no pings', async () => {
+  it('stalls a connection: open but silent, no frames, no pings, no pongs to client pings', async () => {
     sim = await startSimulator({ markets: 2, speed: 600, startTime: start, faults: { schedule: [{ at: start + 2 * MINUTE, kind: 'stall' }] }, limits: { pingIntervalMs: 100, pongTimeoutMs: 1000, maxIncomingPerSecond: 50 } });
     const client = await connect(streamUrl(sim.streamUrl, sim.symbols()));
     await client.waitFor(closing);
 
+    let pongs = 0;
+    client.ws.on('pong', () => pongs++);
+    client.ws.ping('before');
     await sleep(400); // the stall has begun (200 ms)
+    const pongsBefore = pongs;
     const frames = client.texts.length;
     const pings = client.pings;
+    client.ws.ping('during');
     await sleep(500);
+
+    expect(pongsBefore).toBe(1);
+    expect(pongs).toBe(1);
 
     expect(client.texts.length).toBe(frames);
     expect(client.pings).toBe(pings);
@@ -211,6 +219,16 @@ describe('simulator stream limits and faults', () => {
 
     expect(closed.code).toBe(1006);
     expect(sim.stats().disconnects['drop-fault']).toBe(1);
+  });
+
+  it('drops every connection within a simulated minute when dropPerMinute is 1', async () => {
+    sim = await startSimulator({ markets: 1, speed: 600, seed: 4, faults: { dropPerMinute: 1 } });
+    const clients = await Promise.all([1, 2, 3].map(() => connect(streamUrl(sim!.streamUrl, sim!.symbols()))));
+
+    const closed = await Promise.all(clients.map((c) => c.closed));
+
+    expect(closed.map((c) => c.code)).toEqual([1006, 1006, 1006]);
+    expect(sim.stats().disconnects['drop-fault']).toBe(3);
   });
 
   it('duplicates every frame when duplicate=1', async () => {

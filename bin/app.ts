@@ -1,23 +1,24 @@
 /**
  * The CDK app: `npx cdk synth` / `npx cdk deploy` (cdk.json runs this with tsx).
- * Reads and validates the context, refuses a region Binance does not serve, creates the stack and
- * runs the cdk-nag AwsSolutions checks on it (a finding that is not acknowledged fails the synth).
+ * Reads and validates the context, checks the region against Binance's US block, creates the stack
+ * and runs the cdk-nag AwsSolutions checks on it (an unacknowledged finding fails the synth).
  */
-import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { binanceRegionProblem, readAppConfig } from '../lib/config';
+import { checkDeployRegion, readAppConfig } from '../lib/config';
 import { KlineCaptureStack } from '../lib/kline-capture-stack';
 
 const app = new App();
 const config = readAppConfig((key) => app.node.tryGetContext(key));
 
-// The stack is environment-agnostic (synth needs no AWS call); the deploy region is the CLI's.
-const problem = binanceRegionProblem(process.env.CDK_DEFAULT_REGION, config);
-if (problem !== undefined) throw new Error(problem);
-
-new KlineCaptureStack(app, app.node.tryGetContext('stackName') ?? 'KlineCapture', {
+// The stack is environment-agnostic, so synth needs no AWS call; it deploys to the CLI's region.
+const stack = new KlineCaptureStack(app, 'KlineCapture', {
   config,
-  description: 'kline-capture: Binance spot 1m klines to MongoDB, resampled, with a daily data-quality report',
+  description: 'kline-capture: Binance spot 1m klines to MongoDB, resampled, with a scheduled data-quality report',
 });
+
+const region = checkDeployRegion(process.env, config);
+if (region?.severity === 'error') throw new Error(region.message);
+if (region?.severity === 'warning') Annotations.of(stack).addWarningV2('kline-capture:binance-region', region.message);
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -287,3 +287,18 @@ export function binanceRegionProblem(region: string | undefined, config: Pick<Ap
     `e.g. AWS_REGION=eu-west-1 npx cdk deploy (or eu-central-1, ap-northeast-1), or point binanceStreamUrl/binanceRestUrl at Binance.US.`
   );
 }
+
+/**
+ * The region check at synth: a region named in AWS_REGION/AWS_DEFAULT_REGION is the user's choice,
+ * so a US one is an error. Otherwise the region is CDK_DEFAULT_REGION, which the CLI sets to
+ * us-east-1 when no AWS configuration exists (e.g. offline synth), so a US one is only a warning.
+ */
+export function checkDeployRegion(
+  env: Record<string, string | undefined>,
+  config: Pick<AppConfig, 'binanceRestUrl' | 'binanceStreamUrl'>,
+): { severity: 'error' | 'warning'; message: string } | undefined {
+  const explicit = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  const message = binanceRegionProblem(explicit || env.CDK_DEFAULT_REGION, config);
+  if (message === undefined) return undefined;
+  return { severity: explicit ? 'error' : 'warning', message };
+}

@@ -1,4 +1,4 @@
-import { AppConfigError, binanceRegionProblem, ContextKey, DEFAULTS, readAppConfig } from '../../lib/config';
+import { AppConfigError, binanceRegionProblem, checkDeployRegion, ContextKey, DEFAULTS, readAppConfig } from '../../lib/config';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -137,5 +137,22 @@ describe('binanceRegionProblem', () => {
     expect(binanceRegionProblem('ap-northeast-1', global)).toBeUndefined();
     expect(binanceRegionProblem('us-east-1', { binanceRestUrl: 'https://api.binance.us', binanceStreamUrl: 'wss://stream.binance.us:9443' })).toBeUndefined();
     expect(binanceRegionProblem(undefined, global)).toBeUndefined();
+  });
+});
+
+describe('checkDeployRegion', () => {
+  const global = { binanceRestUrl: DEFAULTS.binanceRestUrl, binanceStreamUrl: DEFAULTS.binanceStreamUrl };
+
+  it('fails the synth when the user named a US region', () => {
+    expect(checkDeployRegion({ AWS_REGION: 'us-east-2', CDK_DEFAULT_REGION: 'us-east-2' }, global)).toMatchObject({ severity: 'error' });
+    expect(checkDeployRegion({ AWS_DEFAULT_REGION: 'us-west-1' }, global)).toMatchObject({ severity: 'error' });
+  });
+
+  it("only warns on the CLI's us-east-1 fallback, so an offline synth still works", () => {
+    expect(checkDeployRegion({ CDK_DEFAULT_REGION: 'us-east-1' }, global)).toMatchObject({ severity: 'warning', message: expect.stringContaining('451') });
+  });
+
+  it('lets a named non-US region override a US default', () => {
+    expect(checkDeployRegion({ AWS_REGION: 'eu-central-1', CDK_DEFAULT_REGION: 'us-east-1' }, global)).toBeUndefined();
   });
 });

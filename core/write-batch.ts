@@ -26,6 +26,8 @@ export interface DecodedMessage {
 
 export interface MessageFailure {
   id: string;
+  /** `invalid`: the message can never be stored (retrying is pointless); `store`: the store failed, retry. */
+  kind: 'invalid' | 'store';
   reason: string;
 }
 
@@ -48,9 +50,9 @@ function errorText(err: unknown): string {
 }
 
 export async function writeDecodedBatches(store: KlineStore, messages: readonly DecodedMessage[]): Promise<WriteBatchResult> {
-  const failed = new Map<string, string>();
-  const fail = (id: string, reason: string) => {
-    if (!failed.has(id)) failed.set(id, reason);
+  const failed = new Map<string, Omit<MessageFailure, 'id'>>();
+  const fail = (id: string, kind: MessageFailure['kind'], reason: string) => {
+    if (!failed.has(id)) failed.set(id, { kind, reason });
   };
 
   // One kline per key; a later message's copy of the same key wins (it is as new or newer).
@@ -60,7 +62,7 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
   for (const { id, batch } of messages) {
     for (const k of batch.klines) {
       if (k.interval !== CAPTURED_INTERVAL) {
-        fail(id, `kline ${k.symbol} at ${k.openTime} has interval ${k.interval}; the writer stores ${CAPTURED_INTERVAL} klines only`);
+        fail(id, 'invalid', `kline ${k.symbol} at ${k.openTime} has interval ${k.interval}; the writer stores ${CAPTURED_INTERVAL} klines only`);
         continue;
       }
       const key = klineKey(k);
@@ -84,11 +86,11 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
       for (const f of result.failures) {
         const k = combined[f.index];
         const ids = carriers[f.index] ?? [];
-        for (const id of ids) fail(id, `kline ${k?.symbol} at ${k?.openTime} refused by the store: ${f.reason}`);
+        for (const id of ids) fail(id, 'store', `kline ${k?.symbol} at ${k?.openTime} refused by the store: ${f.reason}`);
       }
     } catch (err) {
       const reason = `store write failed: ${errorText(err)}`;
-      for (const ids of carriers) for (const id of ids) fail(id, reason);
+      for (const ids of carriers) for (const id of ids) fail(id, 'store', reason);
     }
   }
 
@@ -100,11 +102,11 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
       marketEventsRecorded = events.length;
     } catch (err) {
       const reason = `recording market status failed: ${errorText(err)}`;
-      for (const m of messages) if (m.batch.marketEvents.length > 0) fail(m.id, reason);
+      for (const m of messages) if (m.batch.marketEvents.length > 0) fail(m.id, 'store', reason);
     }
   }
 
   const failures: MessageFailure[] = [];
-  for (const [id, reason] of failed) failures.push({ id, reason });
+  for (const [id, failure] of failed) failures.push({ id, ...failure });
   return { failures, klinesReceived: combined.length, klinesWritten, marketEventsRecorded };
 }

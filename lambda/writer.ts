@@ -27,6 +27,7 @@ export interface QueueMessage {
   body: string;
 }
 
+/** `corrupt`: undecodable or unstorable content, never stored however often retried; `store`: retry. */
 export type WriteFailureKind = 'corrupt' | 'store';
 
 export interface WriteMessagesResult {
@@ -70,7 +71,7 @@ export async function writeMessages(store: KlineStore, messages: readonly QueueM
   const written = await writeDecodedBatches(store, decoded);
   for (const f of written.failures) {
     log.error('message not stored', { messageId: f.id, reason: f.reason });
-    failures.push({ id: f.id, kind: 'store', reason: f.reason });
+    failures.push({ id: f.id, kind: f.kind === 'invalid' ? 'corrupt' : 'store', reason: f.reason });
   }
   return {
     failedIds: failures.map((f) => f.id),

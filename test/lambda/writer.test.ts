@@ -205,4 +205,42 @@ describe('writeMessages (one combined upsert)', () => {
     expect(await stored(store)).toStrictEqual(good);
     await store.close();
   });
+
+  it('fails only the messages with market events when recording the status history fails', async () => {
+    // Prepare
+    class NoHistoryStore extends SqliteKlineStore {
+      override async recordMarketStatus(): Promise<void> {
+        throw new Error('markets collection unavailable');
+      }
+    }
+    const store = new NoHistoryStore(':memory:');
+    await store.init();
+    const klines = makeSeries(['BTCUSDT'], T0, 2);
+    const messages = [
+      { id: 'klines-only', body: body(klines) },
+      { id: 'with-event', body: body([], [{ symbol: 'BTCUSDT', status: 'BREAK', at: T0 }]) },
+    ];
+
+    // Act
+    const result = await writeMessages(store, messages);
+
+    // Assess
+    expect(result.failures).toStrictEqual([{ id: 'with-event', kind: 'store', reason: expect.stringContaining('markets collection unavailable') }]);
+    expect(await stored(store)).toStrictEqual(klines);
+    await store.close();
+  });
+
+  it('refuses a message carrying klines of another interval than 1m as corrupt, so it is not retried locally', async () => {
+    // Prepare
+    const store = await openMemoryStore();
+    const fiveMinute = makeSeries(['BTCUSDT'], T0, 1, '5m');
+
+    // Act
+    const result = await writeMessages(store, [{ id: 'bars', body: body(fiveMinute) }]);
+
+    // Assess
+    expect(result.failures).toStrictEqual([{ id: 'bars', kind: 'corrupt', reason: expect.stringContaining('interval 5m') }]);
+    expect(await store.read({ interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
+    await store.close();
+  });
 });

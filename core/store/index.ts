@@ -1,10 +1,12 @@
-/** Store selection: one StoreConfig (from KLINE_STORE / MONGODB_URI) → an initialised KlineStore. */
+/**
+ * Store selection: one StoreConfig (from KLINE_STORE / MONGODB_URI) → an initialised KlineStore.
+ * Each adapter is loaded only when chosen, so a bundle that ships only MongoDB (the Lambdas) never
+ * loads better-sqlite3, a native module, and a local SQLite run never loads the MongoDB driver.
+ */
 import type { MongoClient } from 'mongodb';
 import type { StoreConfig } from '../config';
 import { ConfigError } from '../errors';
-import { MongoKlineStore } from './mongo';
 import type { KlineStore } from './port';
-import { SqliteKlineStore } from './sqlite';
 
 export interface OpenStoreOptions {
   /** Reuse a MongoDB client (Lambda module scope); it is not closed by `store.close()`. */
@@ -17,8 +19,6 @@ export interface OpenStoreOptions {
   setting?: string;
 }
 
-export { SqliteKlineStore } from './sqlite';
-export { MongoKlineStore } from './mongo';
 export type { KlineStore } from './port';
 
 /**
@@ -26,7 +26,7 @@ export type { KlineStore } from './port';
  * throws ConfigError naming the setting; an unreachable store rejects with StoreUnavailableError.
  */
 export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<KlineStore> {
-  const store = createStore(config, options);
+  const store = await createStore(config, options);
   try {
     await store.init();
   } catch (e) {
@@ -36,10 +36,11 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
   return store;
 }
 
-function createStore(config: StoreConfig, options: OpenStoreOptions): KlineStore {
+async function createStore(config: StoreConfig, options: OpenStoreOptions): Promise<KlineStore> {
   const setting = options.setting ?? 'KLINE_STORE';
   if (config?.kind === 'sqlite') {
     if (typeof config.path !== 'string' || config.path === '') throw new ConfigError(setting, 'sqlite: needs a file path or :memory:');
+    const { SqliteKlineStore } = await import('./sqlite');
     return new SqliteKlineStore({ path: config.path });
   }
   if (config?.kind === 'mongodb') {
@@ -47,6 +48,7 @@ function createStore(config: StoreConfig, options: OpenStoreOptions): KlineStore
     if (options.retentionDays !== undefined && (!Number.isInteger(options.retentionDays) || options.retentionDays <= 0)) {
       throw new ConfigError('KLINE_1M_RETENTION_DAYS', `expected a positive integer, got ${options.retentionDays}`);
     }
+    const { MongoKlineStore } = await import('./mongo');
     try {
       return new MongoKlineStore({
         database: config.database,

@@ -1,0 +1,163 @@
+/**
+ * `npm start`: the whole pipeline in one process (see bin/local/pipeline.ts).
+ *   npm start -- --sim             offline, against the bundled simulator
+ *   npm start                      live Binance (market-data endpoints, no API key)
+ */
+import { readBinanceConfig, readMarketFilter, readStoreConfig } from '../core/config';
+import { ConfigError } from '../core/errors';
+import { MINUTE_MS } from '../core/interval';
+import { openStore } from '../core/store';
+import type { KlineStore } from '../core/store/port';
+import { createLogger, type Logger } from '../ingest-task/logger';
+import { readReportDelivery, sendReportEmail } from '../lambda/reporter';
+import { faultsFromNames, startSimulator, type Simulator } from '../sim';
+import { parseLocalArgs, USAGE, UsageError, type LocalOptions } from './local/args';
+import { checkBinanceReachable } from './local/reachability';
+import { startLocalPipeline, type LocalPipeline } from './local/pipeline';
+import { checkAgainstSimulator, formatSimCheck } from './local/sim-check';
+import { formatStatusLine } from './local/status-line';
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function makeLogger(tty: boolean): Logger {
+  if (!tty) return createLogger({ service: 'local' });
+  // On a terminal the status line owns stdout; warnings and errors go above it on stderr.
+  return createLogger({ service: 'local', level: 'warn', write: (line) => process.stderr.write(`\r\x1b[K${line}\n`) });
+}
+
+async function startSim(o: LocalOptions): Promise<Simulator> {
+  return startSimulator({
+    markets: o.markets,
+    speed: o.speed,
+    seed: o.seed,
+    faults: faultsFromNames(o.faults),
+    // A listing and a trading break early on, so the first reports show how they are counted.
+    churn: { listings: 1, breaks: 1, withinMs: 20 * MINUTE_MS },
+  });
+}
+
+function emailer(logger: Logger): ((report: Parameters<typeof sendReportEmail>[0]) => Promise<void>) | undefined {
+  if (!process.env.REPORT_SENDER && !process.env.REPORT_RECIPIENTS) return undefined;
+  const delivery = readReportDelivery();
+  return async (report) => {
+    const id = await sendReportEmail(report, delivery);
+    logger.info('report e-mailed', { messageId: id, recipients: delivery.recipients.length });
+  };
+}
+
+async function main(): Promise<void> {
+  let o: LocalOptions;
+  try {
+    o = parseLocalArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) fail(`${e.message}\n\n${USAGE}`, 2);
+    throw e;
+  }
+  try {
+    faultsFromNames(o.faults);
+  } catch (e) {
+    fail(`--faults: ${(e as Error).message}`, 2);
+  }
+  if (o.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const tty = Boolean(process.stdout.isTTY);
+  const logger = makeLogger(tty);
+  let storeConfig, binance, marketFilter, sendEmail;
+  try {
+    storeConfig = readStoreConfig();
+    binance = readBinanceConfig();
+    marketFilter = readMarketFilter();
+    sendEmail = emailer(logger);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(`Configuration error: ${e.message}`, 2);
+    throw e;
+  }
+
+  let sim: Simulator | undefined;
+  let endpoints = binance;
+  if (o.sim) {
+    sim = await startSim(o);
+    endpoints = { restUrl: sim.restUrl, streamUrl: sim.streamUrl };
+  } else {
+    const problem = await checkBinanceReachable(binance.restUrl);
+    if (problem) fail(problem, 1);
+  }
+  const exchangeNow = sim ? () => sim!.now() : () => Date.now();
+  const speed = sim ? o.speed : 1;
+
+  let store: KlineStore;
+  try {
+    store = await openStore(storeConfig);
+  } catch (e) {
+    fail(`Could not open the store (${storeConfig.kind}): ${(e as Error).message}`, 1);
+  }
+
+  const pipeline: LocalPipeline = await startLocalPipeline({
+    store,
+    ...endpoints,
+    exchangeNow,
+    speed,
+    marketFilter: sim ? undefined : marketFilter,
+    reportEveryMinutes: o.reportEveryMinutes,
+    reportsDir: o.reportsDir,
+    onReport: sendEmail ? (report) => sendEmail(report) : undefined,
+    logger,
+    ingest: sim
+      ? {
+          // The simulator's clock runs `speed` times faster: keep the ingest's real-time timers in step.
+          refreshIntervalMs: Math.max(1000, (5 * MINUTE_MS) / speed),
+          connectionTimers: { stallTimeoutMs: Math.max(3000, (5 * MINUTE_MS) / speed) },
+          gapCheckIntervalMs: 250,
+        }
+      : undefined,
+  });
+  logger.info('pipeline started', { sim: Boolean(sim), store: storeConfig.kind, restUrl: endpoints.restUrl, reports: o.reportsDir });
+
+  const statusTimer = tty ? setInterval(() => process.stdout.write(`\r\x1b[K${formatStatusLine(pipeline.status())}`), 500) : undefined;
+  const logTimer = tty ? undefined : setInterval(() => logger.info('status', { ...pipeline.status(), ingest: undefined }), 10_000);
+
+  let finishing: Promise<void> | undefined;
+  const finish = (reason: string): Promise<void> =>
+    (finishing ??= (async () => {
+      if (statusTimer) clearInterval(statusTimer);
+      if (logTimer) clearInterval(logTimer);
+      if (tty) process.stdout.write('\r\x1b[K');
+      logger.warn('stopping', { reason });
+      await pipeline.stop();
+      let exitCode = 0;
+      if (sim) {
+        await pipeline.resampleNow({ graceMs: 0 });
+        const caughtUpTo = pipeline.status().ingest.caughtUpTo;
+        if (caughtUpTo !== undefined && caughtUpTo >= pipeline.startedAt) {
+          const check = await checkAgainstSimulator(sim, store, { from: pipeline.startedAt, to: caughtUpTo + MINUTE_MS });
+          process.stdout.write(`${formatSimCheck(check)}\n`);
+          if (!check.ok) {
+            process.stdout.write(`examples: ${[...check.oneMinute.examples, ...check.resampled.flatMap((r) => r.comparison.examples)].slice(0, 10).join(', ')}\n`);
+            exitCode = 1;
+          }
+        } else {
+          process.stdout.write('Nothing to verify yet: no full minute was captured.\n');
+        }
+        await sim.close();
+      }
+      const s = pipeline.status();
+      process.stdout.write(`Stored ${s.storedTotal} klines; ${s.reportsWritten} report(s) in ${o.reportsDir}.\n`);
+      await store.close();
+      process.exit(exitCode);
+    })());
+
+  process.on('SIGINT', () => void finish('SIGINT'));
+  process.on('SIGTERM', () => void finish('SIGTERM'));
+  if (o.durationSeconds !== undefined) setTimeout(() => void finish('duration reached'), o.durationSeconds * 1000);
+  pipeline.done.catch((e: Error) => {
+    process.stderr.write(`\r\x1b[K${e.message}\n`);
+    void finish('ingest failed').then(() => process.exit(1));
+  });
+}
+
+main().catch((e: Error) => fail(`kline-capture failed: ${e.stack ?? e.message}`, 1));

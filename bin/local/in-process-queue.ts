@@ -1,0 +1,74 @@
+/**
+ * The local stand-in for SQS: the ingest's in-process sink hands it batches, it encodes them with
+ * the same codec the SQS sink uses and calls the writer's code on the bodies. A message the store
+ * did not take is retried (the sink retries the whole delivery; writes are idempotent), a corrupt
+ * one is dead-lettered to a file instead of blocking the queue, as the SQS DLQ would.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { encodeBatch, type IngestBatch } from '../../core/codec';
+import type { KlineStore } from '../../core/store/port';
+import type { Logger } from '../../ingest-task/logger';
+import { writeMessages } from '../../lambda/writer';
+
+export interface QueueStats {
+  messages: number;
+  klinesStored: number;
+  /** Store time minus kline close, in real ms, one entry per stored kline of the last minute. */
+  recentLagsMs: number[];
+  storedInLastMinute: number;
+  deadLettered: number;
+}
+
+export interface InProcessQueueOptions {
+  store: KlineStore;
+  logger: Logger;
+  /** Exchange time now (ms) and exchange ms per real ms, to measure close → stored lag. */
+  exchangeNow: () => number;
+  speed: number;
+  deadLetterFile: string;
+}
+
+export class InProcessQueue {
+  readonly stats: QueueStats = { messages: 0, klinesStored: 0, recentLagsMs: [], storedInLastMinute: 0, deadLettered: 0 };
+  private window: { at: number; count: number; lags: number[] }[] = [];
+  private sequence = 0;
+
+  constructor(private readonly o: InProcessQueueOptions) {}
+
+  /** Deliver one batch; throws when any message must be retried (the sink retries). */
+  readonly deliver = async (batch: IngestBatch): Promise<void> => {
+    const messages = encodeBatch(batch).map((body) => ({ id: `local-${++this.sequence}`, body }));
+    const log = { error: (m: string, ...extra: Record<string, unknown>[]) => this.o.logger.error(m, Object.assign({}, ...extra)) };
+    const result = await writeMessages(this.o.store, messages, log);
+    this.stats.messages += messages.length;
+    const retry = result.failures.filter((f) => f.kind === 'store');
+    for (const f of result.failures.filter((x) => x.kind === 'corrupt')) this.deadLetter(messages.find((m) => m.id === f.id)?.body ?? '', f.reason);
+    if (retry.length > 0) throw new Error(`store did not take ${retry.length} of ${messages.length} messages: ${retry[0].reason}`);
+    this.record(batch);
+  };
+
+  private record(batch: IngestBatch): void {
+    const realNow = Date.now();
+    const exchangeNow = this.o.exchangeNow();
+    const lags = batch.klines.map((k) => Math.max(0, (exchangeNow - (k.closeTime + 1)) / this.o.speed));
+    this.stats.klinesStored += batch.klines.length;
+    this.window.push({ at: realNow, count: batch.klines.length, lags });
+    this.window = this.window.filter((w) => w.at > realNow - 60_000);
+    this.stats.storedInLastMinute = this.window.reduce((n, w) => n + w.count, 0);
+    this.stats.recentLagsMs = this.window.flatMap((w) => w.lags);
+  }
+
+  private deadLetter(body: string, reason: string): void {
+    mkdirSync(dirname(this.o.deadLetterFile), { recursive: true });
+    appendFileSync(this.o.deadLetterFile, JSON.stringify({ at: new Date().toISOString(), reason, body }) + '\n');
+    this.stats.deadLettered++;
+  }
+}
+
+/** The p-th percentile (0..100) of a list, undefined when empty. */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

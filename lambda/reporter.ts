@@ -60,10 +60,21 @@ function sesClient(endpoint: string | undefined, env: Env): SESClient {
   return client;
 }
 
-function reportAttachments(report: QualityReport): EmailAttachment[] {
+/**
+ * SES refuses raw messages over 10 MB (after base64, +33 %). The per-market CSV is small (one row
+ * per market); the gaps CSV grows with the number of gaps, so it is left out when it is large.
+ */
+export const MAX_GAPS_CSV_BYTES = 2 * 1024 * 1024;
+
+/** The per-market CSV, and the gaps CSV when there are gaps and it is not too large. */
+export function reportAttachments(report: QualityReport): EmailAttachment[] {
   const attachments: EmailAttachment[] = [{ filename: `${report.fileBase}.csv`, content: report.csv, contentType: 'text/csv; charset=utf-8' }];
-  if (report.summary.gapCount > 0) {
+  if (report.summary.gapCount === 0) return attachments;
+  const bytes = Buffer.byteLength(report.gapsCsv, 'utf8');
+  if (bytes <= MAX_GAPS_CSV_BYTES) {
     attachments.push({ filename: `${report.fileBase}-gaps.csv`, content: report.gapsCsv, contentType: 'text/csv; charset=utf-8' });
+  } else {
+    logger.warn('gaps CSV not attached: too large for an e-mail', { bytes, gaps: report.summary.gapCount });
   }
   return attachments;
 }

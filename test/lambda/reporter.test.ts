@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import startSesLocal from 'aws-ses-v2-local';
 import { METRIC } from '../../core/metric-names';
 import { SqliteKlineStore } from '../../core/store/sqlite';
-import { handler } from '../../lambda/reporter';
+import { buildQualityReport } from '../../core/report';
+import { handler, MAX_GAPS_CSV_BYTES, reportAttachments } from '../../lambda/reporter';
 import { metrics } from '../../lambda/shared/powertools';
 import { setStoreForTests } from '../../lambda/shared/store';
 import { makeSeries, MINUTE, T0 } from '../core/store/fixtures';
@@ -169,5 +170,25 @@ describe('reporter handler (real SES API served by aws-ses-v2-local)', () => {
   it('fails with an error naming REPORT_RECIPIENTS when an address is malformed', async () => {
     process.env.REPORT_RECIPIENTS = 'ops@example.com, not-an-address';
     await expect(handler({})).rejects.toThrow(/REPORT_RECIPIENTS: "not-an-address" is not an e-mail address/);
+  });
+});
+
+describe('reportAttachments', () => {
+  it('leaves out a gaps CSV too large for SES and keeps the per-market CSV', async () => {
+    // Prepare
+    const store = new SqliteKlineStore(':memory:');
+    await store.init();
+    const report = await buildQualityReport(store, { from: T0, to: T0 + DAY });
+    const withGaps = { ...report, summary: { ...report.summary, gapCount: 1 } };
+    const huge = { ...withGaps, gapsCsv: 'x'.repeat(MAX_GAPS_CSV_BYTES + 1) };
+
+    // Act
+    const normal = reportAttachments({ ...withGaps, gapsCsv: 'symbol,from,until,minutes\r\n' });
+    const trimmed = reportAttachments(huge);
+
+    // Assess
+    expect(normal.map((a) => a.filename)).toStrictEqual([`${report.fileBase}.csv`, `${report.fileBase}-gaps.csv`]);
+    expect(trimmed.map((a) => a.filename)).toStrictEqual([`${report.fileBase}.csv`]);
+    await store.close();
   });
 });

@@ -28,6 +28,8 @@ export interface AppConfig {
   readonly createSesIdentity: boolean;
   /** EventBridge schedule expression of the reporter, `cron(...)` or `rate(...)`. */
   readonly reportSchedule: string;
+  /** Whole UTC hours each scheduled report covers, ending at the last full hour (match the schedule). */
+  readonly reportPeriodHours: number;
   readonly markets: MarketFilter;
   readonly logRetentionDays: number;
   /** Days of 1m klines kept (TTL index); undefined keeps them forever. Resampled bars are always kept. */
@@ -54,6 +56,7 @@ export const CONTEXT_KEYS = [
   'sesIdentity',
   'createSesIdentity',
   'reportSchedule',
+  'reportPeriodHours',
   'marketsQuoteAssets',
   'marketsSymbols',
   'logRetentionDays',
@@ -76,6 +79,7 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 
 export const DEFAULTS = {
   reportSchedule: 'cron(15 0 * * ? *)',
+  reportPeriodHours: 24,
   logRetentionDays: 30,
   mongoDatabase: 'klines',
   binanceStreamUrl: 'wss://data-stream.binance.vision',
@@ -110,6 +114,7 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
     sesIdentity,
     createSesIdentity: bool(get, 'createSesIdentity', true),
     reportSchedule: scheduleExpression(get, 'reportSchedule', DEFAULTS.reportSchedule),
+    reportPeriodHours: boundedInt(get, 'reportPeriodHours', DEFAULTS.reportPeriodHours, 1, 744),
     markets: {
       quoteAssets: symbolList(get, 'marketsQuoteAssets'),
       symbols: symbolList(get, 'marketsSymbols'),

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -154,5 +154,11 @@ export class IngestService extends Construct {
       securityGroups: [this.securityGroup],
       platformVersion: ecs.FargatePlatformVersion.LATEST,
     });
+
+    new CfnOutput(this, 'RestartCommand', {
+      description: 'Restart the ingest task (e.g. after changing the MongoDB secret)',
+      value: `aws ecs update-service --force-new-deployment --cluster ${this.cluster.clusterName} --service ${this.service.serviceName}`,
+    });
+    new CfnOutput(this, 'LogGroupName', { description: 'Ingest task logs', value: this.logGroup.logGroupName });
   }
 }

@@ -91,6 +91,7 @@ export class KlineCaptureStack extends Stack {
       store,
       logRetention,
       reportSchedule: config.reportSchedule,
+      reportPeriodHours: config.reportPeriodHours,
       email: this.email,
       recipients: config.reportRecipients,
       placement: this.network.functionPlacement,

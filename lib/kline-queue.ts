@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -47,6 +47,11 @@ export class KlineQueue extends Construct {
       ),
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+    });
+
+    new CfnOutput(this, 'DeadLetterQueueArn', {
+      description: 'Dead-letter queue; after fixing the cause: aws sqs start-message-move-task --source-arn <this>',
+      value: this.deadLetterQueue.queueArn,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,6 +12,8 @@ export interface ScheduledFunctionsProps {
   readonly logRetention: logs.RetentionDays;
   /** EventBridge schedule expression of the reporter (`cron(...)` or `rate(...)`). */
   readonly reportSchedule: string;
+  /** Whole UTC hours each scheduled report covers (REPORT_PERIOD_HOURS). */
+  readonly reportPeriodHours: number;
   readonly email: ReportEmail;
   readonly recipients: readonly string[];
   readonly placement?: FunctionPlacement;
@@ -64,9 +66,14 @@ export class ScheduledFunctions extends Construct {
       environment: {
         REPORT_SENDER: props.email.sender,
         REPORT_RECIPIENTS: props.recipients.join(','),
+        REPORT_PERIOD_HOURS: String(props.reportPeriodHours),
       },
     });
     props.email.grantSend(this.reporter.role);
+    new CfnOutput(this, 'ReporterFunctionName', {
+      description: 'Reporter function: aws lambda invoke --function-name <this> --payload \'{"from":"...","to":"..."}\' out.json',
+      value: this.reporter.function.functionName,
+    });
     this.reportRule = new events.Rule(this, 'ReportSchedule', {
       description: 'Send the data-quality report',
       schedule: events.Schedule.expression(props.reportSchedule),

@@ -88,6 +88,8 @@ describe('readAppConfig rejects bad context with a message naming the key', () =
     ['reportSchedule', 'daily'],
     ['reportSchedule', 'cron(0 6 * * *)'],
     ['reportSchedule', 'rate(1 days)'],
+    ['reportPeriodHours', 0],
+    ['reportPeriodHours', '24h'],
     ['marketsQuoteAssets', ['US DT']],
     ['marketsSymbols', { BTCUSDT: true }],
     ['logRetentionDays', 10],

@@ -8,6 +8,7 @@ let custom: Template;
 const CUSTOM_CONTEXT = {
   writerMaxConcurrency: 3,
   reportSchedule: 'rate(6 hours)',
+  reportPeriodHours: 6,
   klineRetentionDays: 7,
   marketsQuoteAssets: ['usdt', 'fdusd'],
   marketsSymbols: 'BTCEUR',
@@ -98,14 +99,17 @@ describe('functions', () => {
     });
   });
 
-  it('uses the report schedule from context', () => {
+  it('uses the report schedule and period from context', () => {
     const t = custom;
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(6 hours)' });
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ REPORT_PERIOD_HOURS: '6' }) } });
   });
 
   it('gives the reporter its sender and recipients', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ REPORT_SENDER: 'reports@example.com', REPORT_RECIPIENTS: 'ops@example.org,team@example.net' }) },
+      Environment: {
+        Variables: Match.objectLike({ REPORT_SENDER: 'reports@example.com', REPORT_RECIPIENTS: 'ops@example.org,team@example.net', REPORT_PERIOD_HOURS: '24' }),
+      },
     });
   });
 

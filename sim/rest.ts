@@ -56,7 +56,13 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 export function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerResponse): void {
-  const url = new URL(req.url ?? '/', 'http://sim');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://sim');
+  } catch {
+    send(res, 400, { code: -1100, msg: 'Illegal characters found in a parameter.' });
+    return;
+  }
   const path = url.pathname;
   const weight = REST_WEIGHTS[path];
   if (req.method !== 'GET' || weight === undefined) {

@@ -19,6 +19,18 @@ export interface StreamStats {
   disconnects: Partial<Record<DisconnectReason, number>>;
 }
 
+/** `/stream?streams=a/b` (combined), `/ws` or `/ws/a/b` (raw); undefined for other paths; throws on bad encoding. */
+export function parseStreamPath(rawUrl: string): { combined: boolean; names: string[] } | undefined {
+  const url = new URL(rawUrl, 'http://sim');
+  if (url.pathname === '/stream' || url.pathname === '/stream/') {
+    const streams = url.searchParams.get('streams');
+    return { combined: true, names: streams ? streams.split('/').filter((s) => s !== '') : [] };
+  }
+  if (url.pathname === '/ws' || url.pathname === '/ws/') return { combined: false, names: [] };
+  if (url.pathname.startsWith('/ws/')) return { combined: false, names: decodeURIComponent(url.pathname.slice(4)).split('/').filter((s) => s !== '') };
+  return undefined;
+}
+
 export class StreamServer {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, autoPong: false });
   private readonly registry = new Map<string, Set<StreamConnection>>();
@@ -45,23 +57,18 @@ export class StreamServer {
 
   /** Handle an HTTP upgrade; answers 404 for paths that are not stream endpoints. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://sim');
-    let combined: boolean;
-    let names: string[];
-    if (url.pathname === '/stream' || url.pathname === '/stream/') {
-      combined = true;
-      const streams = url.searchParams.get('streams');
-      names = streams ? streams.split('/').filter((s) => s !== '') : [];
-    } else if (url.pathname === '/ws' || url.pathname === '/ws/') {
-      combined = false;
-      names = [];
-    } else if (url.pathname.startsWith('/ws/')) {
-      combined = false;
-      names = decodeURIComponent(url.pathname.slice(4)).split('/').filter((s) => s !== '');
-    } else {
+    let target: { combined: boolean; names: string[] } | undefined;
+    try {
+      target = parseStreamPath(req.url ?? '/');
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (!target) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
+    const { combined, names } = target;
     const retryAfter = this.countAttempt(req.socket.remoteAddress ?? 'unknown');
     if (retryAfter !== undefined) {
       this.stats.connectionsRefused++;

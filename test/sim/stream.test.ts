@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../sim';
+import { parseStreamPath } from '../../sim/stream-server';
 import { shapeDiff } from './json-shape';
 import { connect, parseCombined, sleep, streamUrl, type KlineEvent } from './ws-client';
 
@@ -244,6 +245,24 @@ describe('simulator stream limits and faults', () => {
     for (let i = 0; i + 1 < t.length; i += 2) expect(t[i + 1]).toBe(t[i]);
   });
 
+  it('changes faults at run time with setFaults', async () => {
+    sim = await startSimulator({ markets: 1, speed: 600, updatesPerMinute: 3 });
+    const client = await connect(streamUrl(sim.streamUrl, sim.symbols()));
+    await client.waitFor(closing);
+    const before = client.texts.slice();
+
+    sim.setFaults({ duplicate: 1 });
+    const from = client.texts.length;
+    await client.waitFor(closing, 5000, from);
+    await sleep(30); // the duplicate follows the original
+    client.ws.close();
+
+    const after = client.texts.slice(from);
+    expect(before.every((t, i) => i === 0 || t !== before[i - 1])).toBe(true);
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    expect(after.filter((t) => closing(t))).toHaveLength(2);
+  });
+
   it('reorders frames when reorder is on, without losing any', async () => {
     sim = await startSimulator({ markets: 1, speed: 600, updatesPerMinute: 3, faults: { reorder: 1 } });
     const client = await connect(streamUrl(sim.streamUrl, sim.symbols()));
@@ -301,5 +320,15 @@ describe('simulator stream limits and faults', () => {
 
     expect(zero).toMatchObject({ f: -1, L: -1, n: 0, v: '0.00000000', q: '0.00000000' });
     expect(new Set([zero.o, zero.h, zero.l, zero.c]).size).toBe(1);
+  });
+});
+
+describe('stream paths', () => {
+  it('reads combined, raw and raw-with-streams paths, with URL-encoded Unicode names', () => {
+    expect(parseStreamPath(`/stream?streams=${encodeURIComponent('币安人生usdt@kline_1m')}/btcusdt@kline_1m`)).toEqual({ combined: true, names: ['币安人生usdt@kline_1m', 'btcusdt@kline_1m'] });
+    expect(parseStreamPath('/ws')).toEqual({ combined: false, names: [] });
+    expect(parseStreamPath('/ws/btcusdt@kline_1m')).toEqual({ combined: false, names: ['btcusdt@kline_1m'] });
+    expect(parseStreamPath('/api/v3/klines')).toBeUndefined();
+    expect(() => parseStreamPath('/ws/%E0%A4%A')).toThrow();
   });
 });

@@ -2,13 +2,16 @@
  * Binance's public kline dumps (data.binance.vision): file names, reading a dump line by line
  * and writing klines back in the same 12-column layout.
  */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { createInflateRaw } from 'node:zlib';
 import { isInterval, MINUTE_MS } from './interval';
 import type { Kline } from './kline';
 import { csvTimestampMs, isCsvHeaderLine, parseCsvLine } from './parse';
 
-/** What a dump's file name says: `BTCUSDT-1m-2025-01-01.csv` (daily) or `BTCUSDT-1m-2025-01.csv`. */
+/** What a dump's file name says: `BTCUSDT-1m-2025-01-01.csv` (daily) or `BTCUSDT-1m-2025-01.csv` (or `.zip`). */
 export interface DumpFileName {
   symbol: string;
   interval: string;
@@ -16,7 +19,7 @@ export interface DumpFileName {
   period: string;
 }
 
-const DUMP_NAME = /^(.+)-([1-9][0-9]*[mh])-([0-9]{4}-[0-9]{2}(?:-[0-9]{2})?)\.csv$/u;
+const DUMP_NAME = /^(.+)-([1-9][0-9]*[mh])-([0-9]{4}-[0-9]{2}(?:-[0-9]{2})?)\.(?:csv|zip)$/u;
 
 /** Parse a dump file name (a path is fine; only the last segment counts). */
 export function parseDumpFileName(path: string): DumpFileName | undefined {
@@ -100,4 +103,36 @@ export async function* readDump(input: Readable, options: ReadDumpOptions): Asyn
   } finally {
     lines.close();
   }
+}
+
+const ZIP_LOCAL_HEADER = 0x04034b50;
+
+/**
+ * A dump file as a byte stream of CSV text: a `.csv` as it is, or the one CSV inside a `.zip`
+ * as data.binance.vision serves it (stored or deflated; read with node:zlib, no zip library).
+ * Throws a plain Error saying why a zip cannot be read.
+ */
+export async function openDumpFile(path: string): Promise<Readable> {
+  if (!path.toLowerCase().endsWith('.zip')) return createReadStream(path);
+  const handle = await open(path, 'r');
+  const header = Buffer.alloc(30);
+  try {
+    const { bytesRead } = await handle.read(header, 0, 30, 0);
+    if (bytesRead < 30 || header.readUInt32LE(0) !== ZIP_LOCAL_HEADER) throw new Error('not a zip file');
+  } finally {
+    await handle.close();
+  }
+  const flags = header.readUInt16LE(6);
+  const method = header.readUInt16LE(8);
+  const compressedSize = header.readUInt32LE(18);
+  const start = 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+  if (flags & 1) throw new Error('the zip entry is encrypted');
+  if (method === 8) {
+    // Inflate stops at the end of the entry's deflate stream; the zip's directory after it is ignored.
+    const inflate = createInflateRaw();
+    pipeline(createReadStream(path, { start }), inflate, () => undefined); // errors surface on `inflate`
+    return inflate;
+  }
+  if (method === 0 && !(flags & 8) && compressedSize > 0) return createReadStream(path, { start, end: start + compressedSize - 1 });
+  throw new Error(`unsupported zip entry (compression method ${method}, flags ${flags})`);
 }

@@ -2,6 +2,7 @@
  * `import FILE.csv... [--store URL] [--symbol S] [--batch N]`: load data.binance.vision kline
  * dumps into the store (history backfill).
  *
+ * - Files are dump CSVs or the .zip files as downloaded.
  * - Symbol and interval come from the file name (`BTCUSDT-1m-2025-01-01.csv`); `--symbol`
  *   overrides the symbol. 1m files go to klines_1m; 5m/15m/30m/1h files to their tables (a
  *   Binance bar counts as complete: Binance built it from every trade of the window).
@@ -10,10 +11,10 @@
  *   says which. Writes are idempotent upserts in batches, so re-running an import is safe.
  * - Progress goes to stderr when stderr is a terminal; the summary line goes to stdout.
  */
-import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { parseStoreUrl, readStoreConfig, type StoreConfig } from '../../core/config';
-import { CsvLineError, parseDumpFileName, readDump } from '../../core/csv-dump';
+import { CsvLineError, openDumpFile, parseDumpFileName, readDump } from '../../core/csv-dump';
 import { ConfigError } from '../../core/errors';
 import { MINUTE_MS, STORED_INTERVALS, intervalMs, type StoredInterval } from '../../core/interval';
 import type { Kline } from '../../core/kline';
@@ -58,10 +59,11 @@ async function readFileKlines(file: string, symbolOverride: string | undefined):
   if (named !== undefined && !isStoredInterval(named.interval)) {
     throw new FileProblem(file, `interval ${named.interval} is not stored (only ${STORED_INTERVALS.join(', ')})`);
   }
-  const input = createReadStream(file);
+  let input: Readable | undefined;
   const klines: Kline[] = [];
   let interval: StoredInterval | undefined = named?.interval as StoredInterval | undefined;
   try {
+    input = await openDumpFile(file);
     for await (const { line, kline } of readDump(input, { symbol, interval })) {
       if (interval === undefined) {
         if (!isStoredInterval(kline.interval)) throw new CsvLineError(line, `interval ${kline.interval} is not stored (only ${STORED_INTERVALS.join(', ')})`);
@@ -76,7 +78,7 @@ async function readFileKlines(file: string, symbolOverride: string | undefined):
     if (err instanceof CsvLineError) throw new FileProblem(file, `line ${err.line}: ${err.reason}`);
     throw new FileProblem(file, `cannot read: ${(err as Error).message}`);
   } finally {
-    input.destroy();
+    input?.destroy();
   }
   if (klines.length === 0) throw new FileProblem(file, 'no klines in the file');
   return { symbol, interval: interval ?? '1m', klines };

@@ -1,14 +1,14 @@
 /**
  * `resample --to 5m|15m|30m|1h FILE.csv`: a data.binance.vision kline CSV (ms or µs timestamps,
- * optional header) resampled into a longer interval, written to stdout in the same 12-column
+ * optional header; or the .zip as downloaded) resampled into a longer interval, written to stdout in the same 12-column
  * layout (ms timestamps, decimals with the input's fraction digits, last column 0).
  *
  * The file is streamed line by line; output is held until the whole file has been read, so a
  * bad line gives one message on stderr and nothing on stdout.
  */
-import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { CsvLineError, formatCsvRow, parseDumpFileName, readDump } from '../../core/csv-dump';
+import { CsvLineError, formatCsvRow, openDumpFile, parseDumpFileName, readDump } from '../../core/csv-dump';
 import { intervalMs, isInterval, MINUTE_MS } from '../../core/interval';
 import type { Kline } from '../../core/kline';
 import { Resampler } from '../../core/resample';
@@ -32,7 +32,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 
   const named = parseDumpFileName(file);
-  const input = createReadStream(file);
+  let input: Readable | undefined;
   const rows: string[] = [];
   let resampler: Resampler | undefined;
   let incomplete = 0;
@@ -42,6 +42,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     rows.push(formatCsvRow(bar));
   };
   try {
+    input = await openDumpFile(file);
     for await (const { line, kline } of readDump(input, { symbol: named?.symbol ?? 'CSV', interval: named?.interval })) {
       if (resampler === undefined) {
         try {
@@ -58,7 +59,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`resample: ${file}: ${problem}\n`);
     return 1;
   } finally {
-    input.destroy();
+    input?.destroy();
   }
 
   if (rows.length === 0) {

@@ -86,6 +86,13 @@ describe('cli import', () => {
     expect(await readBack(url, '1m')).toEqual(fixtureKlines('1m'));
   });
 
+  it('imports the .zip as downloaded', async () => {
+    const url = dbUrl();
+    const out = await cli([join(FIXTURE_DIR, 'TESTUSDT-1m-2025-03-01.zip'), '--store', url]);
+    expect(out.code).toBe(0);
+    expect(await readBack(url, '1m')).toEqual(fixtureKlines('1m'));
+  });
+
   it('is idempotent: importing again changes nothing', async () => {
     const url = dbUrl();
     await cli([fixture('1m'), '--store', url, '--batch', '500']);

@@ -92,6 +92,20 @@ describe('cli resample', () => {
     expect(fromMillis.stdout).toBe(fromMicros.stdout);
   });
 
+  it('reads the .zip as downloaded from data.binance.vision, giving the CSV’s output', async () => {
+    const [zip, csv] = await Promise.all([cli(['--to', '30m', join(FIXTURE_DIR, 'TESTUSDT-1m-2025-03-01.zip')]), cli(['--to', '30m', fixture('1m')])]);
+    expect(zip.code).toBe(0);
+    expect(zip.stdout).toBe(csv.stdout);
+  });
+
+  it('rejects a truncated .zip with nothing on stdout', async () => {
+    const path = join(dir, 'TESTUSDT-1m-2025-03-01.zip');
+    writeFileSync(path, readFileSync(join(FIXTURE_DIR, 'TESTUSDT-1m-2025-03-01.zip')).subarray(0, 20_000));
+    const out = await cli(['--to', '5m', path]);
+    expect([out.code, out.stdout]).toEqual([1, '']);
+    expect(out.stderr).toMatch(/TESTUSDT-1m-2025-03-01\.zip: cannot read: unexpected end of file/);
+  });
+
   it('streams a file of several days', async () => {
     const day = lines(readFileSync(fixture('1m'), 'utf8'));
     const shift = (l: string, days: number) => {

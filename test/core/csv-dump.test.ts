@@ -9,7 +9,8 @@ describe('dump file names', () => {
     ['/data/BTCUSDT-1m-2025-01-01.csv', { symbol: 'BTCUSDT', interval: '1m', period: '2025-01-01' }],
     ['ETHBTC-1h-2024-12.csv', { symbol: 'ETHBTC', interval: '1h', period: '2024-12' }],
     ['币安人生USDT-15m-2025-11-02.csv', { symbol: '币安人生USDT', interval: '15m', period: '2025-11-02' }],
-    ['BTCUSDT-1m-2025-01-01.zip', undefined],
+    ['BTCUSDT-1m-2025-01-01.zip', { symbol: 'BTCUSDT', interval: '1m', period: '2025-01-01' }],
+    ['BTCUSDT-1m-2025-01-01.csv.CHECKSUM', undefined],
     ['BTCUSDT-7m-2025-01-01.csv', undefined],
     ['klines.csv', undefined],
   ])('%s → %j', (name, expected) => {

@@ -25,11 +25,11 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   resample: {
     synopsis: 'resample --to 5m|15m|30m|1h FILE.csv',
-    summary: 'resample a data.binance.vision kline CSV; writes the same 12-column CSV to stdout',
+    summary: 'resample a data.binance.vision kline CSV (or its .zip); writes the same 12-column CSV to stdout',
   },
   import: {
     synopsis: 'import FILE.csv... [--store URL] [--symbol S] [--batch N]',
-    summary: 'load kline dumps into the store (idempotent)',
+    summary: 'load kline dumps (.csv or .zip) into the store; idempotent',
   },
   report: {
     synopsis: 'report --from ISO --to ISO [--store URL] [--out DIR]',
@@ -45,7 +45,7 @@ export function usage(): string {
   const names = Object.keys(COMMANDS).filter(available);
   const width = Math.max(...names.map((n) => COMMANDS[n].synopsis.length));
   return [
-    'usage: npm run cli -- <command> [args]',
+    'usage: npm run -s cli -- <command> [args]   (-s keeps npm\'s banner out of stdout)',
     '',
     'commands:',
     ...names.map((n) => `  ${COMMANDS[n].synopsis.padEnd(width)}  ${COMMANDS[n].summary}`),

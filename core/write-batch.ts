@@ -40,6 +40,8 @@ export interface WriteBatchResult {
   klinesWritten: number;
   /** Market status events recorded (0 when recording failed). */
   marketEventsRecorded: number;
+  /** A store call failed as a whole (outage): the caller may want a fresh connection. */
+  storeUnavailable: boolean;
 }
 
 /** The captured interval: the writer stores 1m klines only. */
@@ -79,6 +81,7 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
   }
 
   let klinesWritten = 0;
+  let storeUnavailable = false;
   if (combined.length > 0) {
     try {
       const result = await store.upsert(CAPTURED_INTERVAL, combined);
@@ -89,6 +92,7 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
         for (const id of ids) fail(id, 'store', `kline ${k?.symbol} at ${k?.openTime} refused by the store: ${f.reason}`);
       }
     } catch (err) {
+      storeUnavailable = true;
       const reason = `store write failed: ${errorText(err)}`;
       for (const ids of carriers) for (const id of ids) fail(id, 'store', reason);
     }
@@ -101,6 +105,7 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
       await store.recordMarketStatus(events);
       marketEventsRecorded = events.length;
     } catch (err) {
+      storeUnavailable = true;
       const reason = `recording market status failed: ${errorText(err)}`;
       for (const m of messages) if (m.batch.marketEvents.length > 0) fail(m.id, 'store', reason);
     }
@@ -108,5 +113,5 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
 
   const failures: MessageFailure[] = [];
   for (const [id, failure] of failed) failures.push({ id, ...failure });
-  return { failures, klinesReceived: combined.length, klinesWritten, marketEventsRecorded };
+  return { failures, klinesReceived: combined.length, klinesWritten, marketEventsRecorded, storeUnavailable };
 }

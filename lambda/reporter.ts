@@ -14,12 +14,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { readPositiveInt, readReportConfig, type Env, type ReportConfig } from '../core/config';
 import { composeReportEmail, type EmailAttachment } from '../core/email';
-import { ConfigError } from '../core/errors';
+import { ConfigError, StoreUnavailableError } from '../core/errors';
 import { METRIC } from '../core/metric-names';
 import { HOUR_MS, parseRangeRequest, previousHours } from '../core/range-request';
 import { buildQualityReport, type QualityReport } from '../core/report';
 import { flushMetrics, logger, metrics } from './shared/powertools';
-import { getStore } from './shared/store';
+import { discardStore, getStore } from './shared/store';
 
 export const DEFAULT_REPORT_PERIOD_HOURS = 24;
 export const MAX_ON_DEMAND_SPAN_MS = 31 * 24 * HOUR_MS;
@@ -132,6 +132,9 @@ export const handler = async (event: unknown, context?: Context): Promise<Report
     };
     logger.info('quality report sent', { ...response });
     return response;
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) await discardStore();
+    throw err;
   } finally {
     flushMetrics();
   }

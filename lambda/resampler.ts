@@ -16,7 +16,8 @@ import { METRIC } from '../core/metric-names';
 import { parseRangeRequest } from '../core/range-request';
 import { readResampleOptions, rebuildRange, runResampleCycle, type ResampleRunResult } from '../core/resample-job';
 import { flushMetrics, logger, metrics } from './shared/powertools';
-import { getStore } from './shared/store';
+import { StoreUnavailableError } from '../core/errors';
+import { discardStore, getStore } from './shared/store';
 
 export interface ResamplerResponse extends Omit<ResampleRunResult, 'range' | 'catchUp'> {
   mode: 'scheduled' | 'rebuild';
@@ -48,6 +49,9 @@ export const handler = async (event: unknown, context?: Context): Promise<Resamp
     if (result.barsFailed > 0) logger.error('resampled bars refused by the store', { ...response });
     else logger.info('resample run done', { ...response });
     return response;
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) await discardStore();
+    throw err;
   } finally {
     flushMetrics();
   }

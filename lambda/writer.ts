@@ -20,7 +20,7 @@ import { METRIC } from '../core/metric-names';
 import type { KlineStore } from '../core/store/port';
 import { writeDecodedBatches, type DecodedMessage } from '../core/write-batch';
 import { flushMetrics, logger, metrics, sqsProcessor } from './shared/powertools';
-import { getStore } from './shared/store';
+import { discardStore, getStore } from './shared/store';
 
 export interface QueueMessage {
   id: string;
@@ -36,6 +36,8 @@ export interface WriteMessagesResult {
   failures: { id: string; kind: WriteFailureKind; reason: string }[];
   klinesReceived: number;
   klinesWritten: number;
+  /** A store call failed as a whole during this delivery. */
+  storeUnavailable: boolean;
 }
 
 /** Error thrown for one SQS record; its message is the reason the record was not stored. */
@@ -78,6 +80,7 @@ export async function writeMessages(store: KlineStore, messages: readonly QueueM
     failures,
     klinesReceived: written.klinesReceived,
     klinesWritten: written.klinesWritten,
+    storeUnavailable: written.storeUnavailable,
   };
 }
 
@@ -89,6 +92,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       store,
       event.Records.map((r) => ({ id: r.messageId, body: r.body })),
     );
+    if (outcome.storeUnavailable) await discardStore();
     const failed = new Map(outcome.failures.map((f) => [f.id, f]));
     metrics.addMetric(METRIC.klinesReceived, MetricUnit.Count, outcome.klinesReceived);
     metrics.addMetric(METRIC.klinesWritten, MetricUnit.Count, outcome.klinesWritten);

@@ -12,8 +12,9 @@
  * `maxPoolSize` itself: containers × pool size must stay under the Atlas tier's limit.
  *
  * Opening is lazy and cached as a promise, so concurrent first calls share one connection; a
- * failed open is forgotten so the next invocation tries again. Once open, the MongoDB driver
- * reconnects by itself after an outage, so an open store is kept.
+ * failed open is forgotten so the next invocation tries again. A handler whose store operation
+ * failed as a whole calls `discardStore()`, so the next invocation opens afresh (re-reading the
+ * secret, which picks up a rotated password); the driver's own reconnects cover the rest.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../../core/errors';
@@ -90,6 +91,14 @@ async function openConfiguredStore(config: StoreConfig, options: OpenStoreOption
 /** Tests: use this store instead of opening one (undefined forgets it, so the next call opens). */
 export function setStoreForTests(store: KlineStore | undefined): void {
   cached = store === undefined ? undefined : Promise.resolve(store);
+}
+
+/**
+ * Forget the store after it failed as a whole (unreachable, refused credentials): the next
+ * invocation opens a new one. The old one is closed; a failure to close is of no interest.
+ */
+export async function discardStore(): Promise<void> {
+  await closeStore().catch(() => undefined);
 }
 
 /** Close and forget the cached store (tests, local shutdown). */

@@ -4,7 +4,7 @@ import { RangeRequestError } from '../../core/range-request';
 import { SqliteKlineStore } from '../../core/store/sqlite';
 import { handler } from '../../lambda/resampler';
 import { metrics } from '../../lambda/shared/powertools';
-import { setStoreForTests } from '../../lambda/shared/store';
+import { closeStore, setStoreForTests } from '../../lambda/shared/store';
 import { makeSeries, MINUTE, T0 } from '../core/store/fixtures';
 import { lambdaContext } from './helpers';
 
@@ -68,9 +68,25 @@ describe('resampler handler', () => {
     expect(await store.read({ interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
   });
 
-  it('fails the invocation when the store is down, so the next scheduled run retries', async () => {
+  it('fails the invocation when the store is down, and the next run opens a fresh store', async () => {
+    // Prepare
     jest.spyOn(Date, 'now').mockReturnValue(T0 + 75 * MINUTE + 40_000);
     await store.close();
-    await expect(handler(scheduledEvent)).rejects.toThrow(/closed/);
+    const previous = process.env.KLINE_STORE;
+
+    try {
+      // Act
+      const failed = handler(scheduledEvent);
+      await expect(failed).rejects.toThrow(/closed/);
+      process.env.KLINE_STORE = 'sqlite::memory:';
+      const next = await handler(scheduledEvent);
+
+      // Assess: the fresh (empty) store answers; nothing to build.
+      expect(next.barsComputed).toBe(0);
+    } finally {
+      await closeStore();
+      if (previous === undefined) delete process.env.KLINE_STORE;
+      else process.env.KLINE_STORE = previous;
+    }
   });
 });

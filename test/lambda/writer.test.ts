@@ -8,7 +8,7 @@ import type { KlineStore, UpsertResult } from '../../core/store/port';
 import { METRIC } from '../../core/metric-names';
 import { handler, writeMessages } from '../../lambda/writer';
 import { logger, metrics } from '../../lambda/shared/powertools';
-import { setStoreForTests } from '../../lambda/shared/store';
+import { closeStore, getStore, setStoreForTests } from '../../lambda/shared/store';
 import { makeSeries, MINUTE, T0 } from '../core/store/fixtures';
 import { lambdaContext, sqsEvent } from './helpers';
 
@@ -109,6 +109,31 @@ describe('writer handler', () => {
 
     // Assess
     await expect(outcome).rejects.toThrow(FullBatchFailureError);
+  });
+
+  it('opens a fresh store for the next invocation after an outage', async () => {
+    // Prepare
+    await store.close();
+    const klines = makeSeries(['BTCUSDT'], T0, 2);
+    const event = sqsEvent([{ id: 'a', body: body(klines) }]);
+    await expect(handler(event, lambdaContext)).rejects.toThrow(FullBatchFailureError);
+    const previous = process.env.KLINE_STORE;
+    process.env.KLINE_STORE = 'sqlite::memory:';
+
+    // Act
+    try {
+      const retried = await handler(event, lambdaContext);
+
+      // Assess
+      expect(retried).toStrictEqual({ batchItemFailures: [] });
+      const fresh = await getStore();
+      expect(fresh).not.toBe(store);
+      expect(await stored(fresh)).toStrictEqual(klines);
+    } finally {
+      await closeStore();
+      if (previous === undefined) delete process.env.KLINE_STORE;
+      else process.env.KLINE_STORE = previous;
+    }
   });
 
   it('fails every storable message of a mixed batch during an outage, the corrupt one too', async () => {

@@ -29,7 +29,8 @@ interface LateClose {
 }
 
 export class KlinePublisher {
-  private cursor: number;
+  /** The last grid time processed (construction time before the first). */
+  private lastGrid: number;
   private timer: NodeJS.Timeout | undefined;
   private readonly offsets: number[];
   private late: LateClose[] = [];
@@ -42,7 +43,7 @@ export class KlinePublisher {
   constructor(private readonly world: World, private readonly streams: StreamServer, private readonly faults: FaultController) {
     const k = world.options.updatesPerMinute;
     this.offsets = Array.from({ length: k }, (_, j) => Math.round((MINUTE * (j + 1)) / (k + 1)));
-    this.cursor = world.now();
+    this.lastGrid = world.now();
     this.setSchedule(faults.config.schedule ?? []);
   }
 
@@ -67,21 +68,19 @@ export class KlinePublisher {
     return minuteStart + MINUTE;
   }
 
+  /** The earliest thing due: the next grid time, a late closing update or a connection fault. */
   private nextEventTime(): number {
-    let next = this.nextGridTime(this.cursor);
-    if (this.late.length > 0 && this.late[0].at < next) next = Math.max(this.late[0].at, this.cursor);
-    if (this.schedule.length > 0 && this.schedule[0].at < next) next = Math.max(this.schedule[0].at, this.cursor);
-    if (this.pending.length > 0 && this.pending[0].at < next) next = Math.max(this.pending[0].at, this.cursor);
+    let next = this.nextGridTime(this.lastGrid);
+    if (this.late.length > 0 && this.late[0].at < next) next = this.late[0].at;
+    if (this.schedule.length > 0 && this.schedule[0].at < next) next = this.schedule[0].at;
+    if (this.pending.length > 0 && this.pending[0].at < next) next = this.pending[0].at;
     return next;
   }
 
   private wake(): void {
     if (this.stopped) return;
     const now = this.world.now();
-    for (let t = this.nextEventTime(); t <= now; t = this.nextEventTime()) {
-      this.fire(t, now);
-      this.cursor = t;
-    }
+    for (let t = this.nextEventTime(); t <= now; t = this.nextEventTime()) this.fire(t, now);
     const delay = this.world.clock.realDelayUntil(this.nextEventTime());
     this.timer = setTimeout(() => this.wake(), Math.min(1000, Math.max(1, Math.ceil(delay))));
   }
@@ -96,6 +95,8 @@ export class KlinePublisher {
       const l = this.late.shift()!;
       this.publishClosing(this.world.markets[l.marketIndex], l.minute, t);
     }
+    if (t !== this.nextGridTime(this.lastGrid)) return;
+    this.lastGrid = t;
     const minuteStart = Math.floor(t / MINUTE) * MINUTE;
     const offset = t - minuteStart;
     if (offset === 0) {
@@ -105,7 +106,7 @@ export class KlinePublisher {
         if (kind) this.pending.push({ at: t + 1 + Math.floor(this.faults.uniform() * (MINUTE - 1)), kind, conn });
       }
       this.pending.sort((a, b) => a.at - b.at);
-    } else if (this.offsets.includes(offset) && now - t < MINUTE / (this.offsets.length + 1)) {
+    } else if (now - t < MINUTE / (this.offsets.length + 1)) {
       // Intermediate updates that fell behind real time are skipped; closing updates never are.
       this.publishIntermediate(minuteStart / MINUTE, offset / MINUTE, t);
     }

@@ -263,6 +263,22 @@ describe('simulator stream limits and faults', () => {
     expect(after.filter((t) => closing(t))).toHaveLength(2);
   });
 
+  it('fires a fault scheduled in the past at once, without repeating any frame', async () => {
+    sim = await startSimulator({ markets: 1, speed: 600, updatesPerMinute: 3 });
+    const client = await connect(streamUrl(sim.streamUrl, sim.symbols()));
+    const other = await connect(streamUrl(sim.streamUrl, sim.symbols()));
+    await client.waitFor(closing);
+
+    sim.setFaults({ schedule: [{ at: sim.now() - 30_000, kind: 'drop', count: 1 }] });
+    await client.closed;
+    await sleep(300);
+    other.ws.close();
+
+    const t = other.texts;
+    expect(t.length).toBeGreaterThan(4);
+    expect(new Set(t).size).toBe(t.length);
+  });
+
   it('reorders frames when reorder is on, without losing any', async () => {
     sim = await startSimulator({ markets: 1, speed: 600, updatesPerMinute: 3, faults: { reorder: 1 } });
     const client = await connect(streamUrl(sim.streamUrl, sim.symbols()));

@@ -45,6 +45,8 @@ export interface AppConfig {
   readonly completenessThreshold: number;
   /** Alarm when the ingest task forwards no kline for this many consecutive minutes. */
   readonly noKlinesAlarmMinutes: number;
+  /** ECS Container Insights on the ingest cluster (about 30 custom metrics; see docs/deploy.md for the cost). */
+  readonly containerInsights: boolean;
   /** Upper bound of concurrent writer invocations (each holds MongoDB connections). */
   readonly writerMaxConcurrency: number;
 }
@@ -70,6 +72,7 @@ export const CONTEXT_KEYS = [
   'completenessThreshold',
   'noKlinesAlarmMinutes',
   'writerMaxConcurrency',
+  'containerInsights',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -130,6 +133,7 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
     completenessThreshold: percent(get, 'completenessThreshold', DEFAULTS.completenessThreshold),
     noKlinesAlarmMinutes: boundedInt(get, 'noKlinesAlarmMinutes', DEFAULTS.noKlinesAlarmMinutes, 1, 1440),
     writerMaxConcurrency: boundedInt(get, 'writerMaxConcurrency', DEFAULTS.writerMaxConcurrency, 2, 1000),
+    containerInsights: bool(get, 'containerInsights', true),
   };
 }
 

@@ -53,6 +53,8 @@ export interface IngestServiceProps {
   readonly binance: { readonly streamUrl: string; readonly restUrl: string };
   readonly markets: { readonly quoteAssets: readonly string[]; readonly symbols: readonly string[] };
   readonly logRetention: logs.RetentionDays;
+  /** ECS Container Insights on the cluster. @default true */
+  readonly containerInsights?: boolean;
 }
 
 /**
@@ -74,10 +76,19 @@ export class IngestService extends Construct {
   constructor(scope: Construct, id: string, props: IngestServiceProps) {
     super(scope, id);
 
+    const containerInsights = props.containerInsights ?? true;
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      containerInsightsV2: containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
     });
+    if (!containerInsights) {
+      Validations.of(this.cluster).acknowledge({
+        id: 'AwsSolutions-ECS4',
+        reason:
+          'Turned off by the operator (context containerInsights=false) to save its custom-metric cost; the service still ' +
+          'reports CPU/memory in AWS/ECS and the KlinesForwarded alarm detects a stopped task.',
+      });
+    }
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: 256,

@@ -68,6 +68,7 @@ export class KlineCaptureStack extends Stack {
       binance: { streamUrl: config.binanceStreamUrl, restUrl: config.binanceRestUrl },
       markets: config.markets,
       logRetention,
+      containerInsights: config.containerInsights,
     });
 
     this.writer = new WriterFunction(this, 'Writer', {

@@ -98,6 +98,7 @@ describe('readAppConfig rejects bad context with a message naming the key', () =
     ['klineRetentionDays', 1.5],
     ['alarmEmail', 'alarms'],
     ['staticEgress', 'yes'],
+    ['containerInsights', 1],
     ['mongoSecretName', 'mongodb+srv://user:pw@cluster0.example.net/klines'],
     ['mongoSecretName', 'arn:aws:s3:::bucket'],
     ['mongoDatabase', 'kl.ines'],

@@ -6,12 +6,13 @@ import { buildStack, nagFindings } from './helpers';
 describe('cdk-nag AwsSolutions', () => {
   it.each([
     ['defaults', {}],
-    ['static egress, alarm e-mail, referenced secret, domain identity', {
+    ['static egress, alarm e-mail, referenced secret, domain identity, no Container Insights', {
       staticEgress: true,
       alarmEmail: 'oncall@example.com',
       mongoSecretName: 'prod/kline-mongodb',
       sesIdentity: 'example.com',
       createSesIdentity: false,
+      containerInsights: false,
     }],
   ])('reports no unacknowledged error or warning with %s', (_name, context) => {
     // Prepare

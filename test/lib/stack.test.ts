@@ -21,6 +21,7 @@ const CUSTOM_CONTEXT = {
   mongoSecretName: 'prod/kline-mongodb',
   sesIdentity: 'example.com',
   createSesIdentity: false,
+  containerInsights: false,
 };
 beforeAll(() => {
   template = buildStack().template;
@@ -271,6 +272,10 @@ describe('ingest service', () => {
       ContainerDefinitions: [Match.objectLike({ LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }) })],
     });
     template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+  });
+
+  it('turns Container Insights off when the context says so', () => {
+    custom.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'disabled' }] });
   });
 });
 

@@ -165,8 +165,3 @@ export function withDefaultPoolSize(uri: string, maxPoolSize: number): string {
   const hasPath = uri.indexOf('/', afterScheme) >= 0;
   return `${uri}${hasPath ? '' : '/'}?maxPoolSize=${maxPoolSize}`;
 }
-
-/** Tests: a Secrets Manager client is created lazily; this forgets it (e.g. after mocking). */
-export function resetSecretsClientForTests(): void {
-  secretsClient = undefined;
-}

@@ -184,26 +184,20 @@ function klines(ctx: RestContext, q: URLSearchParams, now: number): unknown {
   // Binance: windows whose open time lies in [startTime, endTime]; without startTime the most
   // recent `limit` windows up to endTime (default now), the open window included.
   const lastOpen = Math.floor(Math.min(endTime ?? now, now) / len) * len;
-  const listedAt = m.history[0].at;
-  let firstOpen = startTime === undefined ? lastOpen - (limit - 1) * len : Math.ceil(startTime / len) * len;
-  firstOpen = Math.max(firstOpen, Math.floor(listedAt / len) * len);
-  const rows: unknown[] = [];
+  const listedOpen = Math.floor(m.history[0].at / len) * len;
   const gen = ctx.world.generator;
+  const rows: unknown[] = [];
   if (startTime === undefined) {
-    // Newest first, then reverse: skipped (non-trading) windows must not shorten the result.
-    for (let t = lastOpen; t >= firstOpen && rows.length < limit; t -= len) {
-      const bar = len === MINUTE ? minuteBar(ctx, m, t, now) : gen.windowBar(m, t, len, now);
+    // Newest first, then reversed: windows without TRADING minutes are skipped, not counted.
+    for (let t = lastOpen; t >= listedOpen && rows.length < limit; t -= len) {
+      const bar = gen.windowBar(m, t, len, now);
       if (bar) rows.push(barToRestRow(m, bar));
     }
     return rows.reverse();
   }
-  for (let t = firstOpen; t <= lastOpen && rows.length < limit; t += len) {
-    const bar = len === MINUTE ? minuteBar(ctx, m, t, now) : gen.windowBar(m, t, len, now);
+  for (let t = Math.max(listedOpen, Math.ceil(startTime / len) * len); t <= lastOpen && rows.length < limit; t += len) {
+    const bar = gen.windowBar(m, t, len, now);
     if (bar) rows.push(barToRestRow(m, bar));
   }
   return rows;
-}
-
-function minuteBar(ctx: RestContext, m: SimMarket, t: number, now: number) {
-  return ctx.world.generator.windowBar(m, t, MINUTE, now);
 }

@@ -86,6 +86,24 @@ describe('simulator REST', () => {
     expect(five[0][8]).toBe(ones.reduce((n, k) => n + k.trades, 0));
   });
 
+  it('leaves out minutes of a BREAK, and still returns `limit` rows for the most recent klines', async () => {
+    const start = Date.UTC(2026, 0, 5);
+    const probe = await startSimulator({ markets: 2, startTime: start });
+    const symbol = probe.symbols()[0];
+    await probe.close();
+    const own = await startSimulator({ markets: 2, startTime: start, lifecycle: [{ symbol, at: start - 10 * 60_000, status: 'BREAK' }, { symbol, at: start - 5 * 60_000, status: 'TRADING' }] });
+    try {
+      const ranged = (await get(own, `/api/v3/klines?symbol=${symbol}&interval=1m&startTime=${start - 20 * 60_000}&endTime=${start - 60_000}`)).body as Row[];
+      const recent = (await get(own, `/api/v3/klines?symbol=${symbol}&interval=1m&limit=20`)).body as Row[];
+
+      expect(ranged.map((r) => (start - r[0]) / 60_000)).toEqual([20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 5, 4, 3, 2, 1]);
+      expect(recent).toHaveLength(20);
+      expect(recent.map((r) => r[0]).filter((t) => t >= start - 10 * 60_000 && t < start - 5 * 60_000)).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it.each([
     ['missing symbol', '/api/v3/klines?interval=1m', -1102],
     ['missing interval', '/api/v3/klines?symbol=SYM', -1102],

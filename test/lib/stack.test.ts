@@ -358,7 +358,8 @@ describe('monitoring', () => {
     for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([topicRef]);
   });
 
-  it('builds one dashboard', () => {
+  it('builds one dashboard named after the stack and region (dashboard names are account-wide)', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: { 'Fn::Join': ['', ['KlineCaptureTest-', { Ref: 'AWS::Region' }]] } });
   });
 });

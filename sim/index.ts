@@ -21,7 +21,7 @@ import { StreamServer } from './stream-server';
 import { WeightLimiter } from './weight-limiter';
 import { World } from './world';
 
-export type { FaultConfig, FaultName, SimOptions, SimLimits, LifecycleEvent, ScheduledFault, QuoteAssetShare } from './options';
+export type { FaultConfig, FaultName, SimOptions, SimLimits, LifecycleEvent, ScheduledFault, QuoteAssetShare, ChurnOptions, ResolvedOptions } from './options';
 export { FAULT_NAMES, faultsFromNames, DEFAULT_LIMITS, DEFAULT_START_TIME } from './options';
 export type { DisconnectReason } from './connection';
 

@@ -53,6 +53,12 @@ export function timeOnly(ms: number): string {
   return parts(ms).time;
 }
 
+/** Time of an exclusive end within one date: midnight is "24:00" (the end of the day before). */
+export function endOfDayTime(ms: number): string {
+  const t = timeOnly(ms);
+  return t === '00:00' ? '24:00' : t;
+}
+
 /** "20240101T0000Z": an instant safe in file names on every OS. */
 export function compactInstant(ms: number): string {
   return isoMinute(ms).replace(/[-:]/g, '');

@@ -9,7 +9,7 @@
 import type { HourCompleteness, MarketQuality, QualitySummary } from '../quality';
 import { minutesIn } from '../quality';
 import type { TimeRange } from '../store/port';
-import { dateOnly, dateTime, formatCount, formatMinutes, formatPercent, timeOnly, withinOneDate } from './format';
+import { dateOnly, dateTime, endOfDayTime, formatCount, formatMinutes, formatPercent, timeOnly, withinOneDate } from './format';
 
 export interface HtmlOptions {
   title: string;
@@ -78,7 +78,7 @@ function availabilityColour(present: number, expected: number): string {
 }
 
 function section(title: string, subtitle: string, body: string): string {
-  return `<tr><td style="padding:28px 28px 0 28px;">
+  return `<tr><td class="kq-pad" style="padding:28px 24px 0 24px;">
 <div style="font-size:16px;font-weight:700;color:${INK};margin:0 0 2px 0;">${escapeHtml(title)}</div>
 <div style="font-size:13px;color:${MUTED};margin:0 0 12px 0;">${subtitle}</div>
 ${body}
@@ -106,8 +106,8 @@ function summaryBlock(s: QualitySummary): string {
   const unexpected =
     s.datapointsUnexpected > 0 ? `incl. ${formatCount(s.datapointsUnexpected)} outside trading periods` : 'all within trading periods';
   const notCaptured = s.marketsReported - s.marketsCaptured;
-  return `<tr><td style="padding:24px 28px 8px 28px;">${hero}</td></tr>
-<tr><td style="padding:8px 22px 0 22px;">
+  return `<tr><td class="kq-pad" style="padding:24px 24px 8px 24px;">${hero}</td></tr>
+<tr><td class="kq-tiles" style="padding:8px 18px 0 18px;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">
 <tr>${tile('Markets captured', formatCount(s.marketsCaptured), notCaptured > 0 ? `<span style="color:#b91c1c;">${formatCount(notCaptured)} expected with no data</span>` : `${formatCount(s.marketsComplete)} complete`)}
 ${tile('Gaps', formatCount(s.gapCount), s.missingMinutes > 0 ? `${formatCount(s.missingMinutes)} missing minutes` : 'no missing minute')}</tr>
@@ -116,20 +116,16 @@ ${tile('Datapoints expected', formatCount(s.datapointsExpected), 'minutes while 
 </table></td></tr>`;
 }
 
-function cellLabel(cell: HourCompleteness, hoursPerCell: number): string {
-  const end = cell.start + hoursPerCell * 3_600_000;
-  const span = hoursPerCell >= 24 ? dateOnly(cell.start) : `${dateTime(cell.start)}–${timeOnly(end)} UTC`;
-  return cell.expected === 0 ? `${span}: not expected` : `${span}: ${cell.present} of ${cell.expected} min`;
-}
-
-function strip(cells: readonly HourCompleteness[], hoursPerCell: number): string {
+function strip(cells: readonly HourCompleteness[]): string {
+  // Terse on purpose: 20 markets × 24 cells must stay well under Gmail's 102 KB clipping limit.
+  // The first cell's height sets the row's; empty cells keep the colour in every client tested.
   const tds = cells
-    .map((c) => {
+    .map((c, i) => {
       const colour = STRIP_COLOURS[stripState(c)];
-      return `<td bgcolor="${colour}" title="${escapeHtml(cellLabel(c, hoursPerCell))}" style="background-color:${colour};height:16px;font-size:1px;line-height:1px;border-radius:2px;">&nbsp;</td>`;
+      return `<td${i === 0 ? ' height="16"' : ''} bgcolor="${colour}" style="background:${colour}"></td>`;
     })
     .join('');
-  return `<table role="presentation" width="100%" cellpadding="0" cellspacing="2" border="0" style="table-layout:fixed;border-collapse:separate;"><tr>${tds}</tr></table>`;
+  return `<table role="presentation" width="100%" cellpadding="0" cellspacing="2" border="0" style="table-layout:fixed"><tr>${tds}</tr></table>`;
 }
 
 function tickLabel(start: number, hoursPerCell: number, multiDate: boolean): string {
@@ -159,13 +155,13 @@ function legend(): string {
     ['none', 'none'],
     ['notExpected', 'not trading'],
   ];
-  const cells = items
+  const spans = items
     .map(
       ([state, label]) =>
-        `<td style="padding:0 12px 0 0;white-space:nowrap;font-size:12px;color:${MUTED};"><span style="display:inline-block;width:10px;height:10px;border-radius:2px;background-color:${STRIP_COLOURS[state]};vertical-align:-1px;">&nbsp;</span>&nbsp;${label}</td>`,
+        `<span style="display:inline-block;white-space:nowrap;margin:0 14px 4px 0;font-size:12px;color:${MUTED};"><span style="display:inline-block;width:10px;height:10px;border-radius:2px;background-color:${STRIP_COLOURS[state]};vertical-align:-1px;"></span>&nbsp;${label}</span>`,
     )
-    .join('');
-  return `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:10px 0 0 0;"><tr>${cells}</tr></table>`;
+    .join(' ');
+  return `<div style="margin:10px 0 0 0;line-height:16px;">${spans}</div>`;
 }
 
 function worstBlock(markets: readonly MarketQuality[], summary: QualitySummary, options: HtmlOptions): string {
@@ -184,11 +180,11 @@ function worstBlock(markets: readonly MarketQuality[], summary: QualitySummary, 
       const border = i === 0 ? '' : `border-top:1px solid ${LINE};`;
       const note = m.expectation === 'first-kline' ? `<div style="font-size:11px;color:${MUTED};">no status history</div>` : '';
       return `<tr>
-<td valign="middle" style="${border}padding:8px 8px 8px 0;font-size:13px;font-weight:600;color:${INK};word-break:break-all;">${escapeHtml(m.symbol)}${note}</td>
-<td valign="middle" align="right" style="${border}padding:8px 10px 8px 0;white-space:nowrap;font-variant-numeric:tabular-nums;">
-<div style="font-size:13px;font-weight:700;color:${availabilityColour(m.present, m.expected)};">${formatPercent(m.present, m.expected)}&nbsp;%</div>
-<div style="font-size:11px;color:${MUTED};">${formatMinutes(m.missing).replace(/ /g, '&nbsp;')}&nbsp;missing</div></td>
-<td valign="middle" style="${border}padding:8px 0;">${strip(bucketize(m.hours, perCell), perCell)}</td>
+<td class="kq-name" valign="middle" style="${border}padding:8px 8px 8px 0;font-size:13px;font-weight:600;color:${INK};word-break:break-word;overflow-wrap:anywhere;">${escapeHtml(m.symbol)}${note}</td>
+<td valign="middle" align="right" style="${border}padding:8px 10px 8px 0;font-variant-numeric:tabular-nums;">
+<div style="font-size:13px;font-weight:700;white-space:nowrap;color:${availabilityColour(m.present, m.expected)};">${formatPercent(m.present, m.expected)}&nbsp;%</div>
+<div class="kq-miss" style="font-size:11px;color:${MUTED};">${formatMinutes(m.missing)} missing</div></td>
+<td valign="middle" style="${border}padding:8px 0;">${strip(bucketize(m.hours, perCell))}</td>
 </tr>`;
     })
     .join('\n');
@@ -206,7 +202,12 @@ interface GapRow {
   symbols: string[];
 }
 
-/** Gaps with the same range in several markets (an outage) are one row. Longest first, then earliest. */
+const lostMinutes = (row: GapRow): number => minutesIn([row.range]) * row.symbols.length;
+
+/**
+ * Gaps with the same range in several markets (an outage) are one row. Largest loss (minutes ×
+ * markets) first, then earliest.
+ */
 export function gapRows(markets: readonly MarketQuality[]): GapRow[] {
   const byRange = new Map<string, GapRow>();
   for (const m of markets) {
@@ -218,8 +219,13 @@ export function gapRows(markets: readonly MarketQuality[]): GapRow[] {
     }
   }
   return [...byRange.values()].sort(
-    (a, b) => b.range.to - b.range.from - (a.range.to - a.range.from) || a.range.from - b.range.from || b.symbols.length - a.symbols.length,
+    (a, b) => lostMinutes(b) - lostMinutes(a) || a.range.from - b.range.from || b.range.to - a.range.to,
   );
+}
+
+function lengthText(row: GapRow): string {
+  const length = formatMinutes(minutesIn([row.range])).replace(/ /g, '&nbsp;');
+  return row.symbols.length > 1 ? `${length}<div style="font-size:11px;color:${MUTED};">× ${formatCount(row.symbols.length)} markets</div>` : length;
 }
 
 function marketsCell(symbols: readonly string[]): string {
@@ -233,6 +239,7 @@ function gapsBlock(markets: readonly MarketQuality[], summary: QualitySummary, o
   if (rows.length === 0) return section('Gaps', '', `<div style="font-size:14px;color:${MUTED};">No gaps.</div>`);
   const oneDate = withinOneDate(summary.range);
   const when = (t: number): string => (oneDate ? timeOnly(t) : dateTime(t));
+  const until = (t: number): string => (oneDate ? endOfDayTime(t) : dateTime(t));
   const shown = rows.slice(0, options.gapRows);
   const th = (text: string, align = 'left'): string =>
     `<td align="${align}" style="font-size:11px;color:${MUTED};padding:0 8px 6px 0;border-bottom:1px solid ${LINE};">${text}</td>`;
@@ -240,7 +247,7 @@ function gapsBlock(markets: readonly MarketQuality[], summary: QualitySummary, o
     .map((r) => {
       const td = (content: string, align = 'left', extra = ''): string =>
         `<td align="${align}" valign="top" style="padding:7px 8px 7px 0;border-bottom:1px solid ${LINE};font-size:13px;color:${INK};font-variant-numeric:tabular-nums;${extra}">${content}</td>`;
-      return `<tr>${td(marketsCell(r.symbols), 'left', 'font-weight:600;word-break:break-word;')}${td(when(r.range.from), 'left', 'white-space:nowrap;')}${td(when(r.range.to), 'left', 'white-space:nowrap;')}${td(formatMinutes(minutesIn([r.range])).replace(/ /g, '&nbsp;'), 'right', 'white-space:nowrap;')}</tr>`;
+      return `<tr>${td(marketsCell(r.symbols), 'left', 'font-weight:600;word-break:break-word;')}${td(when(r.range.from), 'left', 'white-space:nowrap;')}${td(until(r.range.to), 'left', 'white-space:nowrap;')}${td(lengthText(r), 'right', 'white-space:nowrap;')}</tr>`;
     })
     .join('\n');
   const rest = rows.slice(shown.length);
@@ -249,7 +256,7 @@ function gapsBlock(markets: readonly MarketQuality[], summary: QualitySummary, o
     rest.length > 0
       ? `<div style="font-size:13px;color:${MUTED};padding:10px 0 0 0;">…and ${formatCount(restGaps)} more gap${restGaps === 1 ? '' : 's'} (${formatCount(rest.length)} more time range${rest.length === 1 ? '' : 's'}). Every market's gaps are in the attached CSV.</div>`
       : '';
-  const subtitle = `${formatCount(summary.gapCount)} gap${summary.gapCount === 1 ? '' : 's'} while trading, longest first. Times are UTC${oneDate ? ` on ${dateOnly(summary.range.from)}` : ''}; “until” is the first minute present again.`;
+  const subtitle = `${formatCount(summary.gapCount)} gap${summary.gapCount === 1 ? '' : 's'} while trading, largest first. Times are UTC${oneDate ? ` on ${dateOnly(summary.range.from)}` : ''}; “until” is the first minute present again.`;
   const table = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">
 <tr>${th('Market')}${th('From')}${th('Until')}${th('Length', 'right')}</tr>
 ${body}
@@ -260,15 +267,16 @@ ${body}
 /** The whole e-mail body. */
 export function renderHtml(summary: QualitySummary, markets: readonly MarketQuality[], options: HtmlOptions): string {
   const r = summary.range;
-  const windowText = `${dateTime(r.from)} – ${withinOneDate({ from: r.from, to: r.to }) ? timeOnly(r.to) : dateTime(r.to)} UTC`;
+  const windowText = `${dateTime(r.from)} – ${withinOneDate(r) ? endOfDayTime(r.to) : dateTime(r.to)} UTC`;
   const title = escapeHtml(options.title);
   return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>
+<style>@media (max-width:480px){.kq-name{font-size:11px!important}.kq-miss{display:none!important}.kq-pad{padding-left:14px!important;padding-right:14px!important}.kq-tiles{padding-left:8px!important;padding-right:8px!important}}</style></head>
 <body style="margin:0;padding:0;background-color:${PAGE};">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="${PAGE}" style="background-color:${PAGE};">
 <tr><td align="center" style="padding:20px 8px;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#ffffff" style="max-width:680px;background-color:#ffffff;border-radius:10px;font-family:${FONT};color:${INK};">
-<tr><td bgcolor="#0f172a" style="background-color:#0f172a;border-radius:10px 10px 0 0;padding:20px 28px;">
+<tr><td bgcolor="#0f172a" style="background-color:#0f172a;border-radius:10px 10px 0 0;padding:20px 24px;">
 <div style="font-size:12px;letter-spacing:.08em;text-transform:uppercase;color:#94a3b8;">Binance spot · 1m klines</div>
 <div style="font-size:22px;line-height:30px;font-weight:700;color:#ffffff;">${title}</div>
 <div style="font-size:14px;color:#cbd5e1;">${escapeHtml(windowText)}</div>
@@ -276,7 +284,7 @@ export function renderHtml(summary: QualitySummary, markets: readonly MarketQual
 ${summaryBlock(summary)}
 ${worstBlock(markets, summary, options)}
 ${gapsBlock(markets, summary, options)}
-<tr><td style="padding:28px;font-size:12px;line-height:18px;color:${MUTED};">
+<tr><td style="padding:28px 24px;font-size:12px;line-height:18px;color:${MUTED};">
 A market is expected to have a 1m kline for every full minute its status is TRADING (from the recorded status history); klines stored outside those minutes count as captured but not as expected. Percentages are rounded down. Per-market figures for all ${formatCount(summary.marketsReported)} markets are in the attached CSV.<br>
 Generated ${escapeHtml(dateTime(options.generatedAt))} UTC.
 </td></tr>

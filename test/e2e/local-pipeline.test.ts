@@ -1,0 +1,116 @@
+/**
+ * End to end: the local pipeline (the same ingest, codec, writer, resampler and report code as in
+ * AWS) against the simulator on an accelerated clock with every fault on, for several simulated
+ * hours and hundreds of markets, including listings, halts and a delisting mid-run.
+ */
+import { MINUTE_MS } from '../../core/interval';
+import { buildQualityReport } from '../../core/report';
+import { SqliteKlineStore } from '../../core/store/sqlite';
+import { createLogger } from '../../ingest-task/logger';
+import { startLocalPipeline } from '../../bin/local/pipeline';
+import { checkAgainstSimulator } from '../../bin/local/sim-check';
+import { startSimulator, type Simulator } from '../../sim';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SPEED = 720; // one simulated minute per 83 real ms
+const SIM_HOURS = 3;
+
+function waitFor(cond: () => boolean, timeoutMs: number, describe: () => unknown = () => ''): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const t = setInterval(() => {
+      if (cond()) {
+        clearInterval(t);
+        resolve();
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(t);
+        reject(new Error(`timed out: ${JSON.stringify(describe())}`));
+      }
+    }, 50);
+  });
+}
+
+describe('local pipeline against the simulator with every fault on', () => {
+  let sim: Simulator;
+  let store: SqliteKlineStore;
+
+  afterAll(async () => {
+    await sim?.close();
+    await store?.close();
+  });
+
+  it('stores every expected kline exactly once, resamples them exactly and reports the truth', async () => {
+    // Prepare
+    sim = await startSimulator({
+      markets: 300,
+      speed: SPEED,
+      seed: 42,
+      faults: ['all'],
+      churn: { listings: 2, halts: 1, breaks: 1, delistings: 1, withinMs: 2 * 60 * MINUTE_MS },
+      limits: { pingIntervalMs: 2000, pongTimeoutMs: 6000 },
+    });
+    store = new SqliteKlineStore(':memory:');
+    await store.init();
+    const reportsDir = mkdtempSync(join(tmpdir(), 'kline-e2e-'));
+    const pipeline = await startLocalPipeline({
+      store,
+      restUrl: sim.restUrl,
+      streamUrl: sim.streamUrl,
+      exchangeNow: () => sim.now(),
+      speed: SPEED,
+      reportEveryMinutes: 60,
+      reportsDir,
+      logger: createLogger({ level: 'silent' }),
+      deadLetterFile: join(reportsDir, 'dead-letter.jsonl'),
+      ingest: { refreshIntervalMs: 400, gapCheckIntervalMs: 100, connectionTimers: { stallTimeoutMs: 1500, pingTimeoutMs: 7000 } },
+    });
+    const runUntil = pipeline.startedAt + SIM_HOURS * 60 * MINUTE_MS;
+
+    // Act
+    await waitFor(() => sim.now() >= runUntil, (SIM_HOURS * 3_600_000) / SPEED + 30_000);
+    await waitFor(() => (pipeline.status().ingest.caughtUpTo ?? 0) >= runUntil - 2 * MINUTE_MS, 30_000, () => ({
+      runUntil: new Date(runUntil).toISOString(),
+      caughtUpTo: new Date(pipeline.status().ingest.caughtUpTo ?? 0).toISOString(),
+      ...pipeline.status().ingest,
+    }));
+    await pipeline.stop();
+    await pipeline.resampleNow({ graceMs: 0 });
+    const range = { from: pipeline.startedAt, to: pipeline.status().ingest.caughtUpTo! + MINUTE_MS };
+    const check = await checkAgainstSimulator(sim, store, range);
+    const report = await buildQualityReport(store, range);
+
+    // Assess: 1m klines
+    expect(check.oneMinute.examples).toEqual([]);
+    expect(check.oneMinute.expected).toBeGreaterThan(300 * (SIM_HOURS * 60 - 5));
+    expect(check.oneMinute).toMatchObject({ missing: 0, duplicated: 0, differing: 0, unexpected: 0 });
+    // resampled bars, with sourceCount
+    for (const r of check.resampled) expect({ interval: r.interval, ...r.comparison, examples: r.comparison.examples }).toMatchObject({ missing: 0, differing: 0, duplicated: 0, unexpected: 0, examples: [] });
+    expect(check.barsChecked).toBeGreaterThan(300 * SIM_HOURS * 12);
+    // the faults really happened
+    const stats = sim.stats();
+    expect(stats.connectionsOpened).toBeGreaterThan(1);
+    expect(pipeline.status().ingest.gapsFilled).toBeGreaterThan(0);
+    expect(stats.maxWeightUsedInWindow).toBeLessThanOrEqual(sim.options.limits.requestWeightPerWindow);
+    expect(stats.count418).toBe(0);
+    // the report's figures equal the truth's, market by market
+    const expected = sim.expectedMinutes(range.from, range.to - 1);
+    const perMarket = new Map<string, number>();
+    for (const m of expected) perMarket.set(m.symbol, (perMarket.get(m.symbol) ?? 0) + 1);
+    expect(report.summary).toMatchObject({
+      datapointsExpected: expected.length,
+      datapointsPresent: expected.length,
+      missingMinutes: 0,
+      gapCount: 0,
+      marketsExpected: perMarket.size,
+      availability: 1,
+    });
+    const reported = new Map(report.markets.map((m) => [m.symbol, m.expected]));
+    const changed = new Set(sim.marketHistory().filter((e) => e.at > range.from).map((e) => e.symbol));
+    expect(changed.size).toBeGreaterThanOrEqual(4); // listings, a halt, a break, a delisting
+    for (const symbol of changed) expect({ symbol, expected: reported.get(symbol) ?? 0 }).toEqual({ symbol, expected: perMarket.get(symbol) ?? 0 });
+    // scheduled reports were written along the way
+    expect(readdirSync(reportsDir).filter((f) => f.endsWith('.html')).length).toBeGreaterThanOrEqual(SIM_HOURS - 1);
+  }, 120_000);
+});

@@ -5,11 +5,19 @@
  */
 import { Annotations, App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { checkDeployRegion, readAppConfig } from '../lib/config';
+import { AppConfig, AppConfigError, checkDeployRegion, placeholderWarnings, readAppConfig } from '../lib/config';
 import { KlineCaptureStack } from '../lib/kline-capture-stack';
 
 const app = new App();
-const config = readAppConfig((key) => app.node.tryGetContext(key));
+let config: AppConfig;
+try {
+  config = readAppConfig((key) => app.node.tryGetContext(key));
+} catch (error) {
+  // One line naming the bad key, not a stack trace.
+  if (!(error instanceof AppConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 
 // The stack is environment-agnostic, so synth needs no AWS call; it deploys to the CLI's region.
 const stack = new KlineCaptureStack(app, 'KlineCapture', {
@@ -18,7 +26,12 @@ const stack = new KlineCaptureStack(app, 'KlineCapture', {
 });
 
 const region = checkDeployRegion(process.env, config);
-if (region?.severity === 'error') throw new Error(region.message);
+if (region?.severity === 'error') {
+  console.error(region.message);
+  process.exit(1);
+}
 if (region?.severity === 'warning') Annotations.of(stack).addWarningV2('kline-capture:binance-region', region.message);
+
+for (const warning of placeholderWarnings(config)) Annotations.of(stack).addWarningV2('kline-capture:placeholder-address', warning);
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -311,3 +311,16 @@ export function checkDeployRegion(
   if (message === undefined) return undefined;
   return { severity: explicit ? 'error' : 'warning', message };
 }
+
+/** Addresses at the reserved example domains (RFC 2606), as in cdk.json's placeholders: deployable, but no report arrives. */
+export function placeholderWarnings(config: Pick<AppConfig, 'reportSender' | 'reportRecipients' | 'alarmEmail'>): string[] {
+  const reserved = /@(.+\.)?example\.(com|org|net)$/i;
+  const named: Array<[string, string | undefined]> = [
+    ['reportSender', config.reportSender],
+    ...config.reportRecipients.map((r): [string, string] => ['reportRecipients', r]),
+    ['alarmEmail', config.alarmEmail],
+  ];
+  return named
+    .filter(([, address]) => address !== undefined && reserved.test(address))
+    .map(([key, address]) => `Context "${key}" is the placeholder ${address}: set your own address in cdk.json or with -c ${key}=...`);
+}

@@ -1,4 +1,4 @@
-import { AppConfigError, binanceRegionProblem, checkDeployRegion, ContextKey, DEFAULTS, readAppConfig } from '../../lib/config';
+import { AppConfigError, binanceRegionProblem, checkDeployRegion, ContextKey, DEFAULTS, placeholderWarnings, readAppConfig } from '../../lib/config';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -157,5 +157,18 @@ describe('checkDeployRegion', () => {
 
   it('lets a named non-US region override a US default', () => {
     expect(checkDeployRegion({ AWS_REGION: 'eu-central-1', CDK_DEFAULT_REGION: 'us-east-1' }, global)).toBeUndefined();
+  });
+});
+
+describe('placeholderWarnings', () => {
+  it("names each setting still holding a reserved example address, as cdk.json's defaults do", () => {
+    const warnings = placeholderWarnings({ reportSender: 'reports@example.com', reportRecipients: ['me@mycorp.io', 'you@mail.example.org'], alarmEmail: undefined });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^Context "reportSender" is the placeholder reports@example\.com/);
+    expect(warnings[1]).toMatch(/^Context "reportRecipients" is the placeholder you@mail\.example\.org/);
+  });
+
+  it('is silent for real addresses', () => {
+    expect(placeholderWarnings({ reportSender: 'reports@mycorp.io', reportRecipients: ['ops@examples.com'], alarmEmail: 'a@mycorp.io' })).toEqual([]);
   });
 });

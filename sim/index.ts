@@ -16,7 +16,7 @@ import { FaultController } from './faults';
 import { isTradingAt, MINUTE } from './markets';
 import { resolveOptions, type FaultConfig, type FaultName, type ResolvedOptions, type SimOptions } from './options';
 import { KlinePublisher } from './publisher';
-import { handleRest } from './rest';
+import { handleRest, RESTRICTED_LOCATION_MSG } from './rest';
 import { StreamServer } from './stream-server';
 import { WeightLimiter } from './weight-limiter';
 import { World } from './world';
@@ -100,6 +100,7 @@ export async function startSimulator(input: SimOptions = {}): Promise<Simulator>
       {
         world,
         limiter,
+        restricted: () => faults.config.restrictedLocation === true,
         injectError: () => faults.restError(),
         onRequest: (_path, status) => {
           restRequests++;
@@ -110,7 +111,14 @@ export async function startSimulator(input: SimOptions = {}): Promise<Simulator>
       res,
     ),
   );
-  server.on('upgrade', (req, socket, head) => streams.handleUpgrade(req, socket, head));
+  server.on('upgrade', (req, socket, head) => {
+    if (faults.config.restrictedLocation) {
+      const body = JSON.stringify({ code: 0, msg: RESTRICTED_LOCATION_MSG });
+      socket.end(`HTTP/1.1 451 Unavailable For Legal Reasons\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    streams.handleUpgrade(req, socket, head);
+  });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -34,6 +34,8 @@ export interface FaultConfig {
   lateDelayMs?: number;
   /** Per REST request: answer 500, 503 or 429 (with Retry-After) instead. */
   restErrors?: number;
+  /** Refuse every REST request and stream connection with HTTP 451, as Binance does for restricted locations. */
+  restrictedLocation?: boolean;
   /** Scheduled faults at simulated times, applied to all open connections (or the first `count`). */
   schedule?: ScheduledFault[];
 }
@@ -179,7 +181,7 @@ export const DEFAULT_QUOTE_ASSETS: QuoteAssetShare[] = [
 ];
 
 /** Moderate fault rates used by `--faults all` and by fault names without explicit rates. */
-export const DEFAULT_FAULT_RATES: Required<Omit<FaultConfig, 'schedule'>> = {
+export const DEFAULT_FAULT_RATES: Required<Omit<FaultConfig, 'schedule' | 'restrictedLocation'>> = {
   dropPerMinute: 0.02,
   stallPerMinute: 0.01,
   shutdownPerMinute: 0.01,

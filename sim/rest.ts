@@ -33,6 +33,10 @@ export const REST_INTERVALS: Record<string, number> = {
   '1d': 1440 * MINUTE,
 };
 
+/** Binance's body for HTTP 451. */
+export const RESTRICTED_LOCATION_MSG =
+  "Service unavailable from a restricted location according to 'b. Eligibility' in https://www.binance.com/en/terms. Please contact customer service if you believe you received this message in error.";
+
 export class BinanceError extends Error {
   constructor(readonly status: number, readonly code: number, msg: string) {
     super(msg);
@@ -44,6 +48,8 @@ const badParam = (code: number, msg: string): BinanceError => new BinanceError(4
 export interface RestContext {
   world: World;
   limiter: WeightLimiter;
+  /** True while the simulator plays a restricted location (HTTP 451 for everything). */
+  restricted: () => boolean;
   /** Fault decision for one request: undefined = serve normally. */
   injectError: () => 500 | 503 | 429 | undefined;
   onRequest: (path: string, status: number) => void;
@@ -68,6 +74,11 @@ export function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerRe
   if (req.method !== 'GET' || weight === undefined) {
     send(res, 404, { code: -1000, msg: 'Unknown endpoint.' });
     ctx.onRequest(path, 404);
+    return;
+  }
+  if (ctx.restricted()) {
+    send(res, 451, { code: 0, msg: RESTRICTED_LOCATION_MSG });
+    ctx.onRequest(path, 451);
     return;
   }
   const ip = req.socket.remoteAddress ?? 'unknown';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sumDecimals, compareDecimal } from '../../core/decimal';
 import { startSimulator, type Simulator } from '../../sim';
 import { shapeDiff } from './json-shape';
+import { connect } from './ws-client';
 
 const docs = (name: string): unknown => JSON.parse(readFileSync(join(__dirname, '../fixtures/binance-docs', name), 'utf8'));
 
@@ -147,6 +148,22 @@ describe('simulator REST', () => {
       expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(last!.body).toEqual({ code: -1003, msg: expect.stringContaining('banned') });
       expect(own.stats()).toMatchObject({ count429: 2, count418: 1, maxWeightUsedInWindow: 4 });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('plays a restricted location: HTTP 451 with Binance\'s message for REST and streams, until turned off', async () => {
+    const own = await startSimulator({ markets: 2, faults: { restrictedLocation: true } });
+    try {
+      const refused = await get(own, '/api/v3/exchangeInfo');
+      const upgrade = connect(`${own.streamUrl}/stream?streams=x@kline_1m`);
+      await expect(upgrade).rejects.toThrow('HTTP 451');
+      own.setFaults({});
+      const served = await get(own, '/api/v3/ping');
+
+      expect(refused).toMatchObject({ status: 451, body: { code: 0, msg: expect.stringContaining('restricted location') } });
+      expect(served.status).toBe(200);
     } finally {
       await own.close();
     }

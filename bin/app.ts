@@ -19,17 +19,18 @@ try {
   process.exit(1);
 }
 
+const region = checkDeployRegion(process.env, config);
+if (region?.severity === 'error') {
+  console.error(region.message);
+  process.exit(1);
+}
+
 // The stack is environment-agnostic, so synth needs no AWS call; it deploys to the CLI's region.
 const stack = new KlineCaptureStack(app, 'KlineCapture', {
   config,
   description: 'kline-capture: Binance spot 1m klines to MongoDB, resampled, with a scheduled data-quality report',
 });
 
-const region = checkDeployRegion(process.env, config);
-if (region?.severity === 'error') {
-  console.error(region.message);
-  process.exit(1);
-}
 if (region?.severity === 'warning') Annotations.of(stack).addWarningV2('kline-capture:binance-region', region.message);
 
 for (const warning of placeholderWarnings(config)) Annotations.of(stack).addWarningV2('kline-capture:placeholder-address', warning);

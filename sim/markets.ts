@@ -128,6 +128,8 @@ export function generateMarkets(o: ResolvedOptions): SimMarket[] {
     }
     m.history.push({ at: e.at, status: e.status });
   }
+  // An event given before a generated market's listing time moves the listing (stable sort).
+  for (const m of markets) m.history.sort((a, b) => a.at - b.at);
   return markets;
 }
 

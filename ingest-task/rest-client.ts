@@ -20,6 +20,7 @@ export interface RestClientOptions {
   weightWindowMs?: number;
   /** Share of the weight limit never used (default 0.5). */
   weightHeadroom?: number;
+  /** Requests in flight at once (default 3): after a 429, at most this many minus one still arrive. */
   maxConcurrent?: number;
   requestTimeoutMs?: number;
   /** Attempts for 5xx / network errors before RestUnavailableError. */
@@ -79,7 +80,7 @@ export class BinanceRestClient {
   constructor(private readonly options: RestClientOptions) {
     this.gate = new WeightGate({ limit: options.weightLimit ?? 6000, windowMs: options.weightWindowMs ?? 60_000, headroom: options.weightHeadroom ?? 0.5 });
     this.windowFixed = options.weightWindowMs !== undefined;
-    this.semaphore = new Semaphore(options.maxConcurrent ?? 4);
+    this.semaphore = new Semaphore(options.maxConcurrent ?? 3);
     this.logger = options.logger ?? silentLogger;
     this.fetchImpl = options.fetchImpl ?? fetch;
   }
@@ -116,8 +117,16 @@ export class BinanceRestClient {
     const maxAttempts = this.options.maxAttempts ?? 5;
     let failures = 0;
     for (;;) {
-      await this.waitForGate(weight);
+      // Take a slot first, then check the gate: a request never waits for a slot after the gate
+      // said yes (a 429 may have closed it meanwhile), so at most `maxConcurrent - 1` requests
+      // can still reach the server after it asked us to back off.
       await this.semaphore.acquire();
+      try {
+        await this.waitForGate(weight);
+      } catch (e) {
+        this.semaphore.release();
+        throw e;
+      }
       let response: Response;
       let text: string;
       this.gate.reserve(weight);

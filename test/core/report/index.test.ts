@@ -1,0 +1,124 @@
+import { StoreUnavailableError } from '../../../core/errors';
+import type { Kline } from '../../../core/kline';
+import { buildQualityReport } from '../../../core/report';
+import { SqliteKlineStore } from '../../../core/store/sqlite';
+import type { KlineStore } from '../../../core/store/port';
+import { makeKline, MINUTE, T0 } from '../store/fixtures';
+
+const t = (h: number, m = 0, s = 0): number => T0 + h * 3_600_000 + m * MINUTE + s * 1000;
+const WINDOW = { from: t(0), to: t(2) };
+const LONG_AGO = Date.UTC(2023, 0, 1);
+
+/** 1m klines of `symbol` for every minute in [from, to) except those in `skip`. */
+function minutes(symbol: string, from: number, to: number, skip: { from: number; to: number }[] = []): Kline[] {
+  const out: Kline[] = [];
+  for (let m = from; m < to; m += MINUTE) if (!skip.some((s) => m >= s.from && m < s.to)) out.push(makeKline(symbol, m));
+  return out;
+}
+
+/**
+ * A: trading all along, 00:30–00:33 missing (117 of 120).
+ * B: first seen TRADING 01:00:30, stored from 01:00 (59 expected, 60 stored).
+ * C: in BREAK, 5 klines stored anyway (captured, not expected).
+ * D: no status history, stored 00:10–01:50 (expected from 00:10 to the end: 110, 100 present).
+ * E: delisted before the window, no data (not in the report).
+ */
+async function seededStore(): Promise<KlineStore> {
+  const store = new SqliteKlineStore(':memory:');
+  await store.init();
+  await store.recordMarketStatus([
+    { symbol: 'AUSDT', status: 'TRADING', at: LONG_AGO },
+    { symbol: 'BUSDT', status: 'TRADING', at: t(1, 0, 30) },
+    { symbol: 'CUSDT', status: 'BREAK', at: LONG_AGO },
+    { symbol: 'EUSDT', status: 'TRADING', at: LONG_AGO },
+    { symbol: 'EUSDT', status: 'DELISTED', at: LONG_AGO + 86_400_000 },
+  ]);
+  const klines = [
+    ...minutes('AUSDT', t(0), t(2), [{ from: t(0, 30), to: t(0, 33) }]),
+    ...minutes('BUSDT', t(1), t(2)),
+    ...minutes('CUSDT', t(0), t(0, 5)),
+    ...minutes('DUSDT', t(0, 10), t(1, 50)),
+    ...minutes('AUSDT', t(2), t(3)), // after the window: ignored
+  ];
+  const result = await store.upsert('1m', klines);
+  expect(result.failures).toEqual([]);
+  return store;
+}
+
+describe('buildQualityReport', () => {
+  let store: KlineStore;
+  beforeEach(async () => {
+    store = await seededStore();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('computes the figures from the stored klines and the status history', async () => {
+    // Act
+    const report = await buildQualityReport(store, WINDOW, { generatedAt: t(2, 5) });
+    // Assess
+    expect(report.summary).toMatchObject({
+      range: WINDOW,
+      marketsReported: 4,
+      marketsCaptured: 4,
+      marketsExpected: 3,
+      datapointsCaptured: 282,
+      datapointsExpected: 289,
+      datapointsPresent: 276,
+      datapointsUnexpected: 6,
+      missingMinutes: 13,
+      gapCount: 2,
+    });
+    expect(report.markets.map((m) => [m.symbol, m.expected, m.present, m.expectation])).toEqual([
+      ['DUSDT', 110, 100, 'first-kline'],
+      ['AUSDT', 120, 117, 'status-history'],
+      ['BUSDT', 59, 59, 'status-history'],
+      ['CUSDT', 0, 0, 'status-history'],
+    ]);
+    expect(report.markets[0].gaps).toEqual([{ from: t(1, 50), to: t(2) }]);
+  });
+
+  it('renders the summary line, subject, CSV and HTML', async () => {
+    const report = await buildQualityReport(store, WINDOW, { generatedAt: t(2, 5) });
+    expect(report.summaryLine).toBe('2024-03-01T00:00Z–2024-03-01T02:00Z: 4 markets, 276 of 289 datapoints (95.50 %), 2 gaps');
+    expect(report.subject).toBe('Kline data quality 2024-03-01T00:00Z–2024-03-01T02:00Z: 95.50 % available, 2 gaps');
+    expect(report.fileBase).toBe('quality-20240301T0000Z-20240301T0200Z');
+    expect(report.csv.split('\r\n').filter(Boolean)).toHaveLength(5);
+    expect(report.gapsCsv.split('\r\n').filter(Boolean)).toEqual([
+      'symbol,from,until,minutes',
+      'DUSDT,2024-03-01T01:50:00Z,2024-03-01T02:00:00Z,10',
+      'AUSDT,2024-03-01T00:30:00Z,2024-03-01T00:33:00Z,3',
+    ]);
+    expect(report.html).toContain('95.50&nbsp;%');
+    expect(report.html).toContain('276 of 289 minutes');
+  });
+
+  it('asks the store for the gaps of reported markets only', async () => {
+    // Prepare
+    const asked: string[][] = [];
+    const spy: KlineStore = Object.create(store);
+    spy.gaps = (interval, range, symbols) => {
+      asked.push([...symbols]);
+      return store.gaps(interval, range, symbols);
+    };
+    // Act
+    await buildQualityReport(spy, WINDOW);
+    // Assess
+    expect(asked).toEqual([['AUSDT', 'BUSDT', 'CUSDT', 'DUSDT']]);
+  });
+
+  it('reports an empty window without asking for counts or gaps', async () => {
+    const spy: KlineStore = Object.create(store);
+    spy.gaps = () => Promise.reject(new Error('gaps asked'));
+    spy.countByMarket = () => Promise.reject(new Error('counts asked'));
+    const report = await buildQualityReport(spy, { from: t(1), to: t(1) });
+    expect(report.summary).toMatchObject({ marketsReported: 0, datapointsExpected: 0, availability: null });
+  });
+
+  it('passes a store outage to the caller', async () => {
+    const broken: KlineStore = Object.create(store);
+    broken.countByMarket = () => Promise.reject(new StoreUnavailableError('count klines_1m: database is locked'));
+    await expect(buildQualityReport(broken, WINDOW)).rejects.toThrow(StoreUnavailableError);
+  });
+});

@@ -1,4 +1,5 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { buildStack, nagFindings } from './helpers';
@@ -36,5 +37,51 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings).toEqual(
       expect.arrayContaining([expect.stringMatching(/^error AwsSolutions-SMG4 Bare\/Secret/), expect.stringMatching(/^error AwsSolutions-IAM5\[Resource::\*\] Bare\/Role/)]),
     );
+  });
+});
+
+/** Every cdk-nag acknowledgement under `root`: where it sits, which finding, why. */
+function acknowledgements(root: IConstruct): Array<{ path: string; id: string; reason: string }> {
+  const found: Array<{ path: string; id: string; reason: string }> = [];
+  const visit = (c: IConstruct) => {
+    for (const entry of c.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [key, reason] of Object.entries(entry.data as Record<string, string>)) {
+        const id = key.replace(/^annotation::/i, '');
+        if (id.startsWith('AwsSolutions-')) found.push({ path: c.node.path, id, reason });
+      }
+    }
+    c.node.children.forEach(visit);
+  };
+  visit(root);
+  return found;
+}
+
+describe('cdk-nag acknowledgements', () => {
+  it('sit on the resource they excuse, name one finding each, and give a reason; none on the stack', () => {
+    // Prepare: the configuration with the most acknowledgements
+    const { stack } = buildStack({ staticEgress: true, containerInsights: false });
+    // Act
+    const acks = acknowledgements(stack);
+    // Assess
+    expect(acks.map((a) => `${a.path.slice(stack.node.path.length + 1)} ${a.id}`).sort()).toEqual([
+      'Ingest/Cluster AwsSolutions-ECS4',
+      'Ingest/Task AwsSolutions-ECS2',
+      'Ingest/Task/ExecutionRole AwsSolutions-IAM5[Resource::*]',
+      'MongoSecret/Uri AwsSolutions-SMG4',
+      'Scheduled/Reporter/Function AwsSolutions-L1',
+      'Scheduled/Reporter/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      'Scheduled/Resampler/Function AwsSolutions-L1',
+      'Scheduled/Resampler/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      'Writer/Writer/Function AwsSolutions-L1',
+      'Writer/Writer/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+    ]);
+    for (const a of acks) expect(a.reason.length).toBeGreaterThan(60);
+  });
+
+  it('acknowledges neither the VPC policy nor Container Insights in the default configuration', () => {
+    const { stack } = buildStack();
+    const ids = acknowledgements(stack).map((a) => a.id);
+    expect(ids.filter((id) => id.startsWith('AwsSolutions-IAM4') || id === 'AwsSolutions-ECS4')).toEqual([]);
   });
 });

@@ -116,8 +116,8 @@ export class KlineFunction extends Construct {
         : {}),
     });
 
-    // cdk-nag L1 asks for the newest runtime (nodejs24.x). The project pins Node.js 22: package.json
-    // "engines" is ">=20 <23" and the tests run on 22; upgrade runtime and engines together.
+    // cdk-nag L1 asks for the newest runtime (nodejs24.x). The project supports Node.js up to 22
+    // (package.json "engines": ">=20 <23"), so the functions run the newest runtime in that range.
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'Runtime pinned to nodejs22.x to match package.json engines (>=20 <23) the code is tested on; upgrade both together.',

@@ -1,0 +1,82 @@
+/**
+ * The ingest against the simulator over real websockets on loopback, with every fault enabled:
+ * 1,500 markets for three simulated hours at 400× speed. The sink must receive every expected
+ * (market, minute) exactly once, equal to the simulator's truth, and the REST weight must stay
+ * within the limit (no 429 from weight, no 418 ban).
+ */
+import { MINUTE_MS } from '../../core/interval';
+import { startIngest } from '../../ingest-task/ingest';
+import { compareWithTruth, minuteOf, recordingSink, waitCaughtUp, waitForSimTime } from './harness';
+import { startRemoteSimulator, type RemoteSimulator } from './sim-process';
+
+const MARKETS = 1500;
+const SPEED = 400;
+const HOURS = 3;
+const WEIGHT_LIMIT = 1200;
+
+describe('ingest with every fault enabled', () => {
+  let sim: RemoteSimulator;
+
+  beforeAll(async () => {
+    sim = await startRemoteSimulator({
+      markets: MARKETS,
+      speed: SPEED,
+      seed: 11,
+      // Real-time limits, shortened like the clock so the run meets pings, lifetimes and weight windows.
+      limits: { pingIntervalMs: 1_000, pongTimeoutMs: 3_000, maxConnectionLifetimeMs: 12_000, weightWindowMs: 1_000, requestWeightPerWindow: WEIGHT_LIMIT, shutdownGraceMs: 500 },
+      faults: { dropPerMinute: 0.005, stallPerMinute: 0.003, shutdownPerMinute: 0.005, duplicate: 0.001, reorder: 0.001, malformed: 0.0005, late: 0.01, lateDelayMs: 5_000, restErrors: 0.005 },
+    });
+  });
+
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  it('forwards every expected minute of 1,500 markets exactly once, equal to the truth, within the weight limit', async () => {
+    // Prepare
+    const { sink, klines } = recordingSink();
+    const ingest = await startIngest({
+      restUrl: sim.restUrl,
+      streamUrl: sim.streamUrl,
+      sink,
+      connectionTimers: { stallTimeoutMs: 1_000, pingTimeoutMs: 5_000 },
+      maxConnectionAgeMs: 8_000,
+      rotationOverlapMaxMs: 3_000,
+      backoff: { baseMs: 100, capMs: 2_000 },
+      gapCheckIntervalMs: 250,
+    });
+    const from = minuteOf(await sim.now());
+    try {
+      // Act: run three simulated hours with faults, then let the ingest catch up without them
+      await waitForSimTime(sim, from + HOURS * 60 * MINUTE_MS, 60_000);
+      await sim.setFaults({});
+      const to = minuteOf(await sim.now()) - 2 * MINUTE_MS;
+      const caughtUp = await waitCaughtUp(ingest, to, 25_000);
+      const status = ingest.status();
+      await ingest.stop();
+      const stats = await sim.stats();
+
+      // Assess
+      expect(caughtUp).toBe(true);
+      const result = await compareWithTruth(sim, klines, from, to);
+      expect(result.expected).toBeGreaterThanOrEqual(MARKETS * (HOURS * 60 - 2));
+      expect(result.missing.slice(0, 5)).toEqual([]);
+      expect(result.duplicates.slice(0, 5)).toEqual([]);
+      expect(result.unexpected.slice(0, 5)).toEqual([]);
+      expect(result.different.slice(0, 5)).toEqual([]);
+      // The faults really happened and were handled.
+      expect(stats.disconnects['drop-fault'] ?? 0).toBeGreaterThan(0);
+      expect(status.reconnects).toBeGreaterThan(0);
+      expect(status.rotations).toBeGreaterThan(0);
+      expect(status.framesRejected).toBeGreaterThan(0);
+      expect(status.gapsFilled).toBeGreaterThan(0);
+      expect(stats.disconnects.lifetime ?? 0).toBe(0);
+      expect(stats.disconnects['rate-limit'] ?? 0).toBe(0);
+      // REST weight stayed within the limit: no ban, peak weight within the window's limit.
+      expect(stats.maxWeightUsedInWindow).toBeLessThanOrEqual(WEIGHT_LIMIT);
+      expect(stats.count418).toBe(0);
+    } finally {
+      await ingest.stop();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as fs from 'node:fs';
@@ -25,7 +26,7 @@ function bundle(entry: string): { code: string; outdir: string } {
   });
   const assembly = app.synth();
   const template = Template.fromStack(stack);
-  const key = (template.toJSON().Resources[stack.getLogicalId(fn.function.node.defaultChild as never)].Properties.Code.S3Key as string).replace(/\.zip$/, '');
+  const key = (template.toJSON().Resources[stack.getLogicalId(fn.function.node.defaultChild as CfnFunction)].Properties.Code.S3Key as string).replace(/\.zip$/, '');
   const code = fs.readFileSync(path.join(assembly.directory, `asset.${key}`, 'index.js'), 'utf8');
   return { code, outdir };
 }

@@ -79,10 +79,10 @@ export function windowLabel(range: TimeRange): string {
   return `${isoMinute(range.from)}–${isoMinute(range.to)}`;
 }
 
-/** Human length: "45 min", "3 h 20 min", "2 d 4 h". */
+/** Human length: "45 min", "3 h 20 min", "24 h", "2 d 4 h". */
 export function formatMinutes(minutes: number): string {
   if (minutes < 60) return `${minutes} min`;
-  if (minutes < 1440) {
+  if (minutes < 2880) {
     const m = minutes % 60;
     return m === 0 ? `${Math.floor(minutes / 60)} h` : `${Math.floor(minutes / 60)} h ${m} min`;
   }

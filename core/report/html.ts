@@ -191,7 +191,7 @@ function worstBlock(markets: readonly MarketQuality[], summary: QualitySummary, 
   const cellUnit = perCell === 1 ? 'hour' : perCell >= 24 ? `${perCell / 24} day${perCell > 24 ? 's' : ''}` : `${perCell} hours`;
   const subtitle = `${shown.length < incomplete.length ? `${shown.length} of ${formatCount(incomplete.length)}` : formatCount(incomplete.length)} incomplete market${incomplete.length === 1 ? '' : 's'}, lowest availability first. One cell per ${cellUnit} (UTC).`;
   const table = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">
-<tr><td width="26%" style="font-size:11px;color:${MUTED};padding:0 0 4px 0;">Market</td><td width="16%" align="right" style="font-size:11px;color:${MUTED};padding:0 10px 4px 0;">Available</td><td style="padding:0;">${stripAxis(axisCells, perCell, multiDate)}</td></tr>
+<tr><td width="24%" style="font-size:11px;color:${MUTED};padding:0 0 4px 0;">Market</td><td width="19%" align="right" style="font-size:11px;color:${MUTED};padding:0 10px 4px 0;">Available</td><td style="padding:0;">${stripAxis(axisCells, perCell, multiDate)}</td></tr>
 ${rows}
 </table>${legend()}`;
   return section('Worst markets', subtitle, table);

@@ -106,6 +106,8 @@ export interface IngestStatus {
 
 export interface IngestHandle {
   status(): IngestStatus;
+  /** Kline streams the ingest wants subscribed (sorted), for status pages and tests. */
+  streams(): string[];
   /** Stop reading, forward what is pending, flush the sink (it is not closed: the caller owns it). */
   stop(): Promise<void>;
   /** Resolves after stop(); rejects if the ingest fails for good (e.g. HTTP 451). */
@@ -362,6 +364,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
 
   return {
     status,
+    streams: () => manager.wantedStreams(),
     async stop() {
       await shutdown();
       resolveDone();

@@ -140,6 +140,11 @@ export class StreamManager {
     return [...this.shards.values()].map((s) => s.streams.size);
   }
 
+  /** Every stream some shard carries, sorted. */
+  wantedStreams(): string[] {
+    return [...this.shards.values()].flatMap((s) => [...s.streams]).sort();
+  }
+
   connections(): Connection[] {
     return [...this.progress.keys()];
   }

@@ -98,7 +98,11 @@ export class Connection {
     this.socket.on('message', (data: Buffer) => {
       this.lastFrameAt = Date.now();
       this.framesReceived++;
-      options.onFrame(data, this);
+      try {
+        options.onFrame(data, this);
+      } catch {
+        // A frame the handler cannot digest must not take the connection down.
+      }
     });
     this.socket.on('ping', () => {
       this.lastPingAt = Date.now();

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCATION_REFUSED_MESSAGE, LocationRefusedError } from '../../ingest-task/errors';
+import { startIngest } from '../../ingest-task/ingest';
 import { BinanceRestClient, requestWeightLimit } from '../../ingest-task/rest-client';
+import { InProcessSink } from '../../ingest-task/sinks/in-process';
 import { WeightGate } from '../../ingest-task/weight-gate';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -31,6 +33,40 @@ describe('BinanceRestClient', () => {
       expect((error as Error).message).toBe(LOCATION_REFUSED_MESSAGE);
       expect((error as Error).message).toContain('BINANCE_REST_URL/BINANCE_STREAM_URL');
       expect(requests).toBe(1);
+    } finally {
+      client.close();
+      await close(server);
+    }
+  });
+
+  it('makes startIngest fail with the clear 451 message after one request, with nothing left running', async () => {
+    let requests = 0;
+    const { url, server } = await serve((_req, res) => {
+      requests++;
+      res.writeHead(451).end();
+    });
+    const sink = new InProcessSink({ onBatch: async () => undefined });
+    try {
+      await expect(startIngest({ restUrl: url, streamUrl: 'ws://127.0.0.1:9', sink })).rejects.toThrow(LOCATION_REFUSED_MESSAGE);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(requests).toBe(1);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('waits out a 418 ban for its Retry-After, then carries on', async () => {
+    const times: number[] = [];
+    const { url, server } = await serve((_req, res) => {
+      times.push(Date.now());
+      if (times.length === 1) res.writeHead(418, { 'retry-after': '1' }).end('{"code":-1003,"msg":"banned"}');
+      else res.writeHead(200).end('{"serverTime":7}');
+    });
+    const client = new BinanceRestClient({ baseUrl: url });
+    try {
+      expect(await client.serverTime()).toBe(7);
+      expect(times[1] - times[0]).toBeGreaterThanOrEqual(950);
+      expect(client.stats.banned).toBe(1);
     } finally {
       client.close();
       await close(server);

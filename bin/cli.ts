@@ -3,8 +3,6 @@
  * Each command lives in `bin/commands/<name>.ts` and exports `run(argv, io)` → exit code;
  * it is loaded only when asked for, so one command's dependencies never slow another.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 
 /** Where a command writes. Tests pass in-memory streams. */
 export interface CliIo {
@@ -19,30 +17,30 @@ export interface Command {
 interface CommandEntry {
   synopsis: string;
   summary: string;
+  load: () => Promise<Command>;
 }
 
-/** Every command the CLI knows; a command whose module is absent is not offered. */
+/** Every command the CLI knows. Modules load on demand, typed: each must export a matching `run`. */
 const COMMANDS: Record<string, CommandEntry> = {
   resample: {
     synopsis: 'resample --to 5m|15m|30m|1h FILE.csv',
     summary: 'resample a data.binance.vision kline CSV (or its .zip); writes the same 12-column CSV to stdout',
+    load: () => import('./commands/resample'),
   },
   import: {
     synopsis: 'import FILE.csv... [--store URL] [--symbol S] [--batch N]',
     summary: 'load kline dumps (.csv or .zip) into the store; idempotent',
+    load: () => import('./commands/import'),
   },
   report: {
     synopsis: 'report --from ISO --to ISO [--store URL] [--out DIR]',
     summary: 'write the data-quality report (CSV + HTML) and print its summary line',
+    load: () => import('./commands/report'),
   },
 };
 
-function available(name: string): boolean {
-  return ['.ts', '.js'].some((ext) => existsSync(join(__dirname, 'commands', `${name}${ext}`)));
-}
-
 export function usage(): string {
-  const names = Object.keys(COMMANDS).filter(available);
+  const names = Object.keys(COMMANDS);
   const width = Math.max(...names.map((n) => COMMANDS[n].synopsis.length));
   return [
     'usage: npm run -s cli -- <command> [args]   (-s keeps npm\'s banner out of stdout)',
@@ -55,22 +53,17 @@ export function usage(): string {
   ].join('\n');
 }
 
-async function load(name: string): Promise<Command> {
-  // A path built from a known name (never from raw user input), so only our commands load.
-  return (await import(`./commands/${name}`)) as Command;
-}
-
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === 'help' || name === '--help' || name === '-h') {
     io.stdout.write(usage());
     return 0;
   }
-  if (name === undefined || !Object.hasOwn(COMMANDS, name) || !available(name)) {
+  if (name === undefined || !Object.hasOwn(COMMANDS, name)) {
     io.stderr.write(`${name === undefined ? 'no command given' : `unknown command "${name}"`}\n\n${usage()}`);
     return 2;
   }
-  return (await load(name)).run(rest, io);
+  return (await COMMANDS[name].load()).run(rest, io);
 }
 
 if (require.main === module) {

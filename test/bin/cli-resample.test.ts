@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
+import { main } from '../../bin/cli';
 import { run } from '../../bin/commands/resample';
 import type { Kline } from '../../core/kline';
 import { parseCsvLine } from '../../core/parse';
@@ -176,6 +177,23 @@ describe('cli resample', () => {
     const out = await cli(['--to', '5m', join(dir, 'absent-1m-2025-01-01.csv')]);
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/absent-1m-2025-01-01\.csv: cannot read: ENOENT/);
+  });
+});
+
+describe('cli dispatcher', () => {
+  it('prints usage listing every command for help, and exits 2 without a command', async () => {
+    const help = new Collect();
+    const none = new Collect();
+    expect(await main(['help'], { stdout: help, stderr: new Collect() })).toBe(0);
+    expect(await main([], { stdout: new Collect(), stderr: none })).toBe(2);
+    for (const command of ['resample --to', 'import FILE.csv', 'report --from']) expect(help.text).toContain(command);
+    expect(none.text).toMatch(/^no command given\n\nusage:/);
+  });
+
+  it('hands the remaining arguments to the command', async () => {
+    const stdout = new Collect();
+    expect(await main(['resample', '--to', '1h', fixture('1m')], { stdout, stderr: new Collect() })).toBe(0);
+    expect(lines(stdout.text)).toHaveLength(24);
   });
 });
 

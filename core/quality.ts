@@ -6,12 +6,12 @@
  * Rules (the README repeats them for users):
  * - A minute is identified by its open time; the window holds the minutes whose open time is in
  *   [from, to), so an unaligned window is widened/narrowed to those minutes (`alignToMinutes`).
- * - A market is expected to have a 1m kline for every *full* minute it is TRADING: a TRADING period
- *   observed from `start` to `end` expects the minutes [ceil(start), floor(end)). A market first
- *   seen TRADING at 10:00:20 is expected from 10:01; one halted at 10:05:40 is expected up to and
- *   including the 10:04 minute. Any other status (BREAK, HALT, END_OF_DAY, CANCEL_ONLY, DELISTED)
- *   stops the expectation; before its first recorded event a market's status is unknown, so
- *   nothing is expected.
+ * - A minute is expected when the market's recorded status at the minute's open time is TRADING:
+ *   a TRADING period observed from `start` to `end` expects the minutes whose open time is in
+ *   [start, end). A market first seen TRADING at 10:00:20 is expected from 10:01; one halted at
+ *   10:05:40 is expected up to and including the 10:05 minute (it traded when that minute opened).
+ *   Any other status (BREAK, HALT, END_OF_DAY, CANCEL_ONLY, DELISTED) stops the expectation;
+ *   before its first recorded event a market's status is unknown, so nothing is expected.
  * - A market with stored klines but no status history at all (e.g. loaded with `cli import`) is
  *   expected from its first stored minute in the window to the window's end, so a capture that
  *   stopped still shows as missing. Its `expectation` is 'first-kline' so readers can tell.
@@ -188,7 +188,7 @@ export function expectedPeriods(history: readonly MarketStatusEvent[], range: Ti
       if (isCapturedStatus(e.status)) {
         if (tradingSince === undefined) tradingSince = e.at;
       } else if (tradingSince !== undefined) {
-        periods.push({ from: ceilMinute(tradingSince), to: floorMinute(e.at) });
+        periods.push({ from: ceilMinute(tradingSince), to: ceilMinute(e.at) });
         tradingSince = undefined;
       }
     }

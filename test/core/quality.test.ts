@@ -87,18 +87,24 @@ describe('computeQuality', () => {
   });
 
   it('stops expecting minutes while a market is halted and counts only gaps in trading time', () => {
-    // Prepare: halted at 12:00:30 (12:00 is not a full trading minute), trading again at 13:00:00.
+    // Prepare: halted at 12:00:30 (12:00 opened while trading, so it is expected), trading again
+    // at 13:00:00; nothing stored 12:01–13:00, and 15:00–15:05 lost.
     const history = [ev('HALTUSDT', 'TRADING', LONG_AGO), ev('HALTUSDT', 'HALT', t(12, 0, 30)), ev('HALTUSDT', 'TRADING', t(13))];
-    const stored = [{ from: DAY.from, to: t(12) }, { from: t(13), to: t(15) }, { from: t(15, 5), to: DAY.to }];
+    const stored = [{ from: DAY.from, to: t(12, 1) }, { from: t(13), to: t(15) }, { from: t(15, 5), to: DAY.to }];
     // Act
     const { markets, summary } = quality(history, { HALTUSDT: stored });
-    // Assess: 12 h + 11 h expected, only 15:00–15:05 missing
+    // Assess: 12 h 1 min + 11 h expected, only 15:00–15:05 missing
     const m = market(markets, 'HALTUSDT');
-    expect(m).toMatchObject({ expected: 1380, captured: 1375, present: 1375, missing: 5, gaps: [{ from: t(15), to: t(15, 5) }] });
-    expect(m.availability).toBeCloseTo(1375 / 1380, 12);
-    expect(m.hours[12]).toEqual({ start: t(12), expected: 0, present: 0 });
+    expect(m).toMatchObject({ expected: 1381, captured: 1376, present: 1376, missing: 5, gaps: [{ from: t(15), to: t(15, 5) }] });
+    expect(m.availability).toBeCloseTo(1376 / 1381, 12);
+    expect(m.hours[12]).toEqual({ start: t(12), expected: 1, present: 1 });
     expect(m.hours[15]).toEqual({ start: t(15), expected: 60, present: 55 });
     expect(summary.gapCount).toBe(1);
+  });
+
+  it('expects the minute in which a market stopped trading, since it opened while trading', () => {
+    const history = [ev('A', 'TRADING', LONG_AGO), ev('A', 'BREAK', t(6, 30, 1))];
+    expect(expectedPeriods(history, DAY).get('A')).toEqual([{ from: DAY.from, to: t(6, 31) }]);
   });
 
   it('stops expecting a delisted market at its break and does not count the silence after it', () => {

@@ -74,10 +74,10 @@ export function exampleInput(): QualityInput {
   gaps.set('JUPUSDT', [{ from: EXAMPLE_DAY.from, to: at(9, 33) }]);
   counts.set('JUPUSDT', dayMinutes - (at(9, 33) - EXAMPLE_DAY.from) / MIN);
 
-  // Halted 14:10:30–18:00:10 (expected until 14:09, again from 18:01); nothing stored while halted,
-  // and the 18:00 minute (not expected) was stored anyway.
+  // Halted 14:10:30–18:00:10 (expected up to the 14:10 minute, again from 18:01); nothing stored
+  // while halted, and the 18:00 minute (not expected) was stored anyway.
   history.push({ symbol: 'WAVESUSDT', status: 'HALT', at: at(14, 10, 30) }, { symbol: 'WAVESUSDT', status: 'TRADING', at: at(18, 0, 10) });
-  set('WAVESUSDT', [{ from: at(14, 10), to: at(18, 0) }, { from: at(21, 2), to: at(21, 6) }]);
+  set('WAVESUSDT', [{ from: at(14, 11), to: at(18, 0) }, { from: at(21, 2), to: at(21, 6) }]);
 
   // Delisted at 20:00 (break first, then gone); nothing afterwards.
   history.push({ symbol: 'ONTBTC', status: 'BREAK', at: at(20, 0) }, { symbol: 'ONTBTC', status: 'DELISTED', at: at(20, 5) });

@@ -285,7 +285,7 @@ ${summaryBlock(summary)}
 ${worstBlock(markets, summary, options)}
 ${gapsBlock(markets, summary, options)}
 <tr><td style="padding:28px 24px;font-size:12px;line-height:18px;color:${MUTED};">
-A market is expected to have a 1m kline for every full minute its status is TRADING (from the recorded status history); klines stored outside those minutes count as captured but not as expected. Percentages are rounded down. Per-market figures for all ${formatCount(summary.marketsReported)} markets are in the attached CSV.<br>
+A market is expected to have a 1m kline for every minute that opens while its status is TRADING (from the recorded status history); klines stored outside those minutes count as captured but not as expected. Percentages are rounded down. Per-market figures for all ${formatCount(summary.marketsReported)} markets are in the attached CSV.<br>
 Generated ${escapeHtml(dateTime(options.generatedAt))} UTC.
 </td></tr>
 </table>

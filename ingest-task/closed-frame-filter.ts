@@ -3,53 +3,56 @@
  * be a closing kline update (`"x":true`), without JSON.parse. About 97 % of frames are
  * intermediate updates (`"x":false`); only the rest are parsed.
  *
- * The decision must never drop a closing frame (a false "skip"), while a false "candidate" only
- * costs one JSON.parse. In valid JSON the key `x` is written either literally as `"x"` or with a
- * `\u` escape; its value `true`/`false` may have whitespace around the colon. So:
- *  - any `"x"` ws* `:` ws* `true` occurrence (even inside a string)   → CANDIDATE
- *  - else at least one `"x"` ws* `:` ws* `false` and no `\u` anywhere  → SKIP
- *  - else (no x at all, escapes, truncated frame, other events)        → UNKNOWN (parse to decide)
+ * The scan runs backwards from the end of the frame, where Binance puts the kline object, to
+ * the LAST `"x"` key, and reads its value:
+ *  - `true`                                   → 'candidate' (parse, and check `k.x` for real)
+ *  - `false`                                  → 'skip'
+ *  - a backslash met on the way, an escaped
+ *    quote before the key, no x key, anything
+ *    else (truncated, garbage, control reply) → 'unknown' (parse to decide)
+ *
+ * Why the last key is enough: JSON.parse keeps the last of duplicate keys, so an earlier `"x"`
+ * of the same object cannot win; a key spelt with escapes (`"\u0078"`) after the literal one
+ * would win, so any backslash after it sends the frame to the parser. A `"x":` inside a string
+ * always has escaped quotes (`\"x\":`) and never matches `"x"`. What remains unchecked is an
+ * `x` key of another object earlier in the frame, which Binance's kline payload does not have;
+ * and even a wrong 'skip' only delays that minute: the gap detector backfills it from REST.
  */
 
-/**
- * `skip`: cannot be a closing kline. `candidate`: may be one, parse and check `k.x`.
- * `unknown`: not a recognisable kline update (control reply, serverShutdown, malformed): parse to decide.
- */
+/** 'skip': not a closing kline. 'candidate': may be one. 'unknown': not recognised, parse to decide. */
 export type FrameClass = 'skip' | 'candidate' | 'unknown';
 
+const QUOTE = 0x22;
+const X = 0x78;
 const COLON = 0x3a;
+const BACKSLASH = 0x5c;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
-/** True if `bytes[at..]` spells `word` (ASCII). */
-function spells(bytes: Uint8Array, at: number, word: string): boolean {
-  if (at + word.length > bytes.length) return false;
-  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word.charCodeAt(i)) return false;
-  return true;
-}
-
-const X_KEY = Buffer.from('"x"');
-const UNICODE_ESCAPE = Buffer.from('\\u');
-
 /** Classify one frame. Accepts the Buffer `ws` delivers or a string. */
 export function classifyFrame(frame: Buffer | string): FrameClass {
-  const bytes = typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame;
-  let sawFalse = false;
-  let from = 0;
+  const b = typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame;
+  // Native memrchr for the byte `x` beats a JS loop: after the key, a kline frame has only
+  // digits and the keys q, V, Q, B, so the first `x` from the end is usually the key itself.
+  // (UTF-8 continuation bytes are ≥ 0x80, so Unicode symbols cannot fake an `x`.)
+  let from = b.length - 1;
   for (;;) {
-    const at = bytes.indexOf(X_KEY, from);
-    if (at < 0) break;
-    from = at + 1;
-    let i = at + 3;
-    while (i < bytes.length && isSpace(bytes[i])) i++;
-    if (bytes[i] !== COLON) continue;
-    i++;
-    while (i < bytes.length && isSpace(bytes[i])) i++;
-    if (spells(bytes, i, 'true')) return 'candidate';
-    if (spells(bytes, i, 'false')) sawFalse = true;
+    const x = from >= 0 ? b.lastIndexOf(X, from) : -1;
+    if (x < 1) return 'unknown';
+    from = x - 1;
+    if (b[x - 1] !== QUOTE || b[x + 1] !== QUOTE) continue;
+    if (x >= 2 && b[x - 2] === BACKSLASH) return 'unknown';
+    let j = x + 2;
+    while (j < b.length && isSpace(b[j])) j++;
+    if (b[j] !== COLON) continue; // the string value "x", not the key
+    // A backslash between the key and the end could spell a later, winning x key.
+    if (b.indexOf(BACKSLASH, j) >= 0) return 'unknown';
+    j++;
+    while (j < b.length && isSpace(b[j])) j++;
+    if (b[j] === 0x74 && b[j + 1] === 0x72 && b[j + 2] === 0x75 && b[j + 3] === 0x65) return 'candidate'; // true
+    if (b[j] === 0x66 && b[j + 1] === 0x61 && b[j + 2] === 0x6c && b[j + 3] === 0x73 && b[j + 4] === 0x65) return 'skip'; // false
+    return 'unknown';
   }
-  if (!sawFalse) return 'unknown';
-  return bytes.indexOf(UNICODE_ESCAPE) < 0 ? 'skip' : 'unknown';
 }

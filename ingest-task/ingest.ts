@@ -13,13 +13,12 @@ import type { MarketFilter } from '../core/config';
 import { MINUTE_MS } from '../core/interval';
 import type { Kline } from '../core/kline';
 import type { MarketStatusEvent } from '../core/market';
-import { parseStreamKline } from '../core/parse';
 import { AttemptBudget, DEFAULT_ATTEMPT_BUDGET, DEFAULT_BACKOFF, type AttemptBudgetOptions, type BackoffOptions } from './backoff';
 import { Backfiller } from './backfill';
-import { classifyFrame } from './closed-frame-filter';
 import { DEFAULT_CONNECTION_TIMERS, type Connection, type ConnectionTimers } from './connection';
 import { StoppedError } from './errors';
 import { ExchangeClock } from './exchange-clock';
+import { createFrameHandler } from './frame-handler';
 import { silentLogger, type Logger } from './logger';
 import { MarketWatcher, type MarketChanges } from './markets';
 import type { EmfPublisher, MetricValue } from './metrics';
@@ -127,7 +126,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
 
   const pendingKlines: Kline[] = [];
   const pendingEvents: MarketStatusEvent[] = [];
-  const counters = { fromStream: 0, fromBackfill: 0, forwarded: 0, events: 0, frames: 0, parsed: 0, rejected: 0 };
+  const counters = { fromStream: 0, fromBackfill: 0, forwarded: 0, events: 0 };
   let stopped = false;
   let pausedForSink = false;
   let resolveDone!: () => void;
@@ -138,41 +137,19 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   });
   done.catch(() => undefined); // observed by the caller through `done`
 
-  // --- the hot path -------------------------------------------------------------------------
-  const released: Kline[] = [];
-  const onFrame = (frame: Buffer, connection: Connection): void => {
-    counters.frames++;
-    const kind = classifyFrame(frame);
-    if (kind === 'skip') return;
-    let message: unknown;
-    try {
-      message = JSON.parse(frame.toString('utf8'));
-    } catch {
-      counters.rejected++;
-      return;
-    }
-    counters.parsed++;
-    if (typeof message !== 'object' || message === null) return;
-    const m = message as { id?: unknown; data?: { e?: unknown; E?: unknown; k?: { x?: unknown } } };
-    if (typeof m.id === 'number' && 'result' in m) return manager.acknowledge(connection, m.id);
-    const data = m.data;
-    if (!data || typeof data !== 'object') return;
-    if (data.e === 'serverShutdown') return manager.serverShutdown(connection);
-    if (data.e !== 'kline' || data.k?.x !== true) return;
-    const parsed = parseStreamKline(data);
-    if (!parsed.ok) {
-      counters.rejected++;
-      logger.debug('closing kline rejected', { reason: parsed.reason });
-      return;
-    }
-    const k = parsed.kline;
-    if (k.interval !== '1m') return;
-    clock.observe(data.E);
-    manager.noteClosing(connection, k.openTime);
-    const before = released.length;
-    sequencer.offer(k, released);
-    if (released.length > before) forward(released.splice(0), 'stream');
-  };
+  // --- the hot path (frame-handler.ts) ------------------------------------------------------
+  const frames = createFrameHandler<Connection>({
+    sequencer,
+    forward: (klines) => forward(klines, 'stream'),
+    onClosing: (connection, k, eventTime) => {
+      clock.observe(eventTime);
+      manager.noteClosing(connection, k.openTime);
+    },
+    onControlReply: (connection, id) => manager.acknowledge(connection, id),
+    onServerShutdown: (connection) => manager.serverShutdown(connection),
+    onRejected: (reason) => logger.debug('frame rejected', { reason }),
+  });
+  const onFrame = frames.handle;
 
   function forward(klines: Kline[], source: 'stream' | 'backfill'): void {
     for (const k of klines) pendingKlines.push(k);
@@ -336,9 +313,9 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       restWeightPeak: rest.gate.peakUsed,
       restWeightLimit: rest.gate.limit,
       pendingKlines: pendingKlines.length,
-      framesReceived: counters.frames,
-      framesParsed: counters.parsed,
-      framesRejected: counters.rejected,
+      framesReceived: frames.counters.frames,
+      framesParsed: frames.counters.parsed,
+      framesRejected: frames.counters.rejected,
       reconnects: manager.stats.reconnects,
       rotations: manager.stats.rotations,
     };

@@ -28,17 +28,16 @@ describe('classifyFrame', () => {
     expect(classifyFrame(frame('false').replace('"x":false', '"x" : false'))).toBe('skip');
   });
 
-  it('does not let an "x":false inside a symbol string hide the real x:true', () => {
-    // The escaped marker comes last, the real field earlier.
+  it('sends frames with escapes after the x key to the parser, so an escaped marker cannot hide the real x:true', () => {
     const tricky = frame('true', 'AB', ',"z":"\\"x\\":false"');
     expect(JSON.parse(tricky).data.k.x).toBe(true);
-    expect(classifyFrame(tricky)).toBe('candidate');
+    expect(classifyFrame(tricky)).toBe('unknown');
   });
 
-  it('is not fooled by an escaped "x":true inside a string when the real x is false', () => {
+  it('does not take an escaped "x":true inside a string for the field, and leaves escaped frames to the parser', () => {
     const fake = frame('false', 'AB', ',"z":"\\"x\\":true"');
     expect(JSON.parse(fake).data.k.x).toBe(false);
-    expect(classifyFrame(fake)).toBe('skip');
+    expect(classifyFrame(fake)).toBe('unknown');
   });
 
   it('treats a marker-like key nested elsewhere as a candidate (parsing decides), never as a skip', () => {
@@ -47,9 +46,19 @@ describe('classifyFrame', () => {
     expect(classifyFrame(nested)).toBe('candidate');
   });
 
-  it('parses frames whose x key is written with a unicode escape instead of skipping them', () => {
-    const escaped = frame('false').replace('"x":false', '"\\u0078":true,"x":false');
-    expect(classifyFrame(escaped)).toBe('unknown');
+  it('never skips a frame where a later unicode-escaped x key wins over the literal one', () => {
+    const laterEscaped = frame('false').replace('"x":false', '"x":false,"\\u0078":true');
+    expect(JSON.parse(laterEscaped).data.k.x).toBe(true);
+    expect(classifyFrame(laterEscaped)).toBe('unknown');
+    // JSON keeps the last duplicate key: an earlier escaped key loses, and skip is right.
+    const earlierEscaped = frame('false').replace('"x":false', '"\\u0078":true,"x":false');
+    expect(JSON.parse(earlierEscaped).data.k.x).toBe(false);
+    expect(classifyFrame(earlierEscaped)).toBe('skip');
+  });
+
+  it('does not mistake the string value "x" for the key', () => {
+    const valueX = frame('false', 'AB', ',"z":"x"');
+    expect(classifyFrame(valueX)).toBe('skip');
   });
 
   it('handles Unicode symbols as UTF-8 bytes', () => {

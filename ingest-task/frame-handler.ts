@@ -1,0 +1,75 @@
+/**
+ * The hot path: one raw websocket frame in, zero or more klines out.
+ *
+ *   classifyFrame (bytes only) → skip ~97 % of frames
+ *   JSON.parse + parseStreamKline only for possible closing updates and control frames
+ *   Sequencer.offer → exactly once, in order per market
+ *
+ * Everything around it (clock, rotation bookkeeping, control replies) arrives through hooks so
+ * the benchmark can run exactly this code.
+ */
+import type { Kline } from '../core/kline';
+import { parseStreamKline } from '../core/parse';
+import { classifyFrame } from './closed-frame-filter';
+import type { Sequencer } from './sequencer';
+
+export interface FrameHooks<C> {
+  sequencer: Sequencer;
+  /** Klines released by the sequencer, in order per market. */
+  forward(klines: Kline[]): void;
+  /** Every valid closing 1m kline (before dedup), with the event time `E` of its frame. */
+  onClosing?(connection: C, kline: Kline, eventTime: unknown): void;
+  /** `{"result":…,"id":N}`: a reply to SUBSCRIBE/UNSUBSCRIBE. */
+  onControlReply?(connection: C, id: number): void;
+  onServerShutdown?(connection: C): void;
+  onRejected?(reason: string): void;
+}
+
+export interface FrameCounters {
+  frames: number;
+  parsed: number;
+  rejected: number;
+}
+
+export function createFrameHandler<C>(hooks: FrameHooks<C>): { handle: (frame: Buffer, connection: C) => void; counters: FrameCounters } {
+  const counters: FrameCounters = { frames: 0, parsed: 0, rejected: 0 };
+  const released: Kline[] = [];
+  const handle = (frame: Buffer, connection: C): void => {
+    counters.frames++;
+    if (classifyFrame(frame) === 'skip') return;
+    let message: unknown;
+    try {
+      message = JSON.parse(frame.toString('utf8'));
+    } catch {
+      counters.rejected++;
+      hooks.onRejected?.('frame is not JSON');
+      return;
+    }
+    counters.parsed++;
+    if (typeof message !== 'object' || message === null) return;
+    const m = message as { id?: unknown; result?: unknown; data?: { e?: unknown; E?: unknown; k?: { x?: unknown } } };
+    if (typeof m.id === 'number' && 'result' in m) {
+      hooks.onControlReply?.(connection, m.id);
+      return;
+    }
+    const data = m.data;
+    if (!data || typeof data !== 'object') return;
+    if (data.e === 'serverShutdown') {
+      hooks.onServerShutdown?.(connection);
+      return;
+    }
+    if (data.e !== 'kline' || data.k?.x !== true) return;
+    const parsed = parseStreamKline(data);
+    if (!parsed.ok) {
+      counters.rejected++;
+      hooks.onRejected?.(parsed.reason);
+      return;
+    }
+    const k = parsed.kline;
+    if (k.interval !== '1m') return;
+    hooks.onClosing?.(connection, k, data.E);
+    hooks.sequencer.offer(k, released);
+    if (released.length > 0) hooks.forward(released.splice(0));
+  };
+  return { handle, counters };
+}

@@ -111,6 +111,8 @@ function freshSequencer(symbols: string[]): Sequencer {
 }
 
 export async function benchHotPath(options: HotPathOptions = {}): Promise<HotPathFigures> {
+  // Memory first, while the process holds nothing but the ingest.
+  const rss = (options.rssMarkets ?? 2000) > 0 ? await measureRss(options.rssMarkets ?? 2000, options.rssSeconds ?? 30) : undefined;
   const markets = options.markets ?? 2000;
   const minutes = options.minutes ?? 2;
   const frames = frameMix(markets, minutes);
@@ -159,8 +161,7 @@ export async function benchHotPath(options: HotPathOptions = {}): Promise<HotPat
     naive: { cpuSeconds: naive.cpu, framesPerCpuSecond: frames.length / naive.cpu, forwarded: naive.forwarded },
     ratio: naive.cpu / hot.cpu,
   };
-  frames.length = 0;
-  if ((options.rssMarkets ?? 2000) > 0) figures.rss = await measureRss(options.rssMarkets ?? 2000, options.rssSeconds ?? 30);
+  if (rss) figures.rss = rss;
   return figures;
 }
 

@@ -163,14 +163,20 @@ export class Connection {
     this.finish(reason);
   }
 
-  /** Pause / resume reading (sink backpressure). */
+  /** Pause / resume reading (sink backpressure). A paused connection is not "stalled". */
   pause(): void {
+    this.paused = true;
     if (this.state === 'open') this.socket.pause();
   }
 
   resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.lastFrameAt = Date.now();
     if (this.state === 'open') this.socket.resume();
   }
+
+  private paused = false;
 
   private queueControl(method: 'SUBSCRIBE' | 'UNSUBSCRIBE', streams: readonly string[]): void {
     const per = Math.max(1, this.options.streamsPerMessage);
@@ -194,6 +200,7 @@ export class Connection {
     const every = Math.max(10, Math.min(1_000, Math.floor(Math.min(t.stallTimeoutMs, t.pingTimeoutMs) / 4)));
     this.watchdog = setInterval(() => {
       const now = Date.now();
+      if (this.paused) return;
       if (this.streams.size > 0 && now - this.lastFrameAt > t.stallTimeoutMs) this.terminate(`stalled: no frame for ${now - this.lastFrameAt} ms`);
       else if (now - this.lastPingAt > t.pingTimeoutMs) this.terminate(`no ping for ${now - this.lastPingAt} ms`);
     }, every);

@@ -277,7 +277,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     const intervalMs = options.metricsIntervalMs ?? 60_000;
     every(intervalMs, () => {
       const s = status();
-      const sinkStats = (options.sink as { stats?: { bufferedItems?: number; lastLatencyMs?: number } }).stats;
+      const sinkStats = options.sink.stats;
       const values: MetricValue[] = [
         { name: 'OpenConnections', value: s.connections, unit: 'Count' },
         { name: 'KlinesForwardedPerMinute', value: ((s.klinesForwarded - lastForwarded) * 60_000) / intervalMs, unit: 'Count' },

@@ -11,6 +11,8 @@ export interface KlineSink {
   send(batch: IngestBatch): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Buffer depth and delivery latency, for metrics (optional). */
+  readonly stats?: SinkStats;
 }
 
 export interface SinkStats {

@@ -1,6 +1,7 @@
 import { decodeBatch } from '../../core/codec';
 import type { Kline } from '../../core/kline';
 import { startIngest } from '../../ingest-task/ingest';
+import { EmfPublisher } from '../../ingest-task/metrics';
 import { InProcessSink } from '../../ingest-task/sinks/in-process';
 import { startSimulator, type Simulator } from '../../sim/index';
 
@@ -23,7 +24,9 @@ describe('ingest stop', () => {
       },
       concurrency: 1,
     });
-    const ingest = await startIngest({ restUrl: sim.restUrl, streamUrl: sim.streamUrl, sink, flushIntervalMs: 50 });
+    const metricLines: string[] = [];
+    const metrics = new EmfPublisher({ namespace: 'KlineCapture', service: 'ingest-task', write: (l) => metricLines.push(l) });
+    const ingest = await startIngest({ restUrl: sim.restUrl, streamUrl: sim.streamUrl, sink, flushIntervalMs: 50, metrics, metricsIntervalMs: 300 });
     await new Promise((r) => setTimeout(r, 1_500));
     // Act
     await ingest.stop();
@@ -35,6 +38,9 @@ describe('ingest stop', () => {
     expect(delivered).toHaveLength(forwarded);
     expect(ingest.status().framesReceived).toBe(framesAtStop);
     expect(ingest.status().connections).toBe(0);
+    const published = metricLines.map((l) => JSON.parse(l) as Record<string, number>);
+    expect(published.some((m) => m.OpenConnections === 1)).toBe(true);
+    expect(published.some((m) => m.KlinesForwardedPerMinute > 0)).toBe(true);
   });
 
   it('in-process sink with onBodies hands over bodies that decode to exactly the batch', async () => {

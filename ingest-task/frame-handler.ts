@@ -21,6 +21,8 @@ export interface FrameHooks<C> {
   onClosing?(connection: C, kline: Kline, eventTime: unknown): void;
   /** `{"result":…,"id":N}`: a reply to SUBSCRIBE/UNSUBSCRIBE. */
   onControlReply?(connection: C, id: number): void;
+  /** `{"error":{code,msg},"id":N}`: the server refused a control message. */
+  onControlError?(connection: C, id: number, error: unknown): void;
   onServerShutdown?(connection: C): void;
   onRejected?(reason: string): void;
 }
@@ -47,9 +49,13 @@ export function createFrameHandler<C>(hooks: FrameHooks<C>): { handle: (frame: B
     }
     counters.parsed++;
     if (typeof message !== 'object' || message === null) return;
-    const m = message as { id?: unknown; result?: unknown; data?: { e?: unknown; E?: unknown; k?: { x?: unknown } } };
+    const m = message as { id?: unknown; result?: unknown; error?: unknown; data?: { e?: unknown; E?: unknown; k?: { x?: unknown } } };
     if (typeof m.id === 'number' && 'result' in m) {
       hooks.onControlReply?.(connection, m.id);
+      return;
+    }
+    if ('error' in m && m.data === undefined) {
+      hooks.onControlError?.(connection, typeof m.id === 'number' ? m.id : -1, m.error);
       return;
     }
     const data = m.data;

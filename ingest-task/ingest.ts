@@ -146,6 +146,8 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       manager.noteClosing(connection, k.openTime);
     },
     onControlReply: (connection, id) => manager.acknowledge(connection, id),
+    // Its streams stay unsubscribed; the gap detector backfills them and the next reconnect retries.
+    onControlError: (connection, id, error) => logger.error('server refused a control message', { connection: connection.id, id, error }),
     onServerShutdown: (connection) => manager.serverShutdown(connection),
     onRejected: (reason) => logger.debug('frame rejected', { reason }),
   });

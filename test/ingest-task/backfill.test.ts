@@ -1,0 +1,87 @@
+import { MINUTE_MS } from '../../core/interval';
+import type { Kline } from '../../core/kline';
+import { Backfiller } from '../../ingest-task/backfill';
+import { BinanceApiError, LocationRefusedError } from '../../ingest-task/errors';
+import type { BinanceRestClient } from '../../ingest-task/rest-client';
+import { Sequencer } from '../../ingest-task/sequencer';
+
+const T0 = Date.UTC(2026, 0, 5);
+const row = (minute: number): unknown[] => {
+  const t = T0 + minute * MINUTE_MS;
+  return [t, '1.0', '1.0', '1.0', '1.0', '0.0', t + MINUTE_MS - 1, '0.0', 0, '0.0', '0.0', '0'];
+};
+
+/** A REST stand-in serving the given minutes (ascending), `limit` rows per page. */
+function restServing(minutes: number[], calls: { start: number; end: number }[] = []): BinanceRestClient {
+  return {
+    klines: async (_symbol: string, start: number, end: number, limit: number) => {
+      calls.push({ start, end });
+      return minutes.map((m) => T0 + m * MINUTE_MS).filter((t) => t >= start && t <= end).slice(0, limit).map((t) => row((t - T0) / MINUTE_MS));
+    },
+  } as unknown as BinanceRestClient;
+}
+
+async function fill(rest: BinanceRestClient, sequencer: Sequencer, gap: { from: number; to: number }, limit = 1000): Promise<{ out: Kline[]; fatal: Error[]; backfiller: Backfiller }> {
+  const out: Kline[] = [];
+  const fatal: Error[] = [];
+  const backfiller = new Backfiller({ rest, sequencer, forward: (k) => out.push(...k), onFatal: (e) => fatal.push(e), limit });
+  backfiller.offer({ symbol: 'AUSDT', from: T0 + gap.from * MINUTE_MS, to: T0 + gap.to * MINUTE_MS });
+  await backfiller.idle();
+  return { out, fatal, backfiller };
+}
+
+const minutes = (ks: Kline[]): number[] => ks.map((k) => (k.openTime - T0) / MINUTE_MS);
+
+describe('Backfiller', () => {
+  it('pages through a long gap and forwards every minute once, in order', async () => {
+    const seq = new Sequencer();
+    seq.track('AUSDT', T0);
+    const calls: { start: number; end: number }[] = [];
+    const all = Array.from({ length: 25 }, (_, i) => i);
+    const { out } = await fill(restServing(all, calls), seq, { from: 0, to: 24 }, 10);
+    expect(minutes(out)).toEqual(all);
+    expect(calls.map((c) => (c.start - T0) / MINUTE_MS)).toEqual([0, 10, 20]);
+    expect(seq.get('AUSDT')?.watermark).toBe(T0 + 24 * MINUTE_MS);
+  });
+
+  it('settles minutes REST does not have (a halt) so they are not asked for again', async () => {
+    const seq = new Sequencer();
+    seq.track('AUSDT', T0);
+    const { out } = await fill(restServing([0, 1, 7, 8]), seq, { from: 0, to: 9 });
+    expect(minutes(out)).toEqual([0, 1, 7, 8]);
+    expect(seq.gapOf('AUSDT', T0 + 10 * MINUTE_MS)).toBeUndefined();
+  });
+
+  it('releases stream klines held behind the gap once it is filled', async () => {
+    const seq = new Sequencer();
+    seq.track('AUSDT', T0);
+    const held: Kline[] = [];
+    const k5 = { symbol: 'AUSDT', interval: '1m', openTime: T0 + 5 * MINUTE_MS, closeTime: T0 + 6 * MINUTE_MS - 1, open: '2', high: '2', low: '2', close: '2', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' };
+    seq.offer(k5, held);
+    expect(held).toEqual([]);
+    const { out } = await fill(restServing([0, 1, 2, 3, 4, 5]), seq, { from: 0, to: 4 });
+    expect(minutes(out)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(out[5]).toBe(k5);
+  });
+
+  it('gives up the gap of a market the API no longer knows (delisted)', async () => {
+    const seq = new Sequencer();
+    seq.track('AUSDT', T0);
+    const rest = { klines: async () => Promise.reject(new BinanceApiError(400, -1121, 'Invalid symbol.')) } as unknown as BinanceRestClient;
+    const { out } = await fill(rest, seq, { from: 0, to: 3 });
+    expect(out).toEqual([]);
+    expect(seq.gapOf('AUSDT', T0 + 4 * MINUTE_MS)).toBeUndefined();
+  });
+
+  it('keeps the gap after a failure and reports a 451 as fatal', async () => {
+    const seq = new Sequencer();
+    seq.track('AUSDT', T0);
+    const failing = { klines: async () => Promise.reject(new Error('HTTP 503')) } as unknown as BinanceRestClient;
+    const first = await fill(failing, seq, { from: 0, to: 3 });
+    expect(first.backfiller.stats.failures).toBe(1);
+    expect(seq.gapOf('AUSDT', T0 + 4 * MINUTE_MS)).toEqual({ symbol: 'AUSDT', from: T0, to: T0 + 3 * MINUTE_MS });
+    const refused = { klines: async () => Promise.reject(new LocationRefusedError('x')) } as unknown as BinanceRestClient;
+    const second = await fill(refused, seq, { from: 0, to: 3 });
+    expect(second.fatal).toHaveLength(1);
+  });
+});

@@ -101,6 +101,9 @@ export interface IngestStatus {
   framesRejected: number;
   reconnects: number;
   rotations: number;
+  /** Connections cut because they went silent. */
+  stalls: number;
+  serverShutdowns: number;
 }
 
 export interface IngestHandle {
@@ -320,6 +323,8 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       framesRejected: frames.counters.rejected,
       reconnects: manager.stats.reconnects,
       rotations: manager.stats.rotations,
+      stalls: manager.stats.stalls,
+      serverShutdowns: manager.stats.serverShutdowns,
     };
   }
 

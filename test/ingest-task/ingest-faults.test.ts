@@ -13,6 +13,8 @@ const MARKETS = 1500;
 const SPEED = 400;
 const HOURS = 3;
 const WEIGHT_LIMIT = 1200;
+const START = Date.UTC(2026, 0, 5);
+const MINUTE = 60_000;
 
 describe('ingest with every fault enabled', () => {
   let sim: RemoteSimulator;
@@ -22,9 +24,26 @@ describe('ingest with every fault enabled', () => {
       markets: MARKETS,
       speed: SPEED,
       seed: 11,
+      startTime: START,
       // Real-time limits, shortened like the clock so the run meets pings, lifetimes and weight windows.
       limits: { pingIntervalMs: 1_000, pongTimeoutMs: 3_000, maxConnectionLifetimeMs: 12_000, weightWindowMs: 1_000, requestWeightPerWindow: WEIGHT_LIMIT, shutdownGraceMs: 500 },
-      faults: { dropPerMinute: 0.005, stallPerMinute: 0.003, shutdownPerMinute: 0.005, duplicate: 0.001, reorder: 0.001, malformed: 0.0005, late: 0.01, lateDelayMs: 5_000, restErrors: 0.005 },
+      // Random faults at moderate rates, plus one of each connection fault for certain.
+      faults: {
+        dropPerMinute: 0.005,
+        stallPerMinute: 0.003,
+        shutdownPerMinute: 0.005,
+        duplicate: 0.001,
+        reorder: 0.001,
+        malformed: 0.0005,
+        late: 0.01,
+        lateDelayMs: 5_000,
+        restErrors: 0.005,
+        schedule: [
+          { at: START + 30 * MINUTE, kind: 'drop', count: 1 },
+          { at: START + 70 * MINUTE, kind: 'stall', count: 1 },
+          { at: START + 110 * MINUTE, kind: 'shutdown' },
+        ],
+      },
     });
   });
 
@@ -67,6 +86,8 @@ describe('ingest with every fault enabled', () => {
       // The faults really happened and were handled.
       expect(stats.disconnects['drop-fault'] ?? 0).toBeGreaterThan(0);
       expect(status.reconnects).toBeGreaterThan(0);
+      expect(status.stalls).toBeGreaterThan(0);
+      expect(status.serverShutdowns).toBeGreaterThan(0);
       expect(status.rotations).toBeGreaterThan(0);
       expect(status.framesRejected).toBeGreaterThan(0);
       expect(status.gapsFilled).toBeGreaterThan(0);
@@ -78,5 +99,5 @@ describe('ingest with every fault enabled', () => {
     } finally {
       await ingest.stop();
     }
-  });
+  }, 120_000);
 });

@@ -60,7 +60,7 @@ describe('ingest restart', () => {
     expect(result.missing.slice(0, 5)).toEqual([]);
     expect(result.duplicates.slice(0, 5)).toEqual([]);
     expect(result.different.slice(0, 5)).toEqual([]);
-  });
+  }, 90_000);
 });
 
 describe('ingest market lifecycle', () => {

@@ -1,0 +1,176 @@
+/**
+ * Whole-process CPU per frame: our ingest against the `binance` npm package's WebsocketClient,
+ * both receiving the same simulator stream at the same time, each in its own child process (so
+ * `process.cpuUsage()` in the child is that client's CPU only), the simulator in a third.
+ *
+ * Ours runs `startIngest` with a sink that only counts klines. The `binance` client subscribes
+ * every TRADING market's `<symbol>@kline_1m` over three connections (its SUBSCRIBE messages
+ * carry 250 topics each and are sent back to back, so ≤ 3 per connection stays under Binance's
+ * 5 messages/s, and ≤ 1024 streams per connection) and its handler only counts messages.
+ * Both measure the same window after a warm-up (connect, subscribe, JIT).
+ *
+ *   npx tsx bench/binance-client.ts [--markets 2000] [--seconds 60] [--warmup 10] [--speed 1]
+ */
+import { WebsocketClient, type WsKey } from 'binance';
+import { startIngest } from '../ingest-task/ingest';
+import { InProcessSink } from '../ingest-task/sinks/in-process';
+import { startRemoteSimulator } from '../test/ingest-task/sim-process';
+import { cpuSecondsSince, isBenchChild, rssSampler, runInChild, serveChild, sleep } from './child-process';
+
+export type ClientName = 'ours' | 'binance';
+
+interface ChildRequest {
+  client: ClientName;
+  restUrl: string;
+  streamUrl: string;
+  warmupSeconds: number;
+  seconds: number;
+}
+
+export interface ClientFigures {
+  client: ClientName;
+  /** Stream messages received during the measured window. */
+  frames: number;
+  /** Closing (`x:true`) kline frames seen during the window (binance) or klines forwarded (ours). */
+  closedKlines: number;
+  cpuSeconds: number;
+  wallSeconds: number;
+  cpuMicrosPerFrame: number;
+  /** CPU time as a share of one core over the window, %. */
+  cpuPercent: number;
+  rssPeakMb: number;
+  rssEndMb: number;
+  heapUsedEndMb: number;
+  connections: number;
+  /** Disconnects/reconnects seen during the whole run (should be 0). */
+  reconnects: number;
+}
+
+export interface ClientComparison {
+  markets: number;
+  speed: number;
+  seconds: number;
+  ours: ClientFigures;
+  binance: ClientFigures;
+  /** binance CPU per frame / ours. */
+  ratio: number;
+}
+
+const mb = (bytes: number): number => Math.round(bytes / 1e5) / 10;
+
+async function tradingSymbols(restUrl: string): Promise<string[]> {
+  const response = await fetch(`${restUrl}/api/v3/exchangeInfo`);
+  const info = (await response.json()) as { symbols: { symbol: string; status: string }[] };
+  return info.symbols.filter((s) => s.status === 'TRADING').map((s) => s.symbol);
+}
+
+/** One measured window: counters read before and after, CPU and RSS of this process. */
+async function window(request: ChildRequest, counters: () => { frames: number; closed: number }) {
+  await sleep(request.warmupSeconds * 1000);
+  const before = counters();
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const rss = rssSampler();
+  await sleep(request.seconds * 1000);
+  const after = counters();
+  const cpuSeconds = cpuSecondsSince(cpu);
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const peak = rss.stop();
+  const mem = process.memoryUsage();
+  const frames = after.frames - before.frames;
+  return {
+    frames,
+    closedKlines: after.closed - before.closed,
+    cpuSeconds,
+    wallSeconds,
+    cpuMicrosPerFrame: frames > 0 ? (cpuSeconds * 1e6) / frames : Number.NaN,
+    cpuPercent: (cpuSeconds / wallSeconds) * 100,
+    rssPeakMb: mb(peak),
+    rssEndMb: mb(mem.rss),
+    heapUsedEndMb: mb(mem.heapUsed),
+  };
+}
+
+async function measureOurs(request: ChildRequest): Promise<ClientFigures> {
+  let klines = 0;
+  const sink = new InProcessSink({ onBatch: async (b) => void (klines += b.klines.length) });
+  const ingest = await startIngest({ restUrl: request.restUrl, streamUrl: request.streamUrl, sink });
+  const w = await window(request, () => ({ frames: ingest.status().framesReceived, closed: klines }));
+  const status = ingest.status();
+  await ingest.stop();
+  return { client: 'ours', ...w, connections: status.connections, reconnects: status.reconnects };
+}
+
+const silent = { trace: () => undefined, info: () => undefined, error: () => undefined };
+
+async function measureBinance(request: ChildRequest): Promise<ClientFigures> {
+  const symbols = await tradingSymbols(request.restUrl);
+  const client = new WebsocketClient({ wsUrl: request.streamUrl }, silent);
+  let frames = 0;
+  let closed = 0;
+  let reconnects = 0;
+  client.on('message', (message: unknown) => {
+    frames++;
+    const data = (message as { data?: { k?: { x?: unknown } } }).data;
+    if (data?.k?.x === true) closed++;
+  });
+  client.on('reconnecting', () => reconnects++);
+  const keys: WsKey[] = ['main', 'main2', 'main3'];
+  const perKey = Math.ceil(symbols.length / keys.length);
+  const used = keys.filter((_, i) => i * perKey < symbols.length);
+  await Promise.all(
+    used.map((key, i) =>
+      client.subscribe(
+        symbols.slice(i * perKey, (i + 1) * perKey).map((s) => `${s.toLowerCase()}@kline_1m`),
+        key,
+      ),
+    ),
+  );
+  const w = await window(request, () => ({ frames, closed }));
+  client.closeAll(true);
+  return { client: 'binance', ...w, connections: used.length, reconnects };
+}
+
+export interface ClientBenchOptions {
+  markets?: number;
+  /** Simulator speed (1 = real time: 29 updates + 1 close per market-minute). */
+  speed?: number;
+  seconds?: number;
+  warmupSeconds?: number;
+}
+
+export async function benchClients(options: ClientBenchOptions = {}): Promise<ClientComparison> {
+  const markets = options.markets ?? 2000;
+  const speed = options.speed ?? 1;
+  const seconds = options.seconds ?? 60;
+  const warmupSeconds = options.warmupSeconds ?? 10;
+  const sim = await startRemoteSimulator({ markets, speed, seed: 5 });
+  try {
+    const request = { restUrl: sim.restUrl, streamUrl: sim.streamUrl, warmupSeconds, seconds };
+    const timeoutMs = (warmupSeconds + seconds + 60) * 1000;
+    const [ours, binance] = await Promise.all([
+      runInChild<ChildRequest, ClientFigures>(__filename, { ...request, client: 'ours' }, { timeoutMs }),
+      runInChild<ChildRequest, ClientFigures>(__filename, { ...request, client: 'binance' }, { timeoutMs }),
+    ]);
+    return { markets, speed, seconds, ours, binance, ratio: binance.cpuMicrosPerFrame / ours.cpuMicrosPerFrame };
+  } finally {
+    await sim.close();
+  }
+}
+
+function arg(name: string): number | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : undefined;
+}
+
+if (isBenchChild()) {
+  serveChild<ChildRequest, ClientFigures>((r) => (r.client === 'ours' ? measureOurs(r) : measureBinance(r)));
+} else if (require.main === module) {
+  benchClients({ markets: arg('--markets'), seconds: arg('--seconds'), warmupSeconds: arg('--warmup'), speed: arg('--speed') }).then(
+    (c) => console.log(JSON.stringify(c, null, 2)),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -49,7 +49,8 @@ describe('local pipeline against the simulator with every fault on', () => {
       seed: 42,
       faults: ['all'],
       churn: { listings: 2, halts: 1, breaks: 1, delistings: 1, withinMs: 2 * 60 * MINUTE_MS },
-      limits: { pingIntervalMs: 2000, pongTimeoutMs: 6000 },
+      // Real-time limits shortened like the clock, so the run meets pings, lifetimes (rotation) and weight windows.
+      limits: { pingIntervalMs: 1000, pongTimeoutMs: 3000, maxConnectionLifetimeMs: 12_000, weightWindowMs: 1000, shutdownGraceMs: 500 },
     });
     store = new SqliteKlineStore(':memory:');
     await store.init();

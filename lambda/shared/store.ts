@@ -22,6 +22,9 @@ import { parseStoreUrl, readPositiveInt, readStoreConfig, type Env, type StoreCo
 import type { KlineStore } from '../../core/store/port';
 import type { OpenStoreOptions } from '../../core/store';
 import { MongoKlineStore } from '../../core/store/mongo';
+import { mongoUriFromSecretString } from '../../core/mongo-uri';
+
+export { mongoUriFromSecretString };
 
 export const DEFAULT_MAX_POOL_SIZE = 3;
 
@@ -131,28 +134,6 @@ export async function readMongoUriSecret(secretArn: string): Promise<string> {
     );
   }
   return uri;
-}
-
-const MONGO_SCHEME = /^mongodb(\+srv)?:\/\//;
-
-/** The secret's value is the URI itself or JSON with a `uri` (or `MONGODB_URI`) field. */
-export function mongoUriFromSecretString(value: string | undefined): string | undefined {
-  const text = value?.trim();
-  if (!text) return undefined;
-  if (MONGO_SCHEME.test(text)) return text;
-  if (text.startsWith('{')) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null) {
-        const record = parsed as Record<string, unknown>;
-        const uri = record.uri ?? record.MONGODB_URI;
-        if (typeof uri === 'string' && MONGO_SCHEME.test(uri.trim())) return uri.trim();
-      }
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }
 
 /** Add `maxPoolSize=N` to a MongoDB URI that does not set it. */

@@ -105,7 +105,11 @@ async function main(): Promise<void> {
     marketFilter: sim ? undefined : marketFilter,
     reportEveryMinutes: o.reportEveryMinutes,
     reportsDir: o.reportsDir,
-    onReport: sendEmail ? (report) => sendEmail(report) : undefined,
+    onReport: async (report, files) => {
+      // JSON logs already carry the report; a terminal gets one readable line above the status line.
+      if (tty) process.stdout.write(`\r\x1b[Kreport ${report.summaryLine} → ${files.html}\n`);
+      if (sendEmail) await sendEmail(report);
+    },
     logger,
     ingest: sim
       ? {

@@ -72,9 +72,9 @@ describe('local pipeline against the simulator with every fault on', () => {
     // Act
     await waitFor(() => sim.now() >= runUntil, (SIM_HOURS * 3_600_000) / SPEED + 30_000);
     await waitFor(() => (pipeline.status().ingest.caughtUpTo ?? 0) >= runUntil - 2 * MINUTE_MS, 30_000, () => ({
+      ...pipeline.status().ingest,
       runUntil: new Date(runUntil).toISOString(),
       caughtUpTo: new Date(pipeline.status().ingest.caughtUpTo ?? 0).toISOString(),
-      ...pipeline.status().ingest,
     }));
     await pipeline.stop();
     await pipeline.resampleNow({ graceMs: 0 });

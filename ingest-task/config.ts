@@ -2,9 +2,10 @@
  * The ingest task's settings, read from environment variables with the core/config.ts readers.
  * A bad value throws ConfigError naming the setting, so the task fails at start with one message.
  */
-import { readBinanceConfig, readMarketFilter, readPositiveInt, readStoreConfig, readUrl, type BinanceConfig, type Env, type MarketFilter, type StoreConfig } from '../core/config';
+import { readBinanceConfig, readMarketFilter, readPositiveInt, readStoreConfig, readUrl, type BinanceConfig, type Env, type MarketFilter } from '../core/config';
 import { ConfigError } from '../core/errors';
 import type { LogLevel } from './logger';
+import type { ResumeSource } from './resume-store';
 
 export type SinkConfig = { kind: 'sqs'; queueUrl: string } | { kind: 'in-process' };
 
@@ -12,8 +13,8 @@ export interface IngestConfig {
   binance: BinanceConfig;
   markets: MarketFilter;
   sink: SinkConfig;
-  /** Where to read the last stored minute per market at start; undefined = no resume. */
-  resumeStore: StoreConfig | undefined;
+  /** Where to read the last stored minute per market at start. */
+  resume: ResumeSource;
   refreshIntervalMs: number;
   newMarketHistoryMs: number;
   weightHeadroom: number;
@@ -39,6 +40,23 @@ function readChoice<T extends string>(env: Env, name: string, choices: readonly 
   return raw as T;
 }
 
+/**
+ * In AWS the task gets `MONGODB_SECRET_ARN` (the URI lives in the secret, read at start);
+ * locally `MONGODB_URI` / `KLINE_STORE`. The task resumes from MongoDB only: SQLite is the local
+ * pipeline's store, where ingest and store share one process and resume another way.
+ */
+function readResumeSource(env: Env): ResumeSource {
+  const secretArn = env.MONGODB_SECRET_ARN;
+  if (secretArn !== undefined && secretArn !== '') {
+    if (!secretArn.startsWith('arn:')) throw new ConfigError('MONGODB_SECRET_ARN', 'expected a Secrets Manager secret ARN (arn:aws:secretsmanager:…)');
+    return { kind: 'secret', secretArn, database: env.MONGODB_DATABASE || undefined };
+  }
+  if (!env.KLINE_STORE && !env.MONGODB_URI) return { kind: 'none' };
+  const store = readStoreConfig(env);
+  if (store.kind !== 'mongodb') throw new ConfigError('KLINE_STORE', 'the ingest task resumes from MongoDB only (mongodb://… or mongodb+srv://…)');
+  return store;
+}
+
 export function readIngestConfig(env: Env = process.env): IngestConfig {
   const sinkKind = readChoice(env, 'SINK', ['sqs', 'in-process'] as const, 'sqs');
   let sink: SinkConfig;
@@ -50,12 +68,11 @@ export function readIngestConfig(env: Env = process.env): IngestConfig {
   if (headroomPercent >= 100) throw new ConfigError('REST_WEIGHT_HEADROOM_PERCENT', `expected 0..99, got ${headroomPercent}`);
   const maxAgeMinutes = readPositiveInt(env, 'MAX_CONNECTION_AGE_MINUTES', 23 * 60);
   if (maxAgeMinutes >= 24 * 60) throw new ConfigError('MAX_CONNECTION_AGE_MINUTES', 'must be below 1440: Binance cuts connections at 24 h');
-  const hasStore = Boolean(env.KLINE_STORE || env.MONGODB_URI);
   return {
     binance: readBinanceConfig(env),
     markets: readMarketFilter(env),
     sink,
-    resumeStore: hasStore ? readStoreConfig(env) : undefined,
+    resume: readResumeSource(env),
     refreshIntervalMs: readPositiveInt(env, 'MARKETS_REFRESH_SECONDS', 300) * 1000,
     newMarketHistoryMs: readNonNegativeInt(env, 'NEW_MARKET_HISTORY_MINUTES', 0) * 60_000,
     weightHeadroom: headroomPercent / 100,

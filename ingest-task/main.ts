@@ -5,33 +5,23 @@
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError } from '../core/errors';
-import { MongoKlineStore } from '../core/store/mongo';
 import { readIngestConfig, type IngestConfig } from './config';
 import { startIngest } from './ingest';
-import { createLogger, type Logger } from './logger';
+import { createLogger } from './logger';
 import { EmfPublisher } from './metrics';
+import { readResumePoints, type SecretsClient } from './resume-store';
 import { SqsSink } from './sinks/sqs';
 import type { KlineSink } from './sinks/sink';
 
-/** Last stored minute per market, read once at start. Only MongoDB exists where this runs. */
-async function resumeFromStore(config: IngestConfig, logger: Logger): Promise<Map<string, number>> {
-  const store = config.resumeStore;
-  if (!store) {
-    logger.warn('no store configured (MONGODB_URI / KLINE_STORE): starting without resume');
-    return new Map();
-  }
-  if (store.kind !== 'mongodb') throw new ConfigError('KLINE_STORE', 'the ingest task resumes from MongoDB only (mongodb://… or mongodb+srv://…)');
-  const mongo = new MongoKlineStore({ uri: store.uri, database: store.database });
-  try {
-    const last = await mongo.lastOpenTimes('1m');
-    logger.info('resuming from store', { markets: last.size });
-    return last;
-  } finally {
-    await mongo.close();
-  }
+/** What tests replace: the AWS clients (defaults: real clients for the task's region and role). */
+export interface MainDeps {
+  secrets?: SecretsClient;
+  sqs?: SQSClient;
+  /** Wait this long for an unreachable MongoDB at start (default 10 s). */
+  storeTimeoutMs?: number;
 }
 
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(env: NodeJS.ProcessEnv = process.env, deps: MainDeps = {}): Promise<number> {
   let config: IngestConfig;
   try {
     config = readIngestConfig(env);
@@ -44,7 +34,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     logger.error('SINK=in-process runs only inside the local pipeline (npm start); the task needs SINK=sqs');
     return 2;
   }
-  const sink: KlineSink & { close(): Promise<void> } = new SqsSink({ client: new SQSClient({}), queueUrl: config.sink.queueUrl, logger });
+  const sink: KlineSink & { close(): Promise<void> } = new SqsSink({ client: deps.sqs ?? new SQSClient({}), queueUrl: config.sink.queueUrl, logger });
   let ingest;
   try {
     ingest = await startIngest({
@@ -52,7 +42,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
       streamUrl: config.binance.streamUrl,
       sink,
       marketFilter: config.markets,
-      resumeFrom: () => resumeFromStore(config, logger),
+      resumeFrom: () => readResumePoints(config.resume, { logger, secrets: deps.secrets, serverSelectionTimeoutMS: deps.storeTimeoutMs }),
       refreshIntervalMs: config.refreshIntervalMs,
       newMarketHistoryMs: config.newMarketHistoryMs,
       rest: { weightHeadroom: config.weightHeadroom },

@@ -7,17 +7,19 @@
  * every TRADING market's `<symbol>@kline_1m` over three connections (its SUBSCRIBE messages
  * carry 250 topics each and are sent back to back, so ≤ 3 per connection stays under Binance's
  * 5 messages/s, and ≤ 1024 streams per connection) and its handler only counts messages.
- * Both measure the same window after a warm-up (connect, subscribe, JIT).
+ * Both measure the same window after a warm-up (connect, subscribe, JIT). A third process, plain
+ * `ws` connections that only count messages, shows the floor any Node client pays per frame.
  *
  *   npx tsx bench/binance-client.ts [--markets 2000] [--seconds 60] [--warmup 10] [--speed 1]
  */
 import { WebsocketClient, type WsKey } from 'binance';
+import WebSocket from 'ws';
 import { startIngest } from '../ingest-task/ingest';
 import { InProcessSink } from '../ingest-task/sinks/in-process';
 import { startRemoteSimulator } from '../test/ingest-task/sim-process';
 import { cpuSecondsSince, isBenchChild, rssSampler, runInChild, serveChild, sleep } from './child-process';
 
-export type ClientName = 'ours' | 'binance';
+export type ClientName = 'ours' | 'binance' | 'ws';
 
 interface ChildRequest {
   client: ClientName;
@@ -44,6 +46,10 @@ export interface ClientFigures {
   connections: number;
   /** Disconnects/reconnects seen during the whole run (should be 0). */
   reconnects: number;
+  /** CPU share of the same client connected to an idle stream (no frames): its fixed cost, %. */
+  idleCpuPercent?: number;
+  /** (CPU − idle CPU over the window) / frames: what each frame costs on top of the fixed cost. */
+  marginalMicrosPerFrame?: number;
 }
 
 export interface ClientComparison {
@@ -52,6 +58,8 @@ export interface ClientComparison {
   seconds: number;
   ours: ClientFigures;
   binance: ClientFigures;
+  /** The floor: a bare `ws` client that only counts messages (what any Node client pays for the socket). */
+  ws: ClientFigures;
   /** binance CPU per frame / ours. */
   ratio: number;
 }
@@ -131,12 +139,46 @@ async function measureBinance(request: ChildRequest): Promise<ClientFigures> {
   return { client: 'binance', ...w, connections: used.length, reconnects };
 }
 
+/** The floor: plain `ws` connections (≤ 1000 streams each, all in the URL), counting messages. */
+async function measureBareWs(request: ChildRequest): Promise<ClientFigures> {
+  const symbols = await tradingSymbols(request.restUrl);
+  let frames = 0;
+  let closes = 0;
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < symbols.length; i += 1000) {
+    const names = symbols.slice(i, i + 1000).map((s) => encodeURIComponent(`${s.toLowerCase()}@kline_1m`));
+    const socket = new WebSocket(`${request.streamUrl}/stream?streams=${names.join('/')}`, { perMessageDeflate: false, maxPayload: 1 << 20 });
+    socket.on('message', () => frames++);
+    socket.on('close', () => closes++);
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+  }
+  const w = await window(request, () => ({ frames, closed: 0 }));
+  for (const s of sockets) s.terminate();
+  return { client: 'ws', ...w, closedKlines: Number.NaN, connections: sockets.length, reconnects: closes };
+}
+
 export interface ClientBenchOptions {
   markets?: number;
+  /** Real seconds measured against an idle stream first (no updates) for each client's fixed cost; 0 skips. */
+  idleSeconds?: number;
   /** Simulator speed (1 = real time: 29 updates + 1 close per market-minute). */
   speed?: number;
   seconds?: number;
   warmupSeconds?: number;
+}
+
+const CLIENTS = ['ours', 'binance', 'ws'] as const;
+
+/** All three clients at once, each in its own process, against one simulator. */
+async function runClients(sim: { restUrl: string; streamUrl: string }, warmupSeconds: number, seconds: number): Promise<Record<ClientName, ClientFigures>> {
+  const request = { restUrl: sim.restUrl, streamUrl: sim.streamUrl, warmupSeconds, seconds };
+  const timeoutMs = (warmupSeconds + seconds + 60) * 1000;
+  const [ours, binance, ws] = await Promise.all(CLIENTS.map((client) => runInChild<ChildRequest, ClientFigures>(__filename, { ...request, client }, { timeoutMs })));
+  return { ours, binance, ws };
 }
 
 export async function benchClients(options: ClientBenchOptions = {}): Promise<ClientComparison> {
@@ -144,18 +186,33 @@ export async function benchClients(options: ClientBenchOptions = {}): Promise<Cl
   const speed = options.speed ?? 1;
   const seconds = options.seconds ?? 60;
   const warmupSeconds = options.warmupSeconds ?? 10;
+  const idleSeconds = options.idleSeconds ?? 15;
+  let idle: Record<ClientName, ClientFigures> | undefined;
+  if (idleSeconds > 0) {
+    // Same markets and subscriptions, no updates: within the window no frame arrives (the first close is 60 s after start).
+    const quiet = await startRemoteSimulator({ markets, speed: 1, seed: 5, updatesPerMinute: 0 });
+    try {
+      idle = await runClients(quiet, Math.min(warmupSeconds, 8), Math.min(idleSeconds, 40));
+    } finally {
+      await quiet.close();
+    }
+  }
   const sim = await startRemoteSimulator({ markets, speed, seed: 5 });
+  let live: Record<ClientName, ClientFigures>;
   try {
-    const request = { restUrl: sim.restUrl, streamUrl: sim.streamUrl, warmupSeconds, seconds };
-    const timeoutMs = (warmupSeconds + seconds + 60) * 1000;
-    const [ours, binance] = await Promise.all([
-      runInChild<ChildRequest, ClientFigures>(__filename, { ...request, client: 'ours' }, { timeoutMs }),
-      runInChild<ChildRequest, ClientFigures>(__filename, { ...request, client: 'binance' }, { timeoutMs }),
-    ]);
-    return { markets, speed, seconds, ours, binance, ratio: binance.cpuMicrosPerFrame / ours.cpuMicrosPerFrame };
+    live = await runClients(sim, warmupSeconds, seconds);
   } finally {
     await sim.close();
   }
+  if (idle) {
+    for (const client of CLIENTS) {
+      const f = live[client];
+      const idleCpuPercent = idle[client].cpuPercent;
+      f.idleCpuPercent = idleCpuPercent;
+      f.marginalMicrosPerFrame = ((f.cpuSeconds - (idleCpuPercent / 100) * f.wallSeconds) * 1e6) / f.frames;
+    }
+  }
+  return { markets, speed, seconds, ...live, ratio: live.binance.cpuMicrosPerFrame / live.ours.cpuMicrosPerFrame };
 }
 
 function arg(name: string): number | undefined {
@@ -163,10 +220,10 @@ function arg(name: string): number | undefined {
   return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
-if (isBenchChild()) {
-  serveChild<ChildRequest, ClientFigures>((r) => (r.client === 'ours' ? measureOurs(r) : measureBinance(r)));
+if (require.main === module && isBenchChild()) {
+  serveChild<ChildRequest, ClientFigures>((r) => (r.client === 'ours' ? measureOurs(r) : r.client === 'binance' ? measureBinance(r) : measureBareWs(r)));
 } else if (require.main === module) {
-  benchClients({ markets: arg('--markets'), seconds: arg('--seconds'), warmupSeconds: arg('--warmup'), speed: arg('--speed') }).then(
+  benchClients({ markets: arg('--markets'), seconds: arg('--seconds'), warmupSeconds: arg('--warmup'), speed: arg('--speed'), idleSeconds: arg('--idle') }).then(
     (c) => console.log(JSON.stringify(c, null, 2)),
     (e: unknown) => {
       console.error(e);

@@ -4,8 +4,8 @@
  *
  *   // parent
  *   const figures = await runInChild<Request, Result>(join(__dirname, 'x.ts'), request);
- *   // child (x.ts)
- *   if (isBenchChild()) serveChild<Request, Result>(measure);
+ *   // child (x.ts); `require.main === module` keeps modules that x.ts merely imports from answering
+ *   if (require.main === module && isBenchChild()) serveChild<Request, Result>(measure);
  */
 import { fork, type Serializable } from 'node:child_process';
 

@@ -25,6 +25,11 @@ export interface BackfillOptions {
   concurrency?: number;
   /** REAL ms before a market whose backfill failed is tried again. */
   retryAfterMs?: number;
+  /**
+   * The market's gap as it stands when its job starts (default: as offered). A job may wait
+   * behind many others: by then the stream may have closed the gap, or more minutes may be due.
+   */
+  currentGap?: (symbol: string) => Gap | undefined;
   /** Rows per request (Binance: ≤ 1000). */
   limit?: number;
   logger?: Logger;
@@ -37,7 +42,8 @@ export class Backfiller {
   private running = 0;
   private stopped = false;
   private readonly idleWaiters: (() => void)[] = [];
-  readonly stats = { gapsFound: 0, gapsFilled: 0, minutesFilled: 0, requests: 0, failures: 0 };
+  /** closedWhileQueued: gaps the stream (or an earlier job) closed before their job started. */
+  readonly stats = { gapsFound: 0, gapsFilled: 0, closedWhileQueued: 0, minutesFilled: 0, requests: 0, failures: 0 };
   private readonly logger: Logger;
 
   constructor(private readonly options: BackfillOptions) {
@@ -82,9 +88,15 @@ export class Backfiller {
     }
   }
 
-  private async fill(gap: Gap): Promise<void> {
+  private async fill(offered: Gap): Promise<void> {
     const { rest, sequencer, forward } = this.options;
     const limit = this.options.limit ?? 1000;
+    const gap = this.options.currentGap ? this.options.currentGap(offered.symbol) : offered;
+    if (!gap) {
+      this.stats.gapsFilled++;
+      this.stats.closedWhileQueued++;
+      return;
+    }
     let from = gap.from;
     try {
       while (from <= gap.to && !this.stopped) {

@@ -23,10 +23,11 @@ import { silentLogger, type Logger } from './logger';
 import { MarketWatcher, type MarketChanges } from './markets';
 import type { EmfPublisher, MetricValue } from './metrics';
 import { BinanceRestClient, type RestClientOptions } from './rest-client';
+import { MirroredStreams } from './mirrored-streams';
 import { minuteOf, Sequencer } from './sequencer';
 import { DEFAULT_SHARD_LIMITS, type ShardLimits } from './sharding';
 import type { KlineSink } from './sinks/sink';
-import { StreamManager } from './stream-manager';
+import { StatusDater } from './status-dating';
 
 export interface IngestOptions {
   restUrl: string;
@@ -36,6 +37,13 @@ export interface IngestOptions {
   marketFilter?: MarketFilter;
   /** Last stored open time per market; markets absent start at the minute they are first seen. */
   resumeFrom?: () => Promise<Map<string, number>>;
+  /**
+   * Exchange time the capture starts from (e.g. when the local pipeline started). Markets TRADING
+   * at the first look without stored history are then backfilled from here and recorded TRADING
+   * from their first kline at or after it, like listings. Default: from the first look, recorded
+   * at its time.
+   */
+  captureFrom?: number;
   /** For a market with no stored history: also fetch this much history before first seen (ms, default 0). */
   newMarketHistoryMs?: number;
   /** REAL ms between exchangeInfo refreshes (default 5 minutes). */
@@ -51,6 +59,11 @@ export interface IngestOptions {
   /** Pause reading the sockets while this many klines wait for the sink (default 20 000). */
   maxPendingKlines?: number;
   shardLimits?: Partial<ShardLimits>;
+  /**
+   * Independent connection sets carrying every stream (default 1). With 2, a dropped or stalled
+   * connection loses no minute (the other copy delivers it); twice the frames and connections.
+   */
+  streamCopies?: number;
   connectionTimers?: Partial<ConnectionTimers>;
   /** Streams in the connection URL; the rest are SUBSCRIBEd (default 100). */
   urlStreamsMax?: number;
@@ -129,6 +142,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
 
   const pendingKlines: Kline[] = [];
   const pendingEvents: MarketStatusEvent[] = [];
+  const dater = new StatusDater();
   const counters = { fromStream: 0, fromBackfill: 0, forwarded: 0, events: 0 };
   let stopped = false;
   let pausedForSink = false;
@@ -158,6 +172,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
 
   function forward(klines: Kline[], source: 'stream' | 'backfill'): void {
     for (const k of klines) pendingKlines.push(k);
+    dater.observe(klines);
     if (source === 'stream') counters.fromStream += klines.length;
     else counters.fromBackfill += klines.length;
     counters.forwarded += klines.length;
@@ -168,7 +183,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     }
   }
 
-  const manager = new StreamManager({
+  const managerOptions = {
     streamUrl: options.streamUrl,
     shardLimits: { ...DEFAULT_SHARD_LIMITS, ...(options.shardLimits ?? {}) },
     timers: { ...DEFAULT_CONNECTION_TIMERS, ...(options.connectionTimers ?? {}) },
@@ -180,12 +195,14 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     budget,
     onFrame,
     logger,
-  });
+  };
+  const manager = new MirroredStreams(managerOptions, options.streamCopies ?? 1);
 
   const backfiller = new Backfiller({
     rest,
     sequencer,
     forward: (klines) => forward(klines, 'backfill'),
+    currentGap: (symbol) => sequencer.gapOf(symbol, clock.now() - lateGraceMs),
     onFatal: (e) => fail(e),
     concurrency: options.backfillConcurrency ?? 4,
     retryAfterMs: options.backfillRetryMs ?? 5_000,
@@ -193,21 +210,48 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   });
 
   // --- markets ------------------------------------------------------------------------------
+  // Status events are dated by the klines once the market's backfill covers the refresh that
+  // noticed them (status-dating.ts); until then they wait here.
+  let previousRefreshAt: number | undefined;
+
   function applyChanges(changes: MarketChanges, at: number, resume: Map<string, number>): void {
-    for (const e of changes.events) pendingEvents.push(e);
-    counters.events += changes.events.length;
-    const firstSeen = minuteOf(at) - (options.newMarketHistoryMs ?? 0);
+    const first = previousRefreshAt === undefined;
+    // A listing noticed now may have listed any time after the previous look: fetch from there.
+    const since = first ? (options.captureFrom ?? at) : (previousRefreshAt as number);
+    const startFrom = Math.min(minuteOf(since), minuteOf(at) - (options.newMarketHistoryMs ?? 0));
+    const started = new Set(changes.started);
+    const stopped = new Set(changes.stopped);
     for (const symbol of changes.started) {
       if (sequencer.has(symbol)) sequencer.activate(symbol);
       else {
         const last = resume.get(symbol);
-        sequencer.track(symbol, last !== undefined ? last + MINUTE_MS : firstSeen);
+        sequencer.track(symbol, last !== undefined ? last + MINUTE_MS : startFrom, last);
       }
     }
     for (const symbol of changes.stopped) sequencer.deactivate(symbol, at);
+    for (const e of changes.events) {
+      const resumed = resume.has(e.symbol);
+      if (first && (options.captureFrom === undefined || resumed || !started.has(e.symbol))) {
+        // Present at the very first look: known from then on.
+        dater.dated(e);
+        pendingEvents.push(e);
+        counters.events++;
+        continue;
+      }
+      const kind = started.has(e.symbol) ? 'start' : stopped.has(e.symbol) ? 'stop' : 'other';
+      dater.notice({ symbol: e.symbol, status: e.status, kind, noticedAt: at, previousAt: since, lastKline: sequencer.lastKlineOf(e.symbol) });
+    }
     manager.remove(changes.stopped);
     manager.add(changes.started);
+    previousRefreshAt = at;
+    releaseEvents();
     if (changes.events.length > 0) logger.info('market changes', { events: changes.events.length, started: changes.started.length, stopped: changes.stopped.length });
+  }
+
+  function releaseEvents(force = false): void {
+    const events = dater.release(sequencer, force);
+    for (const e of events) pendingEvents.push(e);
+    counters.events += events.length;
   }
 
   // Start: the first exchangeInfo decides (a 451 rejects here, before anything else runs).
@@ -218,7 +262,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   // Stored markets not trading now still owe the minutes before they stopped.
   for (const [symbol, last] of resume) {
     if (sequencer.has(symbol)) continue;
-    sequencer.track(symbol, last + MINUTE_MS);
+    sequencer.track(symbol, last + MINUTE_MS, last);
     sequencer.deactivate(symbol, info.serverTime);
   }
   logger.info('ingest started', { markets: watcher.trading().length, connections: manager.shardCount, resumed: resume.size, serverTime: info.serverTime });
@@ -263,6 +307,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     const now = clock.now();
     if (now === 0) return;
     for (const gap of sequencer.gaps(now - lateGraceMs)) backfiller.offer(gap);
+    releaseEvents();
   });
 
   every(options.clockPollMs ?? 10_000, async () => {
@@ -336,6 +381,8 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     rest.close();
     await manager.stop();
     await flushing.catch(() => undefined);
+    // Changes still waiting for a backfill leave dated with what is known.
+    releaseEvents(true);
     await flushPending();
     await options.sink.flush();
     logger.info('ingest stopped', { klinesForwarded: counters.forwarded, heldDropped: sequencer.heldCount() });

@@ -28,6 +28,8 @@ export interface MarketTrack {
   /** False while halted/delisted: minutes from `until` on are not expected. */
   active: boolean;
   until: number;
+  /** Open time of the latest kline forwarded (or stored before a restart): the last minute known to exist. */
+  lastKline: number | undefined;
 }
 
 export interface Gap {
@@ -36,6 +38,11 @@ export interface Gap {
   from: number;
   /** Open time of the last due minute (inclusive). */
   to: number;
+}
+
+function emit(m: MarketTrack, k: Kline, out: Kline[]): void {
+  out.push(k);
+  if (m.lastKline === undefined || k.openTime > m.lastKline) m.lastKline = k.openTime;
 }
 
 export function minuteOf(ms: number): number {
@@ -59,10 +66,23 @@ export class Sequencer {
     return this.markets.get(symbol);
   }
 
-  /** Start expecting a market's minutes from `firstOpenTime` on (no-op if already tracked). */
-  track(symbol: string, firstOpenTime: number): void {
+  /**
+   * Start expecting a market's minutes from `firstOpenTime` on (no-op if already tracked).
+   * `lastKline`: the open time of its last stored kline, when resuming.
+   */
+  track(symbol: string, firstOpenTime: number, lastKline?: number): void {
     if (this.markets.has(symbol)) return;
-    this.markets.set(symbol, { watermark: minuteOf(firstOpenTime) - MINUTE_MS, held: new Map(), forwardedAhead: new Set(), active: true, until: Infinity });
+    this.markets.set(symbol, { watermark: minuteOf(firstOpenTime) - MINUTE_MS, held: new Map(), forwardedAhead: new Set(), active: true, until: Infinity, lastKline });
+  }
+
+  /** Open time of the latest kline forwarded for the market (or stored before a restart). */
+  lastKlineOf(symbol: string): number | undefined {
+    return this.markets.get(symbol)?.lastKline;
+  }
+
+  /** Every minute at or before this open time is settled for the market. */
+  watermarkOf(symbol: string): number | undefined {
+    return this.markets.get(symbol)?.watermark;
   }
 
   untrack(symbol: string): void {
@@ -98,7 +118,7 @@ export class Sequencer {
     if (!m || t <= m.watermark || t % MINUTE_MS !== 0) return false;
     if (t === m.watermark + MINUTE_MS) {
       m.watermark = t;
-      out.push(k);
+      emit(m, k, out);
       if (m.held.size > 0 || m.forwardedAhead.size > 0) this.drain(m, out);
       return true;
     }
@@ -106,7 +126,7 @@ export class Sequencer {
     m.held.set(t, k);
     if (m.held.size > this.maxHeldPerMarket) {
       for (const h of [...m.held.values()].sort((a, b) => a.openTime - b.openTime)) {
-        out.push(h);
+        emit(m, h, out);
         m.forwardedAhead.add(h.openTime);
       }
       m.held.clear();
@@ -121,7 +141,7 @@ export class Sequencer {
     const through = minuteOf(openTime);
     const released = [...m.held.values()].filter((h) => h.openTime <= through).sort((a, b) => a.openTime - b.openTime);
     for (const h of released) {
-      out.push(h);
+      emit(m, h, out);
       m.held.delete(h.openTime);
     }
     for (const t of m.forwardedAhead) if (t <= through) m.forwardedAhead.delete(t);
@@ -134,7 +154,7 @@ export class Sequencer {
       const next = m.watermark + MINUTE_MS;
       const h = m.held.get(next);
       if (h) {
-        out.push(h);
+        emit(m, h, out);
         m.held.delete(next);
       } else if (!m.forwardedAhead.delete(next)) return;
       m.watermark = next;

@@ -55,6 +55,10 @@ describe('local pipeline against the simulator with every fault on', () => {
     store = new SqliteKlineStore(':memory:');
     await store.init();
     const reportsDir = mkdtempSync(join(tmpdir(), 'kline-e2e-'));
+    // The pipeline's first minute (its startedAt, or the one before): the ingest captures and
+    // records the markets from there, not from its first exchangeInfo, which at this speed lands
+    // minutes later.
+    const captureFrom = Math.ceil(sim.now() / MINUTE_MS) * MINUTE_MS;
     const pipeline = await startLocalPipeline({
       store,
       restUrl: sim.restUrl,
@@ -65,7 +69,18 @@ describe('local pipeline against the simulator with every fault on', () => {
       reportsDir,
       logger: createLogger({ level: 'silent' }),
       deadLetterFile: join(reportsDir, 'dead-letter.jsonl'),
-      ingest: { refreshIntervalMs: 400, gapCheckIntervalMs: 100, connectionTimers: { stallTimeoutMs: 1500, pingTimeoutMs: 7000 } },
+      // At 720× a real-time second is 12 market minutes, so faults are 720× denser than on Binance:
+      // two copies of every stream, stall detection and reconnect backoff shortened with the clock.
+      // Minutes a connection misses are backfilled; only the last ones of a market delisted while
+      // both copies are down could not be (REST refuses a delisted symbol).
+      ingest: {
+        captureFrom,
+        streamCopies: 2,
+        backoff: { baseMs: 100, capMs: 2000 },
+        refreshIntervalMs: 400,
+        gapCheckIntervalMs: 100,
+        connectionTimers: { stallTimeoutMs: 600, pingTimeoutMs: 7000 },
+      },
     });
     const runUntil = pipeline.startedAt + SIM_HOURS * 60 * MINUTE_MS;
 

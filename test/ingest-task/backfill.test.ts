@@ -64,6 +64,39 @@ describe('Backfiller', () => {
     expect(out[5]).toBe(k5);
   });
 
+  it('asks for the gap as it stands when the job starts: closed by the stream meanwhile = no request, grown = the whole range', async () => {
+    // Prepare: two gaps queued behind a slow job; before their turn the stream fills one and the other grows
+    const seq = new Sequencer();
+    for (const s of ['SLOWUSDT', 'AUSDT', 'BUSDT']) seq.track(s, T0);
+    const calls: { symbol: string; start: number; end: number }[] = [];
+    let releaseSlow!: () => void;
+    const slow = new Promise<void>((r) => (releaseSlow = r));
+    const rest = {
+      klines: async (symbol: string, start: number, end: number) => {
+        calls.push({ symbol, start, end });
+        if (symbol === 'SLOWUSDT') await slow;
+        return Array.from({ length: 10 }, (_, m) => row(m)).filter((r) => (r[0] as number) >= start && (r[0] as number) <= end).map((r) => [...r]);
+      },
+    } as unknown as BinanceRestClient;
+    let dueBefore = T0 + 3 * MINUTE_MS;
+    const out: Kline[] = [];
+    const backfiller = new Backfiller({ rest, sequencer: seq, forward: (k) => out.push(...k), onFatal: () => undefined, concurrency: 1, currentGap: (s) => seq.gapOf(s, dueBefore) });
+    for (const symbol of ['SLOWUSDT', 'AUSDT', 'BUSDT']) backfiller.offer({ symbol, from: T0, to: T0 + MINUTE_MS });
+
+    // Act: the stream delivers A's minutes; time passes, B's gap grows
+    const streamed: Kline[] = [];
+    for (let m = 0; m <= 6; m++) seq.offer({ symbol: 'AUSDT', interval: '1m', openTime: T0 + m * MINUTE_MS, closeTime: T0 + (m + 1) * MINUTE_MS - 1, open: '1', high: '1', low: '1', close: '1', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' }, streamed);
+    dueBefore = T0 + 7 * MINUTE_MS;
+    releaseSlow();
+    await backfiller.idle();
+
+    // Assess
+    expect(calls.map((c) => c.symbol)).toEqual(['SLOWUSDT', 'BUSDT']);
+    expect((calls[1].end + 1 - T0) / MINUTE_MS).toBe(7);
+    expect(minutes(out.filter((k) => k.symbol === 'BUSDT'))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(backfiller.stats.closedWhileQueued).toBe(1);
+  });
+
   it('gives up the gap of a market the API no longer knows (delisted)', async () => {
     const seq = new Sequencer();
     seq.track('AUSDT', T0);

@@ -76,7 +76,7 @@ describe('ingest market lifecycle while the stream is down', () => {
     expect(klines.filter((k) => k.symbol === halted && k.openTime >= from && k.openTime < rel(11)).length).toBe((rel(11) - from) / MINUTE_MS);
   }, 60_000);
 
-  it('with two stream copies, a market delisted while one connection is stalled loses no minute', async () => {
+  it('with two stream copies, a market delisted while one connection is stalled loses no minute (captured from captureFrom)', async () => {
     // Prepare: the oldest connection stalls at minute 9; the market is delisted at minute 12,
     // after which REST refuses its klines (-1121), so only the other copy can deliver its last minutes
     const [delisted] = await generatedSymbols();
@@ -86,8 +86,9 @@ describe('ingest market lifecycle while the stream is down', () => {
       faults: { schedule: [{ at: rel(9) + 20_000, kind: 'stall', count: 1 }] },
     });
     const { sink, klines, events } = recordingSink();
-    const ingest = await startIngest({ restUrl: sim.restUrl, streamUrl: sim.streamUrl, sink, streamCopies: 2, ...FAST });
-    const from = minuteOf(await sim.now()) + MINUTE_MS;
+    // captureFrom: the markets are captured and recorded from the simulator's first minute, however late the first look
+    const ingest = await startIngest({ restUrl: sim.restUrl, streamUrl: sim.streamUrl, sink, streamCopies: 2, captureFrom: rel(0), ...FAST });
+    const from = rel(0);
 
     // Act
     await waitForSimTime(sim, rel(20), 30_000);
@@ -100,6 +101,9 @@ describe('ingest market lifecycle while the stream is down', () => {
     expect(caughtUp).toBe(true);
     expect(status.stalls).toBe(1);
     expect(later(events)).toEqual([[delisted, 'DELISTED', rel(12)]]);
+    const initial = events.filter((e) => e.at < rel(1));
+    expect(initial).toHaveLength(40);
+    expect(new Set(initial.map((e) => `${e.status}@${e.at}`))).toEqual(new Set([`TRADING@${rel(0)}`]));
     const mine = klines.filter((k) => k.symbol === delisted).map((k) => k.openTime);
     expect(mine.filter((t) => t >= from)).toEqual(Array.from({ length: (rel(12) - from) / MINUTE_MS }, (_, i) => from + i * MINUTE_MS));
     const result = await compareWithTruth(sim, klines, from, to);

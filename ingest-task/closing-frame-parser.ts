@@ -29,8 +29,6 @@ export interface ClosingFrame {
   eventTime: number;
 }
 
-/** JSON whitespace. */
-const WS = '[ \\t\\n\\r]*';
 /** A JSON string with neither escapes nor control characters (its value is its raw text). */
 const TEXT = '"([^"\\\\\\u0000-\\u001f]*)"';
 const ANY_TEXT = '"[^"\\\\\\u0000-\\u001f]*"';
@@ -39,42 +37,45 @@ const INTEGER = '(0|[1-9][0-9]{0,15})';
 /** Any JSON number (first and last trade ids, which are not stored). */
 const ANY_NUMBER = '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?';
 
-function member(key: string, value: string): string {
-  return `${WS}"${key}"${WS}:${WS}${value}${WS}`;
+/** The whole frame; `ws` goes between every two tokens. */
+function framePattern(ws: string): RegExp {
+  const member = (key: string, value: string): string => `${ws}"${key}"${ws}:${ws}${value}${ws}`;
+  const object = (...members: string[]): string => `\\{${members.join(',')}\\}`;
+  const kline = object(
+    member('t', INTEGER),
+    member('T', INTEGER),
+    member('s', TEXT),
+    member('i', TEXT),
+    member('f', ANY_NUMBER),
+    member('L', ANY_NUMBER),
+    member('o', TEXT),
+    member('c', TEXT),
+    member('h', TEXT),
+    member('l', TEXT),
+    member('v', TEXT),
+    member('n', INTEGER),
+    member('x', 'true'),
+    member('q', TEXT),
+    member('V', TEXT),
+    member('Q', TEXT),
+    member('B', ANY_TEXT),
+  );
+  const data = object(member('e', '"kline"'), member('E', INTEGER), member('s', TEXT), member('k', kline));
+  return new RegExp(`^${ws}${object(member('stream', ANY_TEXT), member('data', data))}${ws}$`);
 }
 
-function object(...members: string[]): string {
-  return `\\{${members.join(',')}\\}`;
-}
-
-const KLINE = object(
-  member('t', INTEGER),
-  member('T', INTEGER),
-  member('s', TEXT),
-  member('i', TEXT),
-  member('f', ANY_NUMBER),
-  member('L', ANY_NUMBER),
-  member('o', TEXT),
-  member('c', TEXT),
-  member('h', TEXT),
-  member('l', TEXT),
-  member('v', TEXT),
-  member('n', INTEGER),
-  member('x', 'true'),
-  member('q', TEXT),
-  member('V', TEXT),
-  member('Q', TEXT),
-  member('B', ANY_TEXT),
-);
-const DATA = object(member('e', '"kline"'), member('E', INTEGER), member('s', TEXT), member('k', KLINE));
-const FRAME = new RegExp(`^${WS}${object(member('stream', ANY_TEXT), member('data', DATA))}${WS}$`);
+/** Binance's frames as sent (no whitespace): the cheap pattern, tried first. */
+const COMPACT_FRAME = framePattern('');
+/** The same with any JSON whitespace between tokens (about 40 % dearer, so only tried second). */
+const SPACED_FRAME = framePattern('[ \\t\\n\\r]*');
 
 /**
  * The closing kline in a frame of Binance's layout, validated; undefined when this fast path
  * does not decide (then JSON.parse + parseStreamKline must). Never throws.
  */
 export function parseClosingFrame(frame: Buffer | string): ClosingFrame | undefined {
-  const m = FRAME.exec(typeof frame === 'string' ? frame : frame.toString('utf8'));
+  const text = typeof frame === 'string' ? frame : frame.toString('utf8');
+  const m = COMPACT_FRAME.exec(text) ?? SPACED_FRAME.exec(text);
   if (m === null) return undefined;
   // Capture groups in the order of the pattern (indexing, not destructuring: this runs per frame).
   const symbol = m[5];

@@ -6,6 +6,10 @@
  *   ingest.status();        // markets, connections, klines forwarded, gaps, lag
  *   await ingest.stop();    // stop reading, flush the sink
  *
+ * Market status changes leave dated by the klines (status-dating.ts): a halt at the open of the
+ * market's first minute without a kline, a listing at its first kline, each once the market's
+ * backfill covers the refresh that noticed it. A listing is backfilled from the previous refresh.
+ *
  * Wiring only: the decisions live in the modules it composes (see each file).
  */
 import type { IngestBatch } from '../core/codec';

@@ -29,7 +29,11 @@ export function marketStatuses(info: ExchangeInfo, filter: MarketFilter): Map<st
 }
 
 export interface MarketChanges {
-  /** One event per market whose status changed (or first seen); DELISTED for markets that left. */
+  /**
+   * One event per market whose status changed (or first seen); DELISTED for markets that left.
+   * `at` is when the change was noticed; the ingest dates changes by the klines before sending
+   * them (status-dating.ts).
+   */
   events: MarketStatusEvent[];
   /** Markets now TRADING that were not before (listings and resumptions): subscribe. */
   started: string[];

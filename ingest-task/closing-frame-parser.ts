@@ -17,7 +17,8 @@
  *
  * Why the match is exact: the pattern is a strict subset of JSON; a JSON string without
  * escapes and control characters is its raw text; each key appears once per object, so no
- * duplicate-key rule applies; integers are `Number(text)`, what JSON.parse computes. Binance's
+ * duplicate-key rule applies; integers are summed digit by digit (exact below 2^53, so up to 15
+ * digits) or else `Number(text)`, what JSON.parse computes. Binance's
  * own frames always have this layout, so the fallback only costs time on frames it never sends.
  */
 import type { Kline } from '../core/kline';
@@ -44,7 +45,8 @@ function framePattern(ws: string): RegExp {
   const kline = object(
     member('t', INTEGER),
     member('T', INTEGER),
-    member('s', TEXT),
+    // The kline's symbol must equal the event's (captured as group 2): a backreference checks it.
+    member('s', '"\\2"'),
     member('i', TEXT),
     member('f', ANY_NUMBER),
     member('L', ANY_NUMBER),
@@ -64,10 +66,21 @@ function framePattern(ws: string): RegExp {
   return new RegExp(`^${ws}${object(member('stream', ANY_TEXT), member('data', data))}${ws}$`);
 }
 
+/** Capture group numbers, in the order the pattern captures them (indexing, not destructuring: this runs per frame). */
+const G = { E: 1, symbol: 2, t: 3, T: 4, i: 5, o: 6, c: 7, h: 8, l: 9, v: 10, n: 11, q: 12, V: 13, Q: 14 } as const;
+
 /** Binance's frames as sent (no whitespace): the cheap pattern, tried first. */
 const COMPACT_FRAME = framePattern('');
 /** The same with any JSON whitespace between tokens (about 40 % dearer, so only tried second). */
 const SPACED_FRAME = framePattern('[ \\t\\n\\r]*');
+
+/** A captured INTEGER's value: digit by digit (exact up to 15 digits), else as JSON.parse computes it. */
+function integerOf(text: string): number {
+  if (text.length > 15) return Number(text);
+  let value = 0;
+  for (let j = 0; j < text.length; j++) value = value * 10 + (text.charCodeAt(j) - 0x30);
+  return value;
+}
 
 /**
  * The closing kline in a frame of Binance's layout, validated; undefined when this fast path
@@ -77,30 +90,28 @@ export function parseClosingFrame(frame: Buffer | string): ClosingFrame | undefi
   const text = typeof frame === 'string' ? frame : frame.toString('utf8');
   const m = COMPACT_FRAME.exec(text) ?? SPACED_FRAME.exec(text);
   if (m === null) return undefined;
-  // Capture groups in the order of the pattern (indexing, not destructuring: this runs per frame).
-  const symbol = m[5];
-  const eventSymbol = m[2];
-  // parseStreamKline's own checks, before validateKline: a symbol, the same in event and kline,
-  // and times that are safe integers (16 digits can exceed 2^53).
-  if (symbol === '' || eventSymbol !== symbol) return undefined;
-  const openTime = Number(m[3]);
-  const closeTime = Number(m[4]);
+  const symbol = m[G.symbol];
+  // parseStreamKline's own checks, before validateKline: a symbol (the backreference made the
+  // event's and the kline's equal), and times that are safe integers (16 digits can exceed 2^53).
+  if (symbol === '') return undefined;
+  const openTime = integerOf(m[G.t]);
+  const closeTime = integerOf(m[G.T]);
   if (!Number.isSafeInteger(openTime) || !Number.isSafeInteger(closeTime)) return undefined;
   const kline: Kline = {
     symbol,
-    interval: m[6],
+    interval: m[G.i],
     openTime,
     closeTime,
-    open: m[7],
-    high: m[9],
-    low: m[10],
-    close: m[8],
-    volume: m[11],
-    quoteVolume: m[13],
-    trades: Number(m[12]),
-    takerBuyBaseVolume: m[14],
-    takerBuyQuoteVolume: m[15],
+    open: m[G.o],
+    high: m[G.h],
+    low: m[G.l],
+    close: m[G.c],
+    volume: m[G.v],
+    quoteVolume: m[G.q],
+    trades: integerOf(m[G.n]),
+    takerBuyBaseVolume: m[G.V],
+    takerBuyQuoteVolume: m[G.Q],
   };
   if (validateKline(kline) !== undefined) return undefined;
-  return { kline, eventTime: Number(m[1]) };
+  return { kline, eventTime: integerOf(m[G.E]) };
 }

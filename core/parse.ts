@@ -11,8 +11,6 @@ import type { Kline, ParseResult } from './kline';
 /** CSV timestamps at or above this are microseconds (spot dumps from 2025-01-01), below are ms. */
 export const MICROSECOND_THRESHOLD = 1e14;
 
-const PRICE_FIELDS = ['open', 'high', 'low', 'close'] as const;
-const VOLUME_FIELDS = ['volume', 'quoteVolume', 'takerBuyBaseVolume', 'takerBuyQuoteVolume'] as const;
 
 function reject(reason: string): ParseResult {
   return { ok: false, reason };
@@ -79,21 +77,21 @@ export function validateKline(k: Kline): string | undefined {
   if (k.closeTime !== k.openTime + ms - 1) {
     return `closeTime ${k.closeTime} ≠ openTime + ${k.interval} − 1 ms (${k.openTime + ms - 1})`;
   }
-  for (const f of PRICE_FIELDS) {
-    const problem = checkDecimal(f, k[f]);
-    if (problem) return problem;
-  }
-  for (const f of VOLUME_FIELDS) {
-    const problem = checkDecimal(f, k[f]);
-    if (problem) return problem;
-  }
+  // Field by field rather than looping over names: k[name] with varying names is a slow lookup.
+  const problem =
+    checkDecimal('open', k.open) ??
+    checkDecimal('high', k.high) ??
+    checkDecimal('low', k.low) ??
+    checkDecimal('close', k.close) ??
+    checkDecimal('volume', k.volume) ??
+    checkDecimal('quoteVolume', k.quoteVolume) ??
+    checkDecimal('takerBuyBaseVolume', k.takerBuyBaseVolume) ??
+    checkDecimal('takerBuyQuoteVolume', k.takerBuyQuoteVolume);
+  if (problem !== undefined) return problem;
   if (!Number.isSafeInteger(k.trades) || k.trades < 0) return `trades is not a non-negative integer: ${describe(k.trades)}`;
   if (compareChecked(k.high, k.low) < 0) return `high ${k.high} < low ${k.low}`;
-  for (const f of ['open', 'close'] as const) {
-    if (compareChecked(k[f], k.low) < 0 || compareChecked(k[f], k.high) > 0) {
-      return `${f} ${k[f]} outside [low ${k.low}, high ${k.high}]`;
-    }
-  }
+  if (compareChecked(k.open, k.low) < 0 || compareChecked(k.open, k.high) > 0) return `open ${k.open} outside [low ${k.low}, high ${k.high}]`;
+  if (compareChecked(k.close, k.low) < 0 || compareChecked(k.close, k.high) > 0) return `close ${k.close} outside [low ${k.low}, high ${k.high}]`;
   if (k.sourceCount !== undefined) {
     if (!Number.isSafeInteger(k.sourceCount) || k.sourceCount < 0 || k.sourceCount > ms / 60_000) {
       return `sourceCount ${describe(k.sourceCount)} is not a count of 1m klines in ${k.interval}`;

@@ -70,13 +70,14 @@ describe('local pipeline against the simulator with every fault on', () => {
       logger: createLogger({ level: 'silent' }),
       deadLetterFile: join(reportsDir, 'dead-letter.jsonl'),
       // At 720× a real-time second is 12 market minutes, so faults are 720× denser than on Binance:
-      // two copies of every stream, stall detection and reconnect backoff shortened with the clock.
+      // two copies of every stream; stall detection, reconnect backoff and backfill retry shortened with the clock.
       // Minutes a connection misses are backfilled; only the last ones of a market delisted while
       // both copies are down could not be (REST refuses a delisted symbol).
       ingest: {
         captureFrom,
         streamCopies: 2,
         backoff: { baseMs: 100, capMs: 2000 },
+        backfillRetryMs: 250,
         refreshIntervalMs: 400,
         gapCheckIntervalMs: 100,
         connectionTimers: { stallTimeoutMs: 600, pingTimeoutMs: 7000 },

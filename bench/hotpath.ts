@@ -216,13 +216,13 @@ export async function benchHotPath(options: HotPathOptions = {}): Promise<HotPat
     return (frame) => h.handle(frame, undefined);
   };
   const receiveAlone = (): number => deliveryOnly(r);
-  // Warm up, then measure round-robin and keep the best of five (least disturbed by neighbours).
+  // Warm up, then measure round-robin and keep the best of seven (least disturbed by neighbours).
   const runs: Record<'hot' | 'fast' | 'naive', Run[]> = { hot: [], fast: [], naive: [] };
   const receives: number[] = [];
   run(wired);
   run(fastHandler);
   run(naiveHandler);
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 7; round++) {
     receives.push(receiveAlone());
     runs.hot.push(run(wired));
     runs.fast.push(run(fastHandler));

@@ -343,7 +343,7 @@ function arg(name: string): number | undefined {
   return i >= 0 ? Number(process.argv[i + 1]) : undefined;
 }
 
-if (isBenchChild()) {
+if (require.main === module && isBenchChild()) {
   serveChild<ChildRequest, unknown>((r) => (r.kind === 'writer' ? measureWriter(r) : r.kind === 'backfill' ? measureBackfill(r) : measureSteady(r)));
 } else if (require.main === module) {
   (async () => {

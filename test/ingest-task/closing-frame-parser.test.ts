@@ -183,7 +183,7 @@ describe('parseClosingFrame', () => {
       if (slow.kind === 'parsed' && slow.result.ok) slowAccepted++;
       if (fast === undefined) {
         // Declining is always safe; but a frame in Binance's exact layout (no variation) must be read fast.
-        if (slow.kind === 'parsed' && slow.result.ok && /^\{"stream":"[^"\\]*","data":\{"e":"kline","E":\d+,"s":"[^"\\]*","k":\{"t":\d+,"T":\d+,"s":"[^"\\]*","i":"[^"\\]*","f":\d+,"L":\d+,"o":"[\d.]+","c":"[\d.]+","h":"[\d.]+","l":"[\d.]+","v":"[\d.]+","n":\d+,"x":true,"q":"[\d.]+","V":"[\d.]+","Q":"[\d.]+","B":"0"\}\}\}$/.test(text)) {
+        if (slow.kind === 'parsed' && slow.result.ok && /^\{"stream":"[^"\\]*","data":\{"e":"kline","E":\d+,"s":"[^"\\]*","k":\{"t":\d+,"T":\d+,"s":"[^"\\]*","i":"1m","f":\d+,"L":\d+,"o":"[\d.]+","c":"[\d.]+","h":"[\d.]+","l":"[\d.]+","v":"[\d.]+","n":\d+,"x":true,"q":"[\d.]+","V":"[\d.]+","Q":"[\d.]+","B":"0"\}\}\}$/.test(text)) {
           declinedCanonical++;
         }
         continue;

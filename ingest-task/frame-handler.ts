@@ -2,7 +2,8 @@
  * The hot path: one raw websocket frame in, zero or more klines out.
  *
  *   classifyFrame (bytes only) → skip ~97 % of frames
- *   JSON.parse + parseStreamKline only for possible closing updates and control frames
+ *   parseClosingFrame: a closing update in Binance's exact layout, read without JSON.parse
+ *   JSON.parse + parseStreamKline for everything else (other layouts, control frames)
  *   Sequencer.offer → exactly once, in order per market
  *
  * Everything around it (clock, rotation bookkeeping, control replies) arrives through hooks so
@@ -11,6 +12,7 @@
 import type { Kline } from '../core/kline';
 import { parseStreamKline } from '../core/parse';
 import { classifyFrame } from './closed-frame-filter';
+import { parseClosingFrame } from './closing-frame-parser';
 import type { Sequencer } from './sequencer';
 
 export interface FrameHooks<C> {
@@ -36,9 +38,21 @@ export interface FrameCounters {
 export function createFrameHandler<C>(hooks: FrameHooks<C>): { handle: (frame: Buffer, connection: C) => void; counters: FrameCounters } {
   const counters: FrameCounters = { frames: 0, parsed: 0, rejected: 0 };
   const released: Kline[] = [];
+  const closing = (connection: C, k: Kline, eventTime: unknown): void => {
+    hooks.onClosing?.(connection, k, eventTime);
+    hooks.sequencer.offer(k, released);
+    if (released.length > 0) hooks.forward(released.splice(0));
+  };
   const handle = (frame: Buffer, connection: C): void => {
     counters.frames++;
-    if (classifyFrame(frame) === 'skip') return;
+    const kind = classifyFrame(frame);
+    if (kind === 'skip') return;
+    const fast = kind === 'candidate' ? parseClosingFrame(frame) : undefined;
+    if (fast !== undefined) {
+      counters.parsed++;
+      if (fast.kline.interval === '1m') closing(connection, fast.kline, fast.eventTime);
+      return;
+    }
     let message: unknown;
     try {
       message = JSON.parse(frame.toString('utf8'));
@@ -73,9 +87,7 @@ export function createFrameHandler<C>(hooks: FrameHooks<C>): { handle: (frame: B
     }
     const k = parsed.kline;
     if (k.interval !== '1m') return;
-    hooks.onClosing?.(connection, k, data.E);
-    hooks.sequencer.offer(k, released);
-    if (released.length > 0) hooks.forward(released.splice(0));
+    closing(connection, k, data.E);
   };
   return { handle, counters };
 }

@@ -14,7 +14,9 @@ export class MirroredStreams {
 
   constructor(options: StreamManagerOptions, copies = 1) {
     if (!Number.isInteger(copies) || copies < 1) throw new RangeError(`stream copies must be an integer ≥ 1, got ${copies}`);
-    this.copies = Array.from({ length: copies }, () => new StreamManager(options));
+    let nextId = 1;
+    const shared = { ...options, nextConnectionId: options.nextConnectionId ?? (() => nextId++) };
+    this.copies = Array.from({ length: copies }, () => new StreamManager(shared));
   }
 
   add(symbols: readonly string[]): void {

@@ -28,6 +28,8 @@ export interface StreamManagerOptions {
   budget: AttemptBudget;
   onFrame: (frame: Buffer, connection: Connection) => void;
   logger?: Logger;
+  /** Connection ids (default: 1, 2, 3, … per manager); managers sharing streams share the source. */
+  nextConnectionId?: () => number;
 }
 
 interface Shard {
@@ -211,7 +213,7 @@ export class StreamManager {
     if (!this.options.budget.tryAcquire()) return undefined;
     this.stats.connectionsOpened++;
     const connection = new Connection({
-      id: this.nextConnectionId++,
+      id: this.options.nextConnectionId ? this.options.nextConnectionId() : this.nextConnectionId++,
       baseUrl: this.options.streamUrl,
       streams: [...shard.streams],
       urlStreamsMax: this.options.urlStreamsMax,

@@ -103,4 +103,17 @@ describe('Sequencer', () => {
     offerAll(seq, [kline('A', 0), kline('A', 1), kline('B', 0)]);
     expect(seq.caughtUpTo()).toBe(T0);
   });
+
+  it('remembers the last minute that existed: the resumed one, then the latest forwarded (not minutes settled empty)', () => {
+    const seq = new Sequencer();
+    seq.track('A', T0 + 3 * M, T0 + 2 * M);
+    expect(seq.lastKlineOf('A')).toBe(T0 + 2 * M);
+    const out: Kline[] = [];
+    seq.offer(kline('A', 5), out);
+    seq.settleThrough('A', T0 + 4 * M, out);
+    seq.settleThrough('A', T0 + 9 * M, out);
+    expect(minutes(out)).toEqual([5]);
+    expect(seq.lastKlineOf('A')).toBe(T0 + 5 * M);
+    expect(seq.watermarkOf('A')).toBe(T0 + 9 * M);
+  });
 });

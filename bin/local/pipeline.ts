@@ -70,6 +70,8 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     sink,
     marketFilter: o.marketFilter,
     resumeFrom: () => o.store.lastOpenTimes('1m'),
+    // Markets without stored history are captured from the first full minute of this run.
+    captureFrom: startedAt,
     logger: o.logger.child({ component: 'ingest' }),
   });
 

@@ -55,10 +55,6 @@ describe('local pipeline against the simulator with every fault on', () => {
     store = new SqliteKlineStore(':memory:');
     await store.init();
     const reportsDir = mkdtempSync(join(tmpdir(), 'kline-e2e-'));
-    // The pipeline's first minute (its startedAt, or the one before): the ingest captures and
-    // records the markets from there, not from its first exchangeInfo, which at this speed lands
-    // minutes later.
-    const captureFrom = Math.ceil(sim.now() / MINUTE_MS) * MINUTE_MS;
     const pipeline = await startLocalPipeline({
       store,
       restUrl: sim.restUrl,
@@ -74,7 +70,6 @@ describe('local pipeline against the simulator with every fault on', () => {
       // Minutes a connection misses are backfilled; only the last ones of a market delisted while
       // both copies are down could not be (REST refuses a delisted symbol).
       ingest: {
-        captureFrom,
         streamCopies: 2,
         backoff: { baseMs: 100, capMs: 2000 },
         backfillRetryMs: 250,

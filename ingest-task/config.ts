@@ -20,6 +20,8 @@ export interface IngestConfig {
   weightHeadroom: number;
   maxConnectionAgeMs: number;
   stallTimeoutMs: number;
+  /** Independent connection sets carrying every stream (see IngestOptions.streamCopies). */
+  streamCopies: number;
   stopTimeoutMs: number;
   metricsNamespace: string;
   logLevel: LogLevel;
@@ -78,8 +80,20 @@ export function readIngestConfig(env: Env = process.env): IngestConfig {
     weightHeadroom: headroomPercent / 100,
     maxConnectionAgeMs: maxAgeMinutes * 60_000,
     stallTimeoutMs: readPositiveInt(env, 'STALL_TIMEOUT_SECONDS', 30) * 1000,
+    streamCopies: readStreamCopies(env),
     stopTimeoutMs: readPositiveInt(env, 'STOP_TIMEOUT_SECONDS', 25) * 1000,
     metricsNamespace: env.METRICS_NAMESPACE || 'KlineCapture',
     logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
+}
+
+/**
+ * `STREAM_COPIES` (default 2): every stream on this many independent connections. Two cost twice
+ * the frames (the hot path makes that cheap) and mean one dropped or stalled connection loses no
+ * minute, not even the last minutes of a market delisted meanwhile, which REST can no longer give.
+ */
+function readStreamCopies(env: Env): number {
+  const copies = readPositiveInt(env, 'STREAM_COPIES', 2);
+  if (copies > 3) throw new ConfigError('STREAM_COPIES', `expected 1, 2 or 3, got ${copies}`);
+  return copies;
 }

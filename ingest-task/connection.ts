@@ -198,11 +198,21 @@ export class Connection {
   private startWatchdog(): void {
     const t = this.options.timers;
     const every = Math.max(10, Math.min(1_000, Math.floor(Math.min(t.stallTimeoutMs, t.pingTimeoutMs) / 4)));
-    this.watchdog = setInterval(() => {
+    const problem = (): string | undefined => {
       const now = Date.now();
-      if (this.paused) return;
-      if (this.streams.size > 0 && now - this.lastFrameAt > t.stallTimeoutMs) this.terminate(`stalled: no frame for ${now - this.lastFrameAt} ms`);
-      else if (now - this.lastPingAt > t.pingTimeoutMs) this.terminate(`no ping for ${now - this.lastPingAt} ms`);
+      if (this.paused || this.state === 'closed') return undefined;
+      if (this.streams.size > 0 && now - this.lastFrameAt > t.stallTimeoutMs) return `stalled: no frame for ${now - this.lastFrameAt} ms`;
+      if (now - this.lastPingAt > t.pingTimeoutMs) return `no ping for ${now - this.lastPingAt} ms`;
+      return undefined;
+    };
+    this.watchdog = setInterval(() => {
+      if (problem() === undefined) return;
+      // After a long event-loop pause the timer can run before the socket's waiting data is read:
+      // look again once pending I/O has been handled, so a busy process does not cut live sockets.
+      setImmediate(() => {
+        const reason = problem();
+        if (reason !== undefined) this.terminate(reason);
+      });
     }, every);
   }
 

@@ -48,6 +48,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, deps: MainDeps 
       rest: { weightHeadroom: config.weightHeadroom },
       maxConnectionAgeMs: config.maxConnectionAgeMs,
       connectionTimers: { stallTimeoutMs: config.stallTimeoutMs },
+      streamCopies: config.streamCopies,
       metrics: new EmfPublisher({ namespace: config.metricsNamespace, service: 'ingest-task' }),
       logger,
     });

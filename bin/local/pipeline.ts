@@ -64,6 +64,8 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   });
   const sink = new InProcessSink({ onBatch: queue.deliver, logger: o.logger });
   const ingest: IngestHandle = await startIngest({
+    // As in AWS: every stream on two connections, so one dropped or stalled connection loses nothing.
+    streamCopies: 2,
     ...o.ingest,
     restUrl: o.restUrl,
     streamUrl: o.streamUrl,

@@ -14,8 +14,19 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const SPEED = 720; // one simulated minute per 83 real ms
+// One simulated minute per 167 real ms: fast enough for hours in half a minute, slow enough that a
+// loaded CI machine still backfills a gap before the market it belongs to is delisted.
+const SPEED = 360;
 const SIM_HOURS = 3;
+const START = Date.UTC(2026, 0, 5);
+
+/** The generated market names for the seed, from a short-lived simulator. */
+async function marketNames(): Promise<string[]> {
+  const probe = await startSimulator({ markets: 300, seed: 42, startTime: START });
+  const names = probe.symbols(START);
+  await probe.close();
+  return names;
+}
 
 function waitFor(cond: () => boolean, timeoutMs: number, describe: () => unknown = () => ''): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -42,15 +53,28 @@ describe('local pipeline against the simulator with every fault on', () => {
   });
 
   it('stores every expected kline exactly once, resamples them exactly and reports the truth', async () => {
-    // Prepare
+    // Prepare: market changes at fixed times after the first half hour (the pipeline's first
+    // backfill of 300 markets takes a few real seconds, i.e. tens of minutes at this speed).
+    const at = (minutes: number): number => START + minutes * MINUTE_MS;
+    const names = await marketNames();
     sim = await startSimulator({
       markets: 300,
       speed: SPEED,
       seed: 42,
+      startTime: START,
       faults: ['all'],
-      churn: { listings: 2, halts: 1, breaks: 1, delistings: 1, withinMs: 2 * 60 * MINUTE_MS },
+      lifecycle: [
+        { symbol: 'NEWALPHAUSDT', status: 'TRADING', at: at(40) },
+        { symbol: names[10], status: 'HALT', at: at(55) },
+        { symbol: names[10], status: 'TRADING', at: at(70) },
+        { symbol: 'NEWBETAUSDT', status: 'TRADING', at: at(83) },
+        { symbol: names[20], status: 'BREAK', at: at(95) },
+        { symbol: names[20], status: 'TRADING', at: at(101) },
+        { symbol: names[30], status: 'DELISTED', at: at(118) },
+        { symbol: names[40], status: 'HALT', at: at(150) },
+      ],
       // Real-time limits shortened like the clock, so the run meets pings, lifetimes (rotation) and weight windows.
-      limits: { pingIntervalMs: 1000, pongTimeoutMs: 3000, maxConnectionLifetimeMs: 12_000, weightWindowMs: 1000, shutdownGraceMs: 500 },
+      limits: { pingIntervalMs: 1000, pongTimeoutMs: 3000, maxConnectionLifetimeMs: 20_000, weightWindowMs: 1000, shutdownGraceMs: 500 },
     });
     store = new SqliteKlineStore(':memory:');
     await store.init();
@@ -65,7 +89,7 @@ describe('local pipeline against the simulator with every fault on', () => {
       reportsDir,
       logger: createLogger({ level: 'silent' }),
       deadLetterFile: join(reportsDir, 'dead-letter.jsonl'),
-      // At 720× a real-time second is 12 market minutes, so faults are 720× denser than on Binance:
+      // At 360× a real-time second is 6 market minutes, so faults are 360× denser than on Binance:
       // two copies of every stream; stall detection, reconnect backoff and backfill retry shortened with the clock.
       // Minutes a connection misses are backfilled; only the last ones of a market delisted while
       // both copies are down could not be (REST refuses a delisted symbol).
@@ -75,7 +99,7 @@ describe('local pipeline against the simulator with every fault on', () => {
         backfillRetryMs: 250,
         refreshIntervalMs: 400,
         gapCheckIntervalMs: 100,
-        connectionTimers: { stallTimeoutMs: 600, pingTimeoutMs: 7000 },
+        connectionTimers: { stallTimeoutMs: 1200, pingTimeoutMs: 7000 },
       },
     });
     const runUntil = pipeline.startedAt + SIM_HOURS * 60 * MINUTE_MS;
@@ -120,7 +144,7 @@ describe('local pipeline against the simulator with every fault on', () => {
     });
     const reported = new Map(report.markets.map((m) => [m.symbol, m.expected]));
     const changed = new Set(sim.marketHistory().filter((e) => e.at > range.from).map((e) => e.symbol));
-    expect(changed.size).toBeGreaterThanOrEqual(4); // listings, a halt, a break, a delisting
+    expect(changed.size).toBe(6); // two listings, two halts, a break, a delisting
     for (const symbol of changed) expect({ symbol, expected: reported.get(symbol) ?? 0 }).toEqual({ symbol, expected: perMarket.get(symbol) ?? 0 });
     // scheduled reports were written along the way
     expect(readdirSync(reportsDir).filter((f) => f.endsWith('.html')).length).toBeGreaterThanOrEqual(SIM_HOURS - 1);

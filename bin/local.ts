@@ -10,7 +10,7 @@ import { openStore } from '../core/store';
 import type { KlineStore } from '../core/store/port';
 import { createLogger, type Logger } from '../ingest-task/logger';
 import { readReportDelivery, sendReportEmail } from '../lambda/reporter';
-import { faultsFromNames, startSimulator, type Simulator } from '../sim';
+import { DEFAULT_START_TIME, faultsFromNames, startSimulator, type Simulator } from '../sim';
 import { parseLocalArgs, USAGE, UsageError, type LocalOptions } from './local/args';
 import { checkBinanceReachable } from './local/reachability';
 import { startLocalPipeline, type LocalPipeline } from './local/pipeline';
@@ -28,11 +28,22 @@ function makeLogger(tty: boolean): Logger {
   return createLogger({ service: 'local', level: 'warn', write: (line) => process.stderr.write(`\r\x1b[K${line}\n`) });
 }
 
-async function startSim(o: LocalOptions): Promise<Simulator> {
+/**
+ * A simulated exchange continues where the store's data ends, so a second `--sim` run resumes
+ * (and backfills the gap) instead of replaying minutes that are already stored.
+ */
+async function simStartTime(store: KlineStore): Promise<number> {
+  let last = -Infinity;
+  for (const t of (await store.lastOpenTimes('1m')).values()) last = Math.max(last, t);
+  return Math.max(DEFAULT_START_TIME, Number.isFinite(last) ? last + 5 * MINUTE_MS : DEFAULT_START_TIME);
+}
+
+async function startSim(o: LocalOptions, startTime: number): Promise<Simulator> {
   return startSimulator({
     markets: o.markets,
     speed: o.speed,
     seed: o.seed,
+    startTime,
     faults: faultsFromNames(o.faults),
     // A listing and a trading break early on, so the first reports show how they are counted.
     churn: { listings: 1, breaks: 1, withinMs: 20 * MINUTE_MS },
@@ -78,10 +89,17 @@ async function main(): Promise<void> {
     throw e;
   }
 
+  let store: KlineStore;
+  try {
+    store = await openStore(storeConfig);
+  } catch (e) {
+    fail(`Could not open the store (${storeConfig.kind}): ${(e as Error).message}`, 1);
+  }
+
   let sim: Simulator | undefined;
   let endpoints = binance;
   if (o.sim) {
-    sim = await startSim(o);
+    sim = await startSim(o, await simStartTime(store));
     endpoints = { restUrl: sim.restUrl, streamUrl: sim.streamUrl };
   } else {
     const problem = await checkBinanceReachable(binance.restUrl);
@@ -89,13 +107,6 @@ async function main(): Promise<void> {
   }
   const exchangeNow = sim ? () => sim!.now() : () => Date.now();
   const speed = sim ? o.speed : 1;
-
-  let store: KlineStore;
-  try {
-    store = await openStore(storeConfig);
-  } catch (e) {
-    fail(`Could not open the store (${storeConfig.kind}): ${(e as Error).message}`, 1);
-  }
 
   const pipeline: LocalPipeline = await startLocalPipeline({
     store,

@@ -235,6 +235,17 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     for (const symbol of changes.stopped) sequencer.deactivate(symbol, at);
     for (const e of changes.events) {
       const resumed = resume.has(e.symbol);
+      if (first && resumed && e.status !== 'TRADING') {
+        // Stopped while no task ran: dated by its klines, like a stop noticed by a refresh.
+        const last = resume.get(e.symbol) as number;
+        // Owes the minutes it traded before it stopped; tracked now so the event waits for them.
+        if (!sequencer.has(e.symbol)) {
+          sequencer.track(e.symbol, last + MINUTE_MS, last);
+          sequencer.deactivate(e.symbol, at);
+        }
+        dater.notice({ symbol: e.symbol, status: e.status, kind: 'stop', noticedAt: at, previousAt: last + MINUTE_MS, lastKline: last });
+        continue;
+      }
       if (first && (options.captureFrom === undefined || resumed || !started.has(e.symbol))) {
         // Present at the very first look: known from then on.
         dater.dated(e);
@@ -264,11 +275,17 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   const resume = options.resumeFrom ? await options.resumeFrom() : new Map<string, number>();
   applyChanges(watcher.apply(info), info.serverTime, resume);
   // Stored markets not trading now still owe the minutes before they stopped.
+  const listed = new Set(info.symbols.map((s) => s.symbol));
   for (const [symbol, last] of resume) {
     if (sequencer.has(symbol)) continue;
     sequencer.track(symbol, last + MINUTE_MS, last);
     sequencer.deactivate(symbol, info.serverTime);
+    // Delisted while no task ran: record it, or the report would expect its minutes forever.
+    if (!listed.has(symbol)) {
+      dater.notice({ symbol, status: 'DELISTED', kind: 'stop', noticedAt: info.serverTime, previousAt: last + MINUTE_MS, lastKline: last });
+    }
   }
+  releaseEvents();
   logger.info('ingest started', { markets: watcher.trading().length, connections: manager.shardCount, resumed: resume.size, serverTime: info.serverTime });
 
   // --- loops --------------------------------------------------------------------------------

@@ -20,8 +20,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ConfigError } from '../../core/errors';
 import { parseStoreUrl, readPositiveInt, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
 import type { KlineStore } from '../../core/store/port';
-import type { OpenStoreOptions } from '../../core/store';
-import { MongoKlineStore } from '../../core/store/mongo';
+import { openStore, type OpenStoreOptions } from '../../core/store';
 import { mongoUriFromSecretString } from '../../core/mongo-uri';
 
 export { mongoUriFromSecretString };
@@ -34,7 +33,7 @@ let secretsClient: SecretsManagerClient | undefined;
 /** The container's store, opened on first use. */
 export function getStore(env: Env = process.env): Promise<KlineStore> {
   if (cached === undefined) {
-    const opening = resolveStoreConfig(env).then((config) => openConfiguredStore(config, storeOptions(env)));
+    const opening = resolveStoreConfig(env).then((config) => openStore(config, storeOptions(env)));
     cached = opening;
     opening.catch(() => {
       if (cached === opening) cached = undefined;
@@ -58,37 +57,6 @@ export function storeOptions(env: Env = process.env): OpenStoreOptions {
     serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
     setting: fromSecret ? 'MONGODB_SECRET_ARN' : undefined,
   };
-}
-
-/**
- * `openStore` for MongoDB without loading the SQLite adapter: `core/store/index.ts` imports
- * better-sqlite3, a native module the Lambda bundle does not ship, so the Lambdas reach the
- * SQLite path (local runs, tests) through a dynamic import that esbuild evaluates only when used.
- */
-async function openConfiguredStore(config: StoreConfig, options: OpenStoreOptions): Promise<KlineStore> {
-  if (config.kind !== 'mongodb') {
-    const { openStore } = await import('../../core/store');
-    return openStore(config, options);
-  }
-  let store: MongoKlineStore;
-  try {
-    store = new MongoKlineStore({
-      uri: config.uri,
-      database: config.database,
-      clientOptions: { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS },
-      retentionDays: options.retentionDays,
-    });
-  } catch (e) {
-    // The driver's parse errors describe the URI without echoing credentials.
-    throw new ConfigError(options.setting ?? 'KLINE_STORE', `is not a usable MongoDB connection string: ${(e as Error).message}`);
-  }
-  try {
-    await store.init();
-  } catch (e) {
-    await store.close().catch(() => undefined);
-    throw e;
-  }
-  return store;
 }
 
 /** Tests: use this store instead of opening one (undefined forgets it, so the next call opens). */

@@ -11,6 +11,8 @@
  */
 import type { Kline } from '../core/kline';
 import { resample } from '../core/resample';
+// The same small seeded PRNG the test fixtures use, so benchmark days are as reproducible as test data.
+import { rng } from '../test/fixtures/trades';
 
 const DAY_START = Date.UTC(2025, 0, 15);
 const MINUTES = 1440;
@@ -40,17 +42,6 @@ export interface ResampleBenchFigures {
   directSeconds?: number;
   peakHeapMiB: number;
   goalSeconds: number;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function text8(units: number): string {

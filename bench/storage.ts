@@ -93,6 +93,11 @@ async function benchSqlite(klines: Kline[], batch: number) {
   }
 }
 
+/** The document a typical kline collector writes: seven strings, no natural key. */
+function seedStyleDocument(k: Kline): Record<string, string> {
+  return { Timestamp: String(k.openTime), Symbol: k.symbol, Open: k.open, High: k.high, Low: k.low, Close: k.close, Volume: k.volume };
+}
+
 function averageBson(klines: readonly Kline[], toDocument: (k: Kline) => object): number {
   let total = 0;
   for (const k of klines) total += BSON.calculateObjectSize(toDocument(k));
@@ -128,29 +133,12 @@ function bsonLayouts(sample: readonly Kline[]): BsonLayout[] {
     { layout: 'adapter document (written)', bytesPerKline: averageBson(sample, adapter), exact: 'all 12 fields, Decimal128' },
     {
       layout: 'seed style {_id:ObjectId, Timestamp, Symbol, O,H,L,C, Volume} strings',
-      bytesPerKline: averageBson(sample, (k) => ({
-        _id: new ObjectId(),
-        Timestamp: String(k.openTime),
-        Symbol: k.symbol,
-        Open: k.open,
-        High: k.high,
-        Low: k.low,
-        Close: k.close,
-        Volume: k.volume,
-      })),
+      bytesPerKline: averageBson(sample, (k) => ({ _id: new ObjectId(), ...seedStyleDocument(k) })),
       exact: '7 of 12 fields (no quote/taker volumes, trades, close time); no natural key',
     },
     {
       layout: 'seed style without _id',
-      bytesPerKline: averageBson(sample, (k) => ({
-        Timestamp: String(k.openTime),
-        Symbol: k.symbol,
-        Open: k.open,
-        High: k.high,
-        Low: k.low,
-        Close: k.close,
-        Volume: k.volume,
-      })),
+      bytesPerKline: averageBson(sample, seedStyleDocument),
       exact: 'as above; MongoDB always adds an _id',
     },
     {

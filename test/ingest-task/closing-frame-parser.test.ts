@@ -3,6 +3,7 @@ import { compareDecimal } from '../../core/decimal';
 import { parseStreamKline, validateKline } from '../../core/parse';
 import { classifyFrame } from '../../ingest-task/closed-frame-filter';
 import { parseClosingFrame } from '../../ingest-task/closing-frame-parser';
+import { rng } from '../fixtures/trades';
 
 const T0 = Date.UTC(2026, 0, 5, 13, 7);
 
@@ -19,18 +20,6 @@ function slowPath(frame: string): SlowOutcome {
   const data = message?.data;
   if (!data || typeof data !== 'object' || data.e !== 'kline' || data.k?.x !== true) return { kind: 'not a closing kline' };
   return { kind: 'parsed', result: parseStreamKline(data), eventTime: data.E };
-}
-
-/** Deterministic pseudo-random numbers (a failing case reproduces from its seed). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 type Member = [key: string, value: string];

@@ -14,9 +14,6 @@ import { writeMessages } from '../../lambda/writer';
 export interface QueueStats {
   messages: number;
   klinesStored: number;
-  /** Store time minus kline close, in real ms, one entry per stored kline of the last minute. */
-  recentLagsMs: number[];
-  storedInLastMinute: number;
   deadLettered: number;
 }
 
@@ -30,7 +27,8 @@ export interface InProcessQueueOptions {
 }
 
 export class InProcessQueue {
-  readonly stats: QueueStats = { messages: 0, klinesStored: 0, recentLagsMs: [], storedInLastMinute: 0, deadLettered: 0 };
+  readonly stats: QueueStats = { messages: 0, klinesStored: 0, deadLettered: 0 };
+  /** Deliveries of the last minute (real time), for the status line. */
   private window: { at: number; count: number; lags: number[] }[] = [];
   private sequence = 0;
 
@@ -54,9 +52,25 @@ export class InProcessQueue {
     const lags = batch.klines.map((k) => Math.max(0, (exchangeNow - (k.closeTime + 1)) / this.o.speed));
     this.stats.klinesStored += batch.klines.length;
     this.window.push({ at: realNow, count: batch.klines.length, lags });
-    this.window = this.window.filter((w) => w.at > realNow - 60_000);
-    this.stats.storedInLastMinute = this.window.reduce((n, w) => n + w.count, 0);
-    this.stats.recentLagsMs = this.window.flatMap((w) => w.lags);
+    this.pruneWindow(realNow);
+  }
+
+  private pruneWindow(realNow: number): void {
+    let stale = 0;
+    while (stale < this.window.length && this.window[stale].at <= realNow - 60_000) stale++;
+    if (stale > 0) this.window.splice(0, stale);
+  }
+
+  /** Klines stored in the last minute (real time). */
+  storedInLastMinute(): number {
+    this.pruneWindow(Date.now());
+    return this.window.reduce((n, w) => n + w.count, 0);
+  }
+
+  /** Store time minus kline close, in real ms, one entry per kline stored in the last minute. */
+  recentLagsMs(): number[] {
+    this.pruneWindow(Date.now());
+    return this.window.flatMap((w) => w.lags);
   }
 
   private deadLetter(body: string, reason: string): void {

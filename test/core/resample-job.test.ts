@@ -18,7 +18,7 @@ const ALL_TIME = { from: 0, to: Number.MAX_SAFE_INTEGER };
 
 async function memoryStore(): Promise<SqliteKlineStore> {
   const store = new SqliteKlineStore(':memory:');
-  await store.init();
+  await store.applySchema();
   return store;
 }
 

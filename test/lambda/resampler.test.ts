@@ -16,7 +16,7 @@ describe('resampler handler', () => {
 
   beforeEach(async () => {
     store = new SqliteKlineStore(':memory:');
-    await store.init();
+    await store.applySchema();
     setStoreForTests(store);
     await store.upsert('1m', makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 75));
   });

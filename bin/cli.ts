@@ -32,6 +32,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'load kline dumps (.csv or .zip) into the store; idempotent',
     load: () => import('./commands/import'),
   },
+  store: {
+    synopsis: 'store migrate|check [--store URL] [--retention-days N | --no-retention]',
+    summary: 'apply (migrate) or compare (check) the store schema: collections, indexes, views, 1m TTL; idempotent',
+    load: () => import('./commands/store'),
+  },
   report: {
     synopsis: 'report --from ISO --to ISO [--store URL] [--out DIR]',
     summary: 'write the data-quality report (CSV + HTML) and print its summary line',

@@ -11,7 +11,7 @@ import { DumpError } from './errors';
 type ZipSource = string | Buffer;
 
 function openZip(source: ZipSource): Promise<yauzl.ZipFile> {
-  const options: yauzl.Options = { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: true };
+  const options: yauzl.Options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: true };
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, zip?: yauzl.ZipFile) => (err || !zip ? reject(err ?? new Error('no zip')) : resolve(zip));
     if (typeof source === 'string') yauzl.open(source, options, done);
@@ -65,11 +65,17 @@ export async function openDumpZip(source: ZipSource, label: string): Promise<{ e
     throw new DumpError('corrupt-zip', label, `expected one .csv entry, found ${files.map((e) => e.fileName).join(', ') || 'none'}`);
   }
   const entry = files[0];
-  // lazyEntries + autoClose: the zip closes once the entry stream ends (all entries were read).
-  const raw = await new Promise<Readable>((resolve, reject) =>
-    zip.openReadStream(entry, (err, s) => (err || !s ? reject(new DumpError('corrupt-zip', label, err?.message ?? 'no stream')) : resolve(s))),
-  );
+  let raw: Readable;
+  try {
+    raw = await new Promise<Readable>((resolve, reject) =>
+      zip.openReadStream(entry, (err, s) => (err || !s ? reject(new DumpError('corrupt-zip', label, err?.message ?? 'no stream')) : resolve(s))),
+    );
+  } catch (err) {
+    zip.close();
+    throw err;
+  }
   const check = crcCheck(entry.crc32, label);
+  check.once('close', () => zip.close());
   raw.on('error', (err) => check.destroy(err instanceof DumpError ? err : new DumpError('corrupt-zip', label, err.message)));
   raw.pipe(check);
   return { entryName: entry.fileName, size: entry.uncompressedSize, stream: check };

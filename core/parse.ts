@@ -7,6 +7,7 @@
 import { compareDecimal, hasLeadingZero, isDecimalText } from './decimal';
 import { intervalMs, isInterval } from './interval';
 import type { Kline, ParseResult } from './kline';
+import { symbolProblem } from './symbol';
 
 /** CSV timestamps at or above this are microseconds (spot dumps from 2025-01-01), below are ms. */
 export const MICROSECOND_THRESHOLD = 1e14;
@@ -68,8 +69,8 @@ function compareChecked(a: string, b: string): number {
  * a known interval, an open time aligned to it and close time = open time + interval − 1 ms.
  */
 export function validateKline(k: Kline): string | undefined {
-  if (typeof k.symbol !== 'string' || k.symbol.length === 0) return 'missing symbol';
-  if (k.symbol.length > 64) return `symbol is longer than 64 characters: ${describe(k.symbol)}`;
+  const badSymbol = symbolProblem(k.symbol);
+  if (badSymbol !== undefined) return badSymbol;
   const ms = typeof k.interval === 'string' ? knownIntervalMs(k.interval) : undefined;
   if (ms === undefined) return `unknown interval ${describe(k.interval)}`;
   if (!Number.isSafeInteger(k.openTime) || k.openTime < 0) return `openTime is not a timestamp: ${describe(k.openTime)}`;

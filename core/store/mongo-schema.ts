@@ -9,7 +9,7 @@
  * - on 1m collections only, the optional TTL index `openTime_1` (retention); anywhere else an
  *   `openTime_1` is round 1's read index and is dropped;
  * - a read-only view `<collection>_numeric` with the decimals as doubles for Atlas Charts/Grafana.
- * Plus the `markets` collection.
+ * Plus the plain collections `markets`, `resample_log` and `resample_state`.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { MongoServerError, type Db, type Document, type IndexDescriptionInfo } from 'mongodb';
@@ -22,6 +22,8 @@ export const KLINE_INDEX = 'symbol_1_openTime_1';
 export const KLINE_INDEX_KEY = { symbol: 1, openTime: 1 } as const;
 export const TTL_INDEX = 'openTime_1';
 export const MARKETS_COLLECTION = 'markets';
+/** Plain collections besides the klines: market status history and the resampler's bookkeeping (`_id` index only). */
+export const PLAIN_COLLECTIONS = [MARKETS_COLLECTION, 'resample_log', 'resample_state'] as const;
 
 /** Options for `createCollection`: zstd block compression (WiredTiger). */
 export const ZSTD_COLLECTION_OPTIONS = { storageEngine: { wiredTiger: { configString: 'block_compressor=zstd' } } } as const;
@@ -158,8 +160,8 @@ export async function checkMongoSchema(ctx: SchemaContext, options: SchemaOption
       out.push({ kind: 'view-differs', collection: view, message: `${view} is not the numeric view of ${name} this version defines (run \`npm run cli -- ${migrate}\`)` });
     }
   }
-  if (!existing.has(MARKETS_COLLECTION)) {
-    out.push({ kind: 'missing-collection', collection: MARKETS_COLLECTION, message: `collection ${MARKETS_COLLECTION} is missing (run \`npm run cli -- ${migrate}\`)` });
+  for (const name of PLAIN_COLLECTIONS) {
+    if (!existing.has(name)) out.push({ kind: 'missing-collection', collection: name, message: `collection ${name} is missing (run \`npm run cli -- ${migrate}\`)` });
   }
   return out;
 }
@@ -204,9 +206,8 @@ export async function applyMongoSchema(ctx: SchemaContext, options: SchemaOption
       changed(`${view}: view definition updated`);
     }
   }
-  if (!existing.has(MARKETS_COLLECTION)) {
-    await createIfAbsent(ctx, MARKETS_COLLECTION);
-    changed(`${MARKETS_COLLECTION}: created`);
+  for (const name of PLAIN_COLLECTIONS) {
+    if (!existing.has(name) && (await createIfAbsent(ctx, name))) changed(`${name}: created`);
   }
   return changes;
 }

@@ -35,7 +35,20 @@ import {
   type MarketDocument,
 } from './mongo-documents';
 import { KLINE_INDEX, MARKETS_COLLECTION, applyMongoSchema, checkMongoSchema } from './mongo-schema';
-import type { KlineStore, ReadQuery, SchemaDifference, SchemaOptions, TimeRange, UpsertFailure, UpsertResult } from './port';
+import type {
+  KlineStore,
+  MinuteRun,
+  ReadQuery,
+  ResampleLogEntry,
+  ResampleWatermark,
+  SchemaDifference,
+  SchemaOptions,
+  TimeRange,
+  UpsertFailure,
+  UpsertResult,
+} from './port';
+import { MongoResampleLog } from './mongo-resample-log';
+import { minuteRuns } from './resample-log';
 
 /** Server-side time limit of every operation unless configured (MONGODB_MAX_TIME_MS). */
 export const DEFAULT_MAX_TIME_MS = 30_000;
@@ -61,6 +74,7 @@ export class MongoKlineStore implements KlineStore {
   private readonly ownsClient: boolean;
   private readonly db: Db;
   readonly maxTimeMS: number;
+  private readonly resampleLog: MongoResampleLog;
 
   constructor(private readonly options: MongoStoreOptions) {
     if (options.client) {
@@ -76,6 +90,7 @@ export class MongoKlineStore implements KlineStore {
     if (!Number.isSafeInteger(maxTimeMS) || maxTimeMS <= 0) throw new RangeError(`maxTimeMS must be a positive integer of milliseconds, got ${maxTimeMS}`);
     this.maxTimeMS = maxTimeMS;
     this.db = this.client.db(options.database);
+    this.resampleLog = new MongoResampleLog(this.db, this.maxTimeMS);
   }
 
   /** The schema step (mongo-schema.ts); the credential needs dbAdmin + readWrite (docs/deploy.md). */
@@ -101,12 +116,17 @@ export class MongoKlineStore implements KlineStore {
     return this.guard(`write ${name}`, async () => {
       try {
         const r = await this.klines(interval).bulkWrite(bulk.operations, { ordered: false, maxTimeMS: this.maxTimeMS });
+        if (interval === '1m') await this.resampleLog.appendRuns(minuteRuns(klines, accepted));
         return { written: r.upsertedCount + r.modifiedCount, failures };
       } catch (e) {
         const partial = partialBulkFailure(e, bulk.batchIndexes);
         if (!partial) throw e;
         // A refused kline also leaves the earlier klines of its key (which it replaced) unstored.
         const refused = partial.failures.flatMap((f) => [f, ...(replaced.get(f.index) ?? []).map((index) => ({ index, reason: f.reason }))]);
+        if (interval === '1m') {
+          const refusedIndexes = new Set(refused.map((f) => f.index));
+          await this.resampleLog.appendRuns(minuteRuns(klines, accepted.filter((i) => !refusedIndexes.has(i))));
+        }
         return { written: partial.written, failures: [...failures, ...refused].sort((a, b) => a.index - b.index) };
       }
     });
@@ -181,6 +201,22 @@ export class MongoKlineStore implements KlineStore {
         return { symbol: d.symbol, status: d.status as MarketStatus, at: d.at.getTime() };
       });
     });
+  }
+
+  async readResampleLog(limit: number): Promise<ResampleLogEntry[]> {
+    return this.guard('read resample_log', () => this.resampleLog.read(limit));
+  }
+
+  async settleResampleLog(consumed: readonly string[], carried: readonly MinuteRun[]): Promise<void> {
+    await this.guard('settle resample_log', () => this.resampleLog.settle(consumed, carried));
+  }
+
+  async readResampleState(): Promise<ResampleWatermark[]> {
+    return this.guard('read resample_state', () => this.resampleLog.state());
+  }
+
+  async writeResampleState(watermarks: readonly ResampleWatermark[]): Promise<void> {
+    await this.guard('write resample_state', () => this.resampleLog.writeWatermarks(watermarks));
   }
 
   async close(): Promise<void> {

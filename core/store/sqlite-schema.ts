@@ -7,6 +7,13 @@
 import type Database from 'better-sqlite3';
 import { STORED_INTERVALS, collectionName, type StoredInterval } from '../interval';
 import type { SchemaDifference, SchemaOptions } from './port';
+import { RESAMPLE_SCHEMA_SQL } from './sqlite-resample-log';
+
+/** Tables of the resampler's bookkeeping (sqlite-resample-log.ts), created by the same step. */
+const RESAMPLE_TABLES: [string, string][] = [
+  ['resample_log', RESAMPLE_SCHEMA_SQL[0]],
+  ['resample_state', RESAMPLE_SCHEMA_SQL[1]],
+];
 
 export const MARKETS_TABLE = 'markets';
 
@@ -73,8 +80,8 @@ export function checkSqliteSchema(db: Database.Database): SchemaDifference[] {
       if (!columns.has(column)) out.push({ kind: 'missing-column', collection: table, message: `table ${table} has no column ${column} (${migrate})` });
     }
   }
-  if (tableSql(db, MARKETS_TABLE) === undefined) {
-    out.push({ kind: 'missing-collection', collection: MARKETS_TABLE, message: `table ${MARKETS_TABLE} is missing (${migrate})` });
+  for (const table of [MARKETS_TABLE, ...RESAMPLE_TABLES.map(([t]) => t)]) {
+    if (tableSql(db, table) === undefined) out.push({ kind: 'missing-collection', collection: table, message: `table ${table} is missing (${migrate})` });
   }
   return out;
 }
@@ -101,9 +108,10 @@ export function applySqliteSchema(db: Database.Database, options: SchemaOptions 
         changed(`${table}: added column ${column}`);
       }
     }
-    if (tableSql(db, MARKETS_TABLE) === undefined) {
-      db.exec(CREATE_MARKETS_SQL);
-      changed(`${MARKETS_TABLE}: created`);
+    for (const [table, sql] of [[MARKETS_TABLE, CREATE_MARKETS_SQL], ...RESAMPLE_TABLES]) {
+      if (tableSql(db, table) !== undefined) continue;
+      db.exec(sql);
+      changed(`${table}: created`);
     }
   })();
   if (typeof options.retentionDays === 'number') options.progress?.('SQLite keeps every kline: retention is a MongoDB TTL, ignored here');

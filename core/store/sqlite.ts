@@ -13,8 +13,10 @@ import { KLINE_SOURCES, type Kline } from '../kline';
 import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../market';
 import { assertMarketEvents, prepareBatch } from './batch';
 import { gapsFromOpenTimes } from './gaps';
-import type { KlineStore, ReadQuery, SchemaDifference, SchemaOptions, TimeRange, UpsertResult } from './port';
+import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, SchemaDifference, SchemaOptions, TimeRange, UpsertResult } from './port';
+import { minuteRuns } from './resample-log';
 import { applySqliteSchema, checkSqliteSchema, isEmptySqliteStore } from './sqlite-schema';
+import { SqliteResampleLog } from './sqlite-resample-log';
 
 const KLINE_COLUMNS = [
   'symbol',
@@ -141,6 +143,7 @@ export class SqliteKlineStore implements KlineStore {
   readonly path: string;
   private db: Database.Database | undefined;
   private tables = new Map<StoredInterval, TableStatements>();
+  private resampleLog: SqliteResampleLog | undefined;
   private closed = false;
 
   constructor(options: SqliteStoreOptions | string) {
@@ -152,6 +155,7 @@ export class SqliteKlineStore implements KlineStore {
     return this.guard('apply the schema', () => {
       const changes = applySqliteSchema(this.open(), options);
       this.tables.clear(); // statements prepared against the old tables are re-prepared on use
+      this.resampleLog = undefined;
       return changes;
     });
   }
@@ -171,10 +175,13 @@ export class SqliteKlineStore implements KlineStore {
     const written = this.guard(`write ${collectionName(interval)}`, () => {
       const { upsert } = this.table(interval);
       const oneMinute = interval === '1m';
+      const log = oneMinute ? this.log() : undefined;
       const writeAll = this.database().transaction((indexes: number[]) => {
-        let changed = 0;
-        for (const i of indexes) changed += upsert.run(...toParams(klines[i], oneMinute)).changes;
-        return changed;
+        const changed: number[] = [];
+        for (const i of indexes) if (upsert.run(...toParams(klines[i], oneMinute)).changes > 0) changed.push(i);
+        // Only minutes that changed: a redelivered batch leaves no work for the resampler.
+        log?.appendRuns(minuteRuns(klines, changed));
+        return changed.length;
       });
       return writeAll(accepted);
     });
@@ -242,9 +249,26 @@ export class SqliteKlineStore implements KlineStore {
     });
   }
 
+  async readResampleLog(limit: number): Promise<ResampleLogEntry[]> {
+    return this.guard('read resample_log', () => this.log().read(limit));
+  }
+
+  async settleResampleLog(consumed: readonly string[], carried: readonly MinuteRun[]): Promise<void> {
+    this.guard('settle resample_log', () => this.log().settle(consumed, carried));
+  }
+
+  async readResampleState(): Promise<ResampleWatermark[]> {
+    return this.guard('read resample_state', () => this.log().state());
+  }
+
+  async writeResampleState(watermarks: readonly ResampleWatermark[]): Promise<void> {
+    this.guard('write resample_state', () => this.log().writeWatermarks(watermarks));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.tables.clear();
+    this.resampleLog = undefined;
     const db = this.db;
     this.db = undefined;
     if (db?.open) db.close();
@@ -271,6 +295,19 @@ export class SqliteKlineStore implements KlineStore {
 
   private database(): Database.Database {
     return this.open();
+  }
+
+  /** The resample log's statements, prepared on first use (its tables come from the schema step). */
+  private log(): SqliteResampleLog {
+    const db = this.open();
+    if (!this.resampleLog) {
+      try {
+        this.resampleLog = new SqliteResampleLog(db);
+      } catch (e) {
+        throw new StoreUnavailableError(`SQLite store ${this.path}: ${messageOf(e)} (run \`npm run cli -- store migrate --store sqlite:${this.path}\`)`, e);
+      }
+    }
+    return this.resampleLog;
   }
 
   /** The interval's statements, prepared on first use; a missing table names the schema step. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { run, type StoreDeps } from '../../bin/commands/store';
 import { StoreUnavailableError } from '../../core/errors';
+import { STORED_INTERVALS } from '../../core/interval';
 import type { KlineStore, SchemaOptions } from '../../core/store/port';
 import { SqliteKlineStore } from '../../core/store/sqlite';
 import { T0, makeSeries } from '../core/store/fixtures';
@@ -44,7 +45,8 @@ describe('cli store', () => {
 
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(new RegExp(`^migrating ${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n  klines_1m: created\n`));
-    expect(first.stdout).toMatch(/\n6 changes made\n$/);
+    // One table per stored interval, markets, resample_log and resample_state.
+    expect(first.stdout).toMatch(new RegExp(`\n${STORED_INTERVALS.length + 3} changes made\n$`));
     expect(second).toStrictEqual({ code: 0, stdout: `migrating ${url}\nnothing to change: the schema is up to date\n`, stderr: '' });
     expect(check).toStrictEqual({ code: 0, stdout: `${url}: the schema is up to date\n`, stderr: '' });
   });

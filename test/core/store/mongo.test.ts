@@ -13,6 +13,7 @@ import {
 } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../../../core/errors';
+import { STORED_INTERVALS } from '../../../core/interval';
 import type { Kline } from '../../../core/kline';
 import { openStore } from '../../../core/store';
 import { DEFAULT_MAX_TIME_MS, MongoKlineStore, partialBulkFailure } from '../../../core/store/mongo';
@@ -91,6 +92,12 @@ class FakeCollection {
   async bulkWrite(ops: AnyBulkWriteOperation<KlineDocument>[], options: BulkWriteOptions): Promise<unknown> {
     this.calls.push({ method: 'bulkWrite', args: [ops, options] });
     return this.bulkWriteImpl(ops, options);
+  }
+
+  // resample_log: one insert per 1m batch (tested in mongo-resample-log.test.ts).
+  async insertOne(doc: unknown, options: unknown): Promise<unknown> {
+    this.calls.push({ method: 'insertOne', args: [doc, options] });
+    return { acknowledged: true };
   }
 
   find(filter: unknown, options: unknown) {
@@ -194,7 +201,7 @@ function fakeStore(options: { maxTimeMS?: number } = {}) {
   return { db, store: new MongoKlineStore({ client, database: 'klines', ...options }) };
 }
 
-const KLINE_COLLECTIONS = ['spot', 'usdm', 'coinm'].flatMap((t) => ['1m', '5m', '15m', '30m', '1h'].map((i) => (t === 'spot' ? `klines_${i}` : `${t}_klines_${i}`)));
+const KLINE_COLLECTIONS = ['spot', 'usdm', 'coinm'].flatMap((t) => STORED_INTERVALS.map((i) => (t === 'spot' ? `klines_${i}` : `${t}_klines_${i}`)));
 const ONE_MINUTE_COLLECTIONS = KLINE_COLLECTIONS.filter((n) => n.endsWith('_1m'));
 
 /**
@@ -451,7 +458,7 @@ describe('MongoKlineStore without a server', () => {
         ]);
         expect(db.created).toContainEqual({ name: `${name}_numeric`, options: { viewOn: name, pipeline: numericViewPipeline() } });
       }
-      expect(db.created).toContainEqual({ name: 'markets', options: undefined });
+      for (const name of ['markets', 'resample_log', 'resample_state']) expect(db.created).toContainEqual({ name, options: undefined });
       expect(changes).toContain('klines_1m: created with zstd block compression');
       expect(changes).toContain('klines_1m: created unique index symbol_1_openTime_1');
       expect(db.listOptions).toStrictEqual([{ nameOnly: false, maxTimeMS: DEFAULT_MAX_TIME_MS }]);
@@ -588,7 +595,7 @@ describe('MongoKlineStore without a server', () => {
 
       const differences = await store.checkSchema();
 
-      expect(differences.filter((d) => d.kind === 'missing-collection').map((d) => d.collection)).toStrictEqual([...KLINE_COLLECTIONS, 'markets']);
+      expect(differences.filter((d) => d.kind === 'missing-collection').map((d) => d.collection)).toStrictEqual([...KLINE_COLLECTIONS, 'markets', 'resample_log', 'resample_state']);
       expect(differences.filter((d) => d.kind === 'missing-view').map((d) => d.collection)).toStrictEqual(KLINE_COLLECTIONS.map((n) => `${n}_numeric`));
       expect(db.writes()).toStrictEqual([]);
     });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../../../core/errors';
 import Database from 'better-sqlite3';
+import { STORED_INTERVALS } from '../../../core/interval';
 import { SqliteKlineStore } from '../../../core/store/sqlite';
 import { describeKlineStoreContract, type StoreHarness } from './contract';
 import { T0, makeSeries } from './fixtures';
@@ -125,7 +126,7 @@ describe('SqliteKlineStore', () => {
       const key = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('klines_5m') WHERE pk > 0 ORDER BY pk").all();
       db.close();
 
-      expect(sql.map((t) => t.name).sort()).toStrictEqual(['klines_15m', 'klines_1h', 'klines_1m', 'klines_30m', 'klines_5m']);
+      expect(sql.map((t) => t.name).sort()).toStrictEqual(STORED_INTERVALS.map((i) => `klines_${i}`).sort());
       expect(sql.every((t) => /\) STRICT, WITHOUT ROWID$/.test(t.sql))).toBe(true);
       expect(source).toStrictEqual({ notnull: 0, type: 'TEXT' });
       expect(key.map((k) => k.name)).toStrictEqual(['symbol', 'open_time']);

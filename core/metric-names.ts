@@ -16,6 +16,8 @@ export const METRIC = {
   messagesFailed: 'MessagesFailed',
   /** writer: messages that could not be decoded; they go to the DLQ after maxReceiveCount (Count). */
   corruptMessages: 'CorruptMessages',
+  /** writer: klines and market events rejected alone, never storable (bad symbol, refused by the store's rules) (Count). */
+  itemsRejected: 'ItemsRejected',
   /** resampler: resampled bars computed in a run (Count). */
   barsComputed: 'BarsComputed',
   /** resampler: resampled bars inserted or changed in a run (Count). */

@@ -24,7 +24,7 @@ export const METRIC = {
   barsWritten: 'BarsWritten',
   /** resampler: bars the store refused (Count). */
   resampleFailures: 'ResampleFailures',
-  /** resampler: hours of catch-up rebuilt in a run, > 0 only after an outage (Count). */
+  /** resampler: whole hours the sweep is still behind after a run, > 0 only while an outage drains (Count). */
   catchUpHours: 'CatchUpHours',
   /** reporter: expected 1m datapoints present in the report window, in % (Percent). */
   completenessPercent: 'CompletenessPercent',

@@ -4,7 +4,7 @@
  * Nothing here throws on bad input: every rejection is `{ ok: false, reason }` with a reason a
  * person can act on, so one bad frame or line never takes the caller down.
  */
-import { compareDecimal, isDecimalText } from './decimal';
+import { compareDecimal, hasLeadingZero, isDecimalText } from './decimal';
 import { intervalMs, isInterval } from './interval';
 import type { Kline, ParseResult } from './kline';
 import { symbolProblem } from './symbol';
@@ -34,6 +34,7 @@ function checkDecimal(field: string, value: unknown): string | undefined {
   if (typeof value === 'string' && value.startsWith('-') && isDecimalText(value.slice(1))) {
     return `${field} is negative: ${value}`;
   }
+  if (typeof value === 'string' && hasLeadingZero(value)) return `${field} has a leading zero (not canonical decimal text): ${value}`;
   if (typeof value === 'number') return `${field} must be decimal text, got the number ${describe(value)}`;
   return `${field} is not a decimal: ${describe(value)}`;
 }

@@ -3,7 +3,7 @@
  * only the last kline of each (symbol, openTime), so "the later kline wins" holds even when one
  * batch carries the same minute twice, and both adapters count `written` the same way.
  */
-import { DECIMAL_FIELDS, type Kline } from '../kline';
+import { DECIMAL_FIELDS, KLINE_SOURCES, type Kline } from '../kline';
 import { validateKline } from '../parse';
 import type { StoredInterval } from '../interval';
 import { MARKET_STATUSES, type MarketStatusEvent } from '../market';
@@ -39,6 +39,10 @@ export function storeProblem(interval: StoredInterval, k: Kline): string | undef
     }
   }
   if (interval !== '1m' && k.sourceCount === undefined) return `a ${interval} kline needs sourceCount`;
+  if (k.source !== undefined) {
+    if (!(KLINE_SOURCES as readonly unknown[]).includes(k.source)) return `source ${JSON.stringify(k.source)} is not one of ${KLINE_SOURCES.join(', ')} (absent = stream)`;
+    if (interval !== '1m') return 'source is recorded on 1m klines only';
+  }
   return undefined;
 }
 

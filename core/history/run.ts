@@ -11,7 +11,7 @@ import { dumpLabel } from '../dumps/paths';
 import type { DumpSite } from '../dumps/site';
 import { openDumpZip } from '../dumps/zip';
 import { DAY_MS } from '../interval';
-import type { Kline } from '../kline';
+import type { Kline, KlineSource } from '../kline';
 import { marketKey, type MarketRef } from '../market';
 import type { KlineStore, TimeRange } from '../store/port';
 import { dailyTasks, planMarket, restTask, type HistoryTask } from './plan';
@@ -72,11 +72,9 @@ export interface HistoryOptions {
   now?: () => number;
 }
 
-type Source = 'dump' | 'rest';
-
 /** Provenance on each kline (the `source` field of docs/data-model.md). */
-function withSource(klines: Kline[], source: Source): Kline[] {
-  for (const k of klines) (k as Kline & { source?: Source }).source = source;
+function withSource(klines: Kline[], source: KlineSource): Kline[] {
+  for (const k of klines) k.source = source;
   return klines;
 }
 

@@ -32,6 +32,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'load kline dumps (.csv or .zip) into the store; idempotent',
     load: () => import('./commands/import'),
   },
+  history: {
+    synopsis: 'history [--market-type T] [--symbols A,B] [--from DATE] [--to DATE] [--store URL]',
+    summary: 'fill the store from data.binance.vision (checksummed), REST for unpublished days; resumable',
+    load: () => import('./commands/history'),
+  },
   report: {
     synopsis: 'report --from ISO --to ISO [--store URL] [--out DIR]',
     summary: 'write the data-quality report (CSV + HTML) and print its summary line',

@@ -62,7 +62,14 @@ test('compares a day minute by minute, repairs our losses from the dump, lists d
 
   const stdout = new Collect();
   const stderr = new Collect();
-  const code = await run(['--date', '2026-01-03', '--store', `sqlite:${path}`, '--out', dir], { stdout, stderr }, { env: { BINANCE_DUMPS_URL: sim.restUrl } });
+  const sent: Kline[] = [];
+  const spyStore = async () => {
+    const s = await openStore({ kind: 'sqlite', path });
+    const upsert = s.upsert.bind(s);
+    s.upsert = (interval, klines) => (sent.push(...klines), upsert(interval, klines));
+    return s;
+  };
+  const code = await run(['--date', '2026-01-03', '--store', `sqlite:${path}`, '--out', dir], { stdout, stderr }, { env: { BINANCE_DUMPS_URL: sim.restUrl }, openStore: spyStore });
 
   expect(stderr.text).toBe('');
   expect(code).toBe(0);
@@ -86,11 +93,11 @@ test('compares a day minute by minute, repairs our losses from the dump, lists d
   expect(stdout.text).toContain(`2026-01-03: verified against Binance's dump: ${(1377 + 1379 + 14 * 60 - 60).toLocaleString('en')} of 3,780 minutes equal, 1 differing, 243 missing in ours (243 repaired from the dump), 1 missing in Binance's`);
   expect(stdout.text).toMatch(new RegExp(`differs spot:${b} 2026-01-03T12:07:00.000Z: trades ours \\d+ vs Binance \\d+`));
 
-  // The repaired minutes are stored, marked as coming from the dump; the differing one is kept as captured.
+  // The repaired minutes are written marked as coming from the dump and stored; the differing one is kept as captured.
+  expect(sent.filter((k) => k.symbol === a).map((k) => [k.openTime, k.source])).toEqual([...lost].map((t) => [t, 'dump']));
   const after = await openStore({ kind: 'sqlite', path });
   const stored = await after.read({ interval: '1m', symbols: [a], from: DAY, to: DAY + 86_400_000 });
-  const repairedRows = stored.filter((k) => lost.has(k.openTime));
-  expect(repairedRows.map((k) => k.source)).toEqual(['dump', 'dump', 'dump']);
+  expect(stored.filter((k) => lost.has(k.openTime)).map(({ source: _s, ...k }) => k)).toEqual(truth(a).filter((k) => lost.has(k.openTime)));
   const kept = await after.read({ interval: '1m', symbols: [b], from: corrected, to: corrected + 60_000 });
   expect(kept[0].trades).toBe(byMarket[b].differing[0].ours.trades);
   await after.close();

@@ -42,6 +42,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'fill the store from data.binance.vision (checksummed), REST for unpublished days; resumable',
     load: () => import('./commands/history'),
   },
+  audit: {
+    synopsis: 'audit --date YYYY-MM-DD [--market-type T] [--symbols A,B] [--store URL] [--out DIR]',
+    summary: "compare a day with Binance's dump minute by minute; repair missing minutes, list differences",
+    load: () => import('./commands/audit'),
+  },
   report: {
     synopsis: 'report --from ISO --to ISO [--store URL] [--out DIR]',
     summary: 'write the data-quality report (CSV + HTML) and print its summary line',

@@ -32,6 +32,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'load kline dumps (.csv or .zip) into the store; idempotent',
     load: () => import('./commands/import'),
   },
+  store: {
+    synopsis: 'store migrate|check [--store URL] [--retention-days N | --no-retention]',
+    summary: 'apply (migrate) or compare (check) the store schema: collections, indexes, views, 1m TTL; idempotent',
+    load: () => import('./commands/store'),
+  },
   history: {
     synopsis: 'history [--market-type T] [--symbols A,B] [--from DATE] [--to DATE] [--store URL]',
     summary: 'fill the store from data.binance.vision (checksummed), REST for unpublished days; resumable',

@@ -57,6 +57,50 @@ function serverHarness(uri: string): StoreHarness {
 
 if (MONGODB_URI) {
   describeKlineStoreContract('MongoDB', () => serverHarness(MONGODB_URI));
+
+  describe('MongoDB schema step on a real server', () => {
+    const harness = serverHarness(MONGODB_URI);
+    const client = new MongoClient(MONGODB_URI);
+    let database: string;
+    let store: MongoKlineStore;
+
+    beforeEach(async () => {
+      store = (await harness.openBare()) as MongoKlineStore;
+      database = (store as unknown as { options: { database: string } }).options.database;
+    });
+    afterEach(async () => {
+      await store.close();
+      await harness.cleanup?.();
+    });
+    afterAll(() => client.close());
+
+    const ttlOf = async () => (await client.db(database).collection('klines_1m').listIndexes().toArray()).find((i) => i.name === 'openTime_1')?.expireAfterSeconds;
+
+    test('adds, changes and removes the 1m TTL; the check follows', async () => {
+      await store.applySchema({ retentionDays: 90 });
+      expect(await ttlOf()).toBe(90 * 86_400);
+      expect((await store.checkSchema()).map((d) => d.kind)).toStrictEqual(['ttl-not-configured', 'ttl-not-configured', 'ttl-not-configured']);
+
+      await store.applySchema({ retentionDays: 30 });
+      expect(await ttlOf()).toBe(30 * 86_400);
+      expect(await store.checkSchema({ retentionDays: 30 })).toStrictEqual([]);
+
+      await store.applySchema({ retentionDays: null });
+      expect(await ttlOf()).toBeUndefined();
+      expect(await store.checkSchema()).toStrictEqual([]);
+    });
+
+    test('the unique index refuses a second document of one key; the numeric view shows doubles', async () => {
+      await store.applySchema();
+      const k = makeKline('BTCUSDT', T0);
+      await store.upsert('1m', [k]);
+
+      await expect(client.db(database).collection<KlineDocument>('klines_1m').insertOne(klineDocument(k, '1m'))).rejects.toMatchObject({ code: 11000 });
+      const [row] = await client.db(database).collection('klines_1m_numeric').find({}).toArray();
+      expect(row.open).toBe(Number(k.open));
+      expect(row.symbol).toBe('BTCUSDT');
+    });
+  });
 } else {
   describe('MongoDB KlineStore contract', () => {
     console.warn('MongoDB contract tests skipped: MONGODB_URI is not set');

@@ -2,8 +2,13 @@
  * The ingest → writer message body (one SQS message). Version 1:
  *
  *   {"v":1,
- *    "m":[[symbol, status, at], …],                       market status changes
- *    "g":[[symbol, interval, firstOpenTime, rows], …]}     klines grouped by market and interval
+ *    "m":[[symbol, status, at(, marketType)], …],                    market status changes
+ *    "g":[[symbol, interval, firstOpenTime, rows(, marketType)], …]}  klines grouped by market and interval
+ *
+ * `marketType` ("usdm", "coinm") is written for futures only: an event or group without it is
+ * spot, which is also how a round-1 body (written before market types existed) reads. Spot bodies
+ * are therefore byte-identical to round 1, and a round-1 writer refuses (never mis-files) a
+ * futures group, whose length it does not know.
  *
  * where each row is one string of comma-separated fields, `"step,open,high,low,close,volume,
  * quoteVolume,trades,takerBuyBaseVolume,takerBuyQuoteVolume"` (+ `,sourceCount` for resampled
@@ -13,13 +18,13 @@
  * sent: they follow from the open time and the interval. Decimals travel as the exact text they
  * arrived as.
  *
- * Klines come out grouped by (symbol, interval) in order of first appearance; within a group
+ * Klines come out grouped by (market type, symbol, interval) in order of first appearance; within a group
  * in their original order. Every body is ≤ `MAX_BODY_BYTES` of UTF-8.
  */
 import { CodecError } from './errors';
 import { intervalMs, isInterval } from './interval';
 import type { Kline } from './kline';
-import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from './market';
+import { MARKET_TYPES, isMarketStatus, isMarketType, type MarketStatusEvent, type MarketType } from './market';
 import { validateKline } from './parse';
 
 export interface IngestBatch {
@@ -31,7 +36,8 @@ export const CODEC_VERSION = 1;
 /** SQS's largest message body: 256 KiB. */
 export const MAX_BODY_BYTES = 262_144;
 
-type EventTuple = [symbol: string, status: MarketStatus, at: number];
+/** The type a tuple without one belongs to (round-1 bodies, and every spot tuple). */
+const DEFAULT_MARKET_TYPE: MarketType = 'spot';
 
 const HEAD = `{"v":${CODEC_VERSION},"m":[`;
 const MIDDLE = '],"g":[';
@@ -45,7 +51,9 @@ function utf8Bytes(s: string): number {
 class BodyBuilder {
   private events: string[] = [];
   private groups: string[] = [];
-  private openGroup: { head: string; rows: string[]; symbol: string; interval: string; lastOpenTime: number; ms: number } | undefined;
+  private openGroup:
+    | { head: string; tail: string; rows: string[]; marketType: MarketType; symbol: string; interval: string; lastOpenTime: number; ms: number }
+    | undefined;
   private bytes = utf8Bytes(HEAD + MIDDLE + TAIL);
   readonly bodies: string[] = [];
 
@@ -56,7 +64,9 @@ class BodyBuilder {
   }
 
   addEvent(e: MarketStatusEvent): void {
-    const text = JSON.stringify([e.symbol, e.status, e.at] satisfies EventTuple);
+    const tuple: unknown[] = [e.symbol, e.status, e.at];
+    if (e.marketType !== DEFAULT_MARKET_TYPE) tuple.push(e.marketType);
+    const text = JSON.stringify(tuple);
     const cost = utf8Bytes(text) + (this.events.length > 0 ? 1 : 0);
     if (this.bytes + cost > this.maxBytes) {
       if (this.empty) throw new CodecError(`market event for ${e.symbol} does not fit in ${this.maxBytes} bytes`);
@@ -70,7 +80,7 @@ class BodyBuilder {
   addKline(k: Kline): void {
     const ms = intervalMs(k.interval);
     const g = this.openGroup;
-    if (g && g.symbol === k.symbol && g.interval === k.interval && k.openTime >= g.lastOpenTime && (k.openTime - g.lastOpenTime) % ms === 0) {
+    if (g && g.marketType === k.marketType && g.symbol === k.symbol && g.interval === k.interval && k.openTime >= g.lastOpenTime && (k.openTime - g.lastOpenTime) % ms === 0) {
       const text = rowText(k, (k.openTime - g.lastOpenTime) / ms);
       const cost = utf8Bytes(text) + 1;
       if (this.bytes + cost <= this.maxBytes) {
@@ -82,24 +92,25 @@ class BodyBuilder {
       this.cut();
       return this.addKline(k);
     }
-    // A new group: `[symbol,interval,firstOpenTime,[row]]` plus a comma before it.
+    // A new group: `[symbol,interval,firstOpenTime,[row](,marketType)]` plus a comma before it.
     const head = `${JSON.stringify(k.symbol)},${JSON.stringify(k.interval)},${k.openTime}`;
+    const tail = k.marketType === DEFAULT_MARKET_TYPE ? '' : `,${JSON.stringify(k.marketType)}`;
     const text = rowText(k, 0);
     const hasGroupBefore = this.groups.length > 0 || g !== undefined;
-    const cost = utf8Bytes(head) + utf8Bytes(text) + 5 + (hasGroupBefore ? 1 : 0);
+    const cost = utf8Bytes(head) + utf8Bytes(tail) + utf8Bytes(text) + 5 + (hasGroupBefore ? 1 : 0);
     if (this.bytes + cost > this.maxBytes) {
-      if (this.empty) throw new CodecError(`kline ${k.symbol} ${k.interval} at ${k.openTime} does not fit in ${this.maxBytes} bytes`);
+      if (this.empty) throw new CodecError(`kline ${k.marketType} ${k.symbol} ${k.interval} at ${k.openTime} does not fit in ${this.maxBytes} bytes`);
       this.cut();
       return this.addKline(k);
     }
     this.closeGroup();
-    this.openGroup = { head, rows: [text], symbol: k.symbol, interval: k.interval, lastOpenTime: k.openTime, ms };
+    this.openGroup = { head, tail, rows: [text], marketType: k.marketType, symbol: k.symbol, interval: k.interval, lastOpenTime: k.openTime, ms };
     this.bytes += cost;
   }
 
   private closeGroup(): void {
     const g = this.openGroup;
-    if (g) this.groups.push(`[${g.head},[${g.rows.join(',')}]]`);
+    if (g) this.groups.push(`[${g.head},[${g.rows.join(',')}]${g.tail}]`);
     this.openGroup = undefined;
   }
 
@@ -134,10 +145,10 @@ function integerOrText(text: string): number | string {
 export function encodeBatch(batch: IngestBatch, maxBytes = MAX_BODY_BYTES): string[] {
   const builder = new BodyBuilder(maxBytes);
   for (const e of batch.marketEvents) builder.addEvent(e);
-  // Group each market's klines together so its symbol and interval are written once.
+  // Group each market's klines together so its type, symbol and interval are written once.
   const order = new Map<string, Kline[]>();
   for (const k of batch.klines) {
-    const key = `${k.interval}\u0000${k.symbol}`;
+    const key = `${k.interval}\u0000${k.marketType}\u0000${k.symbol}`;
     const list = order.get(key);
     if (list) list.push(k);
     else order.set(key, [k]);
@@ -151,15 +162,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const STATUSES: readonly string[] = MARKET_STATUSES;
+/** The optional market type of a tuple: absent is spot; anything present must be a known type. */
+function decodeMarketType(value: unknown, where: string): MarketType {
+  if (value === undefined) return DEFAULT_MARKET_TYPE;
+  if (!isMarketType(value)) throw new CodecError(`${where}: unknown market type ${JSON.stringify(value)} (expected ${MARKET_TYPES.join(', ')})`);
+  return value;
+}
 
 function decodeEvent(value: unknown, index: number): MarketStatusEvent {
-  if (!Array.isArray(value) || value.length !== 3) throw new CodecError(`market event #${index}: expected [symbol, status, at]`);
-  const [symbol, status, at] = value as unknown[];
+  if (!Array.isArray(value) || (value.length !== 3 && value.length !== 4)) {
+    throw new CodecError(`market event #${index}: expected [symbol, status, at] or [symbol, status, at, marketType]`);
+  }
+  const [symbol, status, at, type] = value as unknown[];
   if (typeof symbol !== 'string' || symbol === '') throw new CodecError(`market event #${index}: missing symbol`);
-  if (typeof status !== 'string' || !STATUSES.includes(status)) throw new CodecError(`market event #${index}: unknown status ${JSON.stringify(status)}`);
+  if (!isMarketStatus(status)) throw new CodecError(`market event #${index}: unknown status ${JSON.stringify(status)}`);
   if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) throw new CodecError(`market event #${index}: "at" is not a timestamp`);
-  return { symbol, status: status as MarketStatus, at };
+  const marketType = decodeMarketType(type, `market event #${index} (${symbol})`);
+  return { marketType, symbol, status, at };
 }
 
 /** Decode and validate one body; throws CodecError naming the first problem. */
@@ -179,12 +198,15 @@ export function decodeBatch(body: string): IngestBatch {
   const marketEvents = events.map(decodeEvent);
   const klines: Kline[] = [];
   groups.forEach((group: unknown, gi: number) => {
-    if (!Array.isArray(group) || group.length !== 4) throw new CodecError(`group #${gi}: expected [symbol, interval, firstOpenTime, rows]`);
-    const [symbol, interval, first, rows] = group as unknown[];
+    if (!Array.isArray(group) || (group.length !== 4 && group.length !== 5)) {
+      throw new CodecError(`group #${gi}: expected [symbol, interval, firstOpenTime, rows] or [symbol, interval, firstOpenTime, rows, marketType]`);
+    }
+    const [symbol, interval, first, rows, type] = group as unknown[];
     if (typeof symbol !== 'string' || symbol === '') throw new CodecError(`group #${gi}: missing symbol`);
     if (typeof interval !== 'string' || !isInterval(interval)) throw new CodecError(`group #${gi} (${symbol}): unknown interval ${JSON.stringify(interval)}`);
     if (typeof first !== 'number' || !Number.isSafeInteger(first)) throw new CodecError(`group #${gi} (${symbol}): firstOpenTime is not a timestamp`);
     if (!Array.isArray(rows) || rows.length === 0) throw new CodecError(`group #${gi} (${symbol}): rows is not a non-empty array`);
+    const marketType = decodeMarketType(type, `group #${gi} (${symbol})`);
     const ms = intervalMs(interval);
     let openTime = first;
     for (const value of rows as unknown[]) {
@@ -196,6 +218,7 @@ export function decodeBatch(body: string): IngestBatch {
       if (typeof step !== 'number') throw new CodecError(`kline #${index} (${symbol}): step is not a non-negative integer: ${JSON.stringify(row[0])}`);
       openTime += step * ms;
       const k: Kline = {
+        marketType,
         symbol,
         interval,
         openTime,
@@ -212,7 +235,7 @@ export function decodeBatch(body: string): IngestBatch {
       };
       if (row.length === 11) k.sourceCount = integerOrText(row[10]) as number;
       const problem = validateKline(k);
-      if (problem) throw new CodecError(`kline #${index} (${symbol} ${interval} at ${openTime}): ${problem}`);
+      if (problem) throw new CodecError(`kline #${index} (${marketType} ${symbol} ${interval} at ${openTime}): ${problem}`);
       klines.push(k);
     }
   });

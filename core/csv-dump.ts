@@ -9,6 +9,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import { isInterval, MINUTE_MS } from './interval';
 import type { Kline } from './kline';
+import type { MarketType } from './market';
 import { csvTimestampMs, isCsvHeaderLine, parseCsvLine } from './parse';
 
 /** What a dump's file name says: `BTCUSDT-1m-2025-01-01.csv` (daily) or `BTCUSDT-1m-2025-01.csv` (or `.zip`). */
@@ -60,6 +61,8 @@ export function intervalOfCsvLine(line: string): string | undefined {
 }
 
 export interface ReadDumpOptions {
+  /** The market type of the dump (its data.binance.vision path says it: `spot/`, `futures/um/`, `futures/cm/`). */
+  marketType: MarketType;
   symbol: string;
   /** The dump's interval; when omitted it is taken from the first data line's times. */
   interval?: string;
@@ -91,7 +94,7 @@ export async function* readDump(input: Readable, options: ReadDumpOptions): Asyn
         interval = intervalOfCsvLine(line);
         if (interval === undefined) throw new CsvLineError(lineNo, 'cannot tell the interval: closeTime − openTime + 1 ms is no known interval');
       }
-      const parsed = parseCsvLine(options.symbol, interval, line);
+      const parsed = parseCsvLine(options.symbol, interval, line, options.marketType);
       if (!parsed.ok) throw new CsvLineError(lineNo, parsed.reason);
       const t = parsed.kline.openTime;
       if (previous !== undefined && t <= previous) {

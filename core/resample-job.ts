@@ -23,6 +23,7 @@
 import { readPositiveInt, type Env } from './config';
 import { intervalMs, RESAMPLED_INTERVALS, windowStart, type StoredInterval } from './interval';
 import type { Kline } from './kline';
+import { MARKET_TYPES, type MarketType } from './market';
 import { resampleAll } from './resample';
 import type { KlineStore, TimeRange } from './store/port';
 
@@ -31,6 +32,8 @@ export type ResampledInterval = (typeof RESAMPLED_INTERVALS)[number];
 export const HOUR_MS = 3_600_000;
 
 export interface ResampleOptions {
+  /** Market types to resample, each in its own tables (default: all). */
+  marketTypes: readonly MarketType[];
   /** Intervals to build, each dividing an hour. */
   intervals: readonly ResampledInterval[];
   /** A window counts as closed once `now − grace` has passed its end (late klines still arrive). */
@@ -50,6 +53,7 @@ export interface ResampleOptions {
 }
 
 export const DEFAULT_RESAMPLE_OPTIONS: ResampleOptions = {
+  marketTypes: MARKET_TYPES,
   intervals: RESAMPLED_INTERVALS,
   graceMs: 30_000,
   lookbackMs: 2 * HOUR_MS,
@@ -85,8 +89,8 @@ export interface IntervalCounts {
 export interface ResampleRunResult {
   /** The range rebuilt in full: the recent range of a scheduled run, or the on-demand range. */
   range: TimeRange;
-  /** Hours rebuilt by catch-up, oldest first, with the markets that were behind. */
-  catchUp: { range: TimeRange; markets: number }[];
+  /** Hours rebuilt by catch-up, per market type oldest first, with the markets that were behind. */
+  catchUp: { marketType: MarketType; range: TimeRange; markets: number }[];
   /** Market chunks read, over all ranges. */
   chunks: number;
   /** 1m klines read. */
@@ -111,6 +115,7 @@ export interface ResamplePlan {
 
 export function checkOptions(options: ResampleOptions): void {
   if (options.intervals.length === 0) throw new RangeError('resampling needs at least one interval');
+  if (options.marketTypes.length === 0) throw new RangeError('resampling needs at least one market type');
   for (const interval of options.intervals) {
     if (HOUR_MS % intervalMs(interval) !== 0) throw new RangeError(`interval ${interval} does not divide an hour`);
   }
@@ -191,11 +196,13 @@ function addCounts(result: ResampleRunResult, interval: string, computed: number
 
 /**
  * Build and upsert every window of `options.intervals` that lies inside `range` (from aligned to
- * the hour, to aligned to the finest interval), for the given markets or every market with 1m
- * klines in the range. Reads `marketsPerChunk` markets × `sliceMs` at a time.
+ * the hour, to aligned to the finest interval), for the given markets of one type or every
+ * market of that type with 1m klines in the range. Reads `marketsPerChunk` markets × `sliceMs`
+ * at a time.
  */
 async function buildRange(
   store: KlineStore,
+  marketType: MarketType,
   range: TimeRange,
   options: ResampleOptions,
   result: ResampleRunResult,
@@ -203,9 +210,9 @@ async function buildRange(
 ): Promise<void> {
   const ordered = [...options.intervals].sort((a, b) => intervalMs(a) - intervalMs(b));
   for (const slice of timeSlices(range, options.sliceMs)) {
-    const markets = symbols ?? [...(await store.countByMarket('1m', slice)).keys()].sort();
+    const markets = symbols ?? [...(await store.countByMarket(marketType, '1m', slice)).keys()].sort();
     for (const chunk of chunks(markets, options.marketsPerChunk)) {
-      const oneMinute = await store.read({ interval: '1m', symbols: chunk, from: slice.from, to: slice.to });
+      const oneMinute = await store.read({ marketType, interval: '1m', symbols: chunk, from: slice.from, to: slice.to });
       result.chunks += 1;
       result.klinesRead += oneMinute.length;
       if (oneMinute.length === 0) continue;
@@ -224,15 +231,22 @@ async function buildRange(
 }
 
 /**
- * Catch-up over the horizon: the oldest hours in which some market is behind, rebuilt for
- * those markets only, at most `catchUpMaxHoursPerRun` hours.
+ * Catch-up over the horizon, for one market type: the oldest hours in which some market is
+ * behind, rebuilt for those markets only, at most `catchUpMaxHoursPerRun` hours per run (over
+ * all types).
  */
-async function catchUp(store: KlineStore, horizon: TimeRange, options: ResampleOptions, result: ResampleRunResult): Promise<void> {
+async function catchUp(
+  store: KlineStore,
+  marketType: MarketType,
+  horizon: TimeRange,
+  options: ResampleOptions,
+  result: ResampleRunResult,
+): Promise<void> {
   if (horizon.to <= horizon.from) return;
   const check = coarsest(options.intervals);
-  const counts = await store.countByMarket('1m', horizon);
+  const counts = await store.countByMarket(marketType, '1m', horizon);
   if (counts.size === 0) return;
-  const bars = await store.read({ interval: check, from: horizon.from, to: horizon.to });
+  const bars = await store.read({ marketType, interval: check, from: horizon.from, to: horizon.to });
   const behind = new Set(marketsBehind(counts, bars));
   if (behind.size === 0) return;
 
@@ -245,11 +259,11 @@ async function catchUp(store: KlineStore, horizon: TimeRange, options: ResampleO
   }
   for (let hour = horizon.from; hour < horizon.to && result.catchUp.length < options.catchUpMaxHoursPerRun; hour += HOUR_MS) {
     const range = { from: hour, to: hour + HOUR_MS };
-    const hourCounts = await store.countByMarket('1m', range);
+    const hourCounts = await store.countByMarket(marketType, '1m', range);
     const markets = marketsBehind(hourCounts, barsByHour.get(hour) ?? []).filter((s) => behind.has(s));
     if (markets.length === 0) continue;
-    await buildRange(store, range, options, result, markets);
-    result.catchUp.push({ range, markets: markets.length });
+    await buildRange(store, marketType, range, options, result, markets);
+    result.catchUp.push({ marketType, range, markets: markets.length });
   }
 }
 
@@ -261,8 +275,8 @@ export async function runResampleCycle(
 ): Promise<ResampleRunResult> {
   const plan = planResampleCycle(nowMs, options);
   const result = emptyResult(plan.recent);
-  await buildRange(store, plan.recent, options, result);
-  await catchUp(store, plan.catchUpHorizon, options, result);
+  for (const marketType of options.marketTypes) await buildRange(store, marketType, plan.recent, options, result);
+  for (const marketType of options.marketTypes) await catchUp(store, marketType, plan.catchUpHorizon, options, result);
   return result;
 }
 
@@ -285,6 +299,6 @@ export async function rebuildRange(
     throw new RangeError(`rebuild range spans ${(hourEnd - from) / HOUR_MS} h; at most ${options.maxRebuildMs / HOUR_MS} h per invocation, split it`);
   }
   const result = emptyResult({ from, to: Math.max(from, to) });
-  if (to > from) await buildRange(store, { from, to }, options, result);
+  if (to > from) for (const marketType of options.marketTypes) await buildRange(store, marketType, { from, to }, options, result);
   return result;
 }

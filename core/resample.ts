@@ -17,6 +17,7 @@
 import { compareDecimal, DecimalSum } from './decimal';
 import { intervalMs, MINUTE_MS, type Interval } from './interval';
 import type { Kline } from './kline';
+import { marketKey, type MarketType } from './market';
 
 /** Compare decimal text; plain string compare when both have the same shape (the usual case). */
 function cmp(a: string, b: string): number {
@@ -37,7 +38,7 @@ class WindowBar {
   trades = 0;
   sourceCount = 0;
 
-  constructor(readonly symbol: string, readonly openTime: number) {}
+  constructor(readonly marketType: MarketType, readonly symbol: string, readonly openTime: number) {}
 
   add(k: Kline, sourceCount: number): void {
     if (k.trades > 0) {
@@ -62,6 +63,7 @@ class WindowBar {
   finish(interval: Interval, ms: number): Kline {
     const traded = this.open !== undefined;
     return {
+      marketType: this.marketType,
       symbol: this.symbol,
       interval,
       openTime: this.openTime,
@@ -104,12 +106,12 @@ export class Resampler {
     const start = k.openTime - (k.openTime % this.toMs);
     let done: Kline | undefined;
     let bar = this.bar;
-    if (bar === undefined || bar.symbol !== k.symbol || bar.openTime !== start) {
-      if (bar !== undefined && bar.symbol === k.symbol && start < bar.openTime) {
+    if (bar === undefined || bar.symbol !== k.symbol || bar.marketType !== k.marketType || bar.openTime !== start) {
+      if (bar !== undefined && bar.symbol === k.symbol && bar.marketType === k.marketType && start < bar.openTime) {
         throw new RangeError(`${k.symbol} at ${k.openTime} comes after ${this.lastOpenTime}: klines must ascend in open time`);
       }
       done = bar?.finish(this.to, this.toMs);
-      bar = this.bar = new WindowBar(k.symbol, start);
+      bar = this.bar = new WindowBar(k.marketType, k.symbol, start);
     } else if (k.openTime <= this.lastOpenTime) {
       throw new RangeError(
         k.openTime === this.lastOpenTime
@@ -131,16 +133,17 @@ export class Resampler {
   }
 }
 
-/** True when each symbol's klines are contiguous and strictly ascending in open time. */
+/** True when each market's klines are contiguous and strictly ascending in open time. */
 function isGrouped(klines: readonly Kline[]): boolean {
   const seen = new Set<string>();
-  let symbol: string | undefined;
+  let market: string | undefined;
   let last = -Infinity;
   for (const k of klines) {
-    if (k.symbol !== symbol) {
-      if (seen.has(k.symbol)) return false;
-      seen.add(k.symbol);
-      symbol = k.symbol;
+    const key = marketKey(k);
+    if (key !== market) {
+      if (seen.has(key)) return false;
+      seen.add(key);
+      market = key;
     } else if (k.openTime <= last) {
       return false;
     }
@@ -150,6 +153,7 @@ function isGrouped(klines: readonly Kline[]): boolean {
 }
 
 function bySymbolThenTime(a: Kline, b: Kline): number {
+  if (a.marketType !== b.marketType) return a.marketType < b.marketType ? -1 : 1;
   if (a.symbol !== b.symbol) return a.symbol < b.symbol ? -1 : 1;
   return a.openTime - b.openTime;
 }

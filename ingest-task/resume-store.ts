@@ -17,6 +17,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseStoreUrl } from '../core/config';
 import { mongoUriFromSecretString } from '../core/mongo-uri';
+import { lastOpenTimesBySymbol } from '../core/store/known-markets';
 import { MongoKlineStore } from '../core/store/mongo';
 import type { Logger } from './logger';
 
@@ -97,7 +98,8 @@ export async function readResumePoints(source: ResumeSource, options: ResumeRead
       // The driver's parse messages may quote parts of the URI: name the error only.
       throw new ResumeUnavailable(`the MongoDB connection string is not usable (${(e as Error).name})`);
     }
-    const last = await store.lastOpenTimes('1m');
+    // The spot ingest resumes spot markets; the venues' own types come with their modules.
+    const last = await lastOpenTimesBySymbol(store, '1m', 'spot');
     logger.info('resuming from store', { ...where, database, markets: last.size });
     return last;
   } catch (e) {

@@ -1,8 +1,11 @@
 /**
- * `import FILE.csv... [--store URL] [--symbol S] [--batch N]`: load data.binance.vision kline
- * dumps into the store (history backfill).
+ * `import FILE.csv... [--store URL] [--symbol S] [--market-type spot|usdm|coinm] [--batch N]`:
+ * load data.binance.vision kline dumps into the store (history backfill).
  *
  * - Files are dump CSVs or the .zip files as downloaded.
+ * - The market type comes from `--market-type`, else from the file's data.binance.vision path
+ *   (`spot/…`, `futures/um/…` → usdm, `futures/cm/…` → coinm), else spot; a flag that
+ *   contradicts the path stops the import before anything is written.
  * - Symbol and interval come from the file name (`BTCUSDT-1m-2025-01-01.csv`); `--symbol`
  *   overrides the symbol. 1m files go to klines_1m; 5m/15m/30m/1h files to their tables (a
  *   Binance bar counts as complete: Binance built it from every trade of the window).
@@ -21,9 +24,11 @@ import type { Kline } from '../../core/kline';
 import { storeProblem } from '../../core/store/batch';
 import { openStore } from '../../core/store/index';
 import type { KlineStore } from '../../core/store/port';
+import type { MarketType } from '../../core/market';
 import type { CliIo } from '../cli';
+import { MARKET_TYPE_USAGE, marketTypeOfFile, parseMarketTypeFlag } from './market-type-option';
 
-const USAGE = 'usage: npm run cli -- import FILE.csv... [--store URL] [--symbol S] [--batch N]\n';
+const USAGE = `usage: npm run cli -- import FILE.csv... [--store URL] [--symbol S] [${MARKET_TYPE_USAGE}] [--batch N]\n`;
 export const DEFAULT_BATCH = 5000;
 
 export interface ImportDeps {
@@ -34,6 +39,7 @@ export interface ImportDeps {
 
 interface ImportedFile {
   file: string;
+  marketType: MarketType;
   symbol: string;
   interval: StoredInterval;
   klines: number;
@@ -52,7 +58,11 @@ function isStoredInterval(s: string): s is StoredInterval {
 }
 
 /** Read and check one dump completely; nothing is written here. */
-async function readFileKlines(file: string, symbolOverride: string | undefined): Promise<{ symbol: string; interval: StoredInterval; klines: Kline[] }> {
+async function readFileKlines(
+  file: string,
+  marketType: MarketType,
+  symbolOverride: string | undefined,
+): Promise<{ symbol: string; interval: StoredInterval; klines: Kline[] }> {
   const named = parseDumpFileName(file);
   const symbol = symbolOverride ?? named?.symbol;
   if (symbol === undefined) throw new FileProblem(file, 'cannot tell the symbol from the file name (expected SYMBOL-1m-YYYY-MM-DD.csv); pass --symbol');
@@ -64,7 +74,7 @@ async function readFileKlines(file: string, symbolOverride: string | undefined):
   let interval: StoredInterval | undefined = named?.interval as StoredInterval | undefined;
   try {
     input = await openDumpFile(file);
-    for await (const { line, kline } of readDump(input, { symbol, interval })) {
+    for await (const { line, kline } of readDump(input, { marketType, symbol, interval })) {
       if (interval === undefined) {
         if (!isStoredInterval(kline.interval)) throw new CsvLineError(line, `interval ${kline.interval} is not stored (only ${STORED_INTERVALS.join(', ')})`);
         interval = kline.interval;
@@ -95,18 +105,20 @@ function summarise(done: readonly ImportedFile[]): string {
   const written = done.reduce((s, f) => s + f.written, 0);
   const symbols = [...new Set(done.map((f) => f.symbol))];
   const intervals = [...new Set(done.map((f) => f.interval))];
-  return `${done.length} file${done.length === 1 ? '' : 's'}, ${count(klines)} ${intervals.join('/')} klines of ${symbols.length <= 3 ? symbols.join(', ') : `${symbols.length} markets`} (${count(written)} new or changed)`;
+  const types = [...new Set(done.map((f) => f.marketType))];
+  return `${done.length} file${done.length === 1 ? '' : 's'}, ${count(klines)} ${types.join('/')} ${intervals.join('/')} klines of ${symbols.length <= 3 ? symbols.join(', ') : `${symbols.length} markets`} (${count(written)} new or changed)`;
 }
 
 export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Promise<number> {
   let files: string[];
   let storeConfig: StoreConfig;
   let symbol: string | undefined;
+  let marketTypes: MarketType[];
   let batchSize = DEFAULT_BATCH;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { store: { type: 'string' }, symbol: { type: 'string' }, batch: { type: 'string' } },
+      options: { store: { type: 'string' }, symbol: { type: 'string' }, 'market-type': { type: 'string' }, batch: { type: 'string' } },
       allowPositionals: true,
       strict: true,
     });
@@ -114,6 +126,9 @@ export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Pro
     files = positionals;
     symbol = values.symbol;
     if (symbol !== undefined && symbol.trim() === '') throw new Error('--symbol is empty');
+    const flag = parseMarketTypeFlag(values['market-type']);
+    // Every file's type is settled before the store is opened: a contradiction writes nothing.
+    marketTypes = files.map((file) => marketTypeOfFile(file, flag));
     if (values.batch !== undefined) {
       batchSize = Number(values.batch);
       if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`--batch expects a positive integer, got "${values.batch}"`);
@@ -141,7 +156,8 @@ export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Pro
   try {
     for (const [n, file] of files.entries()) {
       progress(`import: reading ${file} (${n + 1}/${files.length})`);
-      const { symbol: fileSymbol, interval, klines } = await readFileKlines(file, symbol);
+      const marketType = marketTypes[n];
+      const { symbol: fileSymbol, interval, klines } = await readFileKlines(file, marketType, symbol);
       let written = 0;
       for (let i = 0; i < klines.length; i += batchSize) {
         const batch = klines.slice(i, i + batchSize);
@@ -158,7 +174,7 @@ export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Pro
         written += result.written;
         progress(`import: ${file} (${n + 1}/${files.length}): ${count(Math.min(i + batchSize, klines.length))}/${count(klines.length)} klines`);
       }
-      done.push({ file, symbol: fileSymbol, interval, klines: klines.length, written });
+      done.push({ file, marketType, symbol: fileSymbol, interval, klines: klines.length, written });
     }
   } catch (err) {
     progress('');

@@ -1,12 +1,12 @@
 /**
  * What both adapters do to a batch before writing it: refuse unsound klines (by index) and keep
- * only the last kline of each (symbol, openTime), so "the later kline wins" holds even when one
+ * only the last kline of each (marketType, symbol, openTime), so "the later kline wins" holds even when one
  * batch carries the same minute twice, and both adapters count `written` the same way.
  */
 import { DECIMAL_FIELDS, type Kline } from '../kline';
 import { validateKline } from '../parse';
 import type { StoredInterval } from '../interval';
-import { MARKET_STATUSES, type MarketStatusEvent } from '../market';
+import { isMarketStatus, isMarketType, type MarketStatusEvent } from '../market';
 import type { UpsertFailure } from './port';
 
 /** Open times are stored as 13-digit ms (2001-09-09 .. 2286-11-20) so keys sort as text. */
@@ -67,7 +67,7 @@ export function prepareBatch(interval: StoredInterval, klines: readonly Kline[])
       failures.push({ index: i, reason: problem });
       continue;
     }
-    const key = `${k.symbol}#${k.openTime}`;
+    const key = `${k.marketType}#${k.symbol}#${k.openTime}`;
     const previous = lastIndexByKey.get(key);
     if (previous !== undefined) {
       replaced.set(i, [...(replaced.get(previous) ?? []), previous]);
@@ -84,10 +84,11 @@ export function assertMarketEvents(events: readonly MarketStatusEvent[]): void {
     const sound =
       e !== null &&
       typeof e === 'object' &&
+      isMarketType(e.marketType) &&
       typeof e.symbol === 'string' &&
       e.symbol.length > 0 &&
       !FORBIDDEN_SYMBOL_CHAR.test(e.symbol) &&
-      (MARKET_STATUSES as readonly string[]).includes(e.status) &&
+      isMarketStatus(e.status) &&
       Number.isSafeInteger(e.at);
     if (!sound) throw new TypeError(`not a market status event: ${JSON.stringify(e)}`);
   }

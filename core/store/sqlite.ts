@@ -1,6 +1,7 @@
 /**
  * The embedded KlineStore: one SQLite file (or `:memory:`) through better-sqlite3.
- * One table per interval, keyed (symbol, open_time), WITHOUT ROWID so the rows live in the
+ * One table per market type and interval (`collectionName`: `klines_1m`, `usdm_klines_1m`, …),
+ * keyed (symbol, open_time), WITHOUT ROWID so the rows live in the
  * primary-key b-tree: per-market range reads are one seek plus a sequential scan.
  * Decimals are TEXT, so "0.01000000" comes back as "0.01000000".
  */
@@ -10,7 +11,7 @@ import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors';
 import { STORED_INTERVALS, collectionName, intervalMs, type StoredInterval } from '../interval';
 import type { Kline } from '../kline';
-import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../market';
+import { MARKET_TYPES, isMarketStatus, isMarketType, marketKey, type MarketRef, type MarketStatusEvent, type MarketType } from '../market';
 import { assertMarketEvents, prepareBatch } from './batch';
 import { gapsFromOpenTimes } from './gaps';
 import type { KlineStore, ReadQuery, TimeRange, UpsertResult } from './port';
@@ -53,8 +54,8 @@ function columnsOf(interval: StoredInterval): string[] {
   return interval === '1m' ? [...KLINE_COLUMNS] : [...KLINE_COLUMNS, 'source_count'];
 }
 
-function createTableSql(interval: StoredInterval): string {
-  const table = collectionName(interval);
+function createTableSql(marketType: MarketType, interval: StoredInterval): string {
+  const table = collectionName(marketType, interval);
   return `CREATE TABLE IF NOT EXISTS ${table} (
     symbol TEXT NOT NULL,
     open_time INTEGER NOT NULL,
@@ -73,8 +74,8 @@ function createTableSql(interval: StoredInterval): string {
 }
 
 /** Insert, or update only when some column differs, so an identical re-write changes 0 rows. */
-function upsertSql(interval: StoredInterval): string {
-  const table = collectionName(interval);
+function upsertSql(marketType: MarketType, interval: StoredInterval): string {
+  const table = collectionName(marketType, interval);
   const columns = columnsOf(interval);
   const updated = columns.filter((c) => c !== 'symbol' && c !== 'open_time');
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
@@ -114,8 +115,9 @@ function toParams(k: Kline, withSourceCount: boolean): KlineParams {
   return p;
 }
 
-function fromRow(interval: StoredInterval, r: KlineRow): Kline {
+function fromRow(marketType: MarketType, interval: StoredInterval, r: KlineRow): Kline {
   const k: Kline = {
+    marketType,
     symbol: r.symbol,
     interval,
     openTime: r.open_time,
@@ -140,7 +142,25 @@ interface TableStatements {
   readSymbols: Database.Statement<[string, number, number], KlineRow>;
   countAll: Database.Statement<[number, number], { symbol: string; n: number }>;
   openTimes: Database.Statement<[string, number, number], number>;
-  lastOpenTimes: Database.Statement<[], { symbol: string; last: number }>;
+  lastOpenTime: Database.Statement<[string], number | null>;
+}
+
+/** Key of a table's statements: the table's name. */
+function tableKey(marketType: MarketType, interval: StoredInterval): string {
+  return collectionName(marketType, interval);
+}
+
+const MARKETS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS markets (
+        market_type TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        PRIMARY KEY (market_type, symbol, at, status)
+      ) STRICT, WITHOUT ROWID`;
+
+/** Order of `marketHistory`: market types as MARKET_TYPES lists them. */
+function typeRank(marketType: MarketType): number {
+  return MARKET_TYPES.indexOf(marketType);
 }
 
 export interface SqliteStoreOptions {
@@ -148,14 +168,10 @@ export interface SqliteStoreOptions {
   path: string;
 }
 
-function isMarketStatus(s: string): s is MarketStatus {
-  return (MARKET_STATUSES as readonly string[]).includes(s);
-}
-
 export class SqliteKlineStore implements KlineStore {
   readonly path: string;
   private db: Database.Database | undefined;
-  private tables = new Map<StoredInterval, TableStatements>();
+  private tables = new Map<string, TableStatements>();
   private closed = false;
 
   constructor(options: SqliteStoreOptions | string) {
@@ -165,26 +181,25 @@ export class SqliteKlineStore implements KlineStore {
   async init(): Promise<void> {
     this.guard('initialise', () => {
       const db = this.open();
-      for (const interval of STORED_INTERVALS) db.exec(createTableSql(interval));
-      db.exec(`CREATE TABLE IF NOT EXISTS markets (
-        symbol TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        PRIMARY KEY (symbol, at, status)
-      ) STRICT, WITHOUT ROWID`);
-      for (const interval of STORED_INTERVALS) this.tables.set(interval, this.prepareTable(db, interval));
+      for (const marketType of MARKET_TYPES) for (const interval of STORED_INTERVALS) db.exec(createTableSql(marketType, interval));
+      upgradeMarketsTable(db);
+      db.exec(MARKETS_TABLE_SQL);
+      for (const marketType of MARKET_TYPES) {
+        for (const interval of STORED_INTERVALS) this.tables.set(tableKey(marketType, interval), this.prepareTable(db, marketType, interval));
+      }
     });
   }
 
   async upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult> {
     const { accepted, failures } = prepareBatch(interval, klines);
     if (accepted.length === 0) return { written: 0, failures };
-    const written = this.guard(`write ${collectionName(interval)}`, () => {
-      const { upsert } = this.table(interval);
+    const types = [...new Set(accepted.map((i) => klines[i].marketType))];
+    const written = this.guard(`write ${types.map((t) => collectionName(t, interval)).join(', ')}`, () => {
+      const statements = new Map(types.map((t) => [t, this.table(t, interval).upsert]));
       const withSourceCount = interval !== '1m';
       const writeAll = this.database().transaction((indexes: number[]) => {
         let changed = 0;
-        for (const i of indexes) changed += upsert.run(...toParams(klines[i], withSourceCount)).changes;
+        for (const i of indexes) changed += statements.get(klines[i].marketType)!.run(...toParams(klines[i], withSourceCount)).changes;
         return changed;
       });
       return writeAll(accepted);
@@ -193,26 +208,27 @@ export class SqliteKlineStore implements KlineStore {
   }
 
   async read(query: ReadQuery): Promise<Kline[]> {
-    return this.guard(`read ${collectionName(query.interval)}`, () => {
-      const t = this.table(query.interval);
+    const { marketType, interval } = query;
+    return this.guard(`read ${collectionName(marketType, interval)}`, () => {
+      const t = this.table(marketType, interval);
       const rows =
         query.symbols === undefined
           ? t.readAll.all(query.from, query.to)
           : t.readSymbols.all(JSON.stringify(query.symbols), query.from, query.to);
-      return rows.map((r) => fromRow(query.interval, r));
+      return rows.map((r) => fromRow(marketType, interval, r));
     });
   }
 
-  async countByMarket(interval: StoredInterval, range: TimeRange): Promise<Map<string, number>> {
-    return this.guard(`count ${collectionName(interval)}`, () => {
-      const rows = this.table(interval).countAll.all(range.from, range.to);
+  async countByMarket(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<Map<string, number>> {
+    return this.guard(`count ${collectionName(marketType, interval)}`, () => {
+      const rows = this.table(marketType, interval).countAll.all(range.from, range.to);
       return new Map(rows.map((r) => [r.symbol, r.n]));
     });
   }
 
-  async gaps(interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>> {
-    return this.guard(`find gaps in ${collectionName(interval)}`, () => {
-      const { openTimes } = this.table(interval);
+  async gaps(marketType: MarketType, interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>> {
+    return this.guard(`find gaps in ${collectionName(marketType, interval)}`, () => {
+      const { openTimes } = this.table(marketType, interval);
       const step = intervalMs(interval);
       const result = new Map<string, TimeRange[]>();
       for (const symbol of symbols) {
@@ -222,10 +238,15 @@ export class SqliteKlineStore implements KlineStore {
     });
   }
 
-  async lastOpenTimes(interval: StoredInterval): Promise<Map<string, number>> {
-    return this.guard(`read last open times of ${collectionName(interval)}`, () => {
-      const rows = this.table(interval).lastOpenTimes.all();
-      return new Map(rows.map((r) => [r.symbol, r.last]));
+  async lastOpenTimes(interval: StoredInterval, markets: readonly MarketRef[]): Promise<Map<string, number>> {
+    return this.guard(`read last open times (${interval})`, () => {
+      const result = new Map<string, number>();
+      for (const market of markets) {
+        // One primary-key seek per market: MAX over the leading key column's range.
+        const last = this.table(market.marketType, interval).lastOpenTime.get(market.symbol);
+        if (typeof last === 'number') result.set(marketKey(market), last);
+      }
+      return result;
     });
   }
 
@@ -234,9 +255,9 @@ export class SqliteKlineStore implements KlineStore {
     if (events.length === 0) return;
     this.guard('record market status', () => {
       const db = this.database();
-      const insert = db.prepare<[string, number, string]>('INSERT OR IGNORE INTO markets (symbol, at, status) VALUES (?, ?, ?)');
+      const insert = db.prepare<[string, string, number, string]>('INSERT OR IGNORE INTO markets (market_type, symbol, at, status) VALUES (?, ?, ?, ?)');
       db.transaction(() => {
-        for (const e of events) insert.run(e.symbol, e.at, e.status);
+        for (const e of events) insert.run(e.marketType, e.symbol, e.at, e.status);
       })();
     });
   }
@@ -244,12 +265,17 @@ export class SqliteKlineStore implements KlineStore {
   async marketHistory(): Promise<MarketStatusEvent[]> {
     return this.guard('read market history', () => {
       const rows = this.database()
-        .prepare<[], { symbol: string; status: string; at: number }>('SELECT symbol, status, at FROM markets ORDER BY symbol, at, status')
+        .prepare<[], { market_type: string; symbol: string; status: string; at: number }>(
+          'SELECT market_type, symbol, status, at FROM markets ORDER BY symbol, at, status',
+        )
         .all();
-      return rows.map((r) => {
+      const events = rows.map((r): MarketStatusEvent => {
         if (!isMarketStatus(r.status)) throw new StoreUnavailableError(`SQLite store ${this.path}: markets table holds unknown status "${r.status}"`);
-        return { symbol: r.symbol, status: r.status, at: r.at };
+        if (!isMarketType(r.market_type)) throw new StoreUnavailableError(`SQLite store ${this.path}: markets table holds unknown market type "${r.market_type}"`);
+        return { marketType: r.market_type, symbol: r.symbol, status: r.status, at: r.at };
       });
+      // Stable: within a type the SQL order (symbol, at, status) stays.
+      return events.sort((a, b) => typeRank(a.marketType) - typeRank(b.marketType));
     });
   }
 
@@ -287,19 +313,19 @@ export class SqliteKlineStore implements KlineStore {
     return this.db;
   }
 
-  private table(interval: StoredInterval): TableStatements {
+  private table(marketType: MarketType, interval: StoredInterval): TableStatements {
     this.database();
-    const t = this.tables.get(interval);
-    if (!t) throw new StoreUnavailableError(`SQLite store ${this.path} has no table for interval "${interval}"`);
+    const t = this.tables.get(tableKey(marketType, interval));
+    if (!t) throw new StoreUnavailableError(`SQLite store ${this.path} has no table for market type "${marketType}" and interval "${interval}"`);
     return t;
   }
 
-  private prepareTable(db: Database.Database, interval: StoredInterval): TableStatements {
-    const table = collectionName(interval);
+  private prepareTable(db: Database.Database, marketType: MarketType, interval: StoredInterval): TableStatements {
+    const table = collectionName(marketType, interval);
     const columns = columnsOf(interval).join(', ');
     const present = marketsPresentCte(table);
     return {
-      upsert: db.prepare<KlineParams>(upsertSql(interval)),
+      upsert: db.prepare<KlineParams>(upsertSql(marketType, interval)),
       readAll: db.prepare<[number, number], KlineRow>(
         `${present} SELECT ${columns} FROM ${table}
          WHERE symbol IN (SELECT symbol FROM present WHERE symbol IS NOT NULL) AND open_time >= ? AND open_time < ?
@@ -320,10 +346,7 @@ export class SqliteKlineStore implements KlineStore {
           `SELECT open_time FROM ${table} WHERE symbol = ? AND open_time >= ? AND open_time < ? ORDER BY open_time`,
         )
         .pluck(),
-      lastOpenTimes: db.prepare<[], { symbol: string; last: number }>(
-        `${present} SELECT symbol, (SELECT MAX(open_time) FROM ${table} AS k WHERE k.symbol = present.symbol) AS last
-         FROM present WHERE symbol IS NOT NULL`,
-      ),
+      lastOpenTime: db.prepare<[string], number | null>(`SELECT MAX(open_time) FROM ${table} WHERE symbol = ?`).pluck(),
     };
   }
 
@@ -339,6 +362,22 @@ export class SqliteKlineStore implements KlineStore {
       throw e;
     }
   }
+}
+
+/**
+ * A round-1 file's `markets` table has no market type and is keyed (symbol, at, status), so a
+ * futures event would collide with the spot event of the same symbol, status and time. Rebuild
+ * it keyed with the type, its rows becoming spot (what they were), in one transaction.
+ */
+function upgradeMarketsTable(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('markets')").all();
+  if (columns.length === 0 || columns.some((c) => c.name === 'market_type')) return;
+  db.transaction(() => {
+    db.exec('ALTER TABLE markets RENAME TO markets_round1');
+    db.exec(MARKETS_TABLE_SQL);
+    db.exec(`INSERT INTO markets (market_type, symbol, at, status) SELECT 'spot', symbol, at, status FROM markets_round1`);
+    db.exec('DROP TABLE markets_round1');
+  })();
 }
 
 // Errors from Node and the native module may come from another realm (e.g. under jest), so they

@@ -8,7 +8,7 @@ const T0 = Date.UTC(2025, 5, 1);
 
 function kline(symbol: string, minute: number, over: Partial<Kline> = {}): Kline {
   const openTime = T0 + minute * 60_000;
-  return { symbol, interval: '1m', openTime, closeTime: openTime + 59_999, open: '1.00000000', high: '1.50000000', low: '0.50000000', close: '1.20000000', volume: '10.00000000', quoteVolume: '12.00000000', trades: 3, takerBuyBaseVolume: '4.00000000', takerBuyQuoteVolume: '4.80000000', ...over };
+  return { marketType: 'spot', symbol, interval: '1m', openTime, closeTime: openTime + 59_999, open: '1.00000000', high: '1.50000000', low: '0.50000000', close: '1.20000000', volume: '10.00000000', quoteVolume: '12.00000000', trades: 3, takerBuyBaseVolume: '4.00000000', takerBuyQuoteVolume: '4.80000000', ...over };
 }
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
@@ -36,7 +36,7 @@ describe('codec round trip', () => {
   });
 
   it('carries market events, Unicode symbols, gaps, unordered minutes and resampled bars', () => {
-    const events: MarketStatusEvent[] = [{ symbol: '币安人生USDT', status: 'TRADING', at: T0 }, { symbol: 'OLDBTC', status: 'DELISTED', at: T0 + 5 }];
+    const events: MarketStatusEvent[] = [{ marketType: 'spot', symbol: '币安人生USDT', status: 'TRADING', at: T0 }, { marketType: 'spot', symbol: 'OLDBTC', status: 'DELISTED', at: T0 + 5 }];
     const klines = [
       kline('币安人生USDT', 0),
       kline('币安人生USDT', 7),
@@ -75,7 +75,7 @@ describe('codec splitting', () => {
   });
 
   it('splits market events and klines under a small limit without losing one', () => {
-    const events: MarketStatusEvent[] = Array.from({ length: 40 }, (_, i) => ({ symbol: `S${i}`, status: 'TRADING', at: T0 + i }));
+    const events: MarketStatusEvent[] = Array.from({ length: 40 }, (_, i) => ({ marketType: 'spot', symbol: `S${i}`, status: 'TRADING', at: T0 + i }));
     const klines = Array.from({ length: 60 }, (_, i) => kline(`S${i % 7}`, i));
     const bodies = encodeBatch({ klines, marketEvents: events }, 1000);
     expect(bodies.length).toBeGreaterThan(5);
@@ -91,7 +91,7 @@ describe('codec splitting', () => {
 });
 
 describe('decodeBatch rejects what it cannot trust', () => {
-  const good = encodeBatch({ klines: [kline('A', 0), kline('A', 1)], marketEvents: [{ symbol: 'A', status: 'TRADING', at: T0 }] })[0];
+  const good = encodeBatch({ klines: [kline('A', 0), kline('A', 1)], marketEvents: [{ marketType: 'spot', symbol: 'A', status: 'TRADING', at: T0 }] })[0];
   const edit = (f: (o: { v: unknown; m: unknown[]; g: [string, string, number, string[]][] }) => void) => {
     const o = JSON.parse(good);
     f(o);
@@ -104,7 +104,7 @@ describe('decodeBatch rejects what it cannot trust', () => {
     ['a JSON array', '[1,2]', /not a JSON object/],
     ['an unknown version', edit((o) => (o.v = 2)), /unknown version 2/],
     ['a missing version', edit((o) => delete (o as { v?: unknown }).v), /unknown version missing/],
-    ['a second kline with high < low', edit((o) => (o.g[0][3][1] = '1,1.0,0.5,0.9,0.7,1,1,1,0,0')), /kline #1 \(A 1m at \d+\): high 0.5 < low 0.9/],
+    ['a second kline with high < low', edit((o) => (o.g[0][3][1] = '1,1.0,0.5,0.9,0.7,1,1,1,0,0')), /kline #1 \(spot A 1m at \d+\): high 0.5 < low 0.9/],
     ['a row with a field too few', edit((o) => (o.g[0][3][0] = '0,1,1,1,1,1,1,1,1')), /kline #0 \(A\): expected 10 or 11 fields, got 9/],
     ['a non-decimal volume', edit((o) => (o.g[0][3][0] = '0,1,1,1,1,1e3,1,1,0,0')), /kline #0 .*volume is not a decimal: "1e3"/],
     ['a negative step', edit((o) => (o.g[0][3][1] = '-1,1,1,1,1,1,1,1,0,0')), /kline #1 \(A\): step is not a non-negative integer/],

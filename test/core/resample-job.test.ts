@@ -23,7 +23,7 @@ async function memoryStore(): Promise<SqliteKlineStore> {
 }
 
 async function bars(store: SqliteKlineStore, interval: StoredInterval): Promise<Kline[]> {
-  return store.read({ interval, ...ALL_TIME });
+  return store.read({ marketType: 'spot', interval, ...ALL_TIME });
 }
 
 const openTimes = (klines: readonly Kline[]) => klines.map((k) => k.openTime);
@@ -217,7 +217,7 @@ describe('runResampleCycle', () => {
 
       // Assess: the recent range is 08:00–10:00; catch-up takes 00:00, 01:00, 02:00.
       expect(run.range).toStrictEqual({ from: T0 + 8 * HOUR_MS, to: T0 + 10 * HOUR_MS });
-      expect(run.catchUp).toStrictEqual([0, 1, 2].map((h) => ({ range: { from: T0 + h * HOUR_MS, to: T0 + (h + 1) * HOUR_MS }, markets: 2 })));
+      expect(run.catchUp).toStrictEqual([0, 1, 2].map((h) => ({ marketType: 'spot', range: { from: T0 + h * HOUR_MS, to: T0 + (h + 1) * HOUR_MS }, markets: 2 })));
       expect(openTimes((await bars(store, '1h')).filter((b) => b.symbol === 'BTCUSDT'))).toStrictEqual([0, 1, 2, 8, 9].map((h) => T0 + h * HOUR_MS));
     });
 
@@ -250,7 +250,7 @@ describe('runResampleCycle', () => {
 
     // Assess
     expect(staleBar?.sourceCount).toBe(30);
-    expect(run.catchUp).toStrictEqual([{ range: { from: T0, to: T0 + HOUR_MS }, markets: 1 }]);
+    expect(run.catchUp).toStrictEqual([{ marketType: 'spot', range: { from: T0, to: T0 + HOUR_MS }, markets: 1 }]);
     const fixed = (await bars(store, '1h')).find((b) => b.symbol === 'ETHUSDT' && b.openTime === T0);
     expect(fixed?.sourceCount).toBe(60);
     expect(fixed?.volume).toBe(sumDecimals(eth.slice(0, 60).map((k) => k.volume)));

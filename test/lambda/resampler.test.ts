@@ -44,7 +44,7 @@ describe('resampler handler', () => {
       '30m': { computed: 4, written: 4, failed: 0 },
       '1h': { computed: 2, written: 2, failed: 0 },
     });
-    expect((await store.read({ interval: '1h', from: 0, to: T0 + 2 * HOUR })).map((b) => b.sourceCount)).toStrictEqual([60, 60]);
+    expect((await store.read({ marketType: 'spot', interval: '1h', from: 0, to: T0 + 2 * HOUR })).map((b) => b.sourceCount)).toStrictEqual([60, 60]);
     expect(recorded).toHaveBeenCalledWith(METRIC.barsWritten, 'Count', 46);
   });
 
@@ -59,13 +59,13 @@ describe('resampler handler', () => {
     expect(response.mode).toBe('rebuild');
     expect(response.range).toStrictEqual({ from: '2024-03-01T00:00:00.000Z', to: '2024-03-01T01:00:00.000Z' });
     expect(response.byInterval['1h']).toStrictEqual({ computed: 2, written: 2, failed: 0 });
-    expect(await store.read({ interval: '5m', from: T0 + HOUR, to: T0 + 2 * HOUR })).toStrictEqual([]);
+    expect(await store.read({ marketType: 'spot', interval: '5m', from: T0 + HOUR, to: T0 + 2 * HOUR })).toStrictEqual([]);
   });
 
   it('rejects an on-demand request without a readable range before touching the store', async () => {
     await expect(handler({ from: '2024-03-01' })).rejects.toThrow(RangeRequestError);
     await expect(handler({ from: 'yesterday', to: '2024-03-01T00:00:00Z' })).rejects.toThrow(/"from" must be an ISO 8601 time/);
-    expect(await store.read({ interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
+    expect(await store.read({ marketType: 'spot', interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
   });
 
   it('fails the invocation when the store is down, and the next run opens a fresh store', async () => {

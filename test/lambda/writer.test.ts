@@ -25,7 +25,7 @@ async function openMemoryStore(): Promise<SqliteKlineStore> {
 }
 
 async function stored(store: KlineStore): Promise<Kline[]> {
-  return store.read({ interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER });
+  return store.read({ marketType: 'spot', interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER });
 }
 
 describe('writer handler', () => {
@@ -46,7 +46,7 @@ describe('writer handler', () => {
     // Prepare
     const btc = makeSeries(['BTCUSDT'], T0, 3);
     const eth = makeSeries(['ETHUSDT'], T0, 2);
-    const events: MarketStatusEvent[] = [{ symbol: 'ETHUSDT', status: 'TRADING', at: T0 - MINUTE }];
+    const events: MarketStatusEvent[] = [{ marketType: 'spot', symbol: 'ETHUSDT', status: 'TRADING', at: T0 - MINUTE }];
     const event = sqsEvent([
       { id: 'm1', body: body(btc) },
       { id: 'm2', body: body(eth, events) },
@@ -101,7 +101,7 @@ describe('writer handler', () => {
     await store.close(); // the store refuses every operation from now on
     const event = sqsEvent([
       { id: 'a', body: body(makeSeries(['BTCUSDT'], T0, 2)) },
-      { id: 'b', body: body([], [{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]) },
+      { id: 'b', body: body([], [{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]) },
     ]);
 
     // Act
@@ -155,7 +155,7 @@ describe('writer handler', () => {
   it('changes nothing when a batch is delivered again', async () => {
     // Prepare
     const klines = makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 4);
-    const events: MarketStatusEvent[] = [{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }];
+    const events: MarketStatusEvent[] = [{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }];
     const messages = [{ id: 'm1', body: body(klines, events) }];
     const first = await writeMessages(store, messages);
     const afterFirst = await stored(store);
@@ -243,7 +243,7 @@ describe('writeMessages (one combined upsert)', () => {
     const klines = makeSeries(['BTCUSDT'], T0, 2);
     const messages = [
       { id: 'klines-only', body: body(klines) },
-      { id: 'with-event', body: body([], [{ symbol: 'BTCUSDT', status: 'BREAK', at: T0 }]) },
+      { id: 'with-event', body: body([], [{ marketType: 'spot', symbol: 'BTCUSDT', status: 'BREAK', at: T0 }]) },
     ];
 
     // Act
@@ -265,7 +265,7 @@ describe('writeMessages (one combined upsert)', () => {
 
     // Assess
     expect(result.failures).toStrictEqual([{ id: 'bars', kind: 'corrupt', reason: expect.stringContaining('interval 5m') }]);
-    expect(await store.read({ interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
+    expect(await store.read({ marketType: 'spot', interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
     await store.close();
   });
 });

@@ -16,7 +16,7 @@ import { StoreUnavailableError } from '../../../core/errors';
 import type { Kline } from '../../../core/kline';
 import { openStore } from '../../../core/store';
 import { MongoKlineStore, partialBulkFailure } from '../../../core/store/mongo';
-import { ZSTD_COLLECTION_OPTIONS, type KlineDocument } from '../../../core/store/mongo-documents';
+import { ZSTD_COLLECTION_OPTIONS, klineDocument, type KlineDocument } from '../../../core/store/mongo-documents';
 import { describeKlineStoreContract, type StoreHarness } from './contract';
 import { T0, makeKline, makeSeries } from './fixtures';
 
@@ -69,6 +69,22 @@ class FakeCollection {
   bulkWrite: (ops: AnyBulkWriteOperation<KlineDocument>[], options: BulkWriteOptions) => Promise<unknown> = async (ops) =>
     new FakeBulkResult(ops.length, 0);
   createIndexImpl: (keys: unknown, options: unknown) => Promise<string> = async () => 'openTime_1';
+  /** What `find` answers (every call, whatever the filter). */
+  findImpl: (filter: unknown) => unknown[] = () => [];
+
+  find(filter: unknown, options?: unknown) {
+    const call: Call = { method: 'find', args: options === undefined ? [filter] : [filter, options] };
+    this.calls.push(call);
+    const docs = () => this.findImpl(filter);
+    const cursor = {
+      sort: (spec: unknown) => (call.args.push({ sort: spec }), cursor),
+      limit: (n: number) => (call.args.push({ limit: n }), cursor),
+      allowDiskUse: () => cursor,
+      next: async () => docs()[0] ?? null,
+      toArray: async () => docs(),
+    };
+    return cursor;
+  }
 
   constructor(readonly name: string) {
     const record = this.bulkWrite;
@@ -224,6 +240,85 @@ describe('MongoKlineStore without a server', () => {
     });
   });
 
+  describe('market types', () => {
+    test('a batch of two types is one bulk write per type, each to its own collection', async () => {
+      const { db, store } = fakeStore();
+      const spot = makeSeries(['BTCUSDT'], T0, 2);
+      const usdm = spot.map((k) => ({ ...k, marketType: 'usdm' as const }));
+
+      const result = await store.upsert('1m', [spot[0], usdm[0], spot[1], usdm[1]]);
+
+      const ids = (name: string) =>
+        db.collection(name).calls.map((c) => (c.args[0] as AnyBulkWriteOperation<KlineDocument>[]).map((o) => ('replaceOne' in o ? o.replaceOne.filter._id : undefined)));
+      expect(ids('klines_1m')).toStrictEqual([[`BTCUSDT#${T0}`, `BTCUSDT#${T0 + 60_000}`]]);
+      expect(ids('usdm_klines_1m')).toStrictEqual([[`BTCUSDT#${T0}`, `BTCUSDT#${T0 + 60_000}`]]);
+      expect(db.collections.has('coinm_klines_1m')).toBe(false);
+      expect(result).toStrictEqual({ written: 4, failures: [] });
+    });
+
+    test("a partial failure of one type's bulk maps back to that type's batch indexes", async () => {
+      const { db, store } = fakeStore();
+      const spot = makeSeries(['BTCUSDT'], T0, 2);
+      const coinm = makeSeries(['BTCUSD_PERP'], T0, 2).map((k) => ({ ...k, marketType: 'coinm' as const }));
+      db.collection('coinm_klines_1m').bulkWrite = async () => {
+        throw bulkError([1], 1, 0); // coinm operations: [batch 1, batch 3]
+      };
+
+      const result = await store.upsert('1m', [spot[0], coinm[0], spot[1], coinm[1]]);
+
+      expect(result.written).toBe(3);
+      expect(result.failures.map((f) => f.index)).toStrictEqual([3]);
+    });
+
+    test('lastOpenTimes asks each market its latest open time with one sorted, limited find', async () => {
+      const { db, store } = fakeStore();
+      db.collection('klines_1m').findImpl = () => [{ openTime: new Date(T0 + 120_000) }];
+      db.collection('usdm_klines_1m').findImpl = (filter) => ((filter as { symbol: string }).symbol === 'ETHUSDT' ? [] : [{ openTime: new Date(T0) }]);
+
+      const last = await store.lastOpenTimes('1m', [
+        { marketType: 'spot', symbol: 'BTCUSDT' },
+        { marketType: 'usdm', symbol: 'BTCUSDT' },
+        { marketType: 'usdm', symbol: 'ETHUSDT' },
+      ]);
+
+      expect(last).toStrictEqual(new Map([['spot:BTCUSDT', T0 + 120_000], ['usdm:BTCUSDT', T0]]));
+      const find = (symbol: string) => ({ method: 'find', args: [{ symbol }, { projection: { _id: 0, openTime: 1 } }, { sort: { openTime: -1 } }, { limit: 1 }] });
+      expect(db.collection('klines_1m').calls).toStrictEqual([find('BTCUSDT')]);
+      expect(db.collection('usdm_klines_1m').calls).toStrictEqual([find('BTCUSDT'), find('ETHUSDT')]);
+    });
+
+    test("read asks the type's collection and gives its klines that type", async () => {
+      const { db, store } = fakeStore();
+      const k = makeKline('BTCUSD_PERP', T0);
+      db.collection('coinm_klines_1m').findImpl = () => [klineDocument(k, '1m')];
+
+      const klines = await store.read({ marketType: 'coinm', interval: '1m', from: T0, to: T0 + 60_000 });
+
+      expect(klines).toStrictEqual([{ ...k, marketType: 'coinm' }]);
+      expect(db.collections.has('klines_1m')).toBe(false);
+    });
+
+    test('marketHistory reads a round-1 document (no marketType) as spot and orders types spot, usdm, coinm', async () => {
+      const { db, store } = fakeStore();
+      db.collection('markets').findImpl = () => [
+        { _id: 'usdm#BTCUSDT#5#TRADING', marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: new Date(5) },
+        { _id: 'BTCUSDT#7#TRADING', symbol: 'BTCUSDT', status: 'TRADING', at: new Date(7) },
+      ];
+
+      expect(await store.marketHistory()).toStrictEqual([
+        { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: 7 },
+        { marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: 5 },
+      ]);
+    });
+
+    test('a markets document of an unknown market type is reported, not guessed', async () => {
+      const { db, store } = fakeStore();
+      db.collection('markets').findImpl = () => [{ _id: 'x', marketType: 'margin', symbol: 'BTCUSDT', status: 'TRADING', at: new Date(5) }];
+
+      await expect(store.marketHistory()).rejects.toThrow(/unknown status "TRADING" or market type "margin"/);
+    });
+  });
+
   describe('partialBulkFailure', () => {
     test('is undefined for errors that are not partial', () => {
       expect(partialBulkFailure(new MongoNetworkError('x'), [0])).toBeUndefined();
@@ -239,11 +334,12 @@ describe('MongoKlineStore without a server', () => {
 
       await store.init();
 
+      const perType = (prefix: string) => ['1m', '5m', '15m', '30m', '1h'].map((i) => `${prefix}klines_${i}`);
       expect(db.created).toStrictEqual([
-        ...['klines_1m', 'klines_15m', 'klines_30m', 'klines_1h'].map((name) => ({ name, options: ZSTD_COLLECTION_OPTIONS })),
+        ...[...perType('').filter((n) => n !== 'klines_5m'), ...perType('usdm_'), ...perType('coinm_')].map((name) => ({ name, options: ZSTD_COLLECTION_OPTIONS })),
         { name: 'markets', options: undefined },
       ]);
-      for (const name of ['klines_1m', 'klines_5m', 'klines_15m', 'klines_30m', 'klines_1h']) {
+      for (const name of [...perType(''), ...perType('usdm_'), ...perType('coinm_')]) {
         expect(db.collection(name).calls).toStrictEqual([{ method: 'createIndex', args: [{ openTime: 1 }, { name: 'openTime_1' }] }]);
       }
     });

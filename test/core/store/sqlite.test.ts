@@ -59,7 +59,7 @@ describe('SqliteKlineStore', () => {
 
       const second = new SqliteKlineStore({ path });
       await second.init();
-      const counts = await second.countByMarket('1m', { from: T0, to: T0 + 3 * 60_000 });
+      const counts = await second.countByMarket('spot', '1m', { from: T0, to: T0 + 3 * 60_000 });
       await second.close();
 
       expect(statSync(path).isFile()).toBe(true);
@@ -104,7 +104,7 @@ describe('SqliteKlineStore', () => {
   test('using a store before init() rejects with StoreUnavailableError', async () => {
     const store = new SqliteKlineStore(':memory:');
 
-    await expect(store.read({ interval: '1m', from: T0, to: T0 + 1 })).rejects.toThrow(/not initialised/);
+    await expect(store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 1 })).rejects.toThrow(/not initialised/);
     await expect(store.upsert('1m', makeSeries(['BTCUSDT'], T0, 1))).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });

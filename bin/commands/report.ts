@@ -1,7 +1,7 @@
 /**
  * `report --from ISO --to ISO [--store URL] [--out DIR] [--market-type spot,usdm,coinm]`: writes
  * the data-quality report of what is stored, one section per market type (`--market-type` names
- * them; default: every type with status history or klines, as in the e-mailed report) (quality-<from>-<to>.html, .csv and -gaps.csv in DIR, default ./reports) and prints
+ * them; default: spot and every type with status history, as in the e-mailed report) (quality-<from>-<to>.html, .csv and -gaps.csv in DIR, default ./reports) and prints
  * its summary line on stdout. Times must say they are UTC (`Z` or an offset) or be plain dates,
  * which mean UTC midnight: a local-time reading would shift the window silently.
  * Exit codes: 0 done, 1 the store failed, 2 bad arguments or settings.

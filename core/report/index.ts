@@ -2,10 +2,24 @@
  * The data-quality report: figures from the store (`core/quality.ts`), rendered as CSV, HTML,
  * an e-mail subject and a one-line summary. Used by `cli report` and the reporter Lambda.
  */
-import { MARKET_TYPES, type MarketType } from '../market';
+import type { MarketStatusEvent, MarketType } from '../market';
 import type { KlineStore, TimeRange } from '../store/port';
 import type { MarketQuality, QualityFigures, QualitySummary } from '../quality';
-import { alignToMinutes, combineSummaries, computeQuality, expectedPeriods, reportedMarketTypes, reportedSymbols } from '../quality';
+import {
+  alignToMinutes,
+  combineSummaries,
+  computeQuality,
+  reportedMarketTypes,
+  encodeSourceCount,
+  expectedPeriods,
+  hourStarts,
+  HOUR_MS,
+  normalizeRanges,
+  planMinuteReads,
+  qualityInputFromHours,
+  type HourBars,
+  type HourPlanInput,
+} from '../quality';
 import { gapsCsv, marketsCsv } from './csv';
 import { renderHtml } from './html';
 import { compactInstant, dateOnly, formatCount, formatPercent, isUtcDay, windowLabel } from './format';
@@ -22,7 +36,7 @@ export interface QualityReportOptions {
 }
 
 export interface BuildQualityReportOptions extends QualityReportOptions {
-  /** Market types to report on. Default: every type with a status event or a stored kline (spot when none has). */
+  /** Market types to report on. Default: spot and every type with status history. */
   marketTypes?: readonly MarketType[];
 }
 
@@ -90,34 +104,72 @@ export function renderQualityReport(figures: QualityFigures | readonly QualityFi
   };
 }
 
+/** 1h bars read per call: a day of every market at a time keeps the heap small. */
+const BAR_READ_MS = 24 * HOUR_MS;
+
 /**
- * Build the report for the minutes whose open time is in `range`: reads the status history,
- * then per market type the per-market 1m counts and the gaps of every market that was expected
- * or has data.
+ * Build the report for the minutes whose open time is in `range`: one section per market type
+ * (`options.marketTypes`, or spot and every type with status history: `reportedMarketTypes`),
+ * each read as `buildSection` says.
  */
 export async function buildQualityReport(store: KlineStore, range: TimeRange, options: BuildQualityReportOptions = {}): Promise<QualityReport> {
   const window = alignToMinutes(range);
   const history = await store.marketHistory();
-  // Every type is counted (one query each) unless the caller names the types: a type with klines
-  // but no status history still gets its section.
-  const candidates = options.marketTypes ?? MARKET_TYPES;
-  const countsByType = new Map<MarketType, Map<string, number>>();
-  for (const marketType of new Set(candidates)) {
-    countsByType.set(marketType, window.to > window.from ? await store.countByMarket(marketType, '1m', window) : new Map<string, number>());
-  }
-  const types =
-    options.marketTypes ??
-    reportedMarketTypes(
-      history,
-      [...countsByType].filter(([, counts]) => counts.size > 0).map(([t]) => t),
-    );
   const sections: QualityFigures[] = [];
-  for (const marketType of types) {
-    const ofType = history.filter((e) => e.marketType === marketType);
-    const counts = countsByType.get(marketType) ?? new Map<string, number>();
-    const symbols = reportedSymbols(expectedPeriods(ofType, window), counts);
-    const gaps = symbols.length > 0 ? await store.gaps(marketType, '1m', window, symbols) : new Map<string, TimeRange[]>();
-    sections.push(computeQuality({ marketType, range: window, history: ofType, counts, gaps }));
+  for (const marketType of options.marketTypes ?? reportedMarketTypes(history)) {
+    sections.push(await buildSection(store, marketType, window, history.filter((e) => e.marketType === marketType)));
   }
   return renderQualityReport(sections, options);
+}
+
+/**
+ * One market type's figures, with reads bounded by what is incomplete (docs/data-model.md,
+ * "Bounded reads"): the 1h bars of the window (a day at a time, kept as one byte per
+ * market-hour); 1m counts only for hours no market has a 1h bar for yet; and 1m open times only
+ * for market-hours that are expected and not complete by their bar's `sourceCount`.
+ */
+async function buildSection(store: KlineStore, marketType: MarketType, window: TimeRange, history: readonly MarketStatusEvent[]): Promise<QualityFigures> {
+  const periods = expectedPeriods(history, window);
+  const hours = hourStarts(window);
+  const bars: HourBars = new Map();
+  const withBar = new Uint8Array(hours.length);
+  for (let from = hours[0] ?? window.to; from < window.to; from += BAR_READ_MS) {
+    const to = Math.min(from + BAR_READ_MS, window.to);
+    for (const bar of await store.read({ marketType, interval: '1h', from, to })) {
+      const i = (bar.openTime - hours[0]) / HOUR_MS;
+      let row = bars.get(bar.symbol);
+      if (!row) bars.set(bar.symbol, (row = new Uint8Array(hours.length)));
+      row[i] = encodeSourceCount(bar.sourceCount);
+      withBar[i] = 1;
+    }
+  }
+  const unresampled = normalizeRanges(
+    hours.filter((_, i) => withBar[i] === 0).map((h) => ({ from: Math.max(h, window.from), to: Math.min(h + HOUR_MS, window.to) })),
+  );
+  const unresampledCounts = new Map<string, number>();
+  for (const r of unresampled) {
+    for (const [symbol, n] of await store.countByMarket(marketType, '1m', r)) unresampledCounts.set(symbol, (unresampledCounts.get(symbol) ?? 0) + n);
+  }
+  const plan: HourPlanInput = { window, periods, bars, unresampled, unresampledCounts };
+
+  // Markets with the same ranges to read are asked together.
+  const byRange = new Map<string, { range: TimeRange; symbols: string[] }>();
+  for (const [symbol, ranges] of planMinuteReads(plan)) {
+    for (const r of ranges) {
+      const key = `${r.from}-${r.to}`;
+      const group = byRange.get(key);
+      if (group) group.symbols.push(symbol);
+      else byRange.set(key, { range: r, symbols: [symbol] });
+    }
+  }
+  const readGaps = new Map<string, TimeRange[]>();
+  for (const { range: r, symbols } of byRange.values()) {
+    for (const [symbol, found] of await store.gaps(marketType, '1m', r, symbols.sort())) {
+      const list = readGaps.get(symbol);
+      if (list) list.push(...found);
+      else readGaps.set(symbol, [...found]);
+    }
+  }
+  const { counts, gaps } = qualityInputFromHours(plan, readGaps);
+  return computeQuality({ marketType, range: window, history, counts, gaps });
 }

@@ -34,7 +34,9 @@ import {
   type KlineDocument,
   type MarketDocument,
 } from './mongo-documents';
-import type { KlineStore, ReadQuery, TimeRange, UpsertFailure, UpsertResult } from './port';
+import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, TimeRange, UpsertFailure, UpsertResult } from './port';
+import { MongoResampleLog } from './mongo-resample-log';
+import { minuteRuns } from './resample-log';
 
 export interface MongoStoreOptions {
   database: string;
@@ -53,6 +55,9 @@ const SYMBOLS_PER_QUERY = 200;
 /** `lastOpenTimes` lookups in flight at once: one small indexed query per market. */
 const LAST_OPEN_TIME_CONCURRENCY = 16;
 
+/** Time limit of the resampler's bookkeeping operations. */
+const RESAMPLE_LOG_MAX_TIME_MS = 30_000;
+
 const NAMESPACE_EXISTS = 48;
 const INDEX_OPTIONS_CONFLICT = 85;
 const INDEX_KEY_SPECS_CONFLICT = 86;
@@ -62,6 +67,7 @@ export class MongoKlineStore implements KlineStore {
   private readonly ownsClient: boolean;
   private readonly db: Db;
   private readonly retention: number | undefined;
+  private readonly resampleLog: MongoResampleLog;
 
   constructor(private readonly options: MongoStoreOptions) {
     if (options.client) {
@@ -75,6 +81,7 @@ export class MongoKlineStore implements KlineStore {
     }
     this.retention = retentionSeconds(options.retentionDays);
     this.db = this.client.db(options.database);
+    this.resampleLog = new MongoResampleLog(this.db, RESAMPLE_LOG_MAX_TIME_MS);
   }
 
   async init(): Promise<void> {
@@ -126,6 +133,11 @@ export class MongoKlineStore implements KlineStore {
           for (const f of partial.failures) refused.push(f, ...(replaced.get(f.index) ?? []).map((index) => ({ index, reason: f.reason })));
         }
       });
+    }
+    if (interval === '1m') {
+      // One log insert per batch, after every type's bulk write; a failed insert fails the upsert.
+      const refusedIndexes = new Set(refused.map((f) => f.index));
+      await this.guard('append to resample_log', () => this.resampleLog.appendRuns(minuteRuns(klines, accepted.filter((i) => !refusedIndexes.has(i)))));
     }
     return { written, failures: refused.length === 0 ? failures : [...failures, ...refused].sort((a, b) => a.index - b.index) };
   }
@@ -214,6 +226,22 @@ export class MongoKlineStore implements KlineStore {
       // Stable: within a type the server's order (symbol, at, status) stays.
       return events.sort((a, b) => MARKET_TYPES.indexOf(a.marketType) - MARKET_TYPES.indexOf(b.marketType));
     });
+  }
+
+  async readResampleLog(limit: number): Promise<ResampleLogEntry[]> {
+    return this.guard('read resample_log', () => this.resampleLog.read(limit));
+  }
+
+  async settleResampleLog(consumed: readonly string[], carried: readonly MinuteRun[]): Promise<void> {
+    await this.guard('settle resample_log', () => this.resampleLog.settle(consumed, carried));
+  }
+
+  async readResampleState(): Promise<ResampleWatermark[]> {
+    return this.guard('read resample_state', () => this.resampleLog.state());
+  }
+
+  async writeResampleState(watermarks: readonly ResampleWatermark[]): Promise<void> {
+    await this.guard('write resample_state', () => this.resampleLog.writeWatermarks(watermarks));
   }
 
   async close(): Promise<void> {

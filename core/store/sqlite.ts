@@ -14,7 +14,9 @@ import type { Kline } from '../kline';
 import { MARKET_TYPES, isMarketStatus, isMarketType, marketKey, type MarketRef, type MarketStatusEvent, type MarketType } from '../market';
 import { assertMarketEvents, prepareBatch } from './batch';
 import { gapsFromOpenTimes } from './gaps';
-import type { KlineStore, ReadQuery, TimeRange, UpsertResult } from './port';
+import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, TimeRange, UpsertResult } from './port';
+import { minuteRuns } from './resample-log';
+import { SqliteResampleLog } from './sqlite-resample-log';
 
 const KLINE_COLUMNS = [
   'symbol',
@@ -172,6 +174,7 @@ export class SqliteKlineStore implements KlineStore {
   readonly path: string;
   private db: Database.Database | undefined;
   private tables = new Map<string, TableStatements>();
+  private resampleLog: SqliteResampleLog | undefined;
   private closed = false;
 
   constructor(options: SqliteStoreOptions | string) {
@@ -187,6 +190,7 @@ export class SqliteKlineStore implements KlineStore {
       for (const marketType of MARKET_TYPES) {
         for (const interval of STORED_INTERVALS) this.tables.set(tableKey(marketType, interval), this.prepareTable(db, marketType, interval));
       }
+      this.resampleLog = new SqliteResampleLog(db);
     });
   }
 
@@ -197,10 +201,13 @@ export class SqliteKlineStore implements KlineStore {
     const written = this.guard(`write ${types.map((t) => collectionName(t, interval)).join(', ')}`, () => {
       const statements = new Map(types.map((t) => [t, this.table(t, interval).upsert]));
       const withSourceCount = interval !== '1m';
+      const log = interval === '1m' ? this.log() : undefined;
       const writeAll = this.database().transaction((indexes: number[]) => {
-        let changed = 0;
-        for (const i of indexes) changed += statements.get(klines[i].marketType)!.run(...toParams(klines[i], withSourceCount)).changes;
-        return changed;
+        const changed: number[] = [];
+        for (const i of indexes) if (statements.get(klines[i].marketType)!.run(...toParams(klines[i], withSourceCount)).changes > 0) changed.push(i);
+        // Only minutes that changed: a redelivered batch leaves no work for the resampler.
+        log?.appendRuns(minuteRuns(klines, changed));
+        return changed.length;
       });
       return writeAll(accepted);
     });
@@ -279,9 +286,26 @@ export class SqliteKlineStore implements KlineStore {
     });
   }
 
+  async readResampleLog(limit: number): Promise<ResampleLogEntry[]> {
+    return this.guard('read resample_log', () => this.log().read(limit));
+  }
+
+  async settleResampleLog(consumed: readonly string[], carried: readonly MinuteRun[]): Promise<void> {
+    this.guard('settle resample_log', () => this.log().settle(consumed, carried));
+  }
+
+  async readResampleState(): Promise<ResampleWatermark[]> {
+    return this.guard('read resample_state', () => this.log().state());
+  }
+
+  async writeResampleState(watermarks: readonly ResampleWatermark[]): Promise<void> {
+    this.guard('write resample_state', () => this.log().writeWatermarks(watermarks));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.tables.clear();
+    this.resampleLog = undefined;
     const db = this.db;
     this.db = undefined;
     if (db?.open) db.close();
@@ -311,6 +335,12 @@ export class SqliteKlineStore implements KlineStore {
       throw new StoreUnavailableError(`SQLite store ${this.path} is ${this.closed ? 'closed' : 'not initialised (call init() first)'}`);
     }
     return this.db;
+  }
+
+  private log(): SqliteResampleLog {
+    this.database();
+    if (!this.resampleLog) throw new StoreUnavailableError(`SQLite store ${this.path} is not initialised (call init() first)`);
+    return this.resampleLog;
   }
 
   private table(marketType: MarketType, interval: StoredInterval): TableStatements {

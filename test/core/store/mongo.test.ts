@@ -13,6 +13,7 @@ import {
 } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../../../core/errors';
+import { STORED_INTERVALS } from '../../../core/interval';
 import type { Kline } from '../../../core/kline';
 import { openStore } from '../../../core/store';
 import { MongoKlineStore, partialBulkFailure } from '../../../core/store/mongo';
@@ -92,6 +93,12 @@ class FakeCollection {
       this.calls.push({ method: 'bulkWrite', args: [ops, options] });
       return record(ops, options);
     };
+  }
+
+  // resample_log: one insert per 1m batch (tested in mongo-resample-log.test.ts).
+  async insertOne(doc: unknown, options: unknown): Promise<unknown> {
+    this.calls.push({ method: 'insertOne', args: [doc, options] });
+    return { acknowledged: true };
   }
 
   async createIndex(keys: unknown, options: unknown): Promise<string> {
@@ -334,7 +341,7 @@ describe('MongoKlineStore without a server', () => {
 
       await store.init();
 
-      const perType = (prefix: string) => ['1m', '5m', '15m', '30m', '1h'].map((i) => `${prefix}klines_${i}`);
+      const perType = (prefix: string) => STORED_INTERVALS.map((i) => `${prefix}klines_${i}`);
       expect(db.created).toStrictEqual([
         ...[...perType('').filter((n) => n !== 'klines_5m'), ...perType('usdm_'), ...perType('coinm_')].map((name) => ({ name, options: ZSTD_COLLECTION_OPTIONS })),
         { name: 'markets', options: undefined },

@@ -148,3 +148,65 @@ describe('decodeBatch rejects what it cannot trust', () => {
     expect(decoded.klines).toHaveLength(3);
   });
 });
+
+describe('market types in the codec', () => {
+  // Written by round 1's encodeBatch (commit 6bfccad), before market types existed.
+  const ROUND_1_BODY =
+    '{"v":1,"m":[["BTCUSDT","TRADING",1748735999995]],"g":[["BTCUSDT","1m",1748736000000,["0,1.00000000,1.50000000,0.50000000,1.20000000,10.00000000,12.00000000,3,4.00000000,4.80000000","1,1.00000000,1.50000000,0.50000000,1.30000000,10.00000000,12.00000000,3,4.00000000,4.80000000"]],["ETHBTC","1m",1748736000000,["0,1.00000000,1.50000000,0.50000000,0.90000000,10.00000000,12.00000000,3,4.00000000,4.80000000"]]]}';
+
+  it('decodes a recorded round-1 body as spot', () => {
+    const decoded = decodeBatch(ROUND_1_BODY);
+
+    expect(decoded.rejected).toStrictEqual([]);
+    expect(decoded.marketEvents).toStrictEqual([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 - 5 }]);
+    expect(decoded.klines).toStrictEqual([kline('BTCUSDT', 0), kline('BTCUSDT', 1, { close: '1.30000000' }), kline('ETHBTC', 0, { close: '0.90000000' })]);
+  });
+
+  it('encodes a spot batch byte for byte as round 1 did', () => {
+    const klines = [kline('BTCUSDT', 0), kline('BTCUSDT', 1, { close: '1.30000000' }), kline('ETHBTC', 0, { close: '0.90000000' })];
+
+    const bodies = encodeBatch({ klines, marketEvents: [{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 - 5 }] });
+
+    expect(bodies).toStrictEqual([ROUND_1_BODY]);
+  });
+
+  it('keeps BTCUSDT spot, USDⓈ-M and COIN-M apart through a round trip, with their own prices and events', () => {
+    // Prepare: the same symbol and minutes in three types, interleaved
+    const spot = [kline('BTCUSDT', 0), kline('BTCUSDT', 1)];
+    const usdm = spot.map((k) => ({ ...k, marketType: 'usdm' as const, close: '1.40000000' }));
+    const coinm = spot.map((k) => ({ ...k, marketType: 'coinm' as const, close: '0.60000000' }));
+    const events: MarketStatusEvent[] = [
+      { marketType: 'usdm', symbol: 'BTCUSDT', status: 'SETTLING', at: T0 },
+      { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+      { marketType: 'coinm', symbol: 'BTCUSDT', status: 'DELIVERED', at: T0 },
+    ];
+    // Act
+    const bodies = encodeBatch({ klines: [spot[0], usdm[0], coinm[0], spot[1], usdm[1], coinm[1]], marketEvents: events });
+    const decoded = decodeAll(bodies);
+    // Assess
+    const ofType = (t: string) => decoded.klines.filter((k) => k.marketType === t);
+    expect(ofType('spot')).toStrictEqual(spot);
+    expect(ofType('usdm')).toStrictEqual(usdm);
+    expect(ofType('coinm')).toStrictEqual(coinm);
+    expect(decoded.marketEvents).toStrictEqual(events);
+    // One group per type: the type is written once per group, only for futures.
+    const parsed = JSON.parse(bodies[0]) as { g: unknown[][]; m: unknown[][] };
+    expect(parsed.g.map((g) => g[4])).toStrictEqual([undefined, 'usdm', 'coinm']);
+    expect(parsed.m.map((e) => e[3])).toStrictEqual(['usdm', undefined, 'coinm']);
+  });
+
+  it('rejects a group or an event of an unknown market type alone, keeping the rest', () => {
+    const body = JSON.parse(encodeBatch({ klines: [kline('A', 0), kline('B', 0)], marketEvents: [{ marketType: 'spot', symbol: 'A', status: 'TRADING', at: T0 }, { marketType: 'usdm', symbol: 'B', status: 'TRADING', at: T0 }] })[0]);
+    body.g[0].push('margin');
+    body.m[1][3] = 'options';
+
+    const decoded = decodeBatch(JSON.stringify(body));
+
+    expect(decoded.klines.map((k) => k.symbol)).toStrictEqual(['B']);
+    expect(decoded.marketEvents.map((e) => e.symbol)).toStrictEqual(['A']);
+    expect(decoded.rejected.map((r) => r.reason)).toStrictEqual([
+      expect.stringMatching(/market event #1: unknown market type "options"/),
+      expect.stringMatching(/group #0: unknown market type "margin"/),
+    ]);
+  });
+});

@@ -61,6 +61,26 @@ describe('writer handler', () => {
     expect(await store.marketHistory()).toStrictEqual(events);
   });
 
+  it('stores BTCUSDT spot and BTCUSDT USDⓈ-M of the same minutes, in two messages, each in its own table', async () => {
+    // Prepare: same symbol and open times, different prices
+    const spot = makeSeries(['BTCUSDT'], T0, 2);
+    const usdm = spot.map((k) => ({ ...k, marketType: 'usdm' as const, close: k.low }));
+    const events: MarketStatusEvent[] = [{ marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: T0 - MINUTE }];
+    const event = sqsEvent([
+      { id: 'spot', body: body(spot) },
+      { id: 'usdm', body: body(usdm, events) },
+    ]);
+
+    // Act
+    const response = await handler(event, lambdaContext);
+
+    // Assess
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(await stored(store)).toStrictEqual(spot);
+    expect(await store.read({ marketType: 'usdm', interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual(usdm);
+    expect(await store.marketHistory()).toStrictEqual(events);
+  });
+
   it('reports only the corrupt message as failed, logs its id and reason, and stores the others', async () => {
     // Prepare
     const good = makeSeries(['BTCUSDT'], T0, 2);

@@ -66,7 +66,7 @@ export class World {
   /** Every status change, in time order (listings included; DELISTED when a market leaves). */
   history(): MarketStatusEvent[] {
     const events: MarketStatusEvent[] = [];
-    for (const m of this.markets) for (const h of m.history) events.push({ symbol: m.symbol, status: h.status, at: h.at });
+    for (const m of this.markets) for (const h of m.history) events.push({ marketType: 'spot', symbol: m.symbol, status: h.status, at: h.at });
     return events.sort((a, b) => a.at - b.at || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   }
 }

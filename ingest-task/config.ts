@@ -5,7 +5,7 @@
 import { readBinanceConfig, readMarketFilter, readPositiveInt, readStoreConfig, readUrl, type BinanceConfig, type Env, type MarketFilter } from '../core/config';
 import { ConfigError } from '../core/errors';
 import type { LogLevel } from './logger';
-import type { ResumeSource } from './resume-store';
+import type { ResumeSource } from './capture/resume-store';
 
 export type SinkConfig = { kind: 'sqs'; queueUrl: string } | { kind: 'in-process' };
 

@@ -6,10 +6,10 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError } from '../core/errors';
 import { readIngestConfig, type IngestConfig } from './config';
-import { startIngest } from './ingest';
+import { startIngest } from './capture/ingest';
 import { createLogger } from './logger';
 import { EmfPublisher } from './metrics';
-import { readResumePoints, type SecretsClient } from './resume-store';
+import { readResumePoints, type SecretsClient } from './capture/resume-store';
 import { SqsSink } from './sinks/sqs';
 import type { KlineSink } from './sinks/sink';
 

@@ -4,12 +4,12 @@
  * closed before the gap's due time are asked for; a complete answer settles every minute of
  * the range (minutes it does not contain did not exist, e.g. during a halt).
  */
-import { MINUTE_MS } from '../core/interval';
-import type { Kline } from '../core/kline';
-import { parseRestRow } from '../core/parse';
-import { BinanceApiError, LocationRefusedError, StoppedError } from './errors';
-import { silentLogger, type Logger } from './logger';
-import type { BinanceRestClient } from './rest-client';
+import { MINUTE_MS } from '../../core/interval';
+import type { Kline } from '../../core/kline';
+import { parseRestRow } from '../../core/parse';
+import { BinanceApiError, LocationRefusedError, StoppedError } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+import type { BinanceRestClient } from '../rest/rest-client';
 import type { Gap, Sequencer } from './sequencer';
 
 /** Binance's error code for an unknown symbol. */

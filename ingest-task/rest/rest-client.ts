@@ -4,10 +4,10 @@
  * 429/418/403 close the gate for Retry-After (a ban is waited out, never hammered); 5xx and
  * network errors are retried with jittered backoff; 451 fails at once with a clear message.
  */
-import { backoffDelay, type BackoffOptions } from './backoff';
-import { BinanceApiError, LocationRefusedError, RestUnavailableError, StoppedError } from './errors';
-import { silentLogger, type Logger } from './logger';
-import { Semaphore, sleep } from './timing';
+import { backoffDelay, type BackoffOptions } from '../backoff';
+import { BinanceApiError, LocationRefusedError, RestUnavailableError, StoppedError } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+import { Semaphore, sleep } from '../timing';
 import { WeightGate } from './weight-gate';
 
 export const WEIGHTS = { exchangeInfo: 20, time: 1, klines: 2 } as const;

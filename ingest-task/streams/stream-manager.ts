@@ -9,9 +9,9 @@
  * subscribed (or `rotationOverlapMaxMs` passed), then close the old one. Both deliver during the
  * overlap; the sequencer drops the doubles.
  */
-import { AttemptBudget, backoffDelay, type BackoffOptions } from './backoff';
+import { AttemptBudget, backoffDelay, type BackoffOptions } from '../backoff';
 import { Connection, type ConnectionTimers } from './connection';
-import { silentLogger, type Logger } from './logger';
+import { silentLogger, type Logger } from '../logger';
 import { klineStreamName, pickConnectionWithRoom, shardMarkets, type ShardLimits } from './sharding';
 
 export interface StreamManagerOptions {

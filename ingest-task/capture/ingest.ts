@@ -12,25 +12,25 @@
  *
  * Wiring only: the decisions live in the modules it composes (see each file).
  */
-import type { IngestBatch } from '../core/codec';
-import type { MarketFilter } from '../core/config';
-import { MINUTE_MS } from '../core/interval';
-import type { Kline } from '../core/kline';
-import type { MarketStatusEvent } from '../core/market';
-import { AttemptBudget, DEFAULT_ATTEMPT_BUDGET, DEFAULT_BACKOFF, type AttemptBudgetOptions, type BackoffOptions } from './backoff';
+import type { IngestBatch } from '../../core/codec';
+import type { MarketFilter } from '../../core/config';
+import { MINUTE_MS } from '../../core/interval';
+import type { Kline } from '../../core/kline';
+import type { MarketStatusEvent } from '../../core/market';
+import { AttemptBudget, DEFAULT_ATTEMPT_BUDGET, DEFAULT_BACKOFF, type AttemptBudgetOptions, type BackoffOptions } from '../backoff';
 import { Backfiller } from './backfill';
-import { DEFAULT_CONNECTION_TIMERS, type Connection, type ConnectionTimers } from './connection';
-import { StoppedError } from './errors';
+import { DEFAULT_CONNECTION_TIMERS, type Connection, type ConnectionTimers } from '../streams/connection';
+import { StoppedError } from '../errors';
 import { ExchangeClock } from './exchange-clock';
-import { createFrameHandler } from './frame-handler';
-import { silentLogger, type Logger } from './logger';
+import { createFrameHandler } from '../frames/frame-handler';
+import { silentLogger, type Logger } from '../logger';
 import { MarketWatcher, type MarketChanges } from './markets';
-import type { EmfPublisher, MetricValue } from './metrics';
-import { BinanceRestClient, type RestClientOptions } from './rest-client';
-import { MirroredStreams } from './mirrored-streams';
+import type { EmfPublisher, MetricValue } from '../metrics';
+import { BinanceRestClient, type RestClientOptions } from '../rest/rest-client';
+import { MirroredStreams } from '../streams/mirrored-streams';
 import { minuteOf, Sequencer } from './sequencer';
-import { DEFAULT_SHARD_LIMITS, type ShardLimits } from './sharding';
-import type { KlineSink } from './sinks/sink';
+import { DEFAULT_SHARD_LIMITS, type ShardLimits } from '../streams/sharding';
+import type { KlineSink } from '../sinks/sink';
 import { StatusDater } from './status-dating';
 
 export interface IngestOptions {

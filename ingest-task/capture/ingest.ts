@@ -1,5 +1,5 @@
 /**
- * The ingest: discovers markets, holds their kline streams, forwards every closed 1m kline
+ * The ingest of one venue (market type): discovers markets, holds their kline streams, forwards every closed 1m kline
  * exactly once (in minute order per market) to a sink, and backfills every gap from REST.
  *
  *   const ingest = await startIngest({ restUrl, streamUrl, sink, resumeFrom });
@@ -10,7 +10,9 @@
  * market's first minute without a kline, a listing at its first kline, each once the market's
  * backfill covers the refresh that noticed it. A listing is backfilled from the previous refresh.
  *
- * Wiring only: the decisions live in the modules it composes (see each file).
+ * Wiring only: the decisions live in the modules it composes (see each file). Every venue's
+ * ingest is independent (own REST client and weight budget, connections, clock, sequencer);
+ * capture.ts runs one per selected market type.
  */
 import type { IngestBatch } from '../../core/codec';
 import type { MarketFilter } from '../../core/config';
@@ -32,9 +34,15 @@ import { minuteOf, Sequencer } from './sequencer';
 import { DEFAULT_SHARD_LIMITS, type ShardLimits } from '../streams/sharding';
 import type { KlineSink } from '../sinks/sink';
 import { StatusDater } from './status-dating';
+import { StreamRoute } from '../streams/stream-route';
+import { SPOT } from '../venues/spot';
+import type { Venue } from '../venues/venue';
 
 export interface IngestOptions {
+  /** The market type captured: paths, limits, exchangeInfo format (default spot). */
+  venue?: Venue;
   restUrl: string;
+  /** The venue's stream host, with or without one of its routed paths (e.g. wss://fstream.binance.com/market). */
   streamUrl: string;
   sink: KlineSink;
   /** Which markets to capture; empty lists = every TRADING market. */
@@ -121,6 +129,14 @@ export interface IngestStatus {
   /** Connections cut because they went silent. */
   stalls: number;
   serverShutdowns: number;
+  /** Connections that delivered no kline through the expected close (wrong stream path). */
+  silentConnections: number;
+  /** Streams silent while their connection delivered others (subscribed again). */
+  silentStreams: number;
+  /** Times the venue's stream path was abandoned for the next one. */
+  pathSwitches: number;
+  /** The routed stream path in use ('' = none). */
+  streamPath: string;
 }
 
 export interface IngestHandle {
@@ -136,7 +152,9 @@ export interface IngestHandle {
 export async function startIngest(options: IngestOptions): Promise<IngestHandle> {
   const logger = options.logger ?? silentLogger;
   const filter = options.marketFilter ?? { quoteAssets: [], symbols: [] };
-  const rest = new BinanceRestClient({ baseUrl: options.restUrl, logger, ...(options.rest ?? {}) });
+  const venue = options.venue ?? SPOT;
+  const rest = new BinanceRestClient({ baseUrl: options.restUrl, venue, logger, ...(options.rest ?? {}) });
+  const route = new StreamRoute(venue, options.streamUrl);
   const clock = new ExchangeClock();
   const sequencer = new Sequencer(options.maxHeldPerMarket ?? 240);
   const watcher = new MarketWatcher(filter);
@@ -164,7 +182,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     forward: (klines) => forward(klines, 'stream'),
     onClosing: (connection, k, eventTime) => {
       clock.observe(eventTime);
-      manager.noteClosing(connection, k.openTime);
+      manager.noteClosing(connection, k.openTime, k.symbol);
     },
     onControlReply: (connection, id) => manager.acknowledge(connection, id),
     // Its streams stay unsubscribed; the gap detector backfills them and the next reconnect retries.
@@ -189,7 +207,8 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
 
   const managerOptions = {
     streamUrl: options.streamUrl,
-    shardLimits: { ...DEFAULT_SHARD_LIMITS, ...(options.shardLimits ?? {}) },
+    route,
+    shardLimits: { ...DEFAULT_SHARD_LIMITS, maxStreamsPerConnection: venue.maxStreamsPerConnection, ...(options.shardLimits ?? {}) },
     timers: { ...DEFAULT_CONNECTION_TIMERS, ...(options.connectionTimers ?? {}) },
     urlStreamsMax: options.urlStreamsMax ?? 100,
     streamsPerMessage: options.streamsPerMessage ?? 1024,
@@ -209,6 +228,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     currentGap: (symbol) => sequencer.gapOf(symbol, clock.now() - lateGraceMs),
     onFatal: (e) => fail(e),
     concurrency: options.backfillConcurrency ?? 4,
+    limit: venue.backfillLimit,
     retryAfterMs: options.backfillRetryMs ?? 5_000,
     logger,
   });
@@ -286,7 +306,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     }
   }
   releaseEvents();
-  logger.info('ingest started', { markets: watcher.trading().length, connections: manager.shardCount, resumed: resume.size, serverTime: info.serverTime });
+  logger.info('ingest started', { marketType: venue.marketType, streamUrl: route.url, markets: watcher.trading().length, connections: manager.shardCount, resumed: resume.size, serverTime: info.serverTime });
 
   // --- loops --------------------------------------------------------------------------------
   const timers: NodeJS.Timeout[] = [];
@@ -329,6 +349,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     if (now === 0) return;
     for (const gap of sequencer.gaps(now - lateGraceMs)) backfiller.offer(gap);
     releaseEvents();
+    manager.checkSilence(now, lateGraceMs);
   });
 
   every(options.clockPollMs ?? 10_000, async () => {
@@ -359,6 +380,8 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
         { name: 'SinkBufferDepth', value: sinkStats?.bufferedItems ?? 0, unit: 'Count' },
         { name: 'SinkLatency', value: sinkStats?.lastLatencyMs ?? 0, unit: 'Milliseconds' },
         { name: 'LagMs', value: s.lagMs ?? 0, unit: 'Milliseconds' },
+        { name: 'SilentStreams', value: s.silentStreams, unit: 'Count' },
+        { name: 'StreamPathSwitches', value: s.pathSwitches, unit: 'Count' },
       ];
       lastForwarded = s.klinesForwarded;
       metrics.publish(values);
@@ -391,6 +414,10 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       rotations: manager.stats.rotations,
       stalls: manager.stats.stalls,
       serverShutdowns: manager.stats.serverShutdowns,
+      silentConnections: manager.stats.silentConnections,
+      silentStreams: manager.stats.silentStreams,
+      pathSwitches: manager.stats.pathSwitches,
+      streamPath: route.path,
     };
   }
 
@@ -406,7 +433,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     releaseEvents(true);
     await flushPending();
     await options.sink.flush();
-    logger.info('ingest stopped', { klinesForwarded: counters.forwarded, heldDropped: sequencer.heldCount() });
+    logger.info('ingest stopped', { marketType: venue.marketType, klinesForwarded: counters.forwarded, heldDropped: sequencer.heldCount() });
   }
 
   function fail(e: Error): void {

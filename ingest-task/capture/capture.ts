@@ -5,7 +5,8 @@
  *
  * A venue that fails (HTTP 451 at start or later, an exchangeInfo that never answers) is logged,
  * counted and started again after `venueRetryMs`; the other venues never notice. The capture
- * fails only when no venue could start at all.
+ * fails only when no venue could start at all. `startCapture` resolves as soon as one venue runs
+ * (the others keep starting in the background) or rejects when every first start failed.
  */
 import type { MarketFilter } from '../../core/config';
 import type { MarketType } from '../../core/market';
@@ -135,7 +136,17 @@ export async function startCapture(options: CaptureOptions): Promise<CaptureHand
     }
   }
 
-  await Promise.all(runs.map((run) => (run.starting = start(run))));
+  for (const run of runs) run.starting = start(run);
+  // Resolve at the first venue running, or once every venue has failed its first start.
+  await new Promise<void>((resolve) => {
+    let settled = 0;
+    for (const run of runs) {
+      void (run.starting as Promise<void>).then(() => {
+        settled++;
+        if (run.state === 'running' || settled === runs.length) resolve();
+      });
+    }
+  });
   if (runs.every((r) => r.state === 'failed')) {
     stopped = true;
     for (const r of runs) clearTimeout(r.retryTimer);

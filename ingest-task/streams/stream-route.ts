@@ -2,7 +2,8 @@
  * Which routed path a venue's streams use, shared by every connection of the venue. Binance's
  * USDⓈ-M host routes streams by path and accepts a subscription on the wrong path without ever
  * delivering it, so a path is proven by frames, not by the handshake: when the silence detector
- * finds a connection silent, the route moves on to the venue's next path (wrapping around).
+ * finds a connection silent, the route moves on to the venue's first path not yet found silent
+ * (its preferred one first), and starts over once every path was.
  */
 import type { Venue } from '../venues/venue';
 import { splitStreamUrl } from '../venues/venue';
@@ -12,6 +13,7 @@ export class StreamRoute {
   private readonly base: string;
   /** How many times the path was abandoned for the next one. */
   switches = 0;
+  private readonly silent = new Set<number>();
 
   constructor(private readonly venue: Pick<Venue, 'streamPaths'>, url: string) {
     const { base, pathIndex } = splitStreamUrl(venue, url);
@@ -37,8 +39,16 @@ export class StreamRoute {
    * already did. Returns true when the route changed.
    */
   abandon(url: string): boolean {
-    if (url !== this.url || this.venue.streamPaths.length < 2) return false;
-    this.index = (this.index + 1) % this.venue.streamPaths.length;
+    const n = this.venue.streamPaths.length;
+    if (url !== this.url || n < 2) return false;
+    this.silent.add(this.index);
+    let next = [...Array(n).keys()].find((i) => !this.silent.has(i));
+    if (next === undefined) {
+      this.silent.clear();
+      this.silent.add(this.index);
+      next = (this.index + 1) % n;
+    }
+    this.index = next;
     this.switches++;
     return true;
   }

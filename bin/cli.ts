@@ -23,14 +23,19 @@ interface CommandEntry {
 /** Every command the CLI knows. Modules load on demand, typed: each must export a matching `run`. */
 const COMMANDS: Record<string, CommandEntry> = {
   resample: {
-    synopsis: 'resample --to 5m|15m|30m|1h FILE.csv',
-    summary: 'resample a data.binance.vision kline CSV (or its .zip); writes the same 12-column CSV to stdout',
+    synopsis: 'resample --to 3m…1d|3d|1w|1M [--time-zone ±HH:MM] [--out FILE] FILE.csv',
+    summary: 'resample a data.binance.vision kline CSV (or its .zip), streaming; writes the same 12-column CSV to stdout',
     load: () => import('./commands/resample'),
   },
   import: {
     synopsis: 'import FILE.csv... [--store URL] [--symbol S] [--batch N]',
     summary: 'load kline dumps (.csv or .zip) into the store; idempotent',
     load: () => import('./commands/import'),
+  },
+  history: {
+    synopsis: 'history [--market-type T] [--symbols A,B] [--from DATE] [--to DATE] [--store URL]',
+    summary: 'fill the store from data.binance.vision (checksummed), REST for unpublished days; resumable',
+    load: () => import('./commands/history'),
   },
   report: {
     synopsis: 'report --from ISO --to ISO [--store URL] [--out DIR]',

@@ -5,6 +5,7 @@
  */
 import { readBinanceConfig, readMarketFilter, readStoreConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
+import { redactSecrets } from '../core/redact';
 import { MINUTE_MS } from '../core/interval';
 import { openStore } from '../core/store';
 import type { KlineStore } from '../core/store/port';
@@ -18,7 +19,7 @@ import { checkAgainstSimulator, formatSimCheck } from './local/sim-check';
 import { formatStatusLine } from './local/status-line';
 
 function fail(message: string, code: number): never {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${redactSecrets(message)}\n`);
   process.exit(code);
 }
 
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
         }
       : undefined,
   });
-  logger.info('pipeline started', { sim: Boolean(sim), store: storeConfig.kind, restUrl: endpoints.restUrl, reports: o.reportsDir });
+  logger.info('pipeline started', { sim: Boolean(sim), store: storeConfig.kind, restUrl: redactSecrets(endpoints.restUrl), reports: o.reportsDir });
 
   const statusTimer = tty ? setInterval(() => process.stdout.write(`\r\x1b[K${formatStatusLine(pipeline.status())}`), 500) : undefined;
   const logTimer = tty ? undefined : setInterval(() => logger.info('status', { ...pipeline.status(), ingest: undefined }), 10_000);

@@ -224,7 +224,7 @@ export function churnEvents(o: ResolvedOptions, generated: readonly SimMarket[])
     const t = at();
     // A futures delisting closes the contract, which leaves exchangeInfo later.
     if (o.marketType === 'spot') events.push({ symbol: m.symbol, at: t, status: 'DELISTED' });
-    else events.push({ symbol: m.symbol, at: t, status: 'CLOSE' }, { symbol: m.symbol, at: t + 30 * MINUTE, status: 'DELISTED' });
+    else events.push({ symbol: m.symbol, at: t, status: 'SETTLING' }, { symbol: m.symbol, at: t + 30 * MINUTE, status: 'DELISTED' });
   }
   return events;
 }

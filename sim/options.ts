@@ -65,7 +65,7 @@ export interface ChurnOptions {
   breaks?: number;
   /** Markets that go HALT for 5..60 simulated minutes, then TRADING again. */
   halts?: number;
-  /** Markets delisted (removed from exchangeInfo). Futures: perpetuals go CLOSE, then leave 30 minutes later. */
+  /** Markets delisted (removed from exchangeInfo). Futures: perpetuals go SETTLING (how Binance shows a delisted perpetual), then leave 30 minutes later. */
   delistings?: number;
   /** Futures: quarterly contracts delivered (DELIVERING at their delivery date, DELIVERED 10 minutes later). */
   deliveries?: number;

@@ -24,6 +24,7 @@ import { checkResampleExact, type ExactnessFigures } from './resample-exact';
 import { atlasSizing, formatBytes, formatDays, type Sizing } from './sizing';
 import { benchStorage, type StorageBenchFigures } from './storage';
 import { formatMarkdown, formatText, num, verdict, type Table, type Verdict } from './table';
+import { benchVenuesLoad, venuesLoadTable } from './venues-load';
 
 const MARKETS = 2000;
 
@@ -333,7 +334,28 @@ function averageIdBytes(markets: number): number {
   return total / markets;
 }
 
+/** Rows that run alone: `npm run bench -- --list`, `npm run bench -- --only NAME`. */
+const ALONE: Record<string, { describe: string; run: () => Promise<Table> }> = {
+  'venues-load': {
+    describe: 'one ingest process, 2,000 spot + 600 USDⓈ-M + 60 COIN-M markets at real frame rates: CPU, RSS, close → sink p99',
+    run: async () => venuesLoadTable(await benchVenuesLoad()),
+  },
+};
+
 async function main(): Promise<void> {
+  const listAt = process.argv.indexOf('--list');
+  const onlyAt = process.argv.indexOf('--only');
+  if (listAt >= 0) {
+    for (const [name, row] of Object.entries(ALONE)) console.log(`${name.padEnd(18)} ${row.describe}`);
+    return;
+  }
+  if (onlyAt >= 0) {
+    const name = process.argv[onlyAt + 1];
+    const row = ALONE[name];
+    if (!row) throw new Error(`--only ${name ?? '(nothing)'}: unknown row; one of ${Object.keys(ALONE).join(', ')} (npm run bench -- --list)`);
+    console.log(formatText(await row.run()));
+    return;
+  }
   const s = settings(process.argv.slice(2));
   const m = machine();
   const started = Date.now();

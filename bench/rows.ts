@@ -23,7 +23,7 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
   },
   'wiredtiger-bytes': {
     describe: 'bytes per kline with indexes on real WiredTiger (the `wt` tool), zstd and snappy, as MongoDB configures its tables',
-    run: async () => wiredTigerTable(await benchWiredTigerBytes({ klines: 200_000, markets: 2000 })),
+    run: async () => wiredTigerTable(await benchWiredTigerBytes({ klines: 120_000, markets: 2000 })),
   },
 };
 

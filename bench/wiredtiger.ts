@@ -14,7 +14,7 @@
  * MongoDB reports as storageSize and totalIndexSize.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BSON, Decimal128, Int32, ObjectId } from 'mongodb';
@@ -49,11 +49,38 @@ export interface WiredTigerFigures {
   rows: WiredTigerRow[];
 }
 
+const PRINTED = Array.from({ length: 256 }, (_, b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\${b.toString(16).padStart(2, '0')}`));
+
 /** `wt load` print format: printable ASCII as is, everything else (and backslash) as \hh. */
 function printable(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\${b.toString(16).padStart(2, '0')}`;
-  return out;
+  const parts = new Array<string>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) parts[i] = PRINTED[bytes[i]];
+  return parts.join('');
+}
+
+/** Appends lines to a file through a small buffer, so a large dump never sits in memory. */
+class LineWriter {
+  private readonly fd: number;
+  private pending: string[] = [];
+  private size = 0;
+  constructor(path: string, header: string) {
+    this.fd = openSync(path, 'w');
+    writeSync(this.fd, header);
+  }
+  line(text: string): void {
+    this.pending.push(text);
+    this.size += text.length;
+    if (this.size > 1 << 20) this.flush();
+  }
+  flush(): void {
+    if (this.pending.length > 0) writeSync(this.fd, this.pending.join('\n') + '\n');
+    this.pending = [];
+    this.size = 0;
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
 }
 
 /** MongoDB KeyString of a RecordId: a length-tagged big-endian integer (1 + bytes needed). */
@@ -103,73 +130,72 @@ export async function benchWiredTigerBytes(options: { klines: number; markets: n
   const base: WiredTigerFigures = { available: false, klines: minutes * options.markets, markets: options.markets, bsonBytesPerKline: 0, rawIndexBytesPerKline: 0, rows: [] };
   if (!version) return { ...base, reason: 'the `wt` tool is not installed (apt-get install -y wiredtiger)' };
 
-  // Documents as the MongoDB adapter writes them, in arrival order.
-  const collection: string[] = [];
-  const idIndex: string[] = [];
-  const keyIndex: string[] = [];
+  // Documents as the MongoDB adapter writes them, in arrival order; one dump per table and compressor.
+  const usable = COMPRESSORS.filter((c) => existsSync(extensionPath(c)));
+  const rows: WiredTigerRow[] = COMPRESSORS.filter((c) => !usable.includes(c)).map((compressor) => ({
+    compressor,
+    missing: `${extensionPath(compressor)} is not in Debian's wiredtiger package (${version})`,
+    collectionBytes: 0,
+    idIndexBytes: 0,
+    keyIndexBytes: 0,
+  }));
+  const dumpHeader = (name: string, config: string) => `WiredTiger Dump (WiredTiger Version 3.2.1)\nFormat=print\nHeader\ntable:${name}\n${config}\nData\n`;
+  const work = mkdtempSync(join(tmpdir(), 'bench-wt-'));
   let bson = 0;
   let rawIndex = 0;
-  const start = Date.UTC(2026, 0, 5);
   let rid = 0;
-  for (let i = 0; i < minutes; i++) {
-    for (let m = 0; m < options.markets; m++) {
-      const k = benchKline(`M${String(m).padStart(4, '0')}USDT`, start + i * 60_000, m * 7919 + i);
-      const _id = new ObjectId();
-      const doc = BSON.serialize({
-        _id,
-        symbol: k.symbol,
-        openTime: new Date(k.openTime),
-        closeTime: new Date(k.closeTime),
-        open: Decimal128.fromString(k.open),
-        high: Decimal128.fromString(k.high),
-        low: Decimal128.fromString(k.low),
-        close: Decimal128.fromString(k.close),
-        volume: Decimal128.fromString(k.volume),
-        quoteVolume: Decimal128.fromString(k.quoteVolume),
-        trades: new Int32(k.trades),
-        takerBuyBaseVolume: Decimal128.fromString(k.takerBuyBaseVolume),
-        takerBuyQuoteVolume: Decimal128.fromString(k.takerBuyQuoteVolume),
-      });
-      rid++;
-      bson += doc.length;
-      collection.push(`${rid}\n${printable(doc)}`);
-      const ridKey = recordIdKeyString(rid);
-      const idKey = objectIdKey(_id);
-      const natural = symbolTimeKey(k.symbol, k.openTime);
-      rawIndex += idKey.length + ridKey.length + natural.length + ridKey.length;
-      idIndex.push(`${printable(idKey)}\n${printable(ridKey)}`);
-      keyIndex.push(`${printable(natural)}\n${printable(ridKey)}`);
+  try {
+    const collections = usable.map((c) => new LineWriter(join(work, `collection-${c}.dump`), dumpHeader('collection', `${COLLECTION_CONFIG},block_compressor=${c}`)));
+    const idIndex = new LineWriter(join(work, 'id_index.dump'), dumpHeader('id_index', INDEX_CONFIG));
+    const keyIndex = new LineWriter(join(work, 'key_index.dump'), dumpHeader('key_index', INDEX_CONFIG));
+    const start = Date.UTC(2026, 0, 5);
+    for (let i = 0; i < minutes; i++) {
+      for (let m = 0; m < options.markets; m++) {
+        const k = benchKline(`M${String(m).padStart(4, '0')}USDT`, start + i * 60_000, m * 7919 + i);
+        const _id = new ObjectId();
+        const doc = BSON.serialize({
+          _id,
+          symbol: k.symbol,
+          openTime: new Date(k.openTime),
+          closeTime: new Date(k.closeTime),
+          open: Decimal128.fromString(k.open),
+          high: Decimal128.fromString(k.high),
+          low: Decimal128.fromString(k.low),
+          close: Decimal128.fromString(k.close),
+          volume: Decimal128.fromString(k.volume),
+          quoteVolume: Decimal128.fromString(k.quoteVolume),
+          trades: new Int32(k.trades),
+          takerBuyBaseVolume: Decimal128.fromString(k.takerBuyBaseVolume),
+          takerBuyQuoteVolume: Decimal128.fromString(k.takerBuyQuoteVolume),
+        });
+        rid++;
+        bson += doc.length;
+        const docText = `${rid}\n${printable(doc)}`;
+        for (const w of collections) w.line(docText);
+        const ridKey = recordIdKeyString(rid);
+        const idKey = objectIdKey(_id);
+        const natural = symbolTimeKey(k.symbol, k.openTime);
+        rawIndex += idKey.length + ridKey.length + natural.length + ridKey.length;
+        idIndex.line(`${printable(idKey)}\n${printable(ridKey)}`);
+        keyIndex.line(`${printable(natural)}\n${printable(ridKey)}`);
+      }
     }
-  }
-  const n = rid;
-  const rows: WiredTigerRow[] = [];
-  const dumpHeader = (name: string, config: string) => `WiredTiger Dump (WiredTiger Version 3.2.1)\nFormat=print\nHeader\ntable:${name}\n${config}\nData\n`;
-  for (const compressor of COMPRESSORS) {
-    if (!existsSync(extensionPath(compressor))) {
-      rows.push({ compressor, missing: `${extensionPath(compressor)} is not in Debian's wiredtiger ${version.split(':')[0].replace('WiredTiger ', '')}`, collectionBytes: 0, idIndexBytes: 0, keyIndexBytes: 0 });
-      continue;
-    }
-    const dir = mkdtempSync(join(tmpdir(), `bench-wt-${compressor}-`));
-    try {
-      const home = join(dir, 'db');
+    for (const w of [...collections, idIndex, keyIndex]) w.close();
+    for (const compressor of usable) {
+      const home = join(work, `db-${compressor}`);
       execFileSync('mkdir', ['-p', home]);
-      const files = [
-        ['collection', `${COLLECTION_CONFIG},block_compressor=${compressor}`, collection],
-        ['id_index', INDEX_CONFIG, idIndex],
-        ['key_index', INDEX_CONFIG, keyIndex],
-      ] as const;
-      for (const [name, config, records] of files) {
-        const dump = join(dir, `${name}.dump`);
-        writeFileSync(dump, dumpHeader(name, config) + records.join('\n') + '\n');
-        execFileSync('wt', ['-C', `extensions=[${extensionPath(compressor)}]`, '-h', home, 'load', '-f', dump], { stdio: 'pipe' });
+      for (const dump of [`collection-${compressor}.dump`, 'id_index.dump', 'key_index.dump']) {
+        execFileSync('wt', ['-C', `extensions=[${extensionPath(compressor)}]`, '-h', home, 'load', '-f', join(work, dump)], { stdio: 'pipe' });
       }
       const listed = readdirSync(home);
       if (!listed.includes('collection.wt')) throw new Error(`wt load left no collection.wt in ${home}: ${listed.join(', ')}`);
       rows.push({ compressor, collectionBytes: dirBytes(home, 'collection.wt'), idIndexBytes: dirBytes(home, 'id_index.wt'), keyIndexBytes: dirBytes(home, 'key_index.wt') });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
+  rows.sort((a, b) => COMPRESSORS.indexOf(a.compressor) - COMPRESSORS.indexOf(b.compressor));
+  const n = rid;
   return { ...base, available: true, version, klines: n, bsonBytesPerKline: bson / n, rawIndexBytesPerKline: rawIndex / n, rows };
 }
 

@@ -116,7 +116,7 @@ export interface ResampleReadsFigures {
 export async function benchResampleReads(options: { markets: number; minutes: number; lateShare: number; lateMinutes: number }): Promise<ResampleReadsFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-resample-reads-'));
   const inner = new SqliteKlineStore(join(dir, 'k.db'));
-  await inner.init();
+  await inner.applySchema();
   const { store, counts, reset } = countingStore(inner);
   const started = Date.now();
   const late = new Map<number, Kline[]>();
@@ -212,7 +212,7 @@ export interface Report31dFigures {
 export async function benchReport31d(options: { markets: number; days: number }): Promise<Report31dFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
   const inner = new SqliteKlineStore(join(dir, 'k.db'));
-  await inner.init();
+  await inner.applySchema();
   const { store, counts, reset } = countingStore(inner);
   const hours = options.days * 24;
   let incompleteHours = 0;

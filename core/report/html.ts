@@ -39,9 +39,18 @@ export type StripState = keyof typeof STRIP_COLOURS;
 const MAX_STRIP_CELLS = 24;
 const BUCKET_HOURS = [1, 2, 3, 4, 6, 8, 12, 24];
 
-/** Escape text for HTML element content and attribute values. */
+/** Control, format (bidi overrides, zero-width) and line/paragraph separator characters. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * Escape text for HTML element content and attribute values. Invisible and bidi-control
+ * characters are shown as a visible `[U+202E]` instead, so an untrusted market name cannot
+ * reorder or hide the text around it.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return text
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
+    .replace(INVISIBLE, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
 }
 
 export function stripState(cell: { expected: number; present: number }): StripState {

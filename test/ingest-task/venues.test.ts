@@ -153,6 +153,34 @@ describe('three venues at once', () => {
     }
   });
 
+  it('the same symbol on spot and USDⓈ-M never mixes: each kline carries its venue and equals that venue\'s truth', async () => {
+    const spotSim = sims.venue('spot');
+    const usdmSim = sims.venue('usdm');
+    const shared = usdmSim.symbols().filter((s) => spotSim.symbols().includes(s));
+    expect(shared.length).toBeGreaterThan(0);
+    const { sink, klines, events } = recordingSink();
+    const capture = await startCapture({
+      venues: (['spot', 'usdm'] as const).map((t) => ({ venue: VENUES[t], restUrl: sims.venue(t).restUrl, streamUrl: sims.venue(t).streamUrl, marketFilter: { symbols: shared, quoteAssets: [] } })),
+      sink,
+      flushIntervalMs: 50,
+    });
+    try {
+      for (let i = 0; i < 100 && !(capture.ingest('spot') && capture.ingest('usdm')); i++) await sleep(100);
+      const from = Math.ceil(spotSim.now() / MINUTE) * MINUTE + MINUTE;
+      for (const t of ['spot', 'usdm'] as const) expect(await waitCaughtUp(capture.ingest(t) as IngestHandle, from + 2 * MINUTE, 30_000)).toBe(true);
+      const typeOf = (x: object): string => (x as { marketType?: string }).marketType ?? 'spot';
+      for (const [type, sim] of [['spot', spotSim], ['usdm', usdmSim]] as const) {
+        const own = klines.filter((k) => typeOf(k) === type && k.openTime >= from && k.openTime <= from + 2 * MINUTE);
+        expect(own.length).toBe(shared.length * 3);
+        const truth = new Map(shared.flatMap((s) => sim.truth(s, from, from + 2 * MINUTE)).map((k) => [`${k.symbol}|${k.openTime}`, k]));
+        for (const k of own) for (const f of KLINE_FIELDS) expect([k.symbol, f, k[f]]).toEqual([k.symbol, f, truth.get(`${k.symbol}|${k.openTime}`)?.[f]]);
+      }
+      expect(new Set(events.map(typeOf))).toEqual(new Set(['spot', 'usdm']));
+    } finally {
+      await capture.stop();
+    }
+  });
+
   it('spot BTCUSDT-like symbols also listed on USDⓈ-M carry different klines in the two simulators', () => {
     const spot = new Set(sims.venue('spot').symbols());
     const shared = sims.venue('usdm').symbols().filter((s) => spot.has(s));

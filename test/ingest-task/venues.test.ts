@@ -107,25 +107,28 @@ describe('three venues at once', () => {
       logger,
     });
     try {
-      for (let i = 0; i < 100 && !(capture.ingest('spot') && capture.ingest('coinm')); i++) await sleep(100);
+      for (let i = 0; i < 300 && !(capture.ingest('spot') && capture.ingest('coinm')); i++) await sleep(100);
       const spot = capture.ingest('spot') as IngestHandle;
       const coinm = capture.ingest('coinm') as IngestHandle;
       const from = Math.ceil(sims.venue('spot').now() / MINUTE) * MINUTE;
       expect(await waitCaughtUp(spot, from + 3 * MINUTE, 30_000)).toBe(true);
       expect(await waitCaughtUp(coinm, from + 3 * MINUTE, 30_000)).toBe(true);
       const refused = capture.status().venues.find((v) => v.marketType === 'usdm');
-      expect(refused).toMatchObject({ state: 'failed', error: LOCATION_REFUSED_MESSAGE });
+      // Between retries it is 'failed', during one 'starting'; either way it keeps the reason.
+      expect(['failed', 'starting']).toContain(refused?.state);
+      expect(refused?.error).toBe(LOCATION_REFUSED_MESSAGE);
       expect(refused?.failures).toBeGreaterThanOrEqual(2); // retried, and refused again
       expect(lines.some((l) => l.includes('venue failed; the other market types carry on') && l.includes('"marketType":"usdm"'))).toBe(true);
 
       usdm.setFaults({});
-      for (let i = 0; i < 100 && !capture.ingest('usdm'); i++) await sleep(100);
+      for (let i = 0; i < 300 && !capture.ingest('usdm'); i++) await sleep(100);
       const back = capture.ingest('usdm') as IngestHandle;
       expect(back).toBeDefined();
       const later = Math.ceil(usdm.now() / MINUTE) * MINUTE + MINUTE;
       expect(await waitCaughtUp(back, later + MINUTE, 30_000)).toBe(true);
       expect(capture.status().venues.map((v) => v.state)).toEqual(['running', 'running', 'running']);
     } finally {
+      usdm.setFaults({});
       await capture.stop();
     }
   });
@@ -165,7 +168,7 @@ describe('three venues at once', () => {
       flushIntervalMs: 50,
     });
     try {
-      for (let i = 0; i < 100 && !(capture.ingest('spot') && capture.ingest('usdm')); i++) await sleep(100);
+      for (let i = 0; i < 300 && !(capture.ingest('spot') && capture.ingest('usdm')); i++) await sleep(100);
       const from = Math.ceil(spotSim.now() / MINUTE) * MINUTE + MINUTE;
       for (const t of ['spot', 'usdm'] as const) expect(await waitCaughtUp(capture.ingest(t) as IngestHandle, from + 2 * MINUTE, 30_000)).toBe(true);
       const typeOf = (x: object): string => (x as { marketType?: string }).marketType ?? 'spot';

@@ -9,6 +9,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { auditFileName } from '../../core/audit/files';
 import { auditHeadline, runAudit, type AuditResult } from '../../core/audit/run';
 import { lifePeriods } from '../../core/audit/gaps';
 import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
@@ -103,7 +104,7 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
     const markets = symbols ? types.flatMap((marketType) => (symbols as string[]).map((symbol) => ({ marketType, symbol }))) : await marketsOfDay(store, types, day);
     const result = await runAudit({ store, site, markets, day, repair });
     await mkdir(outDir, { recursive: true });
-    const path = join(outDir, `audit-${result.day}.json`);
+    const path = join(outDir, auditFileName(result.day));
     await writeFile(`${path}.tmp`, JSON.stringify(result));
     await rename(`${path}.tmp`, path);
     io.stdout.write(`${auditHeadline(result)}\n`);

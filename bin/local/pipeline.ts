@@ -3,8 +3,7 @@
  * and reporter on timers driven by the exchange clock (accelerated when the simulator runs).
  * The same functions run in AWS; only the wiring differs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { MINUTE_MS } from '../../core/interval';
 import { buildQualityReport, type QualityReport } from '../../core/report';
 import { DEFAULT_RESAMPLE_OPTIONS, runResampleCycle, type ResampleOptions } from '../../core/resample-job';
@@ -14,6 +13,7 @@ import { startIngest, type IngestHandle, type IngestOptions, type IngestStatus }
 import type { Logger } from '../../ingest-task/logger';
 import { InProcessSink } from '../../ingest-task/sinks/in-process';
 import { InProcessQueue, percentile } from './in-process-queue';
+import { lastReportedTo, missedWindows, writeReportFiles, type ReportFiles } from './report-files';
 import { keepUndelivered, replayUndelivered, type KeptSummary } from './undelivered';
 import type { PipelineStatus } from './status-line';
 
@@ -31,7 +31,7 @@ export interface LocalPipelineOptions {
   resampleEveryMinutes?: number;
   resample?: Partial<ResampleOptions>;
   /** Called with each report once written (e.g. to e-mail it). */
-  onReport?: (report: QualityReport, files: { html: string; csv: string }) => Promise<void>;
+  onReport?: (report: QualityReport, files: ReportFiles) => Promise<void>;
   ingest?: Partial<Omit<IngestOptions, 'restUrl' | 'streamUrl' | 'sink' | 'resumeFrom' | 'logger'>>;
   logger: Logger;
   deadLetterFile?: string;
@@ -134,19 +134,22 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   const reportNow = async (range: TimeRange): Promise<QualityReport> => {
     const report = await buildQualityReport(o.store, range);
     mkdirSync(o.reportsDir, { recursive: true });
-    const files = { html: join(o.reportsDir, `${report.fileBase}.html`), csv: join(o.reportsDir, `${report.fileBase}.csv`) };
-    writeFileSync(files.html, report.html);
-    writeFileSync(files.csv, report.csv);
+    const files = writeReportFiles(o.reportsDir, report);
     reportsWritten++;
-    o.logger.info('report written', { summary: report.summaryLine, html: files.html, csv: files.csv });
+    o.logger.info('report written', { summary: report.summaryLine, ...files });
     if (o.onReport) await o.onReport(report, files);
     return report;
   };
+
+  // Windows a stopped or crashed run never reported are reported first.
+  const missed = missedWindows(lastReportedTo(o.reportsDir), nextReportAt - offset, reportEvery);
+  if (missed.length > 0) o.logger.warn('reporting windows missed while not running', { windows: missed.length, from: new Date(missed[0].from).toISOString() });
 
   const tick = (): void => {
     if (busy) return;
     const now = o.exchangeNow();
     const jobs: (() => Promise<unknown>)[] = [];
+    for (const range of missed.splice(0)) jobs.push(() => reportNow(range));
     if (now >= nextResampleAt) {
       jobs.push(() => resampleNow());
       nextResampleAt += Math.ceil((now - nextResampleAt + 1) / resampleEvery) * resampleEvery;

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { run } from '../../bin/commands/audit';
+import { run as runReport } from '../../bin/commands/report';
 import type { AuditResult } from '../../core/audit/run';
 import type { Kline } from '../../core/kline';
 import { openStore } from '../../core/store/index';
@@ -101,6 +102,20 @@ test('compares a day minute by minute, repairs our losses from the dump, lists d
   const kept = await after.read({ interval: '1m', symbols: [b], from: corrected, to: corrected + 60_000 });
   expect(kept[0].trades).toBe(byMarket[b].differing[0].ours.trades);
   await after.close();
+
+  // The day's quality report carries the audit: headline, classes, differences (HTML and CSV).
+  const out = new Collect();
+  const reportCode = await runReport(['--from', '2026-01-03', '--to', '2026-01-04', '--store', `sqlite:${path}`, '--out', dir], { stdout: out, stderr: new Collect() }, { env: {}, now: () => DAY });
+  expect(reportCode).toBe(0);
+  expect(out.text).toContain("2026-01-03: verified against Binance's dump: 3,536 of 3,780 minutes equal");
+  const files = readdirSync(dir);
+  const html = readFileSync(join(dir, files.find((f) => f.endsWith('.html')) as string), 'utf8');
+  expect(html).toContain('Audit against Binance’s dump');
+  expect(html).toMatch(/No kline at the exchange \(halt, maintenance\)<\/td><td[^>]*>179 min/); // 3 × 60 less the minute we hold and Binance does not
+  expect(html).toMatch(/Outside the market’s life<\/td><td[^>]*>360 min/);
+  const csv = readFileSync(join(dir, files.find((f) => f.endsWith('-audit.csv')) as string), 'utf8').trim().split('\r\n');
+  expect(csv).toHaveLength(2);
+  expect(csv[1]).toMatch(new RegExp(`^2026-01-03,spot,${b},2026-01-03T12:07:00.000Z,trades,\\d+,\\d+$`));
 });
 
 test('a day not published yet is not audited and says so; a bad date exits 2', async () => {

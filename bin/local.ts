@@ -103,7 +103,8 @@ async function main(): Promise<void> {
 
   let store: KlineStore;
   try {
-    store = await openStore(storeConfig);
+    // The local pipeline is the deploy step of its own SQLite file; a MongoDB store is only checked.
+    store = await openStore(storeConfig, { schema: storeConfig.kind === 'sqlite' ? 'apply' : 'check' });
   } catch (e) {
     fail(`Could not open the store (${storeConfig.kind}): ${(e as Error).message}`, 1);
   }

@@ -48,7 +48,7 @@ function fillDisk(dir: string): string {
     const outside = mkdtempSync(join(tmpdir(), 'kline-kept-'));
     const undeliveredFile = join(outside, 'undelivered.jsonl');
     const store = new SqliteKlineStore(join(mount, 'k.db'));
-    await store.init();
+    await store.applySchema();
     const logger = createLogger({ level: 'silent' });
     const pipeline = await startLocalPipeline({
       store,

@@ -3,8 +3,7 @@
  * and reporter on timers driven by the exchange clock (accelerated when the simulator runs).
  * The same functions run in AWS; only the wiring differs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { MINUTE_MS } from '../../core/interval';
 import { buildQualityReport, type QualityReport } from '../../core/report';
 import { DEFAULT_RESAMPLE_OPTIONS, runResampleCycle, type ResampleOptions } from '../../core/resample-job';
@@ -14,6 +13,7 @@ import { startIngest, type IngestHandle, type IngestOptions, type IngestStatus }
 import type { Logger } from '../../ingest-task/logger';
 import { InProcessSink } from '../../ingest-task/sinks/in-process';
 import { InProcessQueue, percentile } from './in-process-queue';
+import { lastReportedTo, missedWindows, writeReportFiles, type ReportFiles } from './report-files';
 import { keepUndelivered, replayUndelivered, type KeptSummary } from './undelivered';
 import type { PipelineStatus } from './status-line';
 
@@ -31,7 +31,7 @@ export interface LocalPipelineOptions {
   resampleEveryMinutes?: number;
   resample?: Partial<ResampleOptions>;
   /** Called with each report once written (e.g. to e-mail it). */
-  onReport?: (report: QualityReport, files: { html: string; csv: string }) => Promise<void>;
+  onReport?: (report: QualityReport, files: ReportFiles) => Promise<void>;
   ingest?: Partial<Omit<IngestOptions, 'restUrl' | 'streamUrl' | 'sink' | 'resumeFrom' | 'logger'>>;
   logger: Logger;
   deadLetterFile?: string;
@@ -51,8 +51,9 @@ export interface LocalPipeline {
   readonly startedAt: number;
   status(): PipelineStatus & { ingest: IngestStatus; deadLettered: number; reportsWritten: number };
   /**
-   * Run the resampler now (it also runs every `resampleEveryMinutes` exchange minutes).
-   * `graceMs: 0` after stop: everything the ingest caught up to is stored, nothing is late.
+   * Run the resampler now, as many runs as it takes to catch up (it also runs every
+   * `resampleEveryMinutes` exchange minutes). `graceMs: 0` after stop: everything the ingest
+   * caught up to is stored, nothing is late.
    */
   resampleNow(overrides?: Partial<ResampleOptions>): Promise<void>;
   /** Build and write the report for a range now. */
@@ -119,25 +120,36 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
 
   const resampleNow = async (overrides: Partial<ResampleOptions> = {}): Promise<void> => {
     const result = await runResampleCycle(o.store, o.exchangeNow(), { ...resampleOptions, ...overrides });
-    o.logger.debug('resampled', { klinesRead: result.klinesRead, barsWritten: result.barsWritten });
+    o.logger.debug('resampled', { klinesRead: result.klinesRead, barsWritten: result.barsWritten, behindMs: result.behindMs });
+  };
+
+  /** Runs until nothing is left behind (the first run of a new store sweeps from the start of the week). */
+  const resampleUntilCaughtUp = async (overrides: Partial<ResampleOptions> = {}): Promise<void> => {
+    for (let run = 0; run < 1000; run++) {
+      const result = await runResampleCycle(o.store, o.exchangeNow(), { ...resampleOptions, ...overrides });
+      if (result.behindMs <= 0 && result.carried === 0) return;
+    }
   };
 
   const reportNow = async (range: TimeRange): Promise<QualityReport> => {
     const report = await buildQualityReport(o.store, range);
     mkdirSync(o.reportsDir, { recursive: true });
-    const files = { html: join(o.reportsDir, `${report.fileBase}.html`), csv: join(o.reportsDir, `${report.fileBase}.csv`) };
-    writeFileSync(files.html, report.html);
-    writeFileSync(files.csv, report.csv);
+    const files = writeReportFiles(o.reportsDir, report);
     reportsWritten++;
-    o.logger.info('report written', { summary: report.summaryLine, html: files.html, csv: files.csv });
+    o.logger.info('report written', { summary: report.summaryLine, ...files });
     if (o.onReport) await o.onReport(report, files);
     return report;
   };
+
+  // Windows a stopped or crashed run never reported are reported first.
+  const missed = missedWindows(lastReportedTo(o.reportsDir), nextReportAt - offset, reportEvery);
+  if (missed.length > 0) o.logger.warn('reporting windows missed while not running', { windows: missed.length, from: new Date(missed[0].from).toISOString() });
 
   const tick = (): void => {
     if (busy) return;
     const now = o.exchangeNow();
     const jobs: (() => Promise<unknown>)[] = [];
+    for (const range of missed.splice(0)) jobs.push(() => reportNow(range));
     if (now >= nextResampleAt) {
       jobs.push(() => resampleNow());
       nextResampleAt += Math.ceil((now - nextResampleAt + 1) / resampleEvery) * resampleEvery;
@@ -213,7 +225,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         reportsWritten,
       };
     },
-    resampleNow,
+    resampleNow: resampleUntilCaughtUp,
     reportNow,
     stop,
     keepHeldNow,

@@ -115,6 +115,9 @@ function ttlOf(index: IndexDescriptionInfo | undefined): number | undefined {
 export async function checkMongoSchema(ctx: SchemaContext, options: SchemaOptions = {}): Promise<SchemaDifference[]> {
   const wantedTtl = retentionSeconds(options.retentionDays) ?? null;
   const existing = await listCollections(ctx);
+  // One listIndexes per collection, all at once: this runs at every cold start.
+  const names = klineCollections().map((c) => c.name).filter((n) => existing.has(n) && (existing.get(n)!.type ?? 'collection') === 'collection');
+  const indexesOf = new Map(await Promise.all(names.map(async (n) => [n, await listIndexes(ctx, n)] as const)));
   const out: SchemaDifference[] = [];
   const migrate = options.retentionDays ? `store migrate --retention-days ${options.retentionDays}` : 'store migrate';
   for (const { name, interval } of klineCollections()) {
@@ -127,7 +130,7 @@ export async function checkMongoSchema(ctx: SchemaContext, options: SchemaOption
       out.push({ kind: 'not-a-collection', collection: name, message: `${name} is a ${info.type}, not a collection` });
       continue;
     }
-    const indexes = await listIndexes(ctx, name);
+    const indexes = indexesOf.get(name) ?? [];
     const key = indexes.find((i) => i.name === KLINE_INDEX);
     if (!key) {
       out.push({ kind: 'missing-index', collection: name, message: `${name} has no unique index ${KLINE_INDEX}: queries that name it fail (run \`npm run cli -- ${migrate}\`)` });

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../../../core/errors';
 import { STORED_INTERVALS } from '../../../core/interval';
 import type { Kline } from '../../../core/kline';
-import { openStore } from '../../../core/store';
+import { migrateStore, openStore } from '../../../core/store';
 import { DEFAULT_MAX_TIME_MS, MongoKlineStore, partialBulkFailure } from '../../../core/store/mongo';
 import { klineDocument, type KlineDocument } from '../../../core/store/mongo-documents';
 import { ZSTD_COLLECTION_OPTIONS, isZstdUnsupported, numericViewPipeline } from '../../../core/store/mongo-schema';
@@ -57,6 +57,50 @@ function serverHarness(uri: string): StoreHarness {
 
 if (MONGODB_URI) {
   describeKlineStoreContract('MongoDB', () => serverHarness(MONGODB_URI));
+
+  describe('MongoDB schema step on a real server', () => {
+    const harness = serverHarness(MONGODB_URI);
+    const client = new MongoClient(MONGODB_URI);
+    let database: string;
+    let store: MongoKlineStore;
+
+    beforeEach(async () => {
+      store = (await harness.openBare()) as MongoKlineStore;
+      database = (store as unknown as { options: { database: string } }).options.database;
+    });
+    afterEach(async () => {
+      await store.close();
+      await harness.cleanup?.();
+    });
+    afterAll(() => client.close());
+
+    const ttlOf = async () => (await client.db(database).collection('klines_1m').listIndexes().toArray()).find((i) => i.name === 'openTime_1')?.expireAfterSeconds;
+
+    test('adds, changes and removes the 1m TTL; the check follows', async () => {
+      await store.applySchema({ retentionDays: 90 });
+      expect(await ttlOf()).toBe(90 * 86_400);
+      expect((await store.checkSchema()).map((d) => d.kind)).toStrictEqual(['ttl-not-configured', 'ttl-not-configured', 'ttl-not-configured']);
+
+      await store.applySchema({ retentionDays: 30 });
+      expect(await ttlOf()).toBe(30 * 86_400);
+      expect(await store.checkSchema({ retentionDays: 30 })).toStrictEqual([]);
+
+      await store.applySchema({ retentionDays: null });
+      expect(await ttlOf()).toBeUndefined();
+      expect(await store.checkSchema()).toStrictEqual([]);
+    });
+
+    test('the unique index refuses a second document of one key; the numeric view shows doubles', async () => {
+      await store.applySchema();
+      const k = makeKline('BTCUSDT', T0);
+      await store.upsert('1m', [k]);
+
+      await expect(client.db(database).collection<KlineDocument>('klines_1m').insertOne(klineDocument(k, '1m'))).rejects.toMatchObject({ code: 11000 });
+      const [row] = await client.db(database).collection('klines_1m_numeric').find({}).toArray();
+      expect(row.open).toBe(Number(k.open));
+      expect(row.symbol).toBe('BTCUSDT');
+    });
+  });
 } else {
   describe('MongoDB KlineStore contract', () => {
     console.warn('MongoDB contract tests skipped: MONGODB_URI is not set');
@@ -644,6 +688,19 @@ describe('MongoKlineStore without a server', () => {
       expect(warnings).toHaveLength(3);
       expect(warnings[0]).toMatch(/klines_1m has a TTL of 90 days that is not configured/);
       expect(db.writes()).toHaveLength(writes);
+    });
+  });
+
+  describe('migrateStore (the deploy\'s custom resource)', () => {
+    test('applies the schema through a shared client and leaves the client open', async () => {
+      const db = new FakeDb();
+      let closed = false;
+      const client = { db: () => db, close: async () => void (closed = true) } as unknown as MongoClient;
+
+      const changes = await migrateStore({ kind: 'mongodb', uri: 'mongodb://unused', database: 'klines' }, { mongoClient: client, retentionDays: 14 });
+
+      expect(changes).toContain('klines_1m: TTL of 14 days added (index openTime_1)');
+      expect(closed).toBe(false);
     });
   });
 

@@ -14,7 +14,7 @@ import { auditFileName } from '../../core/audit/files';
 import { auditHeadline, runAudit, type AuditResult } from '../../core/audit/run';
 import { lifePeriods } from '../../core/audit/gaps';
 import { parseStoreUrl, readBinanceConfig, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
-import { BinanceRestClient } from '../../ingest-task/rest-client';
+import { BinanceRestClient } from '../../ingest-task/rest/rest-client';
 import { restHistory } from './history-rest';
 import { DEFAULT_DUMPS_URL } from '../../core/dumps/paths';
 import { DumpSite } from '../../core/dumps/site';

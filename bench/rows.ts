@@ -8,6 +8,7 @@ import { formatText, type Table } from './table';
 import { benchVenuesLoad, venuesLoadTable } from './venues-load';
 import { benchWiredTigerBytes, wiredTigerTable } from './wiredtiger';
 import { benchResumeReads, resumeReadsTable } from './resume-reads';
+import { benchHistoryImport, historyImportTable } from './history-import';
 
 export const ROWS: Record<string, { describe: string; run: () => Promise<Table> }> = {
   'venues-load': {
@@ -29,6 +30,10 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
   'wiredtiger-bytes': {
     describe: 'bytes per kline with indexes on real WiredTiger (the `wt` tool), zstd and snappy, as MongoDB configures its tables',
     run: async () => wiredTigerTable(await benchWiredTigerBytes({ klines: 120_000, markets: 2000 })),
+  },
+  'history-import': {
+    describe: 'history job from a local data.binance.vision mirror into SQLite, end to end: klines/s (goal ≥ 200,000) and peak heap over two range lengths',
+    run: async () => historyImportTable([await benchHistoryImport(20, 5), await benchHistoryImport(20, 20)]),
   },
 };
 

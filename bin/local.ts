@@ -221,6 +221,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // npm does not forward SIGTERM to the script it runs: when the parent that started us (npm)
+  // exits, stop as if signalled, so `kill <npm pid>` never leaves a pipeline writing on its own.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && signals === 0) onSignal('SIGTERM');
+  }, 250).unref();
   if (o.durationSeconds !== undefined) setTimeout(() => void finish('duration reached'), o.durationSeconds * 1000);
   pipeline.done.catch((e: Error) => {
     process.stderr.write(`\r\x1b[K${redactSecrets(e.message)}\n`);

@@ -5,6 +5,7 @@
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError } from '../core/errors';
+import { INGEST_SERVICE } from '../core/metric-names';
 import { readIngestConfig, type IngestConfig } from './config';
 import { startIngest } from './ingest';
 import { createLogger } from './logger';
@@ -49,7 +50,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, deps: MainDeps 
       maxConnectionAgeMs: config.maxConnectionAgeMs,
       connectionTimers: { stallTimeoutMs: config.stallTimeoutMs },
       streamCopies: config.streamCopies,
-      metrics: new EmfPublisher({ namespace: config.metricsNamespace, service: 'ingest-task' }),
+      metrics: new EmfPublisher({ namespace: config.metricsNamespace, service: INGEST_SERVICE }),
       logger,
     });
   } catch (e) {

@@ -325,11 +325,28 @@ describe('monitoring', () => {
   it('alarms when no kline is forwarded for the configured number of minutes, counting silence as breaching', () => {
     const t = custom;
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      // Summed over any dimensions the task's EMF lines carry.
-      Metrics: [Match.objectLike({ Expression: 'SELECT SUM(KlinesForwarded) FROM KlineCapture', Period: 60, ReturnData: true })],
+      // The metric the task emits (count since its previous line), with the task's dimension, summed per minute.
+      Namespace: 'KlineCapture',
+      MetricName: 'KlinesForwarded',
+      Dimensions: [{ Name: 'Service', Value: 'ingest-task' }],
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 1,
       EvaluationPeriods: 7,
+      DatapointsToAlarm: 7,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
+    });
+  });
+
+  it('alarms when the functions cannot reach the store, which the writer reports only as a metric', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'KlineCapture',
+      MetricName: 'StoreUnavailable',
+      Dimensions: [{ Name: 'service', Value: 'kline-capture' }],
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
     });
   });
 
@@ -356,6 +373,27 @@ describe('monitoring', () => {
     const alarms = resourcesOfType(t, 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBeGreaterThanOrEqual(4);
     for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([topicRef]);
+  });
+
+  it("lets this account's CloudWatch alarms publish to the topic, which enforceSSL's Deny-only policy would otherwise stop", () => {
+    // Act
+    const policies = resourcesOfType(custom, 'AWS::SNS::TopicPolicy');
+    // Assess
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0][1].Properties as { PolicyDocument: { Statement: Array<Record<string, unknown>> } }).PolicyDocument.Statement;
+    const allow = statements.filter((s) => s.Effect === 'Allow');
+    expect(allow).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: logicalId(custom, 'AWS::SNS::Topic', 'MonitoringAlarmTopic') },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+        },
+      }),
+    ]);
+    expect(statements.some((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'))).toBe(true);
   });
 
   it('builds one dashboard named after the stack and region (dashboard names are account-wide)', () => {

@@ -270,11 +270,19 @@ export function partialBulkFailure(e: unknown, batchIndexes: readonly number[]):
   return { written: (e.result?.upsertedCount ?? 0) + (e.result?.modifiedCount ?? 0), failures };
 }
 
+/**
+ * DNS and socket failures the driver passes on unwrapped, e.g. `querySrv ENOTFOUND` while resolving
+ * a mongodb+srv host (Atlas paused, a typo in the host, no DNS from the subnet).
+ */
+const NETWORK_ERROR_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ETIMEOUT', 'ETIMEDOUT', 'ESERVFAIL', 'ECONNREFUSED', 'ECONNRESET', 'ENODATA']);
+
 /** Any driver or server error that ended the whole operation means the store is unavailable. */
 export function toStoreError(e: unknown, store: string, operation: string): unknown {
   if (e instanceof StoreUnavailableError) return e;
-  if (e instanceof MongoError) {
-    return new StoreUnavailableError(`${store} is unavailable: cannot ${operation}: ${e.name}: ${e.message}`, e);
+  const code = e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+  if (e instanceof MongoError || (code !== undefined && NETWORK_ERROR_CODES.has(code))) {
+    const err = e as Error;
+    return new StoreUnavailableError(`${store} is unavailable: cannot ${operation}: ${err.name}: ${err.message}`, e);
   }
   return e;
 }

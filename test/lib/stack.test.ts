@@ -241,6 +241,14 @@ describe('ingest service', () => {
     });
   });
 
+  it("sets the task's own flush deadline (STOP_TIMEOUT_SECONDS) a few seconds below the SIGKILL, not the code's 25 s default", () => {
+    const task = resourcesOfType(template, 'AWS::ECS::TaskDefinition')[0][1];
+    const [container] = (task.Properties as { ContainerDefinitions: Array<{ StopTimeout: number; Environment: Array<{ Name: string; Value: string }> }> }).ContainerDefinitions;
+    const flush = Number(container.Environment.find((e) => e.Name === 'STOP_TIMEOUT_SECONDS')?.Value);
+    expect(flush).toBeGreaterThanOrEqual(container.StopTimeout - 10);
+    expect(flush).toBeLessThan(container.StopTimeout);
+  });
+
   it('accepts no inbound connection: the task security group has no ingress rule', () => {
     const sgId = logicalId(template, 'AWS::EC2::SecurityGroup', 'IngestSecurityGroup');
     const sg = template.findResources('AWS::EC2::SecurityGroup')[sgId];

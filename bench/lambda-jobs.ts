@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     const now = dayStart + 14 * HOUR_MS + 60_000;
     for (let i = 1; i <= 4; i++) {
       const r = await timed(() => runResampleCycle(outage, now, DEFAULT_RESAMPLE_OPTIONS));
-      rows.push([`resampler after 12 h outage (${outageMarkets} markets), run ${i}`, `${r.seconds.toFixed(2)} s, ${r.value.catchUp.length} h caught up, ${r.value.barsWritten} bars written`]);
+      rows.push([`resampler after 12 h outage (${outageMarkets} markets), run ${i}`, `${r.seconds.toFixed(2)} s, ${r.value.klinesRead} 1m read, ${(r.value.behindMs / HOUR_MS).toFixed(1)} h still behind, ${r.value.barsWritten} bars written`]);
     }
     await outage.close();
   } finally {

@@ -113,6 +113,10 @@ function observedStore(inner: KlineStore, onStored: (klines: readonly Kline[]) =
     lastOpenTimes: (i) => inner.lastOpenTimes(i),
     recordMarketStatus: (e) => inner.recordMarketStatus(e),
     marketHistory: () => inner.marketHistory(),
+    readResampleLog: (limit) => inner.readResampleLog(limit),
+    settleResampleLog: (consumed, carried) => inner.settleResampleLog(consumed, carried),
+    readResampleState: () => inner.readResampleState(),
+    writeResampleState: (w) => inner.writeResampleState(w),
     close: () => inner.close(),
   };
 }

@@ -21,6 +21,7 @@ import { intervalMs, isInterval } from './interval';
 import type { Kline } from './kline';
 import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from './market';
 import { validateKline } from './parse';
+import { symbolProblem } from './symbol';
 
 export interface IngestBatch {
   klines: Kline[];
@@ -153,17 +154,100 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const STATUSES: readonly string[] = MARKET_STATUSES;
 
-function decodeEvent(value: unknown, index: number): MarketStatusEvent {
-  if (!Array.isArray(value) || value.length !== 3) throw new CodecError(`market event #${index}: expected [symbol, status, at]`);
-  const [symbol, status, at] = value as unknown[];
-  if (typeof symbol !== 'string' || symbol === '') throw new CodecError(`market event #${index}: missing symbol`);
-  if (typeof status !== 'string' || !STATUSES.includes(status)) throw new CodecError(`market event #${index}: unknown status ${JSON.stringify(status)}`);
-  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) throw new CodecError(`market event #${index}: "at" is not a timestamp`);
-  return { symbol, status: status as MarketStatus, at };
+/** One kline, kline group or market event a body carried that can never be stored, and why. */
+export interface RejectedItem {
+  kind: 'kline' | 'group' | 'event';
+  symbol?: string;
+  openTime?: number;
+  reason: string;
 }
 
-/** Decode and validate one body; throws CodecError naming the first problem. */
-export function decodeBatch(body: string): IngestBatch {
+/** A decoded body: what may be stored, and what was rejected alone (the rest is still stored). */
+export interface DecodedBody extends IngestBatch {
+  rejected: RejectedItem[];
+}
+
+function symbolOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function decodeEvent(value: unknown, index: number, rejected: RejectedItem[]): MarketStatusEvent | undefined {
+  if (!Array.isArray(value) || value.length !== 3) {
+    rejected.push({ kind: 'event', reason: `market event #${index}: expected [symbol, status, at]` });
+    return undefined;
+  }
+  const [symbol, status, at] = value as unknown[];
+  const reject = (reason: string) => {
+    rejected.push({ kind: 'event', symbol: symbolOf(symbol), reason: `market event #${index}: ${reason}` });
+    return undefined;
+  };
+  const badSymbol = symbolProblem(symbol);
+  if (badSymbol !== undefined) return reject(badSymbol);
+  if (typeof status !== 'string' || !STATUSES.includes(status)) return reject(`unknown status ${JSON.stringify(status)}`);
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) return reject('"at" is not a timestamp');
+  return { symbol: symbol as string, status: status as MarketStatus, at };
+}
+
+function decodeGroup(group: unknown, gi: number, klines: Kline[], rejected: RejectedItem[]): void {
+  if (!Array.isArray(group) || group.length !== 4) {
+    rejected.push({ kind: 'group', reason: `group #${gi}: expected [symbol, interval, firstOpenTime, rows]` });
+    return;
+  }
+  const [symbol, interval, first, rows] = group as unknown[];
+  const rejectGroup = (reason: string) => {
+    rejected.push({ kind: 'group', symbol: symbolOf(symbol), reason: `group #${gi}: ${reason}` });
+  };
+  const badSymbol = symbolProblem(symbol);
+  if (badSymbol !== undefined) return rejectGroup(badSymbol);
+  if (typeof interval !== 'string' || !isInterval(interval)) return rejectGroup(`unknown interval ${JSON.stringify(interval)}`);
+  if (typeof first !== 'number' || !Number.isSafeInteger(first)) return rejectGroup('firstOpenTime is not a timestamp');
+  if (!Array.isArray(rows) || rows.length === 0) return rejectGroup('rows is not a non-empty array');
+  const sym = symbol as string;
+  const ms = intervalMs(interval);
+  let openTime = first;
+  for (let ri = 0; ri < rows.length; ri++) {
+    const value = (rows as unknown[])[ri];
+    const row = typeof value === 'string' ? value.split(',') : undefined;
+    const step = row ? integerOrText(row[0]) : undefined;
+    if (!row || typeof step !== 'number') {
+      // Without this row's step, the open times of the rows after it are unknown too.
+      const why = !row ? 'row is not a string' : `step is not a non-negative integer: ${JSON.stringify(row[0])}`;
+      rejected.push({ kind: 'kline', symbol: sym, reason: `group #${gi} (${sym}) row #${ri}: ${why}; ${rows.length - ri} row(s) rejected` });
+      return;
+    }
+    openTime += step * ms;
+    if (row.length !== 10 && row.length !== 11) {
+      rejected.push({ kind: 'kline', symbol: sym, openTime, reason: `kline ${sym} ${interval} at ${openTime}: expected 10 or 11 fields, got ${row.length}` });
+      continue;
+    }
+    const k: Kline = {
+      symbol: sym,
+      interval,
+      openTime,
+      closeTime: openTime + ms - 1,
+      open: row[1],
+      high: row[2],
+      low: row[3],
+      close: row[4],
+      volume: row[5],
+      quoteVolume: row[6],
+      trades: integerOrText(row[7]) as number,
+      takerBuyBaseVolume: row[8],
+      takerBuyQuoteVolume: row[9],
+    };
+    if (row.length === 11) k.sourceCount = integerOrText(row[10]) as number;
+    const problem = validateKline(k);
+    if (problem) rejected.push({ kind: 'kline', symbol: sym, openTime, reason: `kline ${sym} ${interval} at ${openTime}: ${problem}` });
+    else klines.push(k);
+  }
+}
+
+/**
+ * Decode and validate one body. A body that is not a v1 message at all throws CodecError; inside
+ * a sound body, each bad market event, kline group or kline is rejected alone (`rejected`) and
+ * everything else is returned, so one hostile symbol never holds back the other markets.
+ */
+export function decodeBatch(body: string): DecodedBody {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -176,45 +260,13 @@ export function decodeBatch(body: string): IngestBatch {
   const groups = parsed.g ?? [];
   if (!Array.isArray(events)) throw new CodecError('"m" (market events) is not an array');
   if (!Array.isArray(groups)) throw new CodecError('"g" (kline groups) is not an array');
-  const marketEvents = events.map(decodeEvent);
-  const klines: Kline[] = [];
-  groups.forEach((group: unknown, gi: number) => {
-    if (!Array.isArray(group) || group.length !== 4) throw new CodecError(`group #${gi}: expected [symbol, interval, firstOpenTime, rows]`);
-    const [symbol, interval, first, rows] = group as unknown[];
-    if (typeof symbol !== 'string' || symbol === '') throw new CodecError(`group #${gi}: missing symbol`);
-    if (typeof interval !== 'string' || !isInterval(interval)) throw new CodecError(`group #${gi} (${symbol}): unknown interval ${JSON.stringify(interval)}`);
-    if (typeof first !== 'number' || !Number.isSafeInteger(first)) throw new CodecError(`group #${gi} (${symbol}): firstOpenTime is not a timestamp`);
-    if (!Array.isArray(rows) || rows.length === 0) throw new CodecError(`group #${gi} (${symbol}): rows is not a non-empty array`);
-    const ms = intervalMs(interval);
-    let openTime = first;
-    for (const value of rows as unknown[]) {
-      const index = klines.length;
-      if (typeof value !== 'string') throw new CodecError(`kline #${index} (${symbol}): row is not a string`);
-      const row = value.split(',');
-      if (row.length !== 10 && row.length !== 11) throw new CodecError(`kline #${index} (${symbol}): expected 10 or 11 fields, got ${row.length}`);
-      const step = integerOrText(row[0]);
-      if (typeof step !== 'number') throw new CodecError(`kline #${index} (${symbol}): step is not a non-negative integer: ${JSON.stringify(row[0])}`);
-      openTime += step * ms;
-      const k: Kline = {
-        symbol,
-        interval,
-        openTime,
-        closeTime: openTime + ms - 1,
-        open: row[1],
-        high: row[2],
-        low: row[3],
-        close: row[4],
-        volume: row[5],
-        quoteVolume: row[6],
-        trades: integerOrText(row[7]) as number,
-        takerBuyBaseVolume: row[8],
-        takerBuyQuoteVolume: row[9],
-      };
-      if (row.length === 11) k.sourceCount = integerOrText(row[10]) as number;
-      const problem = validateKline(k);
-      if (problem) throw new CodecError(`kline #${index} (${symbol} ${interval} at ${openTime}): ${problem}`);
-      klines.push(k);
-    }
+  const rejected: RejectedItem[] = [];
+  const marketEvents: MarketStatusEvent[] = [];
+  events.forEach((value: unknown, i: number) => {
+    const e = decodeEvent(value, i, rejected);
+    if (e) marketEvents.push(e);
   });
-  return { klines, marketEvents };
+  const klines: Kline[] = [];
+  groups.forEach((group: unknown, gi: number) => decodeGroup(group, gi, klines, rejected));
+  return { klines, marketEvents, rejected };
 }

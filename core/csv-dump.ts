@@ -7,9 +7,10 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { pipeline, type Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
-import { isInterval, MINUTE_MS } from './interval';
+import { intervalName, MINUTE_MS } from './interval';
 import type { Kline } from './kline';
 import { csvTimestampMs, isCsvHeaderLine, parseCsvLine } from './parse';
+import { isBinanceInterval } from './windows';
 
 /** What a dump's file name says: `BTCUSDT-1m-2025-01-01.csv` (daily) or `BTCUSDT-1m-2025-01.csv` (or `.zip`). */
 export interface DumpFileName {
@@ -19,13 +20,13 @@ export interface DumpFileName {
   period: string;
 }
 
-const DUMP_NAME = /^(.+)-([1-9][0-9]*[mh])-([0-9]{4}-[0-9]{2}(?:-[0-9]{2})?)\.(?:csv|zip)$/u;
+const DUMP_NAME = /^(.+)-([1-9][0-9]*[mhdwM])-([0-9]{4}-[0-9]{2}(?:-[0-9]{2})?)\.(?:csv|zip)$/u;
 
 /** Parse a dump file name (a path is fine; only the last segment counts). */
 export function parseDumpFileName(path: string): DumpFileName | undefined {
   const base = path.split(/[\\/]/).pop() ?? '';
   const m = DUMP_NAME.exec(base);
-  if (!m || !isInterval(m[2])) return undefined;
+  if (!m || !isBinanceInterval(m[2])) return undefined;
   return { symbol: m[1], interval: m[2], period: m[3] };
 }
 
@@ -54,9 +55,7 @@ export function intervalOfCsvLine(line: string): string | undefined {
   if (t === undefined || T === undefined) return undefined;
   const span = T - t + 1;
   if (span <= 0 || span % MINUTE_MS !== 0) return undefined;
-  const minutes = span / MINUTE_MS;
-  const name = minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
-  return isInterval(name) ? name : undefined;
+  return intervalName(span);
 }
 
 export interface ReadDumpOptions {

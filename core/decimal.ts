@@ -8,11 +8,22 @@
  * that are exact far beyond any real volume, falling back to BigInt when they would not be.
  */
 
-const DECIMAL_TEXT = /^[0-9]+(\.[0-9]+)?$/;
+/**
+ * Canonical decimal text, as Binance writes it: no leading zero in the integer part ("0.5", "10",
+ * "10.00000000"; not "00.5" or "01"). One rule for every store: MongoDB's Decimal128 would give
+ * "00.5" back as "0.5" while SQLite keeps the text, so the two stores would disagree.
+ */
+const DECIMAL_TEXT = /^(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
+const LEADING_ZERO = /^0[0-9]/;
 
-/** True for plain non-negative decimal text: digits, optionally a dot and more digits. */
+/** True for canonical non-negative decimal text: an integer part without leading zeros, optionally a dot and digits. */
 export function isDecimalText(s: unknown): s is string {
   return typeof s === 'string' && s.length > 0 && s.length <= 64 && DECIMAL_TEXT.test(s);
+}
+
+/** True for digits-and-dot text refused only because its integer part has a leading zero ("007.5"). */
+export function hasLeadingZero(s: string): boolean {
+  return LEADING_ZERO.test(s) && /^[0-9]+(?:\.[0-9]+)?$/.test(s);
 }
 
 /** Number of digits after the dot. */

@@ -22,7 +22,13 @@ export interface Kline {
   takerBuyQuoteVolume: string;
   /** Resampled klines only: how many 1m klines the bar was built from. */
   sourceCount?: number;
+  /** 1m only: where the kline came from when not the stream (absent = captured from the stream). */
+  source?: KlineSource;
 }
+
+/** Provenance of a 1m kline that did not come from the stream (docs/data-model.md). */
+export const KLINE_SOURCES = ['rest', 'dump'] as const;
+export type KlineSource = (typeof KLINE_SOURCES)[number];
 
 /** The decimal fields of a kline, in Binance's column order. */
 export const DECIMAL_FIELDS = [

@@ -44,13 +44,15 @@ export const METRIC = {
   corruptMessages: 'CorruptMessages',
   /** writer, resampler, reporter: 1 for an invocation whose store was unreachable or refused it as a whole (Count). */
   storeUnavailable: 'StoreUnavailable',
+  /** writer: klines and market events rejected alone, never storable (bad symbol, refused by the store's rules) (Count). */
+  itemsRejected: 'ItemsRejected',
   /** resampler: resampled bars computed in a run (Count). */
   barsComputed: 'BarsComputed',
   /** resampler: resampled bars inserted or changed in a run (Count). */
   barsWritten: 'BarsWritten',
   /** resampler: bars the store refused (Count). */
   resampleFailures: 'ResampleFailures',
-  /** resampler: hours of catch-up rebuilt in a run, > 0 only after an outage (Count). */
+  /** resampler: whole hours the sweep is still behind after a run, > 0 only while an outage drains (Count). */
   catchUpHours: 'CatchUpHours',
   /** reporter: expected 1m datapoints present in the report window, in % (Percent). */
   completenessPercent: 'CompletenessPercent',

@@ -4,9 +4,10 @@
  * Nothing here throws on bad input: every rejection is `{ ok: false, reason }` with a reason a
  * person can act on, so one bad frame or line never takes the caller down.
  */
-import { compareDecimal, isDecimalText } from './decimal';
+import { compareDecimal, hasLeadingZero, isDecimalText } from './decimal';
 import { intervalMs, isInterval } from './interval';
 import type { Kline, ParseResult } from './kline';
+import { symbolProblem } from './symbol';
 
 /** CSV timestamps at or above this are microseconds (spot dumps from 2025-01-01), below are ms. */
 export const MICROSECOND_THRESHOLD = 1e14;
@@ -33,6 +34,7 @@ function checkDecimal(field: string, value: unknown): string | undefined {
   if (typeof value === 'string' && value.startsWith('-') && isDecimalText(value.slice(1))) {
     return `${field} is negative: ${value}`;
   }
+  if (typeof value === 'string' && hasLeadingZero(value)) return `${field} has a leading zero (not canonical decimal text): ${value}`;
   if (typeof value === 'number') return `${field} must be decimal text, got the number ${describe(value)}`;
   return `${field} is not a decimal: ${describe(value)}`;
 }
@@ -67,8 +69,8 @@ function compareChecked(a: string, b: string): number {
  * a known interval, an open time aligned to it and close time = open time + interval − 1 ms.
  */
 export function validateKline(k: Kline): string | undefined {
-  if (typeof k.symbol !== 'string' || k.symbol.length === 0) return 'missing symbol';
-  if (k.symbol.length > 64) return `symbol is longer than 64 characters: ${describe(k.symbol)}`;
+  const badSymbol = symbolProblem(k.symbol);
+  if (badSymbol !== undefined) return badSymbol;
   const ms = typeof k.interval === 'string' ? knownIntervalMs(k.interval) : undefined;
   if (ms === undefined) return `unknown interval ${describe(k.interval)}`;
   if (!Number.isSafeInteger(k.openTime) || k.openTime < 0) return `openTime is not a timestamp: ${describe(k.openTime)}`;

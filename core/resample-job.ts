@@ -1,62 +1,71 @@
 /**
- * One resampler run: which 5m/15m/30m/1h windows to (re)build from the stored 1m klines, and
- * building them with bounded memory and bounded work.
+ * Incremental resampling (docs/data-model.md, "Incremental resampling"): a run's work is
+ * proportional to what changed since the previous run, never to a lookback window.
  *
- * Stateless on purpose (no watermark document): everything a run needs is in the klines.
- * - Recent: every window that has closed by `now − grace` within the last `lookback` (aligned
- *   down to the hour) is rebuilt on every run, so a late or backfilled minute lands in its bars
- *   on the next run. Rebuilding is an upsert of a pure function of the 1m klines: idempotent.
- * - Catch-up: before the recent range, over `catchUpHorizon`, a market is behind in an hour when
- *   it has more 1m klines there than its coarsest bars' `sourceCount`s add up to (no bar, or a
- *   bar built before minutes were backfilled). The oldest such hours are rebuilt, for the
- *   markets behind only, at most `catchUpMaxHoursPerRun` hours per run; after an outage the
- *   backlog drains over successive runs. When all is well this costs two queries.
- *   Fewer 1m klines than the bars count (1m retention expired) never triggers a rebuild, so bars
- *   outlive their 1m source. Keep the horizon shorter than the 1m retention.
- * - Older than the horizon: nothing automatic; `rebuildRange` (the resampler's on-demand
- *   `{from, to}` event) rebuilds any range.
+ * A run, per market type:
+ * 1. Reads the watermarks (`resample_state`) and the oldest entries of the change log
+ *   (`resample_log`, appended by every `upsert('1m')`) before it reads any kline.
+ * 2. Late minutes: log runs behind the 5m watermark touched windows that were already built.
+ *   Those 5m windows are rebuilt from their 1m klines, then their parents level by level
+ *   (15m from 5m, …) where the parent's level has passed them too; a parent ahead of its
+ *   watermark is left to the sweep. Runs ahead of the watermark are dropped: the sweep will read
+ *   those minutes. At most `maxLateWindowsPerRun` market-windows per run; the rest are carried
+ *   over to the next run as new log runs.
+ * 3. Sweep: level by level, the windows that closed since the level's watermark
+ *   (`windowEnd ≤ now − grace`, and for a coarser level `windowEnd ≤` the watermark of the
+ *   level below), at most `maxSweepMs` per level; each 1m kline is read once, when its 5m
+ *   window closes. The watermark advances after the bars are written.
+ * 4. Deletes the consumed log entries (after the bars are written: a crash re-does work, never
+ *   loses it).
  *
- * Bars of one market chunk are written finest first and the coarsest last, so a coarsest bar
- * that exists implies its finer bars were written from the same 1m data (the catch-up check
- * relies on it); a chunk whose finer write fails skips its coarser intervals.
+ * Writes: only bars that differ from the stored ones, and never a bar built from fewer 1m
+ * klines than the stored one (a range whose 1m klines the TTL expired keeps its complete bars)
+ * unless a rebuild asks for it (`allowFewer`).
  */
 import { readPositiveInt, type Env } from './config';
-import { intervalMs, RESAMPLED_INTERVALS, windowStart, type StoredInterval } from './interval';
-import type { Kline } from './kline';
-import { resampleAll } from './resample';
-import type { KlineStore, TimeRange } from './store/port';
+import { compareDecimal } from './decimal';
+import { intervalMs, MINUTE_MS, RESAMPLED_INTERVALS, windowStart, type StoredInterval } from './interval';
+import { DECIMAL_FIELDS, type Kline } from './kline';
+import { MARKET_TYPES, type MarketType } from './market';
+import { resample } from './resample';
+import type { KlineStore, MinuteRun, ResampleWatermark, TimeRange } from './store/port';
 
 export type ResampledInterval = (typeof RESAMPLED_INTERVALS)[number];
 
 export const HOUR_MS = 3_600_000;
 
 export interface ResampleOptions {
-  /** Intervals to build, each dividing an hour. */
+  /** Levels to build, finest first after sorting; each from the previous one (the first from 1m). */
   intervals: readonly ResampledInterval[];
+  marketTypes: readonly MarketType[];
   /** A window counts as closed once `now − grace` has passed its end (late klines still arrive). */
   graceMs: number;
-  /** Closed windows this far back (aligned down to the hour) are rebuilt on every run. */
-  lookbackMs: number;
-  /** How far before the recent range catch-up looks for missing or stale bars (whole hours). */
-  catchUpHorizonMs: number;
-  /** At most this many hours are rebuilt by catch-up in one run. */
-  catchUpMaxHoursPerRun: number;
-  /** Markets read together; with `sliceMs` this bounds the klines held in memory. */
-  marketsPerChunk: number;
-  /** Length of one read (whole hours). */
+  /** A level without a watermark starts this far back (aligned down to the coarsest level). */
+  initialLookbackMs: number;
+  /** At most this span is swept per level in one run; after an outage the backlog drains over runs. */
+  maxSweepMs: number;
+  /** Length of one sweep read (bounds the klines held in memory). */
   sliceMs: number;
+  /** Markets read together when rebuilding late windows. */
+  marketsPerChunk: number;
+  /** Change-log entries read per run. */
+  logEntriesPerRun: number;
+  /** At most this many late 5m market-windows are rebuilt per run; the rest are carried over. */
+  maxLateWindowsPerRun: number;
   /** Upper bound of an on-demand rebuild, so one invocation fits the Lambda timeout. */
   maxRebuildMs: number;
 }
 
 export const DEFAULT_RESAMPLE_OPTIONS: ResampleOptions = {
   intervals: RESAMPLED_INTERVALS,
+  marketTypes: MARKET_TYPES,
   graceMs: 30_000,
-  lookbackMs: 2 * HOUR_MS,
-  catchUpHorizonMs: 12 * HOUR_MS,
-  catchUpMaxHoursPerRun: 6,
+  initialLookbackMs: 2 * HOUR_MS,
+  maxSweepMs: 6 * HOUR_MS,
+  sliceMs: HOUR_MS,
   marketsPerChunk: 200,
-  sliceMs: 2 * HOUR_MS,
+  logEntriesPerRun: 2_000,
+  maxLateWindowsPerRun: 50_000,
   maxRebuildMs: 24 * HOUR_MS,
 };
 
@@ -66,225 +75,413 @@ export function readResampleOptions(env: Env = process.env): ResampleOptions {
   return {
     ...d,
     graceMs: readPositiveInt(env, 'RESAMPLE_GRACE_SECONDS', d.graceMs / 1000) * 1000,
-    lookbackMs: readPositiveInt(env, 'RESAMPLE_LOOKBACK_MINUTES', d.lookbackMs / 60_000) * 60_000,
-    catchUpHorizonMs: readPositiveInt(env, 'RESAMPLE_CATCHUP_HORIZON_HOURS', d.catchUpHorizonMs / HOUR_MS) * HOUR_MS,
-    catchUpMaxHoursPerRun: readPositiveInt(env, 'RESAMPLE_CATCHUP_HOURS_PER_RUN', d.catchUpMaxHoursPerRun),
+    initialLookbackMs: readPositiveInt(env, 'RESAMPLE_INITIAL_LOOKBACK_MINUTES', d.initialLookbackMs / MINUTE_MS) * MINUTE_MS,
+    maxSweepMs: readPositiveInt(env, 'RESAMPLE_MAX_SWEEP_HOURS', d.maxSweepMs / HOUR_MS) * HOUR_MS,
     marketsPerChunk: readPositiveInt(env, 'RESAMPLE_MARKETS_PER_CHUNK', d.marketsPerChunk),
+    maxLateWindowsPerRun: readPositiveInt(env, 'RESAMPLE_MAX_LATE_WINDOWS', d.maxLateWindowsPerRun),
   };
 }
 
 export interface IntervalCounts {
-  /** Bars built from the 1m klines read. */
+  /** Bars built. */
   computed: number;
   /** Bars inserted or changed. */
   written: number;
   /** Bars the store refused. */
   failed: number;
+  /** Stored bars kept because the rebuilt one had fewer 1m klines. */
+  keptFewer: number;
 }
 
 export interface ResampleRunResult {
-  /** The range rebuilt in full: the recent range of a scheduled run, or the on-demand range. */
-  range: TimeRange;
-  /** Hours rebuilt by catch-up, oldest first, with the markets that were behind. */
-  catchUp: { range: TimeRange; markets: number }[];
-  /** Market chunks read, over all ranges. */
-  chunks: number;
+  /** Watermarks after the run. */
+  watermarks: ResampleWatermark[];
+  /** Longest time between a level's watermark and its closed end after the run (0 = caught up). */
+  behindMs: number;
+  /** Change-log entries consumed. */
+  logEntries: number;
+  /** Late 5m market-windows rebuilt from the log. */
+  lateWindows: number;
+  /** Log runs carried over to the next run (over the per-run budget). */
+  carried: number;
   /** 1m klines read. */
   klinesRead: number;
+  /** Resampled bars read (sources of coarser levels and the stored bars compared against). */
+  barsRead: number;
   byInterval: Record<string, IntervalCounts>;
-  /** Totals over all intervals. */
   barsComputed: number;
   barsWritten: number;
   barsFailed: number;
-}
-
-// ---------------------------------------------------------------- planning (pure)
-
-export interface ResamplePlan {
-  /** Windows whose end is at or before this time are closed (aligned to the finest interval). */
-  closedEnd: number;
-  /** Closed windows in [recent.from, recent.to) are rebuilt every run. */
-  recent: TimeRange;
-  /** Where catch-up looks: the whole hours before the recent range. */
-  catchUpHorizon: TimeRange;
+  barsKeptFewer: number;
 }
 
 export function checkOptions(options: ResampleOptions): void {
   if (options.intervals.length === 0) throw new RangeError('resampling needs at least one interval');
-  for (const interval of options.intervals) {
-    if (HOUR_MS % intervalMs(interval) !== 0) throw new RangeError(`interval ${interval} does not divide an hour`);
+  const levels = orderedLevels(options.intervals);
+  let below = MINUTE_MS;
+  for (const level of levels) {
+    const ms = intervalMs(level);
+    if (ms <= below || ms % below !== 0) throw new RangeError(`interval ${level} is not a multiple of the level below it`);
+    below = ms;
   }
+  if (options.marketTypes.length === 0) throw new RangeError('resampling needs at least one market type');
   for (const [name, value] of [
-    ['catchUpHorizonMs', options.catchUpHorizonMs],
     ['sliceMs', options.sliceMs],
+    ['maxSweepMs', options.maxSweepMs],
+    ['initialLookbackMs', options.initialLookbackMs],
+    ['marketsPerChunk', options.marketsPerChunk],
+    ['logEntriesPerRun', options.logEntriesPerRun],
+    ['maxLateWindowsPerRun', options.maxLateWindowsPerRun],
   ] as const) {
-    if (!(value > 0) || value % HOUR_MS !== 0) throw new RangeError(`${name} must be a positive number of whole hours`);
+    if (!(Number.isInteger(value) && value > 0)) throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
-  if (!(options.marketsPerChunk > 0)) throw new RangeError('marketsPerChunk must be positive');
 }
 
-function finestMs(intervals: readonly ResampledInterval[]): number {
-  return Math.min(...intervals.map(intervalMs));
+export function orderedLevels(intervals: readonly ResampledInterval[]): ResampledInterval[] {
+  return [...new Set(intervals)].sort((a, b) => intervalMs(a) - intervalMs(b));
 }
 
-function coarsest(intervals: readonly ResampledInterval[]): ResampledInterval {
-  return [...intervals].sort((a, b) => intervalMs(b) - intervalMs(a))[0];
-}
+// ---------------------------------------------------------------- pure helpers
 
-/** Which ranges a run at `nowMs` covers. */
-export function planResampleCycle(nowMs: number, options: ResampleOptions = DEFAULT_RESAMPLE_OPTIONS): ResamplePlan {
-  checkOptions(options);
-  const finest = finestMs(options.intervals);
-  const cutoff = nowMs - options.graceMs;
-  const closedEnd = cutoff - (((cutoff % finest) + finest) % finest);
-  const recentFrom = windowStart(closedEnd - options.lookbackMs, '1h');
-  return {
-    closedEnd,
-    recent: { from: recentFrom, to: closedEnd },
-    catchUpHorizon: { from: recentFrom - options.catchUpHorizonMs, to: recentFrom },
-  };
-}
+const alignDown = (t: number, interval: string): number => windowStart(t, interval);
+const alignUp = (t: number, interval: string): number => {
+  const down = windowStart(t, interval);
+  return down === t ? t : down + intervalMs(interval);
+};
 
-/** Split [from, to) at multiples of `sliceMs` (from must be hour-aligned). */
-export function timeSlices(range: TimeRange, sliceMs: number): TimeRange[] {
-  const slices: TimeRange[] = [];
-  for (let from = range.from; from < range.to; from += sliceMs) slices.push({ from, to: Math.min(from + sliceMs, range.to) });
-  return slices;
-}
-
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+/** Where each level stands: the stored watermark, or the common starting point of a first run. */
+export function initialWatermarks(
+  stored: readonly ResampleWatermark[],
+  marketType: MarketType,
+  nowMs: number,
+  options: ResampleOptions,
+): Map<string, number> {
+  const levels = orderedLevels(options.intervals);
+  const start = alignDown(nowMs - options.graceMs - options.initialLookbackMs, levels[levels.length - 1]);
+  const out = new Map<string, number>();
+  for (const level of levels) {
+    const w = stored.find((s) => s.marketType === marketType && s.interval === level);
+    out.set(level, w ? w.watermark : start);
+  }
   return out;
 }
 
-/**
- * Markets whose stored 1m klines outnumber the minutes their bars were built from: bars are
- * missing or were built before more minutes arrived. Bars without `sourceCount` count as full.
- */
-export function marketsBehind(oneMinuteCounts: ReadonlyMap<string, number>, bars: readonly Kline[]): string[] {
-  const covered = new Map<string, number>();
-  for (const bar of bars) {
-    const minutes = bar.sourceCount ?? intervalMs(bar.interval) / 60_000;
-    covered.set(bar.symbol, (covered.get(bar.symbol) ?? 0) + minutes);
+/** The span a level's sweep covers now: [watermark, end), or undefined when nothing has closed. */
+export function sweepSpan(level: string, below: string, watermarks: ReadonlyMap<string, number>, nowMs: number, options: ResampleOptions): TimeRange | undefined {
+  const from = watermarks.get(level)!;
+  const ms = intervalMs(level);
+  let to = alignDown(nowMs - options.graceMs, level);
+  if (below !== '1m') to = Math.min(to, alignDown(watermarks.get(below)!, level));
+  to = Math.min(to, from + Math.max(1, Math.floor(options.maxSweepMs / ms)) * ms);
+  return to > from ? { from, to } : undefined;
+}
+
+function mergeRanges(ranges: TimeRange[]): TimeRange[] {
+  ranges.sort((a, b) => a.from - b.from);
+  const out: TimeRange[] = [];
+  for (const r of ranges) {
+    const last = out[out.length - 1];
+    if (last && r.from <= last.to) last.to = Math.max(last.to, r.to);
+    else out.push({ ...r });
   }
-  const behind: string[] = [];
-  for (const [symbol, count] of oneMinuteCounts) if (count > (covered.get(symbol) ?? 0)) behind.push(symbol);
-  return behind.sort();
+  return out;
 }
 
-// ---------------------------------------------------------------- building
-
-function emptyResult(range: TimeRange): ResampleRunResult {
-  return { range, catchUp: [], chunks: 0, klinesRead: 0, byInterval: {}, barsComputed: 0, barsWritten: 0, barsFailed: 0 };
+/** Windows of `interval` covering `ranges` (per market), merged. */
+export function coveringWindows(bySymbol: ReadonlyMap<string, TimeRange[]>, interval: string, limit = Infinity): Map<string, TimeRange[]> {
+  const out = new Map<string, TimeRange[]>();
+  for (const [symbol, ranges] of bySymbol) {
+    const covered = mergeRanges(ranges.map((r) => ({ from: alignDown(r.from, interval), to: alignUp(r.to, interval) }))).map((r) => ({
+      from: r.from,
+      to: Math.min(r.to, Math.max(r.from, limit)),
+    }));
+    const kept = covered.filter((r) => r.to > r.from);
+    if (kept.length > 0) out.set(symbol, kept);
+  }
+  return out;
 }
 
-function addCounts(result: ResampleRunResult, interval: string, computed: number, written: number, failed: number): void {
-  const c = (result.byInterval[interval] ??= { computed: 0, written: 0, failed: 0 });
-  c.computed += computed;
-  c.written += written;
-  c.failed += failed;
-  result.barsComputed += computed;
-  result.barsWritten += written;
-  result.barsFailed += failed;
+function sameDecimal(a: string, b: string): boolean {
+  return a === b || compareDecimal(a, b) === 0;
+}
+
+/** True when a stored bar already holds what was built. */
+export function sameBar(a: Kline, b: Kline): boolean {
+  if (a.closeTime !== b.closeTime || a.trades !== b.trades || a.sourceCount !== b.sourceCount) return false;
+  return DECIMAL_FIELDS.every((f) => sameDecimal(a[f], b[f]));
 }
 
 /**
- * Build and upsert every window of `options.intervals` that lies inside `range` (from aligned to
- * the hour, to aligned to the finest interval), for the given markets or every market with 1m
- * klines in the range. Reads `marketsPerChunk` markets × `sliceMs` at a time.
+ * Of the bars built, those to write: new, or different from the stored bar and built from at
+ * least as many 1m klines (any number with `allowFewer`).
  */
-async function buildRange(
-  store: KlineStore,
+export function barsToWrite(built: readonly Kline[], stored: readonly Kline[], allowFewer: boolean): { write: Kline[]; keptFewer: number } {
+  const existing = new Map<string, Kline>();
+  for (const s of stored) existing.set(`${s.symbol}|${s.openTime}`, s);
+  const write: Kline[] = [];
+  let keptFewer = 0;
+  for (const b of built) {
+    const s = existing.get(`${b.symbol}|${b.openTime}`);
+    if (s === undefined) write.push(b);
+    else if (sameBar(b, s)) continue;
+    else if (!allowFewer && (s.sourceCount ?? intervalMs(s.interval) / MINUTE_MS) > (b.sourceCount ?? 0)) keptFewer++;
+    else write.push(b);
+  }
+  return { write, keptFewer };
+}
+
+/**
+ * Log runs of one market type split at the 5m watermark: the late part (behind it), as
+ * ranges per symbol. The part ahead of the watermark is left to the sweep.
+ */
+export function lateRanges(runs: readonly MinuteRun[], marketType: MarketType, watermark5m: number): Map<string, TimeRange[]> {
+  const out = new Map<string, TimeRange[]>();
+  for (const r of runs) {
+    if (r.marketType !== marketType || r.from >= watermark5m) continue;
+    const range = { from: r.from, to: Math.min(r.to, watermark5m) };
+    const list = out.get(r.symbol);
+    if (list) list.push(range);
+    else out.set(r.symbol, [range]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- the run
+
+function emptyResult(): ResampleRunResult {
+  return {
+    watermarks: [],
+    behindMs: 0,
+    logEntries: 0,
+    lateWindows: 0,
+    carried: 0,
+    klinesRead: 0,
+    barsRead: 0,
+    byInterval: {},
+    barsComputed: 0,
+    barsWritten: 0,
+    barsFailed: 0,
+    barsKeptFewer: 0,
+  };
+}
+
+interface Context {
+  store: KlineStore;
+  options: ResampleOptions;
+  result: ResampleRunResult;
+}
+
+// The port reads and writes one market type per call (docs/data-model.md); until every store
+// holds other types, only spot has tables.
+async function readKlines(ctx: Context, marketType: MarketType, interval: string, range: TimeRange, symbols?: readonly string[]): Promise<Kline[]> {
+  if (marketType !== 'spot') return [];
+  const klines = await ctx.store.read({ interval: interval as StoredInterval, from: range.from, to: range.to, symbols });
+  if (interval === '1m') ctx.result.klinesRead += klines.length;
+  else ctx.result.barsRead += klines.length;
+  return klines;
+}
+
+function tagged(bars: readonly Kline[], marketType: MarketType): Kline[] {
+  return bars.map((b) => Object.assign(b, { marketType }));
+}
+
+function counts(ctx: Context, interval: string): IntervalCounts {
+  return (ctx.result.byInterval[interval] ??= { computed: 0, written: 0, failed: 0, keptFewer: 0 });
+}
+
+/**
+ * Build `level` from `below` over the windows in `range` (aligned to `level`) for the given
+ * markets (all markets with data when omitted), and write the bars that changed.
+ */
+async function buildWindows(
+  ctx: Context,
+  marketType: MarketType,
+  level: string,
+  below: string,
   range: TimeRange,
-  options: ResampleOptions,
-  result: ResampleRunResult,
-  symbols?: readonly string[],
+  symbols: readonly string[] | undefined,
+  allowFewer: boolean,
 ): Promise<void> {
-  const ordered = [...options.intervals].sort((a, b) => intervalMs(a) - intervalMs(b));
-  for (const slice of timeSlices(range, options.sliceMs)) {
-    const markets = symbols ?? [...(await store.countByMarket('1m', slice)).keys()].sort();
-    for (const chunk of chunks(markets, options.marketsPerChunk)) {
-      const oneMinute = await store.read({ interval: '1m', symbols: chunk, from: slice.from, to: slice.to });
-      result.chunks += 1;
-      result.klinesRead += oneMinute.length;
-      if (oneMinute.length === 0) continue;
-      const built = resampleAll(oneMinute, ordered);
-      for (const interval of ordered) {
-        const ms = intervalMs(interval);
-        // Only windows that end inside the slice: a window cut by the slice end is not closed yet.
-        const bars = (built.get(interval) ?? []).filter((bar) => bar.openTime + ms <= slice.to);
-        if (bars.length === 0) continue;
-        const { written, failures } = await store.upsert(interval as StoredInterval, bars);
-        addCounts(result, interval, bars.length, written, failures.length);
-        if (failures.length > 0) break;
-      }
+  const source = await readKlines(ctx, marketType, below, range, symbols);
+  if (source.length === 0) return;
+  const built = tagged(resample(source, level), marketType);
+  const stored = await readKlines(ctx, marketType, level, range, symbols ?? [...new Set(built.map((b) => b.symbol))]);
+  const { write, keptFewer } = barsToWrite(built, stored, allowFewer);
+  const c = counts(ctx, level);
+  c.computed += built.length;
+  c.keptFewer += keptFewer;
+  ctx.result.barsComputed += built.length;
+  ctx.result.barsKeptFewer += keptFewer;
+  if (write.length === 0) return;
+  const { written, failures } = await ctx.store.upsert(level as StoredInterval, write);
+  c.written += written;
+  c.failed += failures.length;
+  ctx.result.barsWritten += written;
+  ctx.result.barsFailed += failures.length;
+}
+
+/** Rebuild the given windows (per market, aligned to `level`), reading markets with the same range together. */
+async function rebuildMarketWindows(ctx: Context, marketType: MarketType, level: string, below: string, windows: ReadonlyMap<string, TimeRange[]>): Promise<void> {
+  const byRange = new Map<string, { range: TimeRange; symbols: string[] }>();
+  for (const [symbol, ranges] of windows) {
+    for (const range of ranges) {
+      const key = `${range.from}-${range.to}`;
+      const group = byRange.get(key);
+      if (group) group.symbols.push(symbol);
+      else byRange.set(key, { range, symbols: [symbol] });
+    }
+  }
+  for (const { range, symbols } of byRange.values()) {
+    symbols.sort();
+    for (let i = 0; i < symbols.length; i += ctx.options.marketsPerChunk) {
+      await buildWindows(ctx, marketType, level, below, range, symbols.slice(i, i + ctx.options.marketsPerChunk), false);
     }
   }
 }
 
+function windowCount(windows: ReadonlyMap<string, TimeRange[]>, ms: number): number {
+  let n = 0;
+  for (const ranges of windows.values()) for (const r of ranges) n += (r.to - r.from) / ms;
+  return n;
+}
+
 /**
- * Catch-up over the horizon: the oldest hours in which some market is behind, rebuilt for
- * those markets only, at most `catchUpMaxHoursPerRun` hours.
+ * Late 5m windows within the run's budget, and the rest as log runs to carry over.
+ * Markets are taken in symbol order; a market's ranges are cut at the budget.
  */
-async function catchUp(store: KlineStore, horizon: TimeRange, options: ResampleOptions, result: ResampleRunResult): Promise<void> {
-  if (horizon.to <= horizon.from) return;
-  const check = coarsest(options.intervals);
-  const counts = await store.countByMarket('1m', horizon);
-  if (counts.size === 0) return;
-  const bars = await store.read({ interval: check, from: horizon.from, to: horizon.to });
-  const behind = new Set(marketsBehind(counts, bars));
-  if (behind.size === 0) return;
-
-  const barsByHour = new Map<number, Kline[]>();
-  for (const bar of bars) {
-    const hour = windowStart(bar.openTime, '1h');
-    const list = barsByHour.get(hour);
-    if (list) list.push(bar);
-    else barsByHour.set(hour, [bar]);
+export function budgetWindows(
+  windows: ReadonlyMap<string, TimeRange[]>,
+  marketType: MarketType,
+  windowMs: number,
+  budget: number,
+): { now: Map<string, TimeRange[]>; carried: MinuteRun[]; count: number } {
+  const now = new Map<string, TimeRange[]>();
+  const carried: MinuteRun[] = [];
+  let left = budget;
+  for (const symbol of [...windows.keys()].sort()) {
+    for (const r of windows.get(symbol)!) {
+      const n = (r.to - r.from) / windowMs;
+      const take = Math.min(n, left);
+      left -= take;
+      if (take > 0) {
+        const list = now.get(symbol) ?? [];
+        list.push({ from: r.from, to: r.from + take * windowMs });
+        now.set(symbol, list);
+      }
+      if (take < n) carried.push({ marketType, symbol, from: r.from + take * windowMs, to: r.to });
+    }
   }
-  for (let hour = horizon.from; hour < horizon.to && result.catchUp.length < options.catchUpMaxHoursPerRun; hour += HOUR_MS) {
-    const range = { from: hour, to: hour + HOUR_MS };
-    const hourCounts = await store.countByMarket('1m', range);
-    const markets = marketsBehind(hourCounts, barsByHour.get(hour) ?? []).filter((s) => behind.has(s));
-    if (markets.length === 0) continue;
-    await buildRange(store, range, options, result, markets);
-    result.catchUp.push({ range, markets: markets.length });
+  return { now, carried, count: budget - left };
+}
+
+async function runMarketType(
+  ctx: Context,
+  marketType: MarketType,
+  state: readonly ResampleWatermark[],
+  logRuns: readonly MinuteRun[],
+  nowMs: number,
+  carried: MinuteRun[],
+): Promise<void> {
+  const levels = orderedLevels(ctx.options.intervals);
+  const watermarks = initialWatermarks(state, marketType, nowMs, ctx.options);
+
+  // Late minutes first, so the sweep of a coarser level reads the rebuilt finer bars.
+  const finest = levels[0];
+  const late = coveringWindows(lateRanges(logRuns, marketType, watermarks.get(finest)!), finest);
+  const { now, carried: over, count } = budgetWindows(late, marketType, intervalMs(finest), ctx.options.maxLateWindowsPerRun);
+  carried.push(...over);
+  ctx.result.lateWindows += count;
+  let dirty: Map<string, TimeRange[]> = now;
+  let below = '1m';
+  for (const level of levels) {
+    if (dirty.size === 0) break;
+    // A parent whose level has not passed it yet is left to the sweep.
+    const windows = level === finest ? dirty : coveringWindows(dirty, level, watermarks.get(level)!);
+    await rebuildMarketWindows(ctx, marketType, level, below, windows);
+    dirty = windows;
+    below = level;
+  }
+
+  // Sweep, level by level; the watermark advances after each slice's bars are written.
+  below = '1m';
+  for (const level of levels) {
+    const span = sweepSpan(level, below, watermarks, nowMs, ctx.options);
+    if (span) {
+      const ms = intervalMs(level);
+      const step = Math.max(1, Math.floor(ctx.options.sliceMs / ms)) * ms;
+      for (let from = span.from; from < span.to; from += step) {
+        const slice = { from, to: Math.min(from + step, span.to) };
+        await buildWindows(ctx, marketType, level, below, slice, undefined, false);
+        watermarks.set(level, slice.to);
+        await ctx.store.writeResampleState([{ marketType, interval: level, watermark: slice.to }]);
+      }
+    }
+    below = level;
+  }
+  for (const level of levels) {
+    const watermark = watermarks.get(level)!;
+    ctx.result.watermarks.push({ marketType, interval: level, watermark });
+    ctx.result.behindMs = Math.max(ctx.result.behindMs, alignDown(nowMs - ctx.options.graceMs, level) - watermark);
   }
 }
 
-/** One scheduled run at `nowMs`: the recent closed windows, then bounded catch-up. */
-export async function runResampleCycle(
-  store: KlineStore,
-  nowMs: number,
-  options: ResampleOptions = DEFAULT_RESAMPLE_OPTIONS,
-): Promise<ResampleRunResult> {
-  const plan = planResampleCycle(nowMs, options);
-  const result = emptyResult(plan.recent);
-  await buildRange(store, plan.recent, options, result);
-  await catchUp(store, plan.catchUpHorizon, options, result);
-  return result;
+/** One scheduled run at `nowMs` (see the file comment). */
+export async function runResampleCycle(store: KlineStore, nowMs: number, options: ResampleOptions = DEFAULT_RESAMPLE_OPTIONS): Promise<ResampleRunResult> {
+  checkOptions(options);
+  const ctx: Context = { store, options, result: emptyResult() };
+  const state = await store.readResampleState();
+  const entries = await store.readResampleLog(options.logEntriesPerRun);
+  const logRuns = entries.flatMap((e) => e.runs);
+  const carried: MinuteRun[] = [];
+  for (const marketType of options.marketTypes) await runMarketType(ctx, marketType, state, logRuns, nowMs, carried);
+  // Runs of market types this run does not resample stay in the log.
+  const types = new Set<string>(options.marketTypes);
+  carried.push(...logRuns.filter((r) => !types.has(r.marketType)));
+  if (entries.length > 0 || carried.length > 0) await store.settleResampleLog(entries.map((e) => e.id), carried);
+  ctx.result.logEntries = entries.length;
+  ctx.result.carried = carried.length;
+  return ctx.result;
+}
+
+export interface RebuildOptions {
+  /** Replace stored bars even by bars built from fewer 1m klines (e.g. after correcting bad minutes). */
+  allowFewer?: boolean;
+  marketTypes?: readonly MarketType[];
 }
 
 /**
- * Rebuild every closed window in a range on demand (e.g. after an outage longer than the
- * catch-up horizon). The range is widened to whole hours and clipped to what has closed.
+ * Rebuild every closed window in a range on demand, level by level from the 1m klines. The
+ * range is widened to whole windows of the coarsest level and clipped to what has closed.
  */
 export async function rebuildRange(
   store: KlineStore,
   range: TimeRange,
   nowMs: number,
   options: ResampleOptions = DEFAULT_RESAMPLE_OPTIONS,
-): Promise<ResampleRunResult> {
-  const plan = planResampleCycle(nowMs, options);
-  const from = windowStart(range.from, '1h');
-  const hourEnd = windowStart(range.to + HOUR_MS - 1, '1h');
-  const to = Math.min(hourEnd, plan.closedEnd);
+  rebuild: RebuildOptions = {},
+): Promise<ResampleRunResult & { range: TimeRange }> {
+  checkOptions(options);
   if (!(range.to > range.from)) throw new RangeError('rebuild range: "to" must be after "from"');
-  if (hourEnd - from > options.maxRebuildMs) {
-    throw new RangeError(`rebuild range spans ${(hourEnd - from) / HOUR_MS} h; at most ${options.maxRebuildMs / HOUR_MS} h per invocation, split it`);
+  const levels = orderedLevels(options.intervals);
+  const coarsest = levels[levels.length - 1];
+  const from = alignDown(range.from, coarsest);
+  const end = alignUp(range.to, coarsest);
+  if (end - from > options.maxRebuildMs) {
+    throw new RangeError(`rebuild range spans ${(end - from) / HOUR_MS} h; at most ${options.maxRebuildMs / HOUR_MS} h per invocation, split it`);
   }
-  const result = emptyResult({ from, to: Math.max(from, to) });
-  if (to > from) await buildRange(store, { from, to }, options, result);
-  return result;
+  const ctx: Context = { store, options, result: emptyResult() };
+  const closedEnd = nowMs - options.graceMs;
+  for (const marketType of rebuild.marketTypes ?? options.marketTypes) {
+    let below = '1m';
+    for (const level of levels) {
+      const to = Math.min(end, alignDown(closedEnd, level));
+      const ms = intervalMs(level);
+      const step = Math.max(1, Math.floor(options.sliceMs / ms)) * ms;
+      for (let t = from; t < to; t += step) {
+        await buildWindows(ctx, marketType, level, below, { from: t, to: Math.min(t + step, to) }, undefined, rebuild.allowFewer ?? false);
+      }
+      below = level;
+    }
+  }
+  return { ...ctx.result, range: { from, to: Math.max(from, Math.min(end, alignDown(closedEnd, levels[0]))) } };
 }

@@ -1,6 +1,6 @@
 /**
- * Resampling klines into longer UTC-aligned windows (1m → 5m, 5m → 15m, …; any interval that
- * divides a day).
+ * Resampling klines into longer windows (1m → 5m, 5m → 15m, … 1d → 1w, 1M), aligned as Binance
+ * aligns its klines, in UTC or in a Binance `timeZone` (core/windows.ts).
  *
  * Binance builds every interval from trades, not from 1m klines. A kline without trades
  * (`trades === 0`) has o = h = l = c = the previous close: a carried price, not a traded one.
@@ -15,8 +15,9 @@
  * the inputs' number of fraction digits.
  */
 import { compareDecimal, DecimalSum } from './decimal';
-import { intervalMs, MINUTE_MS, type Interval } from './interval';
+import { DAY_MS, intervalMs, MINUTE_MS, type Interval } from './interval';
 import type { Kline } from './kline';
+import { formatTimeZone, isBinanceInterval, windowScheme, type WindowScheme } from './windows';
 
 /** Compare decimal text; plain string compare when both have the same shape (the usual case). */
 function cmp(a: string, b: string): number {
@@ -59,13 +60,14 @@ class WindowBar {
     this.sourceCount += sourceCount;
   }
 
-  finish(interval: Interval, ms: number): Kline {
+  /** `end`: open time of the next window. */
+  finish(interval: Interval, end: number): Kline {
     const traded = this.open !== undefined;
     return {
       symbol: this.symbol,
       interval,
       openTime: this.openTime,
-      closeTime: this.openTime + ms - 1,
+      closeTime: end - 1,
       open: traded ? this.open! : this.close,
       high: traded ? this.high : this.close,
       low: traded ? this.low : this.close,
@@ -84,47 +86,68 @@ class WindowBar {
  * Streaming resampler for klines that arrive grouped by symbol and ascending in open time
  * (a dump file, a store read). `push` returns the window it completed, if any; `flush` returns
  * the last one. Use `resample` for arrays in any order.
+ *
+ * `to` is any Binance interval of whole minutes (3m … 1M, core/windows.ts), aligned as Binance
+ * aligns its klines, in the time zone `tzOffsetMs` (Binance's `timeZone`; 0 = UTC). The source
+ * interval must divide a day and every source window must lie in one target window: 1h bars
+ * make +08:00 days, but +05:45 days need 15m bars or shorter; +08:00 weeks need +08:00 days.
  */
 export class Resampler {
   private readonly fromMs: number;
-  private readonly toMs: number;
+  private readonly scheme: WindowScheme;
   private bar: WindowBar | undefined;
+  /** End (exclusive) of the current bar's window. */
+  private barEnd = 0;
   private lastOpenTime = -1;
 
-  constructor(readonly from: Interval, readonly to: Interval) {
-    this.fromMs = intervalMs(from);
-    this.toMs = intervalMs(to);
-    if (this.toMs <= this.fromMs || this.toMs % this.fromMs !== 0) {
+  constructor(readonly from: Interval, readonly to: Interval, readonly tzOffsetMs = 0) {
+    this.scheme = windowScheme(to, tzOffsetMs);
+    const fromMs = isBinanceInterval(from) ? windowScheme(from).fixedMs : undefined;
+    if (fromMs === undefined || fromMs > DAY_MS || DAY_MS % fromMs !== 0) {
+      throw new RangeError(`cannot resample ${from} klines: the source interval must divide a day (1m … 1d)`);
+    }
+    this.fromMs = fromMs;
+    const toMs = this.scheme.fixedMs;
+    if (toMs !== undefined && (toMs <= fromMs || toMs % fromMs !== 0)) {
       throw new RangeError(`cannot resample ${from} into ${to}: ${to} must be a longer multiple of ${from}`);
+    }
+    // Stored bars up to 1h are UTC windows; 1d source bars may already be zone days (checked per kline).
+    if (fromMs < DAY_MS && tzOffsetMs % fromMs !== 0) {
+      throw new RangeError(`cannot resample ${from} into ${to} at ${formatTimeZone(tzOffsetMs)}: ${from} windows straddle that zone's ${to} windows (use shorter source klines)`);
     }
   }
 
   push(k: Kline): Kline | undefined {
     if (k.interval !== this.from) throw new RangeError(`expected ${this.from} klines, got ${k.interval} (${k.symbol} at ${k.openTime})`);
-    const start = k.openTime - (k.openTime % this.toMs);
+    const t = k.openTime;
     let done: Kline | undefined;
     let bar = this.bar;
-    if (bar === undefined || bar.symbol !== k.symbol || bar.openTime !== start) {
-      if (bar !== undefined && bar.symbol === k.symbol && start < bar.openTime) {
-        throw new RangeError(`${k.symbol} at ${k.openTime} comes after ${this.lastOpenTime}: klines must ascend in open time`);
+    if (bar === undefined || bar.symbol !== k.symbol || t >= this.barEnd || t < bar.openTime) {
+      const start = this.scheme.start(t);
+      if (bar !== undefined && bar.symbol === k.symbol && t < bar.openTime) {
+        throw new RangeError(`${k.symbol} at ${t} comes after ${this.lastOpenTime}: klines must ascend in open time`);
       }
-      done = bar?.finish(this.to, this.toMs);
+      done = bar?.finish(this.to, this.barEnd);
       bar = this.bar = new WindowBar(k.symbol, start);
-    } else if (k.openTime <= this.lastOpenTime) {
+      this.barEnd = this.scheme.next(start);
+    } else if (t <= this.lastOpenTime) {
       throw new RangeError(
-        k.openTime === this.lastOpenTime
-          ? `${k.symbol} at ${k.openTime} appears twice`
-          : `${k.symbol} at ${k.openTime} comes after ${this.lastOpenTime}: klines must ascend in open time`,
+        t === this.lastOpenTime
+          ? `${k.symbol} at ${t} appears twice`
+          : `${k.symbol} at ${t} comes after ${this.lastOpenTime}: klines must ascend in open time`,
       );
     }
-    this.lastOpenTime = k.openTime;
+    if (k.closeTime >= this.barEnd) {
+      throw new RangeError(`${k.symbol} ${this.from} kline at ${t} straddles the ${this.to} window ${bar.openTime}–${this.barEnd - 1} (its windows are in another zone?)`);
+    }
+    this.lastOpenTime = t;
     // A source bar of unknown provenance (e.g. an imported Binance 5m kline) counts as complete.
     bar.add(k, k.sourceCount ?? this.fromMs / MINUTE_MS);
     return done;
   }
 
   flush(): Kline | undefined {
-    const done = this.bar?.finish(this.to, this.toMs);
+    const done = this.bar?.finish(this.to, this.barEnd);
     this.bar = undefined;
     this.lastOpenTime = -1;
     return done;
@@ -159,16 +182,17 @@ function bySymbolThenTime(a: Kline, b: Kline): number {
  * Accepts any order: input grouped by symbol and ascending in open time (what stores return)
  * is processed in one pass; anything else is sorted first (a copy, the input is not touched).
  * Output is grouped by symbol (in input order when grouped, otherwise sorted) and ascending
- * in open time, one kline per window that has at least one source kline, with `sourceCount` =
+ * in open time, one kline per window (of `to` in the zone `tzOffsetMs`) that has at least one
+ * source kline, with `sourceCount` =
  * number of 1m klines behind it. Throws RangeError for mixed intervals or a duplicate kline.
  */
-export function resample(klines: readonly Kline[], to: Interval): Kline[] {
+export function resample(klines: readonly Kline[], to: Interval, tzOffsetMs = 0): Kline[] {
   if (klines.length === 0) {
-    intervalMs(to);
+    windowScheme(to, tzOffsetMs);
     return [];
   }
   const input = isGrouped(klines) ? klines : [...klines].sort(bySymbolThenTime);
-  const resampler = new Resampler(input[0].interval, to);
+  const resampler = new Resampler(input[0].interval, to, tzOffsetMs);
   const out: Kline[] = [];
   for (const k of input) {
     const done = resampler.push(k);

@@ -9,14 +9,18 @@
  * is acknowledged that was not written. Writes are upserts on (symbol, openTime), so a retried
  * or redelivered message changes nothing that is already stored.
  */
+import type { RejectedItem } from './codec';
 import { klineKey, type Kline } from './kline';
 import type { MarketStatusEvent } from './market';
+import { marketEventProblem } from './store/batch';
 import type { KlineStore } from './store/port';
 
 /** A message's content, as `decodeBatch` gives it. */
 export interface DecodedBatch {
   klines: readonly Kline[];
   marketEvents: readonly MarketStatusEvent[];
+  /** What the decoder already rejected alone. */
+  rejected?: readonly RejectedItem[];
 }
 
 export interface DecodedMessage {
@@ -26,7 +30,7 @@ export interface DecodedMessage {
 
 export interface MessageFailure {
   id: string;
-  /** `invalid`: the message can never be stored (retrying is pointless); `store`: the store failed, retry. */
+  /** `invalid`: the message can never be stored (retrying is pointless); `store`: the store failed, retry. Items that cannot be stored are `rejected`, not failures. */
   kind: 'invalid' | 'store';
   reason: string;
 }
@@ -42,6 +46,12 @@ export interface WriteBatchResult {
   marketEventsRecorded: number;
   /** A store call failed as a whole (outage): the caller may want a fresh connection. */
   storeUnavailable: boolean;
+  /**
+   * Klines and events that can never be stored (bad symbol, refused by the store's rules…),
+   * each rejected alone with its reason: they do not fail their message, so the rest of it is
+   * acknowledged and nothing else waits on them. Callers log and count them.
+   */
+  rejected: (RejectedItem & { messageId: string })[];
 }
 
 /** The captured interval: the writer stores 1m klines only. */
@@ -53,6 +63,8 @@ function errorText(err: unknown): string {
 
 export async function writeDecodedBatches(store: KlineStore, messages: readonly DecodedMessage[]): Promise<WriteBatchResult> {
   const failed = new Map<string, Omit<MessageFailure, 'id'>>();
+  const rejected: WriteBatchResult['rejected'] = [];
+  for (const { id, batch } of messages) for (const r of batch.rejected ?? []) rejected.push({ ...r, messageId: id });
   const fail = (id: string, kind: MessageFailure['kind'], reason: string) => {
     if (!failed.has(id)) failed.set(id, { kind, reason });
   };
@@ -64,7 +76,7 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
   for (const { id, batch } of messages) {
     for (const k of batch.klines) {
       if (k.interval !== CAPTURED_INTERVAL) {
-        fail(id, 'invalid', `kline ${k.symbol} at ${k.openTime} has interval ${k.interval}; the writer stores ${CAPTURED_INTERVAL} klines only`);
+        rejected.push({ messageId: id, kind: 'kline', symbol: k.symbol, openTime: k.openTime, reason: `kline ${k.symbol} at ${k.openTime} has interval ${k.interval}; the writer stores ${CAPTURED_INTERVAL} klines only` });
         continue;
       }
       const key = klineKey(k);
@@ -88,8 +100,9 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
       klinesWritten = result.written;
       for (const f of result.failures) {
         const k = combined[f.index];
+        // A refusal of one kline is the store's rule, not an outage: retrying cannot help.
         const ids = carriers[f.index] ?? [];
-        for (const id of ids) fail(id, 'store', `kline ${k?.symbol} at ${k?.openTime} refused by the store: ${f.reason}`);
+        for (const id of ids) rejected.push({ messageId: id, kind: 'kline', symbol: k?.symbol, openTime: k?.openTime, reason: `kline ${k?.symbol} at ${k?.openTime} refused by the store: ${f.reason}` });
       }
     } catch (err) {
       storeUnavailable = true;
@@ -98,7 +111,19 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
     }
   }
 
-  const events = messages.flatMap((m) => m.batch.marketEvents);
+  const events: MarketStatusEvent[] = [];
+  const eventCarriers = new Set<string>();
+  for (const { id, batch } of messages) {
+    for (const e of batch.marketEvents) {
+      const problem = marketEventProblem(e);
+      if (problem !== undefined) {
+        rejected.push({ messageId: id, kind: 'event', symbol: typeof e?.symbol === 'string' ? e.symbol : undefined, reason: `market event: ${problem}` });
+        continue;
+      }
+      events.push(e);
+      eventCarriers.add(id);
+    }
+  }
   let marketEventsRecorded = 0;
   if (events.length > 0) {
     try {
@@ -107,11 +132,11 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
     } catch (err) {
       storeUnavailable = true;
       const reason = `recording market status failed: ${errorText(err)}`;
-      for (const m of messages) if (m.batch.marketEvents.length > 0) fail(m.id, 'store', reason);
+      for (const id of eventCarriers) fail(id, 'store', reason);
     }
   }
 
   const failures: MessageFailure[] = [];
   for (const [id, failure] of failed) failures.push({ id, ...failure });
-  return { failures, klinesReceived: combined.length, klinesWritten, marketEventsRecorded, storeUnavailable };
+  return { failures, klinesReceived: combined.length, klinesWritten, marketEventsRecorded, storeUnavailable, rejected };
 }

@@ -257,6 +257,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       const kind = started.has(e.symbol) ? 'start' : stopped.has(e.symbol) ? 'stop' : 'other';
       dater.notice({ symbol: e.symbol, status: e.status, kind, noticedAt: at, previousAt: since, lastKline: sequencer.lastKlineOf(e.symbol) });
     }
+    for (const r of changes.refused ?? []) logger.warn('market refused: its symbol breaks the symbol rule', { symbol: r.symbol, reason: r.reason });
     manager.remove(changes.stopped);
     manager.add(changes.started);
     previousRefreshAt = at;

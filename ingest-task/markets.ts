@@ -4,6 +4,7 @@
  */
 import type { MarketFilter } from '../core/config';
 import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../core/market';
+import { symbolProblem } from '../core/symbol';
 import type { ExchangeInfo, ExchangeInfoSymbol } from './rest-client';
 
 /** A market passes when it matches every filter given (an empty filter matches all). */
@@ -17,11 +18,23 @@ function toStatus(raw: string): MarketStatus | undefined {
   return (MARKET_STATUSES as readonly string[]).includes(raw) && raw !== 'DELISTED' ? (raw as MarketStatus) : undefined;
 }
 
-/** Status of every filtered market in an exchangeInfo answer. Unknown statuses are ignored. */
+/** Listed markets whose symbol breaks the symbol rule (core/symbol.ts), with the reason: never captured. */
+export function refusedMarkets(info: ExchangeInfo): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of info.symbols) {
+    if (s === null || typeof s !== 'object') continue;
+    const problem = symbolProblem(s.symbol);
+    if (problem !== undefined && typeof s.symbol === 'string') out.set(s.symbol, problem);
+  }
+  return out;
+}
+
+/** Status of every filtered market in an exchangeInfo answer. Unknown statuses and unacceptable symbols are ignored. */
 export function marketStatuses(info: ExchangeInfo, filter: MarketFilter): Map<string, MarketStatus> {
   const out = new Map<string, MarketStatus>();
   for (const s of info.symbols) {
     if (typeof s?.symbol !== 'string' || typeof s.quoteAsset !== 'string') continue;
+    if (symbolProblem(s.symbol) !== undefined) continue;
     const status = toStatus(s.status);
     if (status && matchesFilter(s, filter)) out.set(s.symbol, status);
   }
@@ -39,6 +52,8 @@ export interface MarketChanges {
   started: string[];
   /** Markets that were TRADING and no longer are: unsubscribe. */
   stopped: string[];
+  /** Listed markets refused for their symbol, first seen in this look (reported once each). */
+  refused?: { symbol: string; reason: string }[];
 }
 
 /** What changed between two looks at exchangeInfo, observed at exchange time `at`. Pure. */
@@ -64,6 +79,7 @@ export function diffMarkets(previous: ReadonlyMap<string, MarketStatus>, current
 /** Remembers the last known statuses; each `apply` returns the changes since the previous one. */
 export class MarketWatcher {
   private statuses = new Map<string, MarketStatus>();
+  private refused = new Set<string>();
 
   constructor(private readonly filter: MarketFilter) {}
 
@@ -74,7 +90,11 @@ export class MarketWatcher {
     for (const e of changes.events) if (e.status === 'DELISTED') current.set(e.symbol, 'DELISTED');
     for (const [symbol, status] of this.statuses) if (status === 'DELISTED' && !current.has(symbol)) current.set(symbol, 'DELISTED');
     this.statuses = current;
-    return changes;
+    const refused: { symbol: string; reason: string }[] = [];
+    const nowRefused = refusedMarkets(info);
+    for (const [symbol, reason] of nowRefused) if (!this.refused.has(symbol)) refused.push({ symbol, reason });
+    this.refused = new Set(nowRefused.keys());
+    return { ...changes, refused };
   }
 
   status(symbol: string): MarketStatus | undefined {

@@ -18,7 +18,7 @@ import { decodeBatch } from '../core/codec';
 import { CodecError } from '../core/errors';
 import { METRIC } from '../core/metric-names';
 import type { KlineStore } from '../core/store/port';
-import { writeDecodedBatches, type DecodedMessage } from '../core/write-batch';
+import { writeDecodedBatches, type DecodedMessage, type WriteBatchResult } from '../core/write-batch';
 import { flushMetrics, logger, metrics, sqsProcessor } from './shared/powertools';
 import { discardStore, getStore } from './shared/store';
 
@@ -38,6 +38,8 @@ export interface WriteMessagesResult {
   klinesWritten: number;
   /** A store call failed as a whole during this delivery. */
   storeUnavailable: boolean;
+  /** Klines and market events rejected alone (logged with their reason); their messages are stored. */
+  rejected: WriteBatchResult['rejected'];
 }
 
 /** Error thrown for one SQS record; its message is the reason the record was not stored. */
@@ -50,6 +52,7 @@ export class MessageNotStoredError extends Error {
 
 interface LogSink {
   error(message: string, ...extra: Record<string, unknown>[]): void;
+  warn?(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
 /**
@@ -75,7 +78,9 @@ export async function writeMessages(store: KlineStore, messages: readonly QueueM
     log.error('message not stored', { messageId: f.id, reason: f.reason });
     failures.push({ id: f.id, kind: f.kind === 'invalid' ? 'corrupt' : 'store', reason: f.reason });
   }
+  for (const r of written.rejected) (log.warn ?? log.error).call(log, 'item rejected', { messageId: r.messageId, kind: r.kind, symbol: r.symbol, openTime: r.openTime, reason: r.reason });
   return {
+    rejected: written.rejected,
     failedIds: failures.map((f) => f.id),
     failures,
     klinesReceived: written.klinesReceived,
@@ -114,6 +119,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     metrics.addMetric(METRIC.klinesReceived, MetricUnit.Count, outcome.klinesReceived);
     metrics.addMetric(METRIC.klinesWritten, MetricUnit.Count, outcome.klinesWritten);
     metrics.addMetric(METRIC.messagesFailed, MetricUnit.Count, failed.size);
+    metrics.addMetric(METRIC.itemsRejected, MetricUnit.Count, outcome.rejected.length);
     metrics.addMetric(METRIC.corruptMessages, MetricUnit.Count, outcome.failures.filter((f) => f.kind === 'corrupt').length);
     logger.info('batch written', {
       messages: event.Records.length,

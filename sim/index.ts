@@ -20,6 +20,7 @@ import { handleRest, RESTRICTED_LOCATION_MSG } from './rest';
 import { StreamServer } from './stream-server';
 import { WeightLimiter } from './weight-limiter';
 import { World } from './world';
+import { SimDumpSite } from './dumps/site';
 
 export type { FaultConfig, FaultName, SimOptions, SimLimits, LifecycleEvent, ScheduledFault, QuoteAssetShare, ChurnOptions, ResolvedOptions } from './options';
 export { FAULT_NAMES, faultsFromNames, DEFAULT_LIMITS, DEFAULT_START_TIME } from './options';
@@ -79,6 +80,8 @@ export interface Simulator {
   /** Status changes of every market, in time order; the first per market is its listing. */
   marketHistory(): MarketStatusEvent[];
   stats(): SimStats;
+  /** The data.binance.vision-like file site under `/data/` (faults: `dumps.setFaults`). */
+  readonly dumps: SimDumpSite;
   /** Replace the fault configuration at run time (names or a config). */
   setFaults(faults: FaultConfig | readonly (FaultName | 'all')[]): void;
   close(): Promise<void>;
@@ -91,11 +94,13 @@ export async function startSimulator(input: SimOptions = {}): Promise<Simulator>
   const limiter = new WeightLimiter(options.limits);
   const streams = new StreamServer(() => options.limits, faults, () => world.now());
   const publisher = new KlinePublisher(world, streams, faults);
+  const dumps = new SimDumpSite({ now: () => world.now(), klines: (m, from, to) => (m.marketType === 'spot' ? world.truth(m.symbol, from, to - 1) : []) }, input.dumps);
   let restRequests = 0;
   const restStatuses: Record<number, number> = {};
 
   // Long combined-stream URLs (1024 names ≈ 30 KB) exceed Node's default 16 KB header limit.
   const server: Server = createServer({ maxHeaderSize: 256 * 1024 }, (req, res) =>
+    dumps.handle(req, res) ||
     handleRest(
       {
         world,
@@ -132,6 +137,7 @@ export async function startSimulator(input: SimOptions = {}): Promise<Simulator>
     streamUrl: `ws://127.0.0.1:${port}`,
     port,
     options,
+    dumps,
     now: () => world.now(),
     async waitUntil(t) {
       while (world.now() < t) await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(world.clock.realDelayUntil(t)))));

@@ -130,6 +130,8 @@ export interface SimOptions {
   updatesPerMinute?: number;
   limits?: Partial<SimLimits>;
   faults?: FaultConfig | readonly (FaultName | 'all')[];
+  /** The data.binance.vision-like file site (sim/dumps): publication lag and file faults. */
+  dumps?: import('./dumps/site').SimDumpOptions;
 }
 
 export interface ResolvedOptions {

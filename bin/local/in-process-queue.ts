@@ -15,6 +15,10 @@ export interface QueueStats {
   messages: number;
   klinesStored: number;
   deadLettered: number;
+  /** Klines and market events rejected alone (bad symbol, refused by the store's rules). */
+  rejected: number;
+  /** The last few rejections' reasons, for the stop summary. */
+  rejectedReasons: string[];
 }
 
 export interface InProcessQueueOptions {
@@ -27,7 +31,7 @@ export interface InProcessQueueOptions {
 }
 
 export class InProcessQueue {
-  readonly stats: QueueStats = { messages: 0, klinesStored: 0, deadLettered: 0 };
+  readonly stats: QueueStats = { messages: 0, klinesStored: 0, deadLettered: 0, rejected: 0, rejectedReasons: [] };
   /** Deliveries of the last minute (real time), for the status line. */
   private window: { at: number; count: number; lags: number[] }[] = [];
   private sequence = 0;
@@ -37,8 +41,15 @@ export class InProcessQueue {
   /** Deliver one batch; throws when any message must be retried (the sink retries). */
   readonly deliver = async (batch: IngestBatch): Promise<void> => {
     const messages = encodeBatch(batch).map((body) => ({ id: `local-${++this.sequence}`, body }));
-    const log = { error: (m: string, ...extra: Record<string, unknown>[]) => this.o.logger.error(m, Object.assign({}, ...extra)) };
+    const log = {
+      error: (m: string, ...extra: Record<string, unknown>[]) => this.o.logger.error(m, Object.assign({}, ...extra)),
+      warn: (m: string, ...extra: Record<string, unknown>[]) => this.o.logger.warn(m, Object.assign({}, ...extra)),
+    };
     const result = await writeMessages(this.o.store, messages, log);
+    this.stats.rejected += result.rejected.length;
+    for (const r of result.rejected) {
+      if (this.stats.rejectedReasons.length < 10) this.stats.rejectedReasons.push(r.reason);
+    }
     this.stats.messages += messages.length;
     const retry = result.failures.filter((f) => f.kind === 'store');
     for (const f of result.failures.filter((x) => x.kind === 'corrupt')) this.deadLetter(messages.find((m) => m.id === f.id)?.body ?? '', f.reason);

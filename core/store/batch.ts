@@ -3,11 +3,12 @@
  * only the last kline of each (symbol, openTime), so "the later kline wins" holds even when one
  * batch carries the same minute twice, and both adapters count `written` the same way.
  */
-import { DECIMAL_FIELDS, type Kline } from '../kline';
+import { DECIMAL_FIELDS, KLINE_SOURCES, type Kline } from '../kline';
 import { validateKline } from '../parse';
 import type { StoredInterval } from '../interval';
 import { MARKET_STATUSES, type MarketStatusEvent } from '../market';
 import type { UpsertFailure } from './port';
+import { symbolProblem } from '../symbol';
 
 /** Open times are stored as 13-digit ms (2001-09-09 .. 2286-11-20) so keys sort as text. */
 export const MIN_STORED_TIME = 1_000_000_000_000;
@@ -16,11 +17,6 @@ export const MAX_STORED_TIME = 9_999_999_999_999;
 /** Decimal128 holds 34 significant digits; more would be rounded, so such a value is refused. */
 const MAX_SIGNIFICANT_DIGITS = 34;
 
-/**
- * Characters at or below '#' (U+0023) separate the fields of a store key and must not appear in
- * a symbol. Real symbols are letters, digits, '_' and '-', all above it.
- */
-const FORBIDDEN_SYMBOL_CHAR = /[\u0000-\u0023]/;
 
 export function significantDigits(decimal: string): number {
   const digits = decimal.replace('.', '').replace(/^0+/, '');
@@ -33,7 +29,6 @@ export function storeProblem(interval: StoredInterval, k: Kline): string | undef
   const invalid = validateKline(k);
   if (invalid !== undefined) return invalid;
   if (k.interval !== interval) return `a ${k.interval} kline cannot be stored as ${interval}`;
-  if (FORBIDDEN_SYMBOL_CHAR.test(k.symbol)) return `symbol ${JSON.stringify(k.symbol)} contains a control character, space, '!', '"' or '#'`;
   if (k.openTime < MIN_STORED_TIME || k.openTime > MAX_STORED_TIME) {
     return `openTime ${k.openTime} is outside the storable years 2001..2286`;
   }
@@ -44,6 +39,10 @@ export function storeProblem(interval: StoredInterval, k: Kline): string | undef
     }
   }
   if (interval !== '1m' && k.sourceCount === undefined) return `a ${interval} kline needs sourceCount`;
+  if (k.source !== undefined) {
+    if (!(KLINE_SOURCES as readonly unknown[]).includes(k.source)) return `source ${JSON.stringify(k.source)} is not one of ${KLINE_SOURCES.join(', ')} (absent = stream)`;
+    if (interval !== '1m') return 'source is recorded on 1m klines only';
+  }
   return undefined;
 }
 
@@ -78,17 +77,23 @@ export function prepareBatch(interval: StoredInterval, klines: readonly Kline[])
   return { accepted: [...lastIndexByKey.values()].sort((a, b) => a - b), failures, replaced };
 }
 
-/** Market status events are produced by our own code; a malformed one is a bug, so it throws. */
+/** Why a market status event must not be recorded, or undefined when it may. */
+export function marketEventProblem(e: MarketStatusEvent): string | undefined {
+  if (e === null || typeof e !== 'object') return 'not a market status event';
+  const badSymbol = symbolProblem(e.symbol);
+  if (badSymbol !== undefined) return badSymbol;
+  if (!(MARKET_STATUSES as readonly string[]).includes(e.status)) return `unknown status ${JSON.stringify(e.status)}`;
+  if (!Number.isSafeInteger(e.at) || e.at < 0) return `"at" is not a timestamp: ${JSON.stringify(e.at)}`;
+  return undefined;
+}
+
+/**
+ * The writer validates events one by one before they reach a store (core/write-batch.ts), so a
+ * malformed event here is a bug: it throws.
+ */
 export function assertMarketEvents(events: readonly MarketStatusEvent[]): void {
   for (const e of events) {
-    const sound =
-      e !== null &&
-      typeof e === 'object' &&
-      typeof e.symbol === 'string' &&
-      e.symbol.length > 0 &&
-      !FORBIDDEN_SYMBOL_CHAR.test(e.symbol) &&
-      (MARKET_STATUSES as readonly string[]).includes(e.status) &&
-      Number.isSafeInteger(e.at);
-    if (!sound) throw new TypeError(`not a market status event: ${JSON.stringify(e)}`);
+    const problem = marketEventProblem(e);
+    if (problem !== undefined) throw new TypeError(`not a market status event (${problem}): ${JSON.stringify(e)}`);
   }
 }

@@ -33,7 +33,9 @@ import {
   type KlineDocument,
   type MarketDocument,
 } from './mongo-documents';
-import type { KlineStore, ReadQuery, TimeRange, UpsertFailure, UpsertResult } from './port';
+import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, TimeRange, UpsertFailure, UpsertResult } from './port';
+import { MongoResampleLog } from './mongo-resample-log';
+import { minuteRuns } from './resample-log';
 
 export interface MongoStoreOptions {
   database: string;
@@ -49,6 +51,9 @@ export interface MongoStoreOptions {
 /** Markets per query when reading several markets: each is one `_id` range of the `$or`. */
 const SYMBOLS_PER_QUERY = 200;
 
+/** Time limit of the resampler's bookkeeping operations. */
+const RESAMPLE_LOG_MAX_TIME_MS = 30_000;
+
 const NAMESPACE_EXISTS = 48;
 const INDEX_OPTIONS_CONFLICT = 85;
 const INDEX_KEY_SPECS_CONFLICT = 86;
@@ -58,6 +63,7 @@ export class MongoKlineStore implements KlineStore {
   private readonly ownsClient: boolean;
   private readonly db: Db;
   private readonly retention: number | undefined;
+  private readonly resampleLog: MongoResampleLog;
 
   constructor(private readonly options: MongoStoreOptions) {
     if (options.client) {
@@ -71,6 +77,7 @@ export class MongoKlineStore implements KlineStore {
     }
     this.retention = retentionSeconds(options.retentionDays);
     this.db = this.client.db(options.database);
+    this.resampleLog = new MongoResampleLog(this.db, RESAMPLE_LOG_MAX_TIME_MS);
   }
 
   async init(): Promise<void> {
@@ -99,12 +106,17 @@ export class MongoKlineStore implements KlineStore {
     return this.guard(`write ${name}`, async () => {
       try {
         const r = await this.klines(interval).bulkWrite(bulk.operations, { ordered: false });
+        if (interval === '1m') await this.resampleLog.appendRuns(minuteRuns(klines, accepted));
         return { written: r.upsertedCount + r.modifiedCount, failures };
       } catch (e) {
         const partial = partialBulkFailure(e, bulk.batchIndexes);
         if (!partial) throw e;
         // A refused kline also leaves the earlier klines of its key (which it replaced) unstored.
         const refused = partial.failures.flatMap((f) => [f, ...(replaced.get(f.index) ?? []).map((index) => ({ index, reason: f.reason }))]);
+        if (interval === '1m') {
+          const refusedIndexes = new Set(refused.map((f) => f.index));
+          await this.resampleLog.appendRuns(minuteRuns(klines, accepted.filter((i) => !refusedIndexes.has(i))));
+        }
         return { written: partial.written, failures: [...failures, ...refused].sort((a, b) => a.index - b.index) };
       }
     });
@@ -176,6 +188,22 @@ export class MongoKlineStore implements KlineStore {
         return { symbol: d.symbol, status: d.status as MarketStatus, at: d.at.getTime() };
       });
     });
+  }
+
+  async readResampleLog(limit: number): Promise<ResampleLogEntry[]> {
+    return this.guard('read resample_log', () => this.resampleLog.read(limit));
+  }
+
+  async settleResampleLog(consumed: readonly string[], carried: readonly MinuteRun[]): Promise<void> {
+    await this.guard('settle resample_log', () => this.resampleLog.settle(consumed, carried));
+  }
+
+  async readResampleState(): Promise<ResampleWatermark[]> {
+    return this.guard('read resample_state', () => this.resampleLog.state());
+  }
+
+  async writeResampleState(watermarks: readonly ResampleWatermark[]): Promise<void> {
+    await this.guard('write resample_state', () => this.resampleLog.writeWatermarks(watermarks));
   }
 
   async close(): Promise<void> {

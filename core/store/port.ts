@@ -1,6 +1,9 @@
 import type { Kline } from '../kline';
 import type { MarketStatusEvent } from '../market';
 import type { StoredInterval } from '../interval';
+import type { MinuteRun, ResampleLogEntry, ResampleWatermark } from './resample-log';
+
+export type { MinuteRun, ResampleLogEntry, ResampleWatermark } from './resample-log';
 
 /** A half-open time range [from, to) in ms. */
 export interface TimeRange {
@@ -57,5 +60,16 @@ export interface KlineStore {
   recordMarketStatus(events: readonly MarketStatusEvent[]): Promise<void>;
   /** All recorded status events ordered by symbol, then time. */
   marketHistory(): Promise<MarketStatusEvent[]>;
+  /**
+   * The resampler's change log: `upsert('1m')` appends the runs of minutes it wrote (SQLite: in
+   * the same transaction; MongoDB: one insert after the bulk write, whose failure fails the
+   * upsert). Oldest first, at most `limit` entries.
+   */
+  readResampleLog(limit: number): Promise<ResampleLogEntry[]>;
+  /** Delete consumed entries and append the runs carried over to a later run (added first: nothing is lost). */
+  settleResampleLog(consumed: readonly string[], carried: readonly MinuteRun[]): Promise<void>;
+  /** Every stored watermark (none before the first run). */
+  readResampleState(): Promise<ResampleWatermark[]>;
+  writeResampleState(watermarks: readonly ResampleWatermark[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -13,7 +13,9 @@ import type { Kline } from '../kline';
 import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../market';
 import { assertMarketEvents, prepareBatch } from './batch';
 import { gapsFromOpenTimes } from './gaps';
-import type { KlineStore, ReadQuery, TimeRange, UpsertResult } from './port';
+import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, TimeRange, UpsertResult } from './port';
+import { minuteRuns } from './resample-log';
+import { SqliteResampleLog } from './sqlite-resample-log';
 
 const KLINE_COLUMNS = [
   'symbol',
@@ -156,6 +158,7 @@ export class SqliteKlineStore implements KlineStore {
   readonly path: string;
   private db: Database.Database | undefined;
   private tables = new Map<StoredInterval, TableStatements>();
+  private resampleLog: SqliteResampleLog | undefined;
   private closed = false;
 
   constructor(options: SqliteStoreOptions | string) {
@@ -173,6 +176,7 @@ export class SqliteKlineStore implements KlineStore {
         PRIMARY KEY (symbol, at, status)
       ) STRICT, WITHOUT ROWID`);
       for (const interval of STORED_INTERVALS) this.tables.set(interval, this.prepareTable(db, interval));
+      this.resampleLog = new SqliteResampleLog(db);
     });
   }
 
@@ -182,10 +186,13 @@ export class SqliteKlineStore implements KlineStore {
     const written = this.guard(`write ${collectionName(interval)}`, () => {
       const { upsert } = this.table(interval);
       const withSourceCount = interval !== '1m';
+      const log = interval === '1m' ? this.log() : undefined;
       const writeAll = this.database().transaction((indexes: number[]) => {
-        let changed = 0;
-        for (const i of indexes) changed += upsert.run(...toParams(klines[i], withSourceCount)).changes;
-        return changed;
+        const changed: number[] = [];
+        for (const i of indexes) if (upsert.run(...toParams(klines[i], withSourceCount)).changes > 0) changed.push(i);
+        // Only minutes that changed: a redelivered batch leaves no work for the resampler.
+        log?.appendRuns(minuteRuns(klines, changed));
+        return changed.length;
       });
       return writeAll(accepted);
     });
@@ -253,9 +260,26 @@ export class SqliteKlineStore implements KlineStore {
     });
   }
 
+  async readResampleLog(limit: number): Promise<ResampleLogEntry[]> {
+    return this.guard('read resample_log', () => this.log().read(limit));
+  }
+
+  async settleResampleLog(consumed: readonly string[], carried: readonly MinuteRun[]): Promise<void> {
+    this.guard('settle resample_log', () => this.log().settle(consumed, carried));
+  }
+
+  async readResampleState(): Promise<ResampleWatermark[]> {
+    return this.guard('read resample_state', () => this.log().state());
+  }
+
+  async writeResampleState(watermarks: readonly ResampleWatermark[]): Promise<void> {
+    this.guard('write resample_state', () => this.log().writeWatermarks(watermarks));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.tables.clear();
+    this.resampleLog = undefined;
     const db = this.db;
     this.db = undefined;
     if (db?.open) db.close();
@@ -285,6 +309,12 @@ export class SqliteKlineStore implements KlineStore {
       throw new StoreUnavailableError(`SQLite store ${this.path} is ${this.closed ? 'closed' : 'not initialised (call init() first)'}`);
     }
     return this.db;
+  }
+
+  private log(): SqliteResampleLog {
+    this.database();
+    if (!this.resampleLog) throw new StoreUnavailableError(`SQLite store ${this.path} is not initialised (call init() first)`);
+    return this.resampleLog;
   }
 
   private table(interval: StoredInterval): TableStatements {

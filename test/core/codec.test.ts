@@ -104,15 +104,47 @@ describe('decodeBatch rejects what it cannot trust', () => {
     ['a JSON array', '[1,2]', /not a JSON object/],
     ['an unknown version', edit((o) => (o.v = 2)), /unknown version 2/],
     ['a missing version', edit((o) => delete (o as { v?: unknown }).v), /unknown version missing/],
-    ['a second kline with high < low', edit((o) => (o.g[0][3][1] = '1,1.0,0.5,0.9,0.7,1,1,1,0,0')), /kline #1 \(A 1m at \d+\): high 0.5 < low 0.9/],
-    ['a row with a field too few', edit((o) => (o.g[0][3][0] = '0,1,1,1,1,1,1,1,1')), /kline #0 \(A\): expected 10 or 11 fields, got 9/],
-    ['a non-decimal volume', edit((o) => (o.g[0][3][0] = '0,1,1,1,1,1e3,1,1,0,0')), /kline #0 .*volume is not a decimal: "1e3"/],
-    ['a negative step', edit((o) => (o.g[0][3][1] = '-1,1,1,1,1,1,1,1,0,0')), /kline #1 \(A\): step is not a non-negative integer/],
-    ['a group with an unknown interval', edit((o) => (o.g[0][1] = '7m')), /group #0 \(A\): unknown interval "7m"/],
-    ['a group without rows', edit((o) => (o.g[0][3] = [])), /group #0 \(A\): rows is not a non-empty array/],
-    ['a market event with an unknown status', edit((o) => (o.m[0] = ['A', 'OPEN', T0])), /market event #0: unknown status "OPEN"/],
-  ])('rejects %s, naming the problem', (_name, body, expected) => {
+  ])('rejects %s as a whole, naming the problem', (_name, body, expected) => {
     expect(() => decodeBatch(body)).toThrow(CodecError);
     expect(() => decodeBatch(body)).toThrow(expected);
+  });
+
+  // Each bad item is rejected alone: the second group (B) and the good event always come through.
+  const withB = (f: (o: { v: unknown; m: unknown[]; g: [string, string, number, string[]][] }) => void) =>
+    edit((o) => {
+      o.g.push(['B', '1m', T0, ['0,1,1,1,1,1,1,1,0,0']]);
+      o.m.push(['B', 'TRADING', T0]);
+      f(o);
+    });
+  it.each<[string, string, RegExp, number]>([
+    ['a second kline with high < low', withB((o) => (o.g[0][3][1] = '1,1.0,0.5,0.9,0.7,1,1,1,0,0')), /kline A 1m at \d+: high 0.5 < low 0.9/, 1],
+    ['a row with a field too few', withB((o) => (o.g[0][3][0] = '0,1,1,1,1,1,1,1,1')), /kline A 1m at \d+: expected 10 or 11 fields, got 9/, 1],
+    ['a non-decimal volume', withB((o) => (o.g[0][3][0] = '0,1,1,1,1,1e3,1,1,0,0')), /kline A .*volume is not a decimal: "1e3"/, 1],
+    ['a negative step (the rows after it are lost too)', withB((o) => (o.g[0][3][1] = '-1,1,1,1,1,1,1,1,0,0')), /group #0 \(A\) row #1: step is not a non-negative integer/, 1],
+    ['a group with an unknown interval', withB((o) => (o.g[0][1] = '7m')), /group #0: unknown interval "7m"/, 0],
+    ['a group without rows', withB((o) => (o.g[0][3] = [])), /group #0: rows is not a non-empty array/, 0],
+    ['a group whose symbol has a space', withB((o) => (o.g[0][0] = 'A B')), /group #0: symbol "A B" contains " "/, 0],
+    ['a group whose symbol has a control character', withB((o) => (o.g[0][0] = 'A\u0007')), /group #0: symbol "A\\u0007" contains/, 0],
+  ])('rejects %s alone, naming the problem, and keeps the rest', (_name, body, expected, aKlinesKept) => {
+    const decoded = decodeBatch(body);
+    expect(decoded.rejected).toHaveLength(1);
+    expect(decoded.rejected[0].reason).toMatch(expected);
+    expect(decoded.klines.filter((k) => k.symbol === 'A')).toHaveLength(aKlinesKept);
+    expect(decoded.klines.filter((k) => k.symbol === 'B')).toHaveLength(1);
+    expect(decoded.marketEvents.map((e) => e.symbol)).toStrictEqual(['A', 'B']);
+  });
+
+  it.each<[string, unknown[], RegExp]>([
+    ['an unknown status', ['X', 'OPEN', T0], /market event #2: unknown status "OPEN"/],
+    ['a symbol with "!"', ['X!', 'TRADING', T0], /market event #2: symbol "X!" contains "!"/],
+    ['a symbol with a quote', ['X"Y', 'TRADING', T0], /market event #2: symbol .* contains/],
+    ['a symbol with ":"', ['spot:X', 'TRADING', T0], /contains ":"/],
+  ])('rejects a market event with %s alone', (_name, event, expected) => {
+    const decoded = decodeBatch(withB((o) => o.m.push(event)));
+    expect(decoded.rejected).toHaveLength(1);
+    expect(decoded.rejected[0]).toMatchObject({ kind: 'event' });
+    expect(decoded.rejected[0].reason).toMatch(expected);
+    expect(decoded.marketEvents.map((e) => e.symbol)).toStrictEqual(['A', 'B']);
+    expect(decoded.klines).toHaveLength(3);
   });
 });

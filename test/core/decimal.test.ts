@@ -1,4 +1,4 @@
-import { compareDecimal, DecimalSum, fractionDigits, isDecimalText, maxDecimal, minDecimal, sumDecimals, withFractionDigits } from '../../core/decimal';
+import { compareDecimal, DecimalSum, fractionDigits, hasLeadingZero, isDecimalText, maxDecimal, minDecimal, sumDecimals, withFractionDigits } from '../../core/decimal';
 import { rng } from '../fixtures/trades';
 
 /** Oracle: decimal text as a BigInt of 10^-scale units. */
@@ -21,11 +21,18 @@ function randomDecimal(random: () => number): string {
 }
 
 describe('isDecimalText', () => {
-  it.each(['0', '0.00000001', '123456789.12345678', '90000000000.00000000', '007.5'])('accepts %s', (s) => {
+  it.each(['0', '0.5', '0.00000001', '10', '10.00000000', '123456789.12345678', '90000000000.00000000'])('accepts %s', (s) => {
     expect(isDecimalText(s)).toBe(true);
   });
   it.each(['', '-1', '1.', '.5', '1e5', ' 1', '1,5', 'NaN', '1'.repeat(65)])('rejects %j', (s) => {
     expect(isDecimalText(s)).toBe(false);
+  });
+  it.each(['00.5', '01', '007.5', '00', '0001.00000000'])('rejects %s: a leading zero is not canonical (Decimal128 would drop it)', (s) => {
+    expect(isDecimalText(s)).toBe(false);
+    expect(hasLeadingZero(s)).toBe(true);
+  });
+  it('names only digit text with a leading zero as such', () => {
+    expect(['0', '0.5', '10', '-01', '0x1', '0.'].map(hasLeadingZero)).toStrictEqual([false, false, false, false, false, false]);
   });
   it('rejects non-strings', () => {
     expect(isDecimalText(1)).toBe(false);

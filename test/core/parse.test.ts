@@ -109,6 +109,7 @@ describe('parseCsvLine', () => {
     ['a timestamp that is not an integer', CSV_MILLIS.replace('1735689540000', '2025-01-01'), /openTime is not an integer timestamp: "2025-01-01"/],
     ['a non-decimal price', CSV_MILLIS.replace('93600.00000000', '9e4'), /high is not a decimal: "9e4"/],
     ['a negative volume', CSV_MILLIS.replace(',1.00000000,', ',-1.00000000,'), /volume is negative: -1.00000000/],
+    ['a volume with a leading zero', CSV_MILLIS.replace(',1.00000000,', ',01.00000000,'), /volume has a leading zero \(not canonical decimal text\): 01.00000000/],
     ['an empty field', CSV_MILLIS.replace(',0.50000000,', ',,'), /missing takerBuyBaseVolume/],
     ['a fractional trade count', CSV_MILLIS.replace(',10,', ',10.5,'), /trades is not a non-negative integer: "10.5"/],
     ['high < low', CSV_MILLIS.replace('93600.00000000', '93000.00000000'), /high 93000.00000000 < low 93400.00000000/],

@@ -1,20 +1,26 @@
 import { sumDecimals } from '../../core/decimal';
+import { StoreUnavailableError } from '../../core/errors';
+import type { StoredInterval } from '../../core/interval';
 import type { Kline } from '../../core/kline';
+import { resample } from '../../core/resample';
 import {
+  barsToWrite,
+  budgetWindows,
+  coveringWindows,
   DEFAULT_RESAMPLE_OPTIONS,
   HOUR_MS,
-  marketsBehind,
-  planResampleCycle,
+  lateRanges,
   readResampleOptions,
   rebuildRange,
   runResampleCycle,
+  sweepSpan,
   type ResampleOptions,
 } from '../../core/resample-job';
-import type { StoredInterval } from '../../core/interval';
 import { SqliteKlineStore } from '../../core/store/sqlite';
 import { makeKline, makeSeries, MINUTE, T0 } from './store/fixtures';
 
 const ALL_TIME = { from: 0, to: Number.MAX_SAFE_INTEGER };
+const LEVELS = ['5m', '15m', '30m', '1h'] as const;
 
 async function memoryStore(): Promise<SqliteKlineStore> {
   const store = new SqliteKlineStore(':memory:');
@@ -26,70 +32,94 @@ async function bars(store: SqliteKlineStore, interval: StoredInterval): Promise<
   return store.read({ interval, ...ALL_TIME });
 }
 
+/** Every stored bar equals resampling all stored 1m klines, for the windows before `until`. */
+async function expectBarsEqualTruth(store: SqliteKlineStore, until: number): Promise<void> {
+  const minutes = await bars(store, '1m');
+  for (const interval of LEVELS) {
+    const ms = Number(interval === '1h' ? 60 : interval.slice(0, -1)) * MINUTE;
+    const truth = resample(minutes, interval).filter((b) => b.openTime + ms <= until);
+    const stored = (await bars(store, interval)).filter((b) => b.openTime + ms <= until);
+    expect({ interval, bars: stored }).toStrictEqual({ interval, bars: truth });
+  }
+}
+
 const openTimes = (klines: readonly Kline[]) => klines.map((k) => k.openTime);
 
-/** One minute past `minutes` after T0, with the default 30 s grace. */
+/** `minutes` after T0 plus 40 s: with the default 30 s grace, windows up to that minute have closed. */
 const at = (minutes: number, seconds = 40) => T0 + minutes * MINUTE + seconds * 1000;
-
-describe('planResampleCycle', () => {
-  it('counts a window as closed only once now − grace has passed its end', () => {
-    // Prepare: 10:05:20 with a 30 s grace is 10:04:50, so 10:00–10:05 is still open.
-    const before = T0 + 10 * HOUR_MS + 5 * MINUTE + 20_000;
-    const after = before + 15_000;
-
-    // Act
-    const open = planResampleCycle(before);
-    const closed = planResampleCycle(after);
-
-    // Assess
-    expect(open.closedEnd).toBe(T0 + 10 * HOUR_MS);
-    expect(closed.closedEnd).toBe(T0 + 10 * HOUR_MS + 5 * MINUTE);
-  });
-
-  it('starts the recent range `lookback` before the closed end, aligned down to the hour, and catch-up before it', () => {
-    // Act
-    const plan = planResampleCycle(T0 + 10 * HOUR_MS + 36 * MINUTE);
-
-    // Assess: closed end 10:35, minus 2 h = 08:35, aligned down = 08:00.
-    expect(plan.recent).toStrictEqual({ from: T0 + 8 * HOUR_MS, to: T0 + 10 * HOUR_MS + 35 * MINUTE });
-    expect(plan.catchUpHorizon).toStrictEqual({ from: T0 - 4 * HOUR_MS, to: T0 + 8 * HOUR_MS });
-  });
-
-  it('rejects intervals that do not divide an hour', () => {
-    expect(() => planResampleCycle(T0, { ...DEFAULT_RESAMPLE_OPTIONS, intervals: ['5m', '2h' as '1h'] })).toThrow(/does not divide an hour/);
-  });
-});
 
 describe('readResampleOptions', () => {
   it('reads each setting from the environment and names a bad one', () => {
-    const options = readResampleOptions({ RESAMPLE_LOOKBACK_MINUTES: '90', RESAMPLE_CATCHUP_HOURS_PER_RUN: '2', RESAMPLE_GRACE_SECONDS: '45' });
-    expect(options.lookbackMs).toBe(90 * MINUTE);
-    expect(options.catchUpMaxHoursPerRun).toBe(2);
+    const options = readResampleOptions({ RESAMPLE_MAX_SWEEP_HOURS: '3', RESAMPLE_MAX_LATE_WINDOWS: '20', RESAMPLE_GRACE_SECONDS: '45' });
+    expect(options.maxSweepMs).toBe(3 * HOUR_MS);
+    expect(options.maxLateWindowsPerRun).toBe(20);
     expect(options.graceMs).toBe(45_000);
-    expect(() => readResampleOptions({ RESAMPLE_CATCHUP_HORIZON_HOURS: 'lots' })).toThrow(/RESAMPLE_CATCHUP_HORIZON_HOURS/);
+    expect(() => readResampleOptions({ RESAMPLE_INITIAL_LOOKBACK_MINUTES: 'lots' })).toThrow(/RESAMPLE_INITIAL_LOOKBACK_MINUTES/);
+  });
+
+  it('refuses levels that do not build on each other', async () => {
+    const store = await memoryStore();
+    await expect(runResampleCycle(store, T0, { ...DEFAULT_RESAMPLE_OPTIONS, intervals: ['15m', '20m' as '30m'] })).rejects.toThrow(/20m is not a multiple/);
+    await expect(runResampleCycle(store, T0, { ...DEFAULT_RESAMPLE_OPTIONS, marketsPerChunk: 0 })).rejects.toThrow(/marketsPerChunk/);
+    await store.close();
   });
 });
 
-describe('marketsBehind', () => {
-  it('flags markets with more 1m klines than their bars were built from, never fewer', () => {
-    // Prepare
-    const counts = new Map([
-      ['FULL', 60],
-      ['STALE', 60],
-      ['NOBAR', 3],
-      ['EXPIRED', 10],
+describe('planning helpers', () => {
+  const options = { ...DEFAULT_RESAMPLE_OPTIONS, maxSweepMs: HOUR_MS };
+
+  it('sweeps a level up to its last closed window, the watermark of the level below, and the per-run span', () => {
+    const w = new Map([
+      ['5m', T0 + 20 * MINUTE],
+      ['15m', T0],
     ]);
-    const hourBars = [
-      { ...makeKline('FULL', T0, '1h'), sourceCount: 60 },
-      { ...makeKline('STALE', T0, '1h'), sourceCount: 30 },
-      { ...makeKline('EXPIRED', T0, '1h'), sourceCount: 60 },
+    // 00:37:20 − 30 s grace: 5m windows up to 00:35 have closed; 15m only up to 00:15 (the 5m watermark is 00:20).
+    expect(sweepSpan('5m', '1m', w, T0 + 37 * MINUTE + 20_000, options)).toStrictEqual({ from: T0 + 20 * MINUTE, to: T0 + 35 * MINUTE });
+    expect(sweepSpan('15m', '5m', w, T0 + 37 * MINUTE + 20_000, options)).toStrictEqual({ from: T0, to: T0 + 15 * MINUTE });
+    // Ten hours later only one hour per run.
+    expect(sweepSpan('5m', '1m', w, T0 + 10 * HOUR_MS, options)).toStrictEqual({ from: T0 + 20 * MINUTE, to: T0 + 80 * MINUTE });
+    // Nothing closed yet.
+    expect(sweepSpan('5m', '1m', w, T0 + 25 * MINUTE + 20_000, options)).toBeUndefined();
+  });
+
+  it('splits log runs at the watermark and keeps only the late part of the market type asked for', () => {
+    const runs = [
+      { marketType: 'spot' as const, symbol: 'A', from: T0 + 3 * MINUTE, to: T0 + 12 * MINUTE },
+      { marketType: 'spot' as const, symbol: 'B', from: T0 + 20 * MINUTE, to: T0 + 21 * MINUTE },
+      { marketType: 'usdm' as const, symbol: 'A', from: T0, to: T0 + MINUTE },
     ];
+    const late = lateRanges(runs, 'spot', T0 + 10 * MINUTE);
+    expect([...late]).toStrictEqual([['A', [{ from: T0 + 3 * MINUTE, to: T0 + 10 * MINUTE }]]]);
+    expect([...coveringWindows(late, '5m')]).toStrictEqual([['A', [{ from: T0, to: T0 + 10 * MINUTE }]]]);
+    expect([...coveringWindows(late, '15m', T0)]).toStrictEqual([]);
+  });
 
-    // Act
-    const behind = marketsBehind(counts, hourBars);
+  it('cuts late windows at the per-run budget and carries the rest over as log runs', () => {
+    const windows = new Map([
+      ['A', [{ from: T0, to: T0 + 15 * MINUTE }]],
+      ['B', [{ from: T0, to: T0 + 10 * MINUTE }]],
+    ]);
+    const { now, carried, count } = budgetWindows(windows, 'spot', 5 * MINUTE, 4);
+    expect(count).toBe(4);
+    expect([...now]).toStrictEqual([
+      ['A', [{ from: T0, to: T0 + 15 * MINUTE }]],
+      ['B', [{ from: T0, to: T0 + 5 * MINUTE }]],
+    ]);
+    expect(carried).toStrictEqual([{ marketType: 'spot', symbol: 'B', from: T0 + 5 * MINUTE, to: T0 + 10 * MINUTE }]);
+  });
 
-    // Assess
-    expect(behind).toStrictEqual(['NOBAR', 'STALE']);
+  it('writes new and changed bars, never one built from fewer minutes unless allowed', () => {
+    const stored = { ...makeKline('A', T0, '1h'), sourceCount: 60 };
+    const same = { ...stored };
+    const fewer = { ...stored, volume: '1.00000000', sourceCount: 30 };
+    const more = { ...stored, volume: '2.00000000', sourceCount: 60, trades: stored.trades + 1 };
+    const fresh = { ...makeKline('B', T0, '1h'), sourceCount: 60 };
+    expect(barsToWrite([same, fresh], [stored], false)).toStrictEqual({ write: [fresh], keptFewer: 0 });
+    expect(barsToWrite([fewer], [stored], false)).toStrictEqual({ write: [], keptFewer: 1 });
+    expect(barsToWrite([fewer], [stored], true)).toStrictEqual({ write: [fewer], keptFewer: 0 });
+    expect(barsToWrite([more], [stored], false)).toStrictEqual({ write: [more], keptFewer: 0 });
+    // The same value written with other trailing zeros is no change.
+    expect(barsToWrite([{ ...stored, volume: `${stored.volume}00` }], [stored], false).write).toStrictEqual([]);
   });
 });
 
@@ -127,28 +157,29 @@ describe('runResampleCycle', () => {
     expect(first.open).toBe(sources[0].open);
     expect(first.close).toBe(sources[4].close);
     expect(await bars(store, '15m')).toStrictEqual([]);
-    expect(await bars(store, '1h')).toStrictEqual([]);
-    expect(result.byInterval['5m']).toStrictEqual({ computed: 4, written: 4, failed: 0 });
-    expect(result.barsWritten).toBe(4);
+    expect(result.byInterval['5m']).toStrictEqual({ computed: 4, written: 4, failed: 0, keptFewer: 0 });
+    expect(result.klinesRead).toBe(20); // the minutes of the closed windows, no more
+    expect(result.watermarks.find((w) => w.marketType === 'spot' && w.interval === '5m')?.watermark).toBe(T0 + 10 * MINUTE);
   });
 
-  it('includes a late minute on the next run', async () => {
-    // Prepare: 00:03 arrives after the run that closed 00:00–00:05.
-    const minutes = makeSeries(['BTCUSDT'], T0, 5);
-    const late = minutes[3];
-    await store.upsert('1m', minutes.filter((k) => k !== late));
-    await runResampleCycle(store, at(5));
-    const before = (await bars(store, '5m'))[0];
-    await store.upsert('1m', [late]);
+  it('reads each minute once over consecutive runs and writes each window once', async () => {
+    // Prepare: minutes arrive as time passes; a run every 5 minutes for two hours.
+    const all = makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 120);
+    let klinesRead = 0;
+    let barsWritten = 0;
 
     // Act
-    await runResampleCycle(store, at(10));
+    for (let m = 5; m <= 120; m += 5) {
+      await store.upsert('1m', all.filter((k) => k.openTime >= T0 + (m - 5) * MINUTE && k.openTime < T0 + m * MINUTE));
+      const r = await runResampleCycle(store, at(m, 50));
+      klinesRead += r.klinesRead;
+      barsWritten += r.barsWritten;
+    }
 
     // Assess
-    const after = (await bars(store, '5m'))[0];
-    expect(before.sourceCount).toBe(4);
-    expect(after.sourceCount).toBe(5);
-    expect(after.volume).toBe(sumDecimals(minutes.map((k) => k.volume)));
+    expect(klinesRead).toBe(all.length);
+    expect(barsWritten).toBe(2 * (24 + 8 + 4 + 2));
+    await expectBarsEqualTruth(store, T0 + 2 * HOUR_MS);
   });
 
   it('records in sourceCount how many minutes each bar was built from', async () => {
@@ -168,7 +199,7 @@ describe('runResampleCycle', () => {
     expect(await byInterval('5m')).toHaveLength(10);
   });
 
-  it('writes nothing on a second run over the same minutes', async () => {
+  it('reads and writes nothing on a second run with nothing new', async () => {
     // Prepare
     await store.upsert('1m', makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 70));
     const first = await runResampleCycle(store, at(70));
@@ -179,85 +210,221 @@ describe('runResampleCycle', () => {
 
     // Assess
     expect(first.barsWritten).toBeGreaterThan(0);
-    expect(second.barsComputed).toBe(first.barsComputed);
-    expect(second.barsWritten).toBe(0);
+    expect(second).toMatchObject({ klinesRead: 0, barsRead: 0, barsWritten: 0, logEntries: 0 });
     expect(await bars(store, '15m')).toStrictEqual(snapshot);
   });
 
-  it('gives the same bars whatever the chunk size', async () => {
+  it('ignores a redelivered batch: identical minutes leave no log entry and no work', async () => {
     // Prepare
-    const minutes = makeSeries(['AUSDT', 'BUSDT', 'CUSDT'], T0, 130);
+    const minutes = makeSeries(['BTCUSDT'], T0, 30);
     await store.upsert('1m', minutes);
-    const other = await memoryStore();
-    await other.upsert('1m', minutes);
+    await runResampleCycle(store, at(30));
 
     // Act
-    const oneByOne = await runResampleCycle(store, at(130), { ...DEFAULT_RESAMPLE_OPTIONS, marketsPerChunk: 1, sliceMs: HOUR_MS });
-    const together = await runResampleCycle(other, at(130));
+    await store.upsert('1m', minutes);
+    const again = await runResampleCycle(store, at(31));
 
     // Assess
-    expect(oneByOne.chunks).toBe(3 * 3); // 3 markets × 3 one-hour slices (00:00, 01:00, 02:00–02:10)
-    expect(together.chunks).toBe(2); // one chunk × two 2-hour slices
-    for (const interval of ['5m', '15m', '30m', '1h'] as const) expect(await bars(store, interval)).toStrictEqual(await bars(other, interval));
-    await other.close();
+    expect(await store.readResampleLog(10)).toStrictEqual([]);
+    expect(again).toMatchObject({ klinesRead: 0, barsWritten: 0 });
   });
 
-  describe('catch-up after an outage', () => {
-    const options: ResampleOptions = { ...DEFAULT_RESAMPLE_OPTIONS, catchUpMaxHoursPerRun: 3 };
-    // The resampler was down for 10 hours while minutes kept arriving; at 10:01 it runs again.
-    const now = at(10 * 60 + 1);
+  describe('late minutes', () => {
+    it('rebuilds a window when one of its minutes arrives after the run that built it', async () => {
+      // Prepare: 00:03 arrives after the run that closed 00:00–00:05.
+      const minutes = makeSeries(['BTCUSDT'], T0, 5);
+      const late = minutes[3];
+      await store.upsert('1m', minutes.filter((k) => k !== late));
+      await runResampleCycle(store, at(5));
+      const before = (await bars(store, '5m'))[0];
+      await store.upsert('1m', [late]);
 
-    beforeEach(async () => {
-      await store.upsert('1m', makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 10 * 60));
-    });
-
-    it('rebuilds at most the configured hours per run, oldest first', async () => {
       // Act
-      const run = await runResampleCycle(store, now, options);
-
-      // Assess: the recent range is 08:00–10:00; catch-up takes 00:00, 01:00, 02:00.
-      expect(run.range).toStrictEqual({ from: T0 + 8 * HOUR_MS, to: T0 + 10 * HOUR_MS });
-      expect(run.catchUp).toStrictEqual([0, 1, 2].map((h) => ({ range: { from: T0 + h * HOUR_MS, to: T0 + (h + 1) * HOUR_MS }, markets: 2 })));
-      expect(openTimes((await bars(store, '1h')).filter((b) => b.symbol === 'BTCUSDT'))).toStrictEqual([0, 1, 2, 8, 9].map((h) => T0 + h * HOUR_MS));
-    });
-
-    it('drains the backlog over successive runs, then stops rebuilding', async () => {
-      // Act
-      const runs = [];
-      for (let i = 0; i < 4; i++) runs.push(await runResampleCycle(store, now, options));
+      const run = await runResampleCycle(store, at(6));
 
       // Assess
-      expect(runs.map((r) => r.catchUp.length)).toStrictEqual([3, 3, 2, 0]);
+      const after = (await bars(store, '5m'))[0];
+      expect(before.sourceCount).toBe(4);
+      expect(after.sourceCount).toBe(5);
+      expect(after.volume).toBe(sumDecimals(minutes.map((k) => k.volume)));
+      expect(run).toMatchObject({ lateWindows: 1, klinesRead: 5, logEntries: 1 });
+      expect(await store.readResampleLog(10)).toStrictEqual([]);
+    });
+
+    it('rebuilds only the windows and parents a backfill hours old touched, for the market it touched', async () => {
+      // Prepare: ETHUSDT lacks 00:30–00:59 when the bars are built; hours later the ingest backfills it.
+      const btc = makeSeries(['BTCUSDT'], T0, 6 * 60);
+      const eth = makeSeries(['ETHUSDT'], T0, 6 * 60);
+      const backfill = eth.filter((k) => k.openTime >= T0 + 30 * MINUTE && k.openTime < T0 + HOUR_MS);
+      await store.upsert('1m', [...btc, ...eth.filter((k) => !backfill.includes(k))]);
+      await runResampleCycle(store, at(6 * 60));
+      const staleBar = (await bars(store, '1h')).find((b) => b.symbol === 'ETHUSDT' && b.openTime === T0);
+      await store.upsert('1m', backfill);
+
+      // Act
+      const run = await runResampleCycle(store, at(6 * 60 + 1));
+
+      // Assess: six 5m windows rebuilt from their 30 minutes, then 2 × 15m, 1 × 30m, 1 × 1h.
+      expect(staleBar?.sourceCount).toBe(30);
+      expect(run).toMatchObject({ lateWindows: 6, klinesRead: 30 });
+      expect(run.byInterval).toMatchObject({ '5m': { written: 6 }, '15m': { written: 2 }, '30m': { written: 1 }, '1h': { written: 1 } });
+      const fixed = (await bars(store, '1h')).find((b) => b.symbol === 'ETHUSDT' && b.openTime === T0);
+      expect(fixed?.sourceCount).toBe(60);
+      expect(fixed?.volume).toBe(sumDecimals(eth.slice(0, 60).map((k) => k.volume)));
+      await expectBarsEqualTruth(store, T0 + 6 * HOUR_MS);
+    });
+
+    it('leaves a parent whose level has not passed it yet to the sweep', async () => {
+      // Prepare: the 5m level has passed 00:10, the 15m level has not passed 00:00–00:15.
+      const minutes = makeSeries(['BTCUSDT'], T0, 15);
+      await store.upsert('1m', minutes.filter((k) => k.openTime !== T0 + 2 * MINUTE));
+      await runResampleCycle(store, at(10));
+      await store.upsert('1m', [minutes[2]]);
+
+      // Act
+      await runResampleCycle(store, at(11));
+      const beforeSweep = await bars(store, '15m');
+      await runResampleCycle(store, at(15));
+
+      // Assess
+      expect(beforeSweep).toStrictEqual([]);
+      await expectBarsEqualTruth(store, T0 + 15 * MINUTE);
+    });
+
+    it('carries late windows over the per-run budget to the next run', async () => {
+      // Prepare
+      const minutes = makeSeries(['AUSDT', 'BUSDT'], T0, 60);
+      await store.upsert('1m', minutes.filter((k) => k.openTime % (5 * MINUTE) !== 0));
+      await runResampleCycle(store, at(60));
+      await store.upsert('1m', minutes.filter((k) => k.openTime % (5 * MINUTE) === 0));
+      const options: ResampleOptions = { ...DEFAULT_RESAMPLE_OPTIONS, maxLateWindowsPerRun: 10 };
+
+      // Act
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await runResampleCycle(store, at(61), options));
+
+      // Assess: 24 late windows, 10 per run.
+      expect(runs.map((r) => r.lateWindows)).toStrictEqual([10, 10, 4]);
+      expect(await store.readResampleLog(10)).toStrictEqual([]);
+      await expectBarsEqualTruth(store, T0 + HOUR_MS);
+    });
+  });
+
+  describe('outage', () => {
+    // The resampler was down for 10 hours while minutes kept arriving; at 10:01 it runs again.
+    const options: ResampleOptions = { ...DEFAULT_RESAMPLE_OPTIONS, maxSweepMs: 3 * HOUR_MS };
+
+    it('catches up over several runs, a bounded span each, then reads nothing', async () => {
+      // Prepare: a first run at 00:00 sets the watermarks; then the outage.
+      await runResampleCycle(store, at(0), options);
+      await store.upsert('1m', makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 10 * 60));
+
+      // Act
+      const runs = [];
+      for (let i = 0; i < 5; i++) runs.push(await runResampleCycle(store, at(10 * 60 + 1), options));
+
+      // Assess: 3 h of 1m per run, at most 2 × 180 minutes read; the coarser levels follow.
+      expect(runs.map((r) => r.klinesRead)).toStrictEqual([360, 360, 360, 120, 0]);
+      expect(runs.map((r) => Math.round(r.behindMs / HOUR_MS))).toStrictEqual([7, 4, 1, 0, 0]);
       const hourBars = await bars(store, '1h');
       expect(hourBars).toHaveLength(2 * 10);
       expect(hourBars.every((b) => b.sourceCount === 60)).toBe(true);
-      expect(await bars(store, '5m')).toHaveLength(2 * 10 * 12);
+      await expectBarsEqualTruth(store, T0 + 10 * HOUR_MS);
+    });
+
+    it('takes the outage backfill hours later through the log, once', async () => {
+      // Prepare: the ingest was down 02:00–05:00 and backfills it at 09:00; the resampler ran throughout.
+      const all = makeSeries(['BTCUSDT'], T0, 10 * 60);
+      const hole = (k: Kline) => k.openTime >= T0 + 2 * HOUR_MS && k.openTime < T0 + 5 * HOUR_MS;
+      for (let h = 1; h <= 9; h++) {
+        await store.upsert('1m', all.filter((k) => k.openTime < T0 + h * HOUR_MS && k.openTime >= T0 + (h - 1) * HOUR_MS && !hole(k)));
+        await runResampleCycle(store, at(h * 60));
+      }
+      await store.upsert('1m', all.filter(hole));
+
+      // Act
+      const run = await runResampleCycle(store, at(9 * 60 + 1));
+
+      // Assess
+      expect(run).toMatchObject({ lateWindows: 36, klinesRead: 180 });
+      await expectBarsEqualTruth(store, T0 + 9 * HOUR_MS);
     });
   });
 
-  it('rebuilds an old hour for the one market whose minutes were backfilled after its bar was built', async () => {
-    // Prepare: ETHUSDT lacks 00:30–00:59 when the bars are built; hours later the ingest backfills it.
-    const btc = makeSeries(['BTCUSDT'], T0, 6 * 60);
-    const eth = makeSeries(['ETHUSDT'], T0, 6 * 60);
-    const backfill = eth.filter((k) => k.openTime >= T0 + 30 * MINUTE && k.openTime < T0 + HOUR_MS);
-    await store.upsert('1m', [...btc, ...eth.filter((k) => !backfill.includes(k))]);
-    await rebuildRange(store, { from: T0, to: T0 + 6 * HOUR_MS }, at(6 * 60));
-    const staleBar = (await bars(store, '1h')).find((b) => b.symbol === 'ETHUSDT' && b.openTime === T0);
-    await store.upsert('1m', backfill);
+  describe('crashes', () => {
+    it('a crash between the bar writes and the log delete re-does the work and completes the parents', async () => {
+      // Prepare: a late minute; the store fails while writing the 15m bar (after the 5m bar is written).
+      const minutes = makeSeries(['BTCUSDT'], T0, 60);
+      await store.upsert('1m', minutes.filter((k) => k.openTime !== T0 + 7 * MINUTE));
+      await runResampleCycle(store, at(60));
+      await store.upsert('1m', [minutes[7]]);
+      const upsert = store.upsert.bind(store);
+      const failing = jest.spyOn(store, 'upsert').mockImplementation(async (interval, klines) => {
+        if (interval === '15m') throw new StoreUnavailableError('connection lost');
+        return upsert(interval, klines);
+      });
 
-    // Act
-    const run = await runResampleCycle(store, at(6 * 60 + 1));
+      // Act
+      await expect(runResampleCycle(store, at(61))).rejects.toThrow(StoreUnavailableError);
+      failing.mockRestore();
+      const logAfterCrash = await store.readResampleLog(10);
+      await runResampleCycle(store, at(62));
 
-    // Assess
-    expect(staleBar?.sourceCount).toBe(30);
-    expect(run.catchUp).toStrictEqual([{ range: { from: T0, to: T0 + HOUR_MS }, markets: 1 }]);
-    const fixed = (await bars(store, '1h')).find((b) => b.symbol === 'ETHUSDT' && b.openTime === T0);
-    expect(fixed?.sourceCount).toBe(60);
-    expect(fixed?.volume).toBe(sumDecimals(eth.slice(0, 60).map((k) => k.volume)));
+      // Assess
+      expect(logAfterCrash).toHaveLength(1);
+      expect((await bars(store, '5m'))[1].sourceCount).toBe(5);
+      expect(await store.readResampleLog(10)).toStrictEqual([]);
+      await expectBarsEqualTruth(store, T0 + HOUR_MS);
+    });
+
+    it('a crash after a sweep wrote bars but before its watermark moved writes nothing twice', async () => {
+      // Prepare
+      await store.upsert('1m', makeSeries(['BTCUSDT'], T0, 10));
+      const write = store.writeResampleState.bind(store);
+      const writeState = jest.spyOn(store, 'writeResampleState').mockImplementation(async (w) => {
+        if (w.some((x) => x.watermark === T0 + 10 * MINUTE)) throw new StoreUnavailableError('connection lost');
+        return write(w);
+      });
+      await expect(runResampleCycle(store, at(10))).rejects.toThrow(StoreUnavailableError);
+      writeState.mockRestore();
+
+      // Act
+      const again = await runResampleCycle(store, at(10));
+
+      // Assess: the bars were there already; the sweep found them equal.
+      expect(again.barsWritten).toBe(0);
+      expect(again.barsComputed).toBeGreaterThan(0);
+      expect(await bars(store, '5m')).toHaveLength(2);
+    });
+
+    it('keeps watermarks across a restart of the store', async () => {
+      // Prepare
+      const file = `${require('node:os').tmpdir()}/resample-state-${process.pid}-${Date.now()}.db`;
+      const first = new SqliteKlineStore(file);
+      await first.init();
+      await first.upsert('1m', makeSeries(['BTCUSDT'], T0, 20));
+      await runResampleCycle(first, at(20));
+      await first.close();
+
+      // Act
+      const second = new SqliteKlineStore(file);
+      await second.init();
+      const run = await runResampleCycle(second, at(20));
+      const state = await second.readResampleState();
+      await second.close();
+      require('node:fs').rmSync(file, { force: true });
+      require('node:fs').rmSync(`${file}-wal`, { force: true });
+      require('node:fs').rmSync(`${file}-shm`, { force: true });
+
+      // Assess
+      expect(run.klinesRead).toBe(0);
+      expect(state.find((w) => w.marketType === 'spot' && w.interval === '5m')?.watermark).toBe(T0 + 20 * MINUTE);
+    });
   });
 
-  it('never rebuilds bars whose 1m klines have expired', async () => {
-    // Prepare: a full 1h bar from earlier, only half its minutes still stored.
+  it('never replaces a bar by one built from fewer minutes (1m retention expired)', async () => {
+    // Prepare: a full 1h bar from earlier; only its last 30 minutes are still stored and are re-logged.
+    await runResampleCycle(store, at(0));
     const full = { ...makeKline('BTCUSDT', T0, '1h'), sourceCount: 60 };
     await store.upsert('1h', [full]);
     await store.upsert('1m', makeSeries(['BTCUSDT'], T0 + 30 * MINUTE, 30));
@@ -266,7 +433,7 @@ describe('runResampleCycle', () => {
     const run = await runResampleCycle(store, at(6 * 60));
 
     // Assess
-    expect(run.catchUp).toStrictEqual([]);
+    expect(run.byInterval['1h']).toMatchObject({ keptFewer: 1, written: 0 });
     expect(await bars(store, '1h')).toStrictEqual([full]);
   });
 });
@@ -283,6 +450,26 @@ describe('rebuildRange', () => {
     // Assess
     expect(result.range).toStrictEqual({ from: T0, to: T0 + 2 * HOUR_MS });
     expect(openTimes(await bars(store, '1h'))).toStrictEqual([T0, T0 + HOUR_MS]);
+    await store.close();
+  });
+
+  it('replaces bars by bars built from fewer minutes only when asked', async () => {
+    // Prepare
+    const store = await memoryStore();
+    const full = { ...makeKline('BTCUSDT', T0, '1h'), sourceCount: 60 };
+    await store.upsert('1h', [full]);
+    await store.upsert('1m', makeSeries(['BTCUSDT'], T0 + 30 * MINUTE, 30));
+
+    // Act
+    const kept = await rebuildRange(store, { from: T0, to: T0 + HOUR_MS }, at(120));
+    const keptBar = await bars(store, '1h');
+    const replaced = await rebuildRange(store, { from: T0, to: T0 + HOUR_MS }, at(120), DEFAULT_RESAMPLE_OPTIONS, { allowFewer: true });
+
+    // Assess
+    expect(kept.barsKeptFewer).toBe(1);
+    expect(keptBar).toStrictEqual([full]);
+    expect(replaced.byInterval['1h']).toMatchObject({ written: 1 });
+    expect((await bars(store, '1h'))[0].sourceCount).toBe(30);
     await store.close();
   });
 

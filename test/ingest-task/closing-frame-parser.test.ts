@@ -186,7 +186,8 @@ describe('parseClosingFrame', () => {
     }
     expect(declinedCanonical).toBe(0);
     // The generator must exercise both sides: many accepted, many declined.
-    expect(accepted).toBeGreaterThan(3_000);
+    // (most generated symbols with odd characters break the symbol rule, core/symbol.ts, and are declined on both paths)
+    expect(accepted).toBeGreaterThan(2_000);
     expect(slowAccepted - accepted).toBeGreaterThan(1_000);
   });
 });

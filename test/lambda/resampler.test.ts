@@ -37,13 +37,15 @@ describe('resampler handler', () => {
 
     // Assess: per market 15 × 5m, 5 × 15m, 2 × 30m, 1 × 1h.
     expect(response.mode).toBe('scheduled');
-    expect(response.range).toStrictEqual({ from: '2024-02-29T23:00:00.000Z', to: '2024-03-01T01:15:00.000Z' });
+    expect(response.range).toBeUndefined();
     expect(response.byInterval).toStrictEqual({
-      '5m': { computed: 30, written: 30, failed: 0 },
-      '15m': { computed: 10, written: 10, failed: 0 },
-      '30m': { computed: 4, written: 4, failed: 0 },
-      '1h': { computed: 2, written: 2, failed: 0 },
+      '5m': { computed: 30, written: 30, failed: 0, keptFewer: 0 },
+      '15m': { computed: 10, written: 10, failed: 0, keptFewer: 0 },
+      '30m': { computed: 4, written: 4, failed: 0, keptFewer: 0 },
+      '1h': { computed: 2, written: 2, failed: 0, keptFewer: 0 },
     });
+    expect(response.watermarks).toContainEqual({ marketType: 'spot', interval: '5m', watermark: '2024-03-01T01:15:00.000Z' });
+    expect(response.watermarks).toContainEqual({ marketType: 'spot', interval: '1h', watermark: '2024-03-01T01:00:00.000Z' });
     expect((await store.read({ interval: '1h', from: 0, to: T0 + 2 * HOUR })).map((b) => b.sourceCount)).toStrictEqual([60, 60]);
     expect(recorded).toHaveBeenCalledWith(METRIC.barsWritten, 'Count', 46);
   });
@@ -58,8 +60,29 @@ describe('resampler handler', () => {
     // Assess
     expect(response.mode).toBe('rebuild');
     expect(response.range).toStrictEqual({ from: '2024-03-01T00:00:00.000Z', to: '2024-03-01T01:00:00.000Z' });
-    expect(response.byInterval['1h']).toStrictEqual({ computed: 2, written: 2, failed: 0 });
+    expect(response.byInterval['1h']).toStrictEqual({ computed: 2, written: 2, failed: 0, keptFewer: 0 });
     expect(await store.read({ interval: '5m', from: T0 + HOUR, to: T0 + 2 * HOUR })).toStrictEqual([]);
+  });
+
+  it('replaces bars built from more minutes only when the request says allowFewer', async () => {
+    // Prepare: a complete 00:00 hour bar; the 1m klines of 00:00–00:29 are then gone.
+    jest.spyOn(Date, 'now').mockReturnValue(T0 + 3 * HOUR);
+    await handler({ from: '2024-03-01T00:00:00Z', to: '2024-03-01T01:00:00Z' });
+    const partial = new SqliteKlineStore(':memory:');
+    await partial.init();
+    await partial.upsert('1h', await store.read({ interval: '1h', from: T0, to: T0 + HOUR }));
+    await partial.upsert('1m', makeSeries(['BTCUSDT', 'ETHUSDT'], T0 + 30 * MINUTE, 30));
+    setStoreForTests(partial);
+
+    // Act
+    const kept = await handler({ from: '2024-03-01T00:00:00Z', to: '2024-03-01T01:00:00Z' });
+    const replaced = await handler({ from: '2024-03-01T00:00:00Z', to: '2024-03-01T01:00:00Z', allowFewer: true });
+
+    // Assess
+    expect(kept.byInterval['1h']).toMatchObject({ written: 0, keptFewer: 2 });
+    expect(replaced.byInterval['1h']).toMatchObject({ written: 2, keptFewer: 0 });
+    expect((await partial.read({ interval: '1h', from: T0, to: T0 + HOUR })).map((b) => b.sourceCount)).toStrictEqual([30, 30]);
+    await partial.close();
   });
 
   it('rejects an on-demand request without a readable range before touching the store', async () => {

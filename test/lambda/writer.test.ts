@@ -68,7 +68,7 @@ describe('writer handler', () => {
     const logged = jest.spyOn(logger, 'error');
     const event = sqsEvent([
       { id: 'good-1', body: body(good) },
-      { id: 'corrupt', body: '{"v":1,"m":[],"g":[["XUSDT","1m",0,["0,1,2"]]]}' },
+      { id: 'corrupt', body: '{"v":1,"m":[],"g":[["XUSDT","1m",0,["0,1,2"]]' },
       { id: 'good-2', body: body(alsoGood) },
     ]);
 
@@ -78,7 +78,33 @@ describe('writer handler', () => {
     // Assess
     expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'corrupt' }] });
     expect(await stored(store)).toStrictEqual([...good, ...alsoGood]);
-    expect(logged).toHaveBeenCalledWith('corrupt message', expect.objectContaining({ messageId: 'corrupt', reason: expect.stringContaining('expected 10 or 11 fields') }));
+    expect(logged).toHaveBeenCalledWith('corrupt message', expect.objectContaining({ messageId: 'corrupt', reason: expect.stringContaining('body is not JSON') }));
+  });
+
+  it('rejects a poison symbol and a bad row alone, logs and counts them (ItemsRejected), and stores the rest of their messages', async () => {
+    // Prepare: the poison group and event ride in the same message as good data
+    const good = makeSeries(['BTCUSDT'], T0, 2);
+    const mixed = JSON.parse(body(good, [{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]));
+    mixed.g.push(['BAD USDT', '1m', T0, ['0,1,1,1,1,1,1,1,0,0']]);
+    mixed.g.push(['ETHUSDT', '1m', T0, ['0,1,1,1,1,1,1,1,0']]);
+    mixed.m.push(['EVIL!', 'TRADING', T0]);
+    const warned = jest.spyOn(logger, 'warn');
+    const added = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    const response = await handler(sqsEvent([{ id: 'mixed', body: JSON.stringify(mixed) }]), lambdaContext);
+
+    // Assess
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(await stored(store)).toStrictEqual(good);
+    expect(await store.marketHistory()).toStrictEqual([{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]);
+    expect(added).toHaveBeenCalledWith(METRIC.itemsRejected, 'Count', 3);
+    const reasons = warned.mock.calls.filter(([m]) => m === 'item rejected').map(([, extra]) => (extra as { reason: string }).reason);
+    expect(reasons).toStrictEqual([
+      expect.stringContaining('symbol "EVIL!" contains "!"'),
+      expect.stringContaining('symbol "BAD USDT" contains " "'),
+      expect.stringContaining('expected 10 or 11 fields, got 9'),
+    ]);
   });
 
   it('fails the whole batch when every message is corrupt, so SQS retries it and the DLQ receives it', async () => {
@@ -208,7 +234,7 @@ describe('writeMessages (one combined upsert)', () => {
     }
   }
 
-  it('writes all messages with one upsert and fails exactly the messages carrying a refused kline', async () => {
+  it('writes all messages with one upsert and rejects a kline the store refuses alone, in every message carrying it, without failing them', async () => {
     // Prepare
     const store = new RefusingStore('BADUSDT');
     await store.init();
@@ -225,7 +251,9 @@ describe('writeMessages (one combined upsert)', () => {
 
     // Assess
     expect(store.upserts).toBe(1);
-    expect(result.failedIds.sort()).toStrictEqual(['bad-again', 'carries-bad']);
+    expect(result.failedIds).toStrictEqual([]);
+    expect(result.rejected.map((r) => r.messageId).sort()).toStrictEqual(['bad-again', 'carries-bad']);
+    expect(result.rejected[0].reason).toContain('refused by the store');
     expect(result.klinesReceived).toBe(3);
     expect(await stored(store)).toStrictEqual(good);
     await store.close();
@@ -255,7 +283,7 @@ describe('writeMessages (one combined upsert)', () => {
     await store.close();
   });
 
-  it('refuses a message carrying klines of another interval than 1m as corrupt, so it is not retried locally', async () => {
+  it('rejects klines of another interval than 1m alone, so they are never retried', async () => {
     // Prepare
     const store = await openMemoryStore();
     const fiveMinute = makeSeries(['BTCUSDT'], T0, 1, '5m');
@@ -264,7 +292,8 @@ describe('writeMessages (one combined upsert)', () => {
     const result = await writeMessages(store, [{ id: 'bars', body: body(fiveMinute) }]);
 
     // Assess
-    expect(result.failures).toStrictEqual([{ id: 'bars', kind: 'corrupt', reason: expect.stringContaining('interval 5m') }]);
+    expect(result.failures).toStrictEqual([]);
+    expect(result.rejected).toStrictEqual([expect.objectContaining({ messageId: 'bars', kind: 'kline', reason: expect.stringContaining('interval 5m') })]);
     expect(await store.read({ interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
     await store.close();
   });

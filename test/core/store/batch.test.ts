@@ -14,8 +14,20 @@ describe('storeProblem', () => {
     ['an open time before 2001', { openTime: 60_000, closeTime: 119_999 }, /storable years/],
     ['a decimal Decimal128 would round', { volume: '1.2345678901234567890123456789012345' }, /34 significant digits/],
     ['high below low', { high: '1.00000000' }, /high/],
+    ['a price with a leading zero (Decimal128 would store 0.5)', { open: '00.5' }, /open has a leading zero/],
+    ['an unknown provenance', { source: 'stream' as never }, /source "stream" is not one of rest, dump/],
+    ['a provenance on a resampled interval', { interval: '5m', closeTime: T0 + 300_000 - 1, sourceCount: 5, source: 'rest' }, /cannot be stored as 1m|only 1m/],
   ])('refuses %s', (_name, change, reason) => {
     expect(storeProblem('1m', { ...makeKline('BTCUSDT', T0), ...change })).toMatch(reason);
+  });
+
+  test('accepts the provenances rest and dump on 1m', () => {
+    expect(storeProblem('1m', { ...makeKline('BTCUSDT', T0), source: 'rest' })).toBeUndefined();
+    expect(storeProblem('1m', { ...makeKline('BTCUSDT', T0), source: 'dump' })).toBeUndefined();
+  });
+
+  test('refuses a provenance on a resampled kline: bars are built, not captured', () => {
+    expect(storeProblem('5m', { ...makeKline('BTCUSDT', T0, '5m'), source: 'rest' })).toMatch(/source is recorded on 1m klines only/);
   });
 
   test('refuses a resampled kline without sourceCount', () => {

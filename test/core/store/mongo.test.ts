@@ -78,6 +78,12 @@ class FakeCollection {
     };
   }
 
+  // resample_log: one insert per 1m batch (tested in mongo-resample-log.test.ts).
+  async insertOne(doc: unknown, options: unknown): Promise<unknown> {
+    this.calls.push({ method: 'insertOne', args: [doc, options] });
+    return { acknowledged: true };
+  }
+
   async createIndex(keys: unknown, options: unknown): Promise<string> {
     this.calls.push({ method: 'createIndex', args: [keys, options] });
     return this.createIndexImpl(keys, options);

@@ -1,0 +1,77 @@
+/**
+ * A dump's CSV bytes → batches of validated 1m klines, streaming: memory is one chunk plus one
+ * batch, whatever the file's size. A UTF-8 BOM and a header row on the first line (futures
+ * files have one, spot files do not) are skipped; timestamps are ms or µs, decided per value by
+ * `parseCsvLine`; open times must ascend strictly (a dump never repeats a minute).
+ */
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type { Kline } from '../kline';
+import type { MarketType } from '../market';
+import { isCsvHeaderLine, parseCsvLine } from '../parse';
+
+/** A row of a dump that is not a sound kline: the 1-based line and why. */
+export class DumpRowError extends Error {
+  override readonly name = 'DumpRowError';
+  constructor(readonly line: number, readonly reason: string) {
+    super(`line ${line}: ${reason}`);
+  }
+}
+
+export interface CsvBatchOptions {
+  marketType: MarketType;
+  symbol: string;
+  /** Klines per batch (default 5,000). */
+  batchSize?: number;
+}
+
+export interface CsvBatch {
+  klines: Kline[];
+  /** Bytes of CSV text consumed so far. */
+  bytes: number;
+}
+
+export async function* readCsvBatches(input: Readable, options: CsvBatchOptions): AsyncGenerator<CsvBatch> {
+  const batchSize = options.batchSize ?? 5000;
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let lineNo = 0;
+  let bytes = 0;
+  let previous = -1;
+  let batch: Kline[] = [];
+
+  const take = (raw: string): void => {
+    lineNo++;
+    let line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    if (line.length === 0 || line.trim() === '') return;
+    if (lineNo === 1 && isCsvHeaderLine(line)) return;
+    const parsed = parseCsvLine(options.symbol, '1m', line);
+    if (!parsed.ok) throw new DumpRowError(lineNo, parsed.reason);
+    const k = parsed.kline;
+    if (k.openTime <= previous) {
+      throw new DumpRowError(lineNo, k.openTime === previous ? `openTime ${k.openTime} repeats the previous row` : `openTime ${k.openTime} is before the previous row's ${previous}`);
+    }
+    previous = k.openTime;
+    batch.push(k);
+  };
+
+  for await (const chunk of input) {
+    const buf = chunk as Buffer;
+    bytes += buf.length;
+    const text = rest + decoder.write(buf);
+    let start = 0;
+    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
+      take(text.slice(start, nl));
+      start = nl + 1;
+      if (batch.length >= batchSize) {
+        yield { klines: batch, bytes };
+        batch = [];
+      }
+    }
+    rest = text.slice(start);
+  }
+  rest += decoder.end();
+  if (rest.length > 0) take(rest);
+  if (batch.length > 0) yield { klines: batch, bytes };
+}

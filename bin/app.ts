@@ -1,6 +1,6 @@
 /**
  * The CDK app: `npx cdk synth` / `npx cdk deploy` (cdk.json runs this with tsx).
- * Reads and validates the context (unknown keys refused), checks the region the deploy goes to
+ * Reads and validates the context (unknown keys and settings given only on the command line refused), checks the region the deploy goes to
  * against Binance's US block, creates the stack and runs the cdk-nag AwsSolutions checks on it (an
  * unacknowledged finding fails the synth).
  */
@@ -9,6 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { AppConfig, AppConfigError, checkDeployRegion, placeholderWarnings, readAppConfig, unknownContextKeys } from '../lib/config';
 import { configuredRegion } from '../lib/deploy-region';
 import { KlineCaptureStack } from '../lib/kline-capture-stack';
+import { commandLineOnlySettings, settingsFiles } from '../lib/settings-file';
 
 function fail(message: string): never {
   // One line naming the bad setting, not a stack trace.
@@ -18,8 +19,12 @@ function fail(message: string): never {
 
 async function main(): Promise<void> {
   const app = new App();
-  const unknown = unknownContextKeys(app.node.getAllContext());
+  const context = app.node.getAllContext();
+  const unknown = unknownContextKeys(context);
   if (unknown.length > 0) fail(unknown.join('\n'));
+  // Settings live in cdk.json, so a later deploy cannot lose them (lib/settings-file.ts).
+  const onCommandLine = commandLineOnlySettings(context, settingsFiles());
+  if (onCommandLine.length > 0) fail(onCommandLine.join('\n'));
   let config: AppConfig;
   try {
     config = readAppConfig((key) => app.node.tryGetContext(key));

@@ -20,7 +20,8 @@ function synth(context: Record<string, unknown>, env: Record<string, string>): {
   return { status: r.status, stderr: r.stderr };
 }
 
-const CONTEXT = { reportSender: 'reports@example.com', reportRecipients: ['ops@example.com'] };
+/** cdk.json's own context, as the CLI passes it: settings come from the file. */
+const CONTEXT = (JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
 describe('bin/app.ts refuses before anything reaches AWS', () => {
   let dir: string;
@@ -41,6 +42,12 @@ describe('bin/app.ts refuses before anything reaches AWS', () => {
   it('a misspelt context key, naming it and the key meant', () => {
     const r = synth({ ...CONTEXT, reportRecipent: 'x@example.com' }, { AWS_REGION: 'eu-west-1' });
     expect(r.stderr).toMatch(/Unknown context "reportRecipent".*Did you mean "reportRecipients"\?/);
+    expect(r.status).toBe(1);
+  }, 130_000);
+
+  it('a setting given on the command line only (-c mongoSecretName=…), which a later deploy would lose', () => {
+    const r = synth({ ...CONTEXT, mongoSecretName: 'prod/kline-mongodb' }, { AWS_REGION: 'eu-west-1' });
+    expect(r.stderr).toMatch(/Context "mongoSecretName" is set on the command line only/);
     expect(r.status).toBe(1);
   }, 130_000);
 });

@@ -6,6 +6,8 @@
  * Values may arrive typed (from cdk.json) or as strings (from `-c`), so each reader accepts both.
  */
 import type { MarketFilter } from '../core/config';
+import { isMarketType, MARKET_TYPES, type MarketType } from '../core/market';
+import { ATLAS_TIERS, connectionBudget, FUNCTION_MAX_POOL_SIZE, MONITORING_CONNECTIONS_PER_NODE, stackConnectionUses, type AtlasTier } from './connection-budget';
 
 export class AppConfigError extends Error {
   override readonly name = 'AppConfigError';
@@ -31,6 +33,8 @@ export interface AppConfig {
   /** Whole UTC hours each scheduled report covers, ending at the last full hour (match the schedule). */
   readonly reportPeriodHours: number;
   readonly markets: MarketFilter;
+  /** Binance market types captured (the task's MARKET_TYPES). */
+  readonly marketTypes: readonly MarketType[];
   readonly logRetentionDays: number;
   /** Days of 1m klines kept (TTL index); undefined keeps them forever. Resampled bars are always kept. */
   readonly klineRetentionDays: number | undefined;
@@ -49,6 +53,8 @@ export interface AppConfig {
   readonly containerInsights: boolean;
   /** Upper bound of concurrent writer invocations (each holds MongoDB connections). */
   readonly writerMaxConcurrency: number;
+  /** The Atlas cluster tier, whose per-node connection limit bounds writerMaxConcurrency. */
+  readonly atlasTier: AtlasTier;
 }
 
 /** Every context key the app reads, in the order the deploy guide documents them. */
@@ -61,6 +67,7 @@ export const CONTEXT_KEYS = [
   'reportPeriodHours',
   'marketsQuoteAssets',
   'marketsSymbols',
+  'marketTypes',
   'logRetentionDays',
   'klineRetentionDays',
   'alarmEmail',
@@ -72,6 +79,7 @@ export const CONTEXT_KEYS = [
   'completenessThreshold',
   'noKlinesAlarmMinutes',
   'writerMaxConcurrency',
+  'atlasTier',
   'containerInsights',
 ] as const;
 
@@ -121,6 +129,7 @@ export const DEFAULTS = {
   completenessThreshold: 99.9,
   noKlinesAlarmMinutes: 5,
   writerMaxConcurrency: 5,
+  atlasTier: 'M0',
 } as const;
 
 const EMAIL = /^[^\s@<>,;"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
@@ -142,7 +151,7 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
   const recipients = emailList(get, 'reportRecipients');
   if (recipients.length === 0) throw new AppConfigError('reportRecipients', 'expected at least one e-mail address');
 
-  return {
+  const config: AppConfig = {
     reportRecipients: recipients,
     reportSender,
     sesIdentity,
@@ -153,6 +162,7 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
       quoteAssets: symbolList(get, 'marketsQuoteAssets'),
       symbols: symbolList(get, 'marketsSymbols'),
     },
+    marketTypes: marketTypes(get, 'marketTypes'),
     logRetentionDays: logRetention(get, 'logRetentionDays'),
     klineRetentionDays: optionalPositiveInt(get, 'klineRetentionDays'),
     alarmEmail: optionalEmail(get, 'alarmEmail'),
@@ -165,7 +175,32 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
     noKlinesAlarmMinutes: boundedInt(get, 'noKlinesAlarmMinutes', DEFAULTS.noKlinesAlarmMinutes, 1, 1440),
     writerMaxConcurrency: boundedInt(get, 'writerMaxConcurrency', DEFAULTS.writerMaxConcurrency, 2, 1000),
     containerInsights: bool(get, 'containerInsights', true),
+    atlasTier: atlasTier(get, 'atlasTier'),
   };
+  checkConnectionBudget(config);
+  return config;
+}
+
+/** The Atlas tier, checked against the connections the stack may open (lib/connection-budget.ts). */
+function atlasTier(get: Get, key: ContextKey): AtlasTier {
+  const value = optionalString(get, key) ?? DEFAULTS.atlasTier;
+  const tier = ATLAS_TIERS.find((t) => t.toLowerCase() === value.toLowerCase());
+  if (tier === undefined) throw new AppConfigError(key, `${show(value)} is not an Atlas tier (expected one of ${ATLAS_TIERS.join(', ')})`);
+  return tier;
+}
+
+/** Throws naming writerMaxConcurrency when the stack could open more connections than the tier allows per node. */
+export function checkConnectionBudget(config: Pick<AppConfig, 'atlasTier' | 'writerMaxConcurrency'>): void {
+  const budget = connectionBudget(config.atlasTier, stackConnectionUses(config.writerMaxConcurrency));
+  if (budget.leftForUsers >= 0) return;
+  const perClient = FUNCTION_MAX_POOL_SIZE + MONITORING_CONNECTIONS_PER_NODE;
+  throw new AppConfigError(
+    'writerMaxConcurrency',
+    `${config.writerMaxConcurrency} writer containers can open ${budget.perNode} connections per node ` +
+      `(${budget.uses.map((u) => `${u.who}: ${u.connections}`).join('; ')}; each client ${FUNCTION_MAX_POOL_SIZE} pooled + ${MONITORING_CONNECTIONS_PER_NODE} monitoring), ` +
+      `over the ${budget.limit} an Atlas ${config.atlasTier} node accepts (minus 10 Atlas keeps). ` +
+      `Lower writerMaxConcurrency to at most ${Math.floor((budget.limit - 10 - (budget.perNode - config.writerMaxConcurrency * perClient)) / perClient)} or set atlasTier to your larger tier.`,
+  );
 }
 
 type Get = (key: ContextKey) => unknown;
@@ -226,6 +261,14 @@ function symbolList(get: Get, key: ContextKey): string[] {
   const items = list(get, key).map((i) => i.toUpperCase());
   for (const item of items) if (!SYMBOL.test(item)) throw new AppConfigError(key, `"${item}" is not a symbol or asset name`);
   return items;
+}
+
+function marketTypes(get: Get, key: ContextKey): MarketType[] {
+  const items = list(get, key).map((i) => i.toLowerCase());
+  if (items.length === 0) return ['spot'];
+  const bad = items.find((i) => !isMarketType(i));
+  if (bad !== undefined) throw new AppConfigError(key, `"${bad}" is not a market type (expected a list of ${MARKET_TYPES.join(', ')})`);
+  return [...new Set(items as MarketType[])];
 }
 
 function bool(get: Get, key: ContextKey, fallback: boolean): boolean {

@@ -53,6 +53,8 @@ export interface IngestServiceProps {
   /** Binance endpoints and market filter, passed as environment variables. */
   readonly binance: { readonly streamUrl: string; readonly restUrl: string };
   readonly markets: { readonly quoteAssets: readonly string[]; readonly symbols: readonly string[] };
+  /** Binance market types the task captures (MARKET_TYPES). @default ['spot'] */
+  readonly marketTypes?: readonly string[];
   readonly logRetention: logs.RetentionDays;
   /** ECS Container Insights on the cluster. @default true */
   readonly containerInsights?: boolean;
@@ -114,6 +116,7 @@ export class IngestService extends Construct {
       POWERTOOLS_SERVICE_NAME: INGEST_SERVICE_NAME,
       METRICS_NAMESPACE,
       STOP_TIMEOUT_SECONDS: String(IngestService.FLUSH_DEADLINE.toSeconds()),
+      MARKET_TYPES: (props.marketTypes ?? ['spot']).join(','),
       AWS_REGION: Stack.of(this).region,
       ...(props.markets.quoteAssets.length > 0 ? { MARKETS_QUOTE_ASSETS: props.markets.quoteAssets.join(',') } : {}),
       ...(props.markets.symbols.length > 0 ? { MARKETS_SYMBOLS: props.markets.symbols.join(',') } : {}),

@@ -67,6 +67,7 @@ export class KlineCaptureStack extends Stack {
       store,
       binance: { streamUrl: config.binanceStreamUrl, restUrl: config.binanceRestUrl },
       markets: config.markets,
+      marketTypes: config.marketTypes,
       logRetention,
       containerInsights: config.containerInsights,
     });

@@ -74,6 +74,12 @@ describe('readAppConfig accepts strings from `cdk -c key=value`', () => {
     },
   );
 
+  it('captures spot by default and the market types the context lists, as a list or text', () => {
+    expect(read({}).marketTypes).toEqual(['spot']);
+    expect(read({ marketTypes: 'spot,usdm' }).marketTypes).toEqual(['spot', 'usdm']);
+    expect(read({ marketTypes: ['COINM', 'coinm'] }).marketTypes).toEqual(['coinm']);
+  });
+
   it('references an existing secret by name or by full ARN', () => {
     expect(read({ mongoSecretName: 'prod/mongodb-uri' }).mongoSecret).toEqual({ kind: 'name', name: 'prod/mongodb-uri' });
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/mongodb-uri-AbCdEf';
@@ -116,6 +122,8 @@ describe('readAppConfig rejects bad context with a message naming the key', () =
     ['reportPeriodHours', '24h'],
     ['marketsQuoteAssets', ['US DT']],
     ['marketsSymbols', { BTCUSDT: true }],
+    ['marketTypes', ['spot', 'margin']],
+    ['marketTypes', 'futures'],
     ['logRetentionDays', 10],
     ['logRetentionDays', 'forever'],
     ['klineRetentionDays', -1],
@@ -133,6 +141,8 @@ describe('readAppConfig rejects bad context with a message naming the key', () =
     ['completenessThreshold', 101],
     ['noKlinesAlarmMinutes', 0],
     ['writerMaxConcurrency', 1],
+    ['writerMaxConcurrency', 93],
+    ['atlasTier', 'M5'],
     ['sesIdentity', 'other.org'],
   ])('%s = %j', (key, value) => {
     // Act
@@ -226,5 +236,24 @@ describe('unknownContextKeys', () => {
       'acknowledged-issue-numbers': [32775],
     };
     expect(unknownContextKeys(context)).toEqual([]);
+  });
+});
+
+describe('connection budget (atlasTier)', () => {
+  it('fits the defaults on the free tier, and a writer concurrency up to what an M0 node accepts', () => {
+    expect(read({}).atlasTier).toBe('M0');
+    // (500 − 10 reserved − 6 other clients × 5) / 5 connections per writer container = 92.
+    expect(read({ writerMaxConcurrency: 92 }).writerMaxConcurrency).toBe(92);
+  });
+
+  it('refuses more writer containers than the tier accepts, with the arithmetic and the largest value that fits', () => {
+    expect(() => read({ writerMaxConcurrency: 93 })).toThrow(
+      /^Invalid context "writerMaxConcurrency": 93 writer containers can open 495 connections per node .*over the 500 an Atlas M0 node accepts .*at most 92/,
+    );
+  });
+
+  it('allows more on a larger tier', () => {
+    expect(read({ writerMaxConcurrency: 250, atlasTier: 'm10' })).toMatchObject({ writerMaxConcurrency: 250, atlasTier: 'M10' });
+    expect(() => read({ writerMaxConcurrency: 300, atlasTier: 'M10' })).toThrow(/at most 292/);
   });
 });

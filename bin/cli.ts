@@ -23,14 +23,29 @@ interface CommandEntry {
 /** Every command the CLI knows. Modules load on demand, typed: each must export a matching `run`. */
 const COMMANDS: Record<string, CommandEntry> = {
   resample: {
-    synopsis: 'resample --to 5m|15m|30m|1h FILE.csv',
-    summary: 'resample a data.binance.vision kline CSV (or its .zip); writes the same 12-column CSV to stdout',
+    synopsis: 'resample --to 3m…1d|3d|1w|1M [--time-zone ±HH:MM] [--out FILE] FILE.csv',
+    summary: 'resample a data.binance.vision kline CSV (or its .zip), streaming; writes the same 12-column CSV to stdout',
     load: () => import('./commands/resample'),
   },
   import: {
     synopsis: 'import FILE.csv... [--store URL] [--symbol S] [--batch N]',
     summary: 'load kline dumps (.csv or .zip) into the store; idempotent',
     load: () => import('./commands/import'),
+  },
+  store: {
+    synopsis: 'store migrate|check [--store URL] [--retention-days N | --no-retention]',
+    summary: 'apply (migrate) or compare (check) the store schema: collections, indexes, views, 1m TTL; idempotent',
+    load: () => import('./commands/store'),
+  },
+  history: {
+    synopsis: 'history [--market-type T] [--symbols A,B] [--from DATE] [--to DATE] [--store URL]',
+    summary: 'fill the store from data.binance.vision (checksummed), REST for unpublished days; resumable',
+    load: () => import('./commands/history'),
+  },
+  audit: {
+    synopsis: 'audit --date YYYY-MM-DD [--market-type T] [--symbols A,B] [--store URL] [--out DIR]',
+    summary: "compare a day with Binance's dump minute by minute; repair missing minutes, list differences",
+    load: () => import('./commands/audit'),
   },
   report: {
     synopsis: 'report --from ISO --to ISO [--store URL] [--out DIR]',

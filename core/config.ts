@@ -3,7 +3,9 @@
  * (the CDK app passes its validated context to the functions and the task as env vars).
  * Every reader throws ConfigError naming the bad setting, so a bad value fails at start.
  */
+import ConnectionString from 'mongodb-connection-string-url';
 import { ConfigError } from './errors';
+import { describeUnacceptedUri, redactSecrets } from './redact';
 
 export type Env = Record<string, string | undefined>;
 
@@ -26,22 +28,18 @@ export function parseStoreUrl(value: string, setting = 'KLINE_STORE', database?:
     return { kind: 'sqlite', path };
   }
   if (value.startsWith('mongodb://') || value.startsWith('mongodb+srv://')) {
-    let parsed: URL;
+    // The driver's own parser: multi-host (replica set) strings are valid, Node's URL rejects them.
+    let parsed: ConnectionString;
     try {
-      parsed = new URL(value);
-    } catch {
-      throw new ConfigError(setting, 'is not a valid MongoDB connection string');
+      parsed = new ConnectionString(value);
+    } catch (err) {
+      throw new ConfigError(setting, `is not a valid MongoDB connection string: ${redactSecrets((err as Error).message)}`);
     }
-    if (!parsed.hostname) throw new ConfigError(setting, 'MongoDB connection string has no host');
+    if (parsed.hosts.length === 0 || parsed.hosts.some((h) => h === '')) throw new ConfigError(setting, 'MongoDB connection string has no host');
     const fromPath = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
     return { kind: 'mongodb', uri: value, database: database || fromPath || 'klines' };
   }
-  throw new ConfigError(setting, `expected sqlite:PATH, mongodb://… or mongodb+srv://…, got "${redact(value)}"`);
-}
-
-/** Never echo credentials: keep only the scheme and the first characters. */
-function redact(value: string): string {
-  return value.length > 24 ? `${value.slice(0, 24)}…` : value;
+  throw new ConfigError(setting, `expected sqlite:PATH, mongodb://… or mongodb+srv://… (lowercase, no spaces), got ${describeUnacceptedUri(value)}`);
 }
 
 export function readUrl(env: Env, name: string, fallback: string, schemes: readonly string[]): string {
@@ -50,10 +48,10 @@ export function readUrl(env: Env, name: string, fallback: string, schemes: reado
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(name, `"${value}" is not a URL`);
+    throw new ConfigError(name, `"${redactSecrets(value)}" is not a URL`);
   }
   if (!schemes.includes(url.protocol)) {
-    throw new ConfigError(name, `"${value}" must start with ${schemes.map((s) => `${s}//`).join(' or ')}`);
+    throw new ConfigError(name, `"${redactSecrets(value)}" must start with ${schemes.map((s) => `${s}//`).join(' or ')}`);
   }
   return value.replace(/\/+$/, '');
 }

@@ -331,3 +331,119 @@ export function computeQuality(input: QualityInput): QualityFigures {
   summary.availability = summary.datapointsExpected > 0 ? summary.datapointsPresent / summary.datapointsExpected : null;
   return { summary, markets };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bounded reads: completeness per hour from the 1h bars' sourceCount, minutes only where needed
+
+/** Per market, for each hour of `hourStarts(window)`: the 1h bar's sourceCount + 1 (0 = no bar). */
+export type HourBars = Map<string, Uint8Array>;
+
+/** sourceCount as stored in `HourBars` (capped, so 60 stays distinguishable from "no bar"). */
+export function encodeSourceCount(sourceCount: number | undefined): number {
+  // A bar without sourceCount (round 1) is of unknown completeness: as good as no bar.
+  return sourceCount === undefined ? 0 : Math.min(sourceCount, 254) + 1;
+}
+
+export interface HourPlanInput {
+  /** The window, minute-aligned. */
+  window: TimeRange;
+  /** Expected periods per market (`expectedPeriods`); a market absent here has no history. */
+  periods: ReadonlyMap<string, readonly TimeRange[]>;
+  bars: HourBars;
+  /** Hours (merged, inside the window) in which no market has a 1h bar yet: nothing is known there without reading minutes. */
+  unresampled: readonly TimeRange[];
+  /** 1m klines per market in the unresampled hours. */
+  unresampledCounts: ReadonlyMap<string, number>;
+}
+
+type HourVerdict = { kind: 'full' } | { kind: 'read' } | { kind: 'skip'; sourceCount: number };
+
+/** Calls `visit` for every market of the report and every hour of the window with what to do there. */
+function visitHours(input: HourPlanInput, visit: (symbol: string, hour: TimeRange, verdict: HourVerdict) => void): void {
+  const { window, periods, bars, unresampled, unresampledCounts } = input;
+  const hours = hourStarts(window);
+  if (hours.length === 0) return;
+  const symbols = new Set<string>();
+  for (const [symbol, list] of periods) if (list.length > 0) symbols.add(symbol);
+  for (const symbol of bars.keys()) symbols.add(symbol);
+  for (const [symbol, n] of unresampledCounts) if (n > 0) symbols.add(symbol);
+  const isUnresampled = hours.map((h) => unresampled.some((r) => r.from < h + HOUR_MS && r.to > h));
+  for (const symbol of symbols) {
+    const marketPeriods = periods.get(symbol);
+    const expected = hours.map(() => 0);
+    if (marketPeriods) tallyByHour(marketPeriods, hours[0], expected);
+    const counts = bars.get(symbol);
+    const inUnresampled = (unresampledCounts.get(symbol) ?? 0) > 0;
+    let seenData = false;
+    hours.forEach((start, i) => {
+      const hour = { from: Math.max(start, window.from), to: Math.min(start + HOUR_MS, window.to) };
+      const sourceCount = (counts?.[i] ?? 0) - 1;
+      let verdict: HourVerdict;
+      if (isUnresampled[i]) {
+        verdict = expected[i] > 0 || inUnresampled ? { kind: 'read' } : { kind: 'skip', sourceCount: 0 };
+      } else if (sourceCount >= HOUR_MS / MINUTE_MS) {
+        verdict = { kind: 'full' };
+      } else if (expected[i] > 0) {
+        verdict = { kind: 'read' };
+      } else if (marketPeriods === undefined && (seenData || sourceCount > 0)) {
+        // No history: expected from its first stored minute on, so every later hour counts.
+        verdict = { kind: 'read' };
+      } else if (sourceCount > 0 && hour.to - hour.from < HOUR_MS) {
+        verdict = { kind: 'read' };
+      } else {
+        verdict = { kind: 'skip', sourceCount: Math.max(0, sourceCount) };
+      }
+      if (sourceCount > 0 || verdict.kind === 'full' || (isUnresampled[i] && inUnresampled)) seenData = true;
+      visit(symbol, hour, verdict);
+    });
+  }
+}
+
+/** Per market, the ranges whose 1m open times must be read (hours incomplete or without a bar, where it matters). */
+export function planMinuteReads(input: HourPlanInput): Map<string, TimeRange[]> {
+  const reads = new Map<string, TimeRange[]>();
+  visitHours(input, (symbol, hour, verdict) => {
+    if (verdict.kind !== 'read') return;
+    const list = reads.get(symbol);
+    const last = list?.[list.length - 1];
+    if (last && last.to === hour.from) last.to = hour.to;
+    else if (list) list.push({ ...hour });
+    else reads.set(symbol, [{ ...hour }]);
+  });
+  return reads;
+}
+
+/**
+ * `counts` and `gaps` for `computeQuality` from the hour bars and the gaps found where minutes
+ * were read (`readGaps`, per market, inside the planned reads). Hours skipped hold no expected
+ * minute: they count their bar's sourceCount as captured and are holes for the gap arithmetic.
+ */
+export function qualityInputFromHours(input: HourPlanInput, readGaps: ReadonlyMap<string, readonly TimeRange[]>): Pick<QualityInput, 'counts' | 'gaps'> {
+  const counts = new Map<string, number>();
+  const gaps = new Map<string, TimeRange[]>();
+  visitHours(input, (symbol, hour, verdict) => {
+    let holes: TimeRange[];
+    let captured: number;
+    if (verdict.kind === 'full') {
+      holes = [];
+      captured = minutesIn([hour]);
+    } else if (verdict.kind === 'read') {
+      const found = readGaps.get(symbol);
+      holes = found === undefined ? [hour] : intersectRanges(normalizeRanges([...found]), [hour]);
+      captured = minutesIn([hour]) - minutesIn(holes);
+    } else {
+      holes = [hour];
+      captured = verdict.sourceCount;
+    }
+    counts.set(symbol, (counts.get(symbol) ?? 0) + captured);
+    const list = gaps.get(symbol) ?? [];
+    for (const h of holes) {
+      const last = list[list.length - 1];
+      if (last && last.to === h.from) last.to = h.to;
+      else list.push({ ...h });
+    }
+    gaps.set(symbol, list);
+  });
+  for (const [symbol, n] of counts) if (n === 0) counts.delete(symbol);
+  return { counts, gaps };
+}

@@ -19,8 +19,11 @@ export interface FrameHooks<C> {
   sequencer: Sequencer;
   /** Klines released by the sequencer, in order per market. */
   forward(klines: Kline[]): void;
-  /** Every valid closing 1m kline (before dedup), with the event time `E` of its frame. */
-  onClosing?(connection: C, kline: Kline, eventTime: unknown): void;
+  /**
+   * Every valid closing 1m kline (before dedup), with the event time `E` of its frame. Returning
+   * false refuses the frame (e.g. an implausible time): its kline is dropped and counted rejected.
+   */
+  onClosing?(connection: C, kline: Kline, eventTime: unknown): boolean | void;
   /** `{"result":…,"id":N}`: a reply to SUBSCRIBE/UNSUBSCRIBE. */
   onControlReply?(connection: C, id: number): void;
   /** `{"error":{code,msg},"id":N}`: the server refused a control message. */
@@ -39,7 +42,10 @@ export function createFrameHandler<C>(hooks: FrameHooks<C>): { handle: (frame: B
   const counters: FrameCounters = { frames: 0, parsed: 0, rejected: 0 };
   const released: Kline[] = [];
   const closing = (connection: C, k: Kline, eventTime: unknown): void => {
-    hooks.onClosing?.(connection, k, eventTime);
+    if (hooks.onClosing?.(connection, k, eventTime) === false) {
+      counters.rejected++;
+      return;
+    }
     hooks.sequencer.offer(k, released);
     if (released.length > 0) hooks.forward(released.splice(0));
   };

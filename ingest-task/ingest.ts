@@ -117,6 +117,8 @@ export interface IngestStatus {
   framesReceived: number;
   framesParsed: number;
   framesRejected: number;
+  /** Closing frames refused because their time was beyond the exchange clock's bound (exchange-clock.ts). */
+  framesRefusedForTime: number;
   reconnects: number;
   rotations: number;
   /** Connections cut because they went silent. */
@@ -164,7 +166,12 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     sequencer,
     forward: (klines) => forward(klines, 'stream'),
     onClosing: (connection, k, eventTime) => {
-      clock.observe(eventTime);
+      // A kline or event time beyond what the exchange's clock can be is refused (exchange-clock.ts);
+      // its minute is backfilled like any other gap, once the exchange really reached it.
+      if (!clock.observeFrame(eventTime, k.symbol) || !clock.observeFrame(k.openTime, k.symbol)) {
+        recheckClock(eventTime);
+        return false;
+      }
       manager.noteClosing(connection, k.openTime);
     },
     onControlReply: (connection, id) => manager.acknowledge(connection, id),
@@ -174,6 +181,19 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     onRejected: (reason) => logger.debug('frame rejected', { reason }),
   });
   const onFrame = frames.handle;
+
+  // After a refused frame, ask the server for its time (at most every 100 ms): if the exchange
+  // really is that far ahead, the bound moves and the next frames are accepted.
+  let clockCheckAt = 0;
+  function recheckClock(claimed: unknown): void {
+    if (Date.now() - clockCheckAt < 100) return;
+    clockCheckAt = Date.now();
+    logger.warn('frame refused: its time is beyond the exchange clock', { claimed, exchangeNow: clock.now(), bound: Math.round(clock.bound()), refused: clock.rejectedFrames });
+    rest.serverTime().then(
+      (t) => clock.observe(t),
+      (err) => logger.warn('server time check failed', { error: err }),
+    );
+  }
 
   function forward(klines: Kline[], source: 'stream' | 'backfill'): void {
     for (const k of klines) pendingKlines.push(k);
@@ -390,6 +410,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       framesReceived: frames.counters.frames,
       framesParsed: frames.counters.parsed,
       framesRejected: frames.counters.rejected,
+      framesRefusedForTime: clock.rejectedFrames,
       reconnects: manager.stats.reconnects,
       rotations: manager.stats.rotations,
       stalls: manager.stats.stalls,

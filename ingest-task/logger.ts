@@ -3,6 +3,8 @@
  * Errors are flattened to `{name, message}`; nothing here ever logs configuration secrets.
  */
 
+import { redactSecrets } from '../core/redact';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFields = Record<string, unknown>;
 
@@ -24,8 +26,10 @@ export interface LoggerOptions {
   now?: () => number;
 }
 
+/** Field values as logged: errors as name and message, and no credential in any text (core/redact.ts). */
 function plain(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) return { name: value.name, message: redactSecrets(value.message) };
+  if (typeof value === 'string') return redactSecrets(value);
   return value;
 }
 
@@ -35,7 +39,7 @@ export function createLogger(options: LoggerOptions = {}, base: LogFields = {}):
   const now = options.now ?? Date.now;
   const emit = (level: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields): void => {
     if (RANK[level] < min) return;
-    const entry: LogFields = { level, time: new Date(now()).toISOString(), service: options.service ?? 'ingest-task', message, ...base };
+    const entry: LogFields = { level, time: new Date(now()).toISOString(), service: options.service ?? 'ingest-task', message: redactSecrets(message), ...base };
     if (fields) for (const [k, v] of Object.entries(fields)) entry[k] = plain(v);
     write(JSON.stringify(entry));
   };

@@ -7,14 +7,18 @@
  *   overrides the symbol. 1m files go to klines_1m; 5m/15m/30m/1h files to their tables (a
  *   Binance bar counts as complete: Binance built it from every trade of the window).
  * - Each file is read and checked whole before any of it is written, so a bad line stops the
- *   run with nothing of that file stored; files before it are fully imported, and the summary
+ *   run with nothing of that file stored; then it is read again and streamed into the store in
+ *   batches, so memory stays one batch whatever the file's size; .zip files through yauzl with
+ *   their CRC-32 checked; files before it are fully imported, and the summary
  *   says which. Writes are idempotent upserts in batches, so re-running an import is safe.
  * - Progress goes to stderr when stderr is a terminal; the summary line goes to stdout.
  */
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { parseStoreUrl, readStoreConfig, type StoreConfig } from '../../core/config';
-import { CsvLineError, openDumpFile, parseDumpFileName, readDump } from '../../core/csv-dump';
+import { CsvLineError, parseDumpFileName, readDump } from '../../core/csv-dump';
+import { openDumpZip } from '../../core/dumps/zip';
 import { ConfigError } from '../../core/errors';
 import { MINUTE_MS, STORED_INTERVALS, intervalMs, type StoredInterval } from '../../core/interval';
 import type { Kline } from '../../core/kline';
@@ -51,19 +55,33 @@ function isStoredInterval(s: string): s is StoredInterval {
   return (STORED_INTERVALS as readonly string[]).includes(s);
 }
 
-/** Read and check one dump completely; nothing is written here. */
-async function readFileKlines(file: string, symbolOverride: string | undefined): Promise<{ symbol: string; interval: StoredInterval; klines: Kline[] }> {
+/** A dump's CSV text: a `.csv` as it is, a `.zip` through yauzl with its CRC-32 checked. */
+async function openCsv(file: string): Promise<Readable> {
+  if (!file.toLowerCase().endsWith('.zip')) return createReadStream(file);
+  return (await openDumpZip(file, file)).stream;
+}
+
+interface FileShape {
+  symbol: string;
+  interval: StoredInterval;
+  klines: number;
+}
+
+/**
+ * Stream one dump's klines (checked as the store would); memory is one line at a time. The
+ * caller reads a file twice: once to check it whole, once to write it.
+ */
+async function* fileKlines(file: string, symbolOverride: string | undefined, shape?: FileShape): AsyncGenerator<Kline & { interval: StoredInterval }> {
   const named = parseDumpFileName(file);
-  const symbol = symbolOverride ?? named?.symbol;
+  const symbol = shape?.symbol ?? symbolOverride ?? named?.symbol;
   if (symbol === undefined) throw new FileProblem(file, 'cannot tell the symbol from the file name (expected SYMBOL-1m-YYYY-MM-DD.csv); pass --symbol');
   if (named !== undefined && !isStoredInterval(named.interval)) {
     throw new FileProblem(file, `interval ${named.interval} is not stored (only ${STORED_INTERVALS.join(', ')})`);
   }
   let input: Readable | undefined;
-  const klines: Kline[] = [];
-  let interval: StoredInterval | undefined = named?.interval as StoredInterval | undefined;
+  let interval: StoredInterval | undefined = shape?.interval ?? (named?.interval as StoredInterval | undefined);
   try {
-    input = await openDumpFile(file);
+    input = await openCsv(file);
     for await (const { line, kline } of readDump(input, { symbol, interval })) {
       if (interval === undefined) {
         if (!isStoredInterval(kline.interval)) throw new CsvLineError(line, `interval ${kline.interval} is not stored (only ${STORED_INTERVALS.join(', ')})`);
@@ -72,16 +90,26 @@ async function readFileKlines(file: string, symbolOverride: string | undefined):
       if (interval !== '1m') kline.sourceCount = intervalMs(interval) / MINUTE_MS;
       const problem = storeProblem(interval, kline);
       if (problem !== undefined) throw new CsvLineError(line, problem);
-      klines.push(kline);
+      yield kline as Kline & { interval: StoredInterval };
     }
   } catch (err) {
+    if (err instanceof FileProblem) throw err;
     if (err instanceof CsvLineError) throw new FileProblem(file, `line ${err.line}: ${err.reason}`);
     throw new FileProblem(file, `cannot read: ${(err as Error).message}`);
   } finally {
     input?.destroy();
   }
-  if (klines.length === 0) throw new FileProblem(file, 'no klines in the file');
-  return { symbol, interval: interval ?? '1m', klines };
+}
+
+/** Pass 1: check the whole file; nothing is written and nothing is kept. */
+async function checkFile(file: string, symbolOverride: string | undefined): Promise<FileShape> {
+  let shape: FileShape | undefined;
+  for await (const k of fileKlines(file, symbolOverride)) {
+    if (shape === undefined) shape = { symbol: k.symbol, interval: k.interval, klines: 0 };
+    shape.klines++;
+  }
+  if (shape === undefined) throw new FileProblem(file, 'no klines in the file');
+  return shape;
 }
 
 function describeStore(config: StoreConfig): string {
@@ -140,25 +168,35 @@ export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Pro
   const target = describeStore(storeConfig);
   try {
     for (const [n, file] of files.entries()) {
-      progress(`import: reading ${file} (${n + 1}/${files.length})`);
-      const { symbol: fileSymbol, interval, klines } = await readFileKlines(file, symbol);
+      progress(`import: checking ${file} (${n + 1}/${files.length})`);
+      const shape = await checkFile(file, symbol);
+      const { symbol: fileSymbol, interval } = shape;
       let written = 0;
-      for (let i = 0; i < klines.length; i += batchSize) {
-        const batch = klines.slice(i, i + batchSize);
+      let stored = 0;
+      let batch: Kline[] = [];
+      const flush = async () => {
         let result;
         try {
           result = await store.upsert(interval, batch);
         } catch (err) {
-          throw new FileProblem(file, `the store failed after ${count(i)} of ${count(klines.length)} klines of this file were written (re-running the import is safe): ${(err as Error).message}`);
+          throw new FileProblem(file, `the store failed after ${count(stored)} of ${count(shape.klines)} klines of this file were written (re-running the import is safe): ${(err as Error).message}`);
         }
         if (result.failures.length > 0) {
           const f = result.failures[0];
           throw new FileProblem(file, `the store refused ${result.failures.length} kline(s), first at ${new Date(batch[f.index].openTime).toISOString()}: ${f.reason}`);
         }
         written += result.written;
-        progress(`import: ${file} (${n + 1}/${files.length}): ${count(Math.min(i + batchSize, klines.length))}/${count(klines.length)} klines`);
+        stored += batch.length;
+        batch = [];
+        progress(`import: ${file} (${n + 1}/${files.length}): ${count(stored)}/${count(shape.klines)} klines`);
+      };
+      // Pass 2: the file was checked whole; now stream it into the store, one batch in memory.
+      for await (const k of fileKlines(file, symbol, shape)) {
+        batch.push(k);
+        if (batch.length >= batchSize) await flush();
       }
-      done.push({ file, symbol: fileSymbol, interval, klines: klines.length, written });
+      if (batch.length > 0) await flush();
+      done.push({ file, symbol: fileSymbol, interval, klines: stored, written });
     }
   } catch (err) {
     progress('');

@@ -1,12 +1,31 @@
-/** The report's CSV files (RFC 4180: CRLF line ends, fields quoted when needed, quotes doubled). */
+/**
+ * The report's CSV files (RFC 4180: CRLF line ends, fields quoted when needed, quotes doubled).
+ *
+ * Spreadsheets run a cell that starts with = + - @ TAB or CR as a formula (CSV injection), and
+ * market names come from the exchange. As OWASP recommends, such a text cell is prefixed with a
+ * single quote and quoted; a text cell that itself starts with a single or double quote is prefixed too, so the
+ * original is always the cell without its one leading quote when it starts with one.
+ */
 import type { MarketQuality } from '../quality';
 import { minutesIn } from '../quality';
 import { formatPercent, isoSecond } from './format';
 
-/** Quote a field when it holds a comma, a quote, CR or LF (RFC 4180 §2.6–2.7). */
+const FORMULA_LEAD = /^[=+\-@\t\r'"]/;
+
+/**
+ * Quote a field when it holds a comma, a quote, CR or LF (RFC 4180 §2.6–2.7); neutralise a text
+ * field a spreadsheet would run as a formula. Numbers are written as they are.
+ */
 export function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  let text = String(value);
+  const neutralise = typeof value === 'string' && FORMULA_LEAD.test(text);
+  if (neutralise) text = `'${text}`;
+  return neutralise || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The text a `csvField` cell held, given the cell's unquoted value (undoes the formula guard). */
+export function csvText(cell: string): string {
+  return cell.startsWith("'") ? cell.slice(1) : cell;
 }
 
 export function csvRow(fields: readonly (string | number)[]): string {

@@ -18,6 +18,8 @@ export interface HtmlOptions {
   worstCount: number;
   /** How many gap rows before "and N more". */
   gapRows: number;
+  /** Extra sections (table rows) after the gaps, e.g. the dump audit. */
+  extraSections?: string;
 }
 
 const FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";
@@ -39,9 +41,18 @@ export type StripState = keyof typeof STRIP_COLOURS;
 const MAX_STRIP_CELLS = 24;
 const BUCKET_HOURS = [1, 2, 3, 4, 6, 8, 12, 24];
 
-/** Escape text for HTML element content and attribute values. */
+/** Control, format (bidi overrides, zero-width) and line/paragraph separator characters. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * Escape text for HTML element content and attribute values. Invisible and bidi-control
+ * characters are shown as a visible `[U+202E]` instead, so an untrusted market name cannot
+ * reorder or hide the text around it.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return text
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
+    .replace(INVISIBLE, (c) => `[U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
 }
 
 export function stripState(cell: { expected: number; present: number }): StripState {
@@ -284,6 +295,7 @@ export function renderHtml(summary: QualitySummary, markets: readonly MarketQual
 ${summaryBlock(summary)}
 ${worstBlock(markets, summary, options)}
 ${gapsBlock(markets, summary, options)}
+${options.extraSections ?? ''}
 <tr><td style="padding:28px 24px;font-size:12px;line-height:18px;color:${MUTED};">
 A market is expected to have a 1m kline for every minute that opens while its status is TRADING (from the recorded status history); klines stored outside those minutes count as captured but not as expected. Percentages are rounded down. Per-market figures for all ${formatCount(summary.marketsReported)} markets are in the attached CSV.<br>
 Generated ${escapeHtml(dateTime(options.generatedAt))} UTC.

@@ -4,7 +4,21 @@
  */
 import type { KlineStore, TimeRange } from '../store/port';
 import type { MarketQuality, QualityFigures, QualitySummary } from '../quality';
-import { alignToMinutes, computeQuality, expectedPeriods, reportedSymbols } from '../quality';
+import {
+  alignToMinutes,
+  computeQuality,
+  encodeSourceCount,
+  expectedPeriods,
+  hourStarts,
+  HOUR_MS,
+  normalizeRanges,
+  planMinuteReads,
+  qualityInputFromHours,
+  type HourBars,
+  type HourPlanInput,
+} from '../quality';
+import type { AuditResult } from '../audit/run';
+import { auditDifferencesCsv, auditHtml, auditSummaryLines } from './audit';
 import { gapsCsv, marketsCsv } from './csv';
 import { renderHtml } from './html';
 import { compactInstant, dateOnly, formatCount, formatPercent, isUtcDay, windowLabel } from './format';
@@ -18,6 +32,8 @@ export interface QualityReportOptions {
   gapRows?: number;
   /** Heading and subject prefix. Default "Kline data quality". */
   title?: string;
+  /** Dump audits of days in the window (core/audit), shown in their own section. */
+  audits?: readonly AuditResult[];
 }
 
 export interface QualityReport {
@@ -32,6 +48,9 @@ export interface QualityReport {
   subject: string;
   /** e.g. "2024-01-01T00:00Z–2024-01-02T00:00Z: 2,013 markets, 2,893,117 of 2,898,720 datapoints (99.81 %), 37 gaps". */
   summaryLine: string;
+  /** With audits: one row per differing field, and one headline per audited day. */
+  auditCsv?: string;
+  auditLines?: string[];
   /** Base for file names: "quality-20240101T0000Z-20240102T0000Z". */
   fileBase: string;
 }
@@ -70,23 +89,70 @@ export function renderQualityReport(figures: QualityFigures, options: QualityRep
       generatedAt: options.generatedAt ?? Date.now(),
       worstCount: options.worstCount ?? 20,
       gapRows: options.gapRows ?? 25,
+      extraSections: auditHtml(options.audits ?? []),
     }),
+    ...(options.audits && options.audits.length > 0 ? { auditCsv: auditDifferencesCsv(options.audits), auditLines: auditSummaryLines(options.audits) } : {}),
     subject: subjectLine(summary, title),
     summaryLine: summaryLine(summary),
     fileBase: `quality-${compactInstant(summary.range.from)}-${compactInstant(summary.range.to)}`,
   };
 }
 
+/** 1h bars read per call: a day of every market at a time keeps the heap small. */
+const BAR_READ_MS = 24 * HOUR_MS;
+
 /**
- * Build the report for the minutes whose open time is in `range`: reads the status history,
- * the per-market 1m counts, and the gaps of every market that was expected or has data.
+ * Build the report for the minutes whose open time is in `range`, with reads bounded by what is
+ * incomplete (docs/data-model.md, "Bounded reads"): the status history; the 1h bars of the window
+ * (a day at a time, kept as one byte per market-hour); 1m counts only for hours no market has a
+ * 1h bar for yet; and 1m open times only for market-hours that are expected and not complete
+ * by their bar's `sourceCount`.
  */
 export async function buildQualityReport(store: KlineStore, range: TimeRange, options: QualityReportOptions = {}): Promise<QualityReport> {
   const window = alignToMinutes(range);
   const history = await store.marketHistory();
-  const counts = window.to > window.from ? await store.countByMarket('1m', window) : new Map<string, number>();
-  const symbols = reportedSymbols(expectedPeriods(history, window), counts);
-  const gaps = symbols.length > 0 ? await store.gaps('1m', window, symbols) : new Map<string, TimeRange[]>();
+  const periods = expectedPeriods(history, window);
+  const hours = hourStarts(window);
+  const bars: HourBars = new Map();
+  const withBar = new Uint8Array(hours.length);
+  for (let from = hours[0] ?? window.to; from < window.to; from += BAR_READ_MS) {
+    const to = Math.min(from + BAR_READ_MS, window.to);
+    for (const bar of await store.read({ interval: '1h', from, to })) {
+      const i = (bar.openTime - hours[0]) / HOUR_MS;
+      let row = bars.get(bar.symbol);
+      if (!row) bars.set(bar.symbol, (row = new Uint8Array(hours.length)));
+      row[i] = encodeSourceCount(bar.sourceCount);
+      withBar[i] = 1;
+    }
+  }
+  const unresampled = normalizeRanges(
+    hours.filter((_, i) => withBar[i] === 0).map((h) => ({ from: Math.max(h, window.from), to: Math.min(h + HOUR_MS, window.to) })),
+  );
+  const unresampledCounts = new Map<string, number>();
+  for (const r of unresampled) {
+    for (const [symbol, n] of await store.countByMarket('1m', r)) unresampledCounts.set(symbol, (unresampledCounts.get(symbol) ?? 0) + n);
+  }
+  const plan: HourPlanInput = { window, periods, bars, unresampled, unresampledCounts };
+
+  // Markets with the same ranges to read are asked together.
+  const byRange = new Map<string, { range: TimeRange; symbols: string[] }>();
+  for (const [symbol, ranges] of planMinuteReads(plan)) {
+    for (const r of ranges) {
+      const key = `${r.from}-${r.to}`;
+      const group = byRange.get(key);
+      if (group) group.symbols.push(symbol);
+      else byRange.set(key, { range: r, symbols: [symbol] });
+    }
+  }
+  const readGaps = new Map<string, TimeRange[]>();
+  for (const { range: r, symbols } of byRange.values()) {
+    for (const [symbol, found] of await store.gaps('1m', r, symbols.sort())) {
+      const list = readGaps.get(symbol);
+      if (list) list.push(...found);
+      else readGaps.set(symbol, [...found]);
+    }
+  }
+  const { counts, gaps } = qualityInputFromHours(plan, readGaps);
   const figures = computeQuality({ range: window, history, counts, gaps });
   return renderQualityReport(figures, options);
 }

@@ -93,6 +93,30 @@ describe('cli import', () => {
     expect(await readBack(url, '1m')).toEqual(fixtureKlines('1m'));
   });
 
+  it('refuses a zip whose CSV fails its CRC-32, naming the file, with nothing of it written', async () => {
+    const url = dbUrl();
+    const zip = readFileSync(join(FIXTURE_DIR, 'TESTUSDT-1m-2025-03-01.zip'));
+    const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    zip.writeUInt32LE((zip.readUInt32LE(central + 16) ^ 0x10) >>> 0, central + 16);
+    const path = join(dir, 'TESTUSDT-1m-2025-03-01.zip');
+    writeFileSync(path, zip);
+    const out = await cli([path, '--store', url]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/TESTUSDT-1m-2025-03-01.zip: cannot read: .*corrupt-zip: CRC-32/);
+    expect(await readBack(url, '1m')).toEqual([]);
+  });
+
+  it('streams a file into the store one batch at a time', async () => {
+    const url = dbUrl();
+    const store = await openStore({ kind: 'sqlite', path: url.slice('sqlite:'.length) });
+    const sizes: number[] = [];
+    const spy: KlineStore = { ...store, applySchema: (o) => store.applySchema(o), checkSchema: (o) => store.checkSchema(o), close: () => store.close(), upsert: (i, k) => (sizes.push(k.length), store.upsert(i, k)) };
+    const out = await cli([fixture('1m'), '--store', url, '--batch', '100'], { openStore: async () => spy });
+    expect(out.code).toBe(0);
+    expect(Math.max(...sizes)).toBe(100);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1440);
+  });
+
   it('is idempotent: importing again changes nothing', async () => {
     const url = dbUrl();
     await cli([fixture('1m'), '--store', url, '--batch', '500']);

@@ -158,6 +158,8 @@ describe('cli resample', () => {
   it.each<[string[], RegExp]>([
     [[fixture('1m')], /--to is required/],
     [['--to', '7m', fixture('1m')], /--to 7m is not an interval/],
+    [['--to', '1d', '--time-zone', '+15:00', fixture('1m')], /--time-zone: time zone "\+15:00" is outside \[-12:00, \+14:00\]/],
+    [['--to', '1d', '--time-zone', 'Asia/Tokyo', fixture('1m')], /--time-zone: time zone "Asia\/Tokyo" is not hours\[:minutes\]/],
     [['--to', '5m'], /no FILE\.csv given/],
     [['--to', '5m', '--fast', fixture('1m')], /Unknown option '--fast'/],
   ])('exits 2 with usage for bad arguments %j', async (argv, expected) => {
@@ -165,6 +167,40 @@ describe('cli resample', () => {
     expect([out.code, out.stdout]).toEqual([2, '']);
     expect(out.stderr).toMatch(expected);
     expect(out.stderr).toMatch(/usage:/);
+  });
+
+  it('builds +08:00 days (Binance timeZone) equal to resampling the same klines in core, and every longer interval', async () => {
+    const path = variant('TESTUSDT-1m-2025-03.csv', (ls) => ls); // one day: two +08:00 days, each partial
+    const out = await cli(['--to', '1d', '--time-zone', '+08:00', path]);
+    expect(out.code).toBe(0);
+    const opens = lines(out.stdout).map((l) => Number(l.split(',')[0]));
+    expect(opens).toEqual([Date.UTC(2025, 1, 28, 16), Date.UTC(2025, 2, 1, 16)]);
+    expect(out.stderr).toMatch(/2 of 2 1d klines were built from fewer 1m klines/);
+    for (const to of ['3m', '2h', '6h', '8h', '12h', '3d', '1w', '1M']) {
+      const r = await cli(['--to', to, path]);
+      expect([to, r.code]).toEqual([to, 0]);
+      const first = lines(r.stdout)[0].split(',');
+      expect(Number(first[6]) - Number(first[0]) + 1).toBe(
+        { '3m': 180_000, '2h': 7_200_000, '6h': 21_600_000, '8h': 28_800_000, '12h': 43_200_000, '3d': 259_200_000, '1w': 604_800_000, '1M': 31 * 86_400_000 }[to],
+      );
+    }
+  });
+
+  it('writes --out FILE only when complete: a bad line leaves no file', async () => {
+    const good = join(dir, 'out-good.csv');
+    const bad = join(dir, 'out-bad.csv');
+    expect((await cli(['--to', '1h', '--out', good, fixture('1m')])).code).toBe(0);
+    expect(lines(readFileSync(good, 'utf8'))).toHaveLength(24);
+    const r = await cli(['--to', '1h', '--out', bad, variant('TESTUSDT-1m-2025-03-01.csv', (ls) => [...ls.slice(0, 900), 'garbage'])]);
+    expect(r.code).toBe(1);
+    expect(() => readFileSync(bad)).toThrow(/ENOENT/);
+    expect(() => readFileSync(`${bad}.partial`)).toThrow(/ENOENT/);
+  });
+
+  it('refuses a zone whose days straddle the file’s bars', async () => {
+    const out = await cli(['--to', '1d', '--time-zone', '+05:45', fixture('1h')]);
+    expect([out.code, out.stdout]).toEqual([1, '']);
+    expect(out.stderr).toMatch(/1h windows straddle that zone's 1d windows/);
   });
 
   it('rejects a file with no klines', async () => {

@@ -52,6 +52,6 @@ describe('ingest stop', () => {
     const k: Kline = { symbol: 'AUSDT', interval: '1m', openTime: 1_767_571_200_000, closeTime: 1_767_571_259_999, open: '1.10', high: '1.20', low: '1.00', close: '1.15', volume: '10', quoteVolume: '11', trades: 3, takerBuyBaseVolume: '5', takerBuyQuoteVolume: '5.5' };
     await sink.send({ klines: [k], marketEvents: [{ symbol: 'AUSDT', status: 'TRADING', at: 5 }] });
     await sink.close();
-    expect(bodies.map(decodeBatch)).toEqual([{ klines: [k], marketEvents: [{ symbol: 'AUSDT', status: 'TRADING', at: 5 }] }]);
+    expect(bodies.map(decodeBatch)).toEqual([{ klines: [k], marketEvents: [{ symbol: 'AUSDT', status: 'TRADING', at: 5 }], rejected: [] }]);
   });
 });

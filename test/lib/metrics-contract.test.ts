@@ -142,7 +142,7 @@ async function ingestLines(): Promise<string[]> {
 
 async function lambdaLines(): Promise<string[]> {
   const store = new SqliteKlineStore(':memory:');
-  await store.init();
+  await store.applySchema();
   const ses = mockClient(SESClient);
   const saved = { ...process.env };
   Object.assign(process.env, { REPORT_SENDER: 'reports@example.com', REPORT_RECIPIENTS: 'ops@example.com', AWS_REGION: 'eu-west-1' });

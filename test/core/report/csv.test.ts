@@ -1,5 +1,5 @@
 import { computeQuality } from '../../../core/quality';
-import { csvField, gapsCsv, marketsCsv, MARKET_CSV_HEADER } from '../../../core/report/csv';
+import { csvField, csvText, gapsCsv, marketsCsv, MARKET_CSV_HEADER } from '../../../core/report/csv';
 import { formatPercent } from '../../../core/report/format';
 import type { TimeRange } from '../../../core/store/port';
 
@@ -93,6 +93,39 @@ describe('gapsCsv', () => {
       ['A,B', '2024-01-01T00:00:00Z', '2024-01-01T00:02:00Z', '2'],
       ['A,B', '2024-01-01T23:00:00Z', '2024-01-02T00:00:00Z', '60'],
     ]);
+  });
+});
+
+describe('CSV injection (OWASP): a spreadsheet never runs a market name as a formula', () => {
+  const FORMULAS = ['=1+2', '@SUM(1+1)USDT', '+1-1', '-2+3', '\t=1', '\r=1', '=HYPERLINK("http://x","y")', '"=HYPERLINK(1)"', "'quoted"];
+
+  it.each(FORMULAS)('neutralises %j and keeps it recoverable', (symbol) => {
+    const cell = csvField(symbol);
+    expect(cell.startsWith('"\'')).toBe(true);
+    const [[read]] = parseCsv(`${cell}\r\n`);
+    expect(read.startsWith("'")).toBe(true);
+    expect(csvText(read)).toBe(symbol);
+  });
+
+  it('writes numbers and ordinary symbols as they are', () => {
+    expect(csvField(-5)).toBe('-5');
+    expect(csvField('BTCUSDT')).toBe('BTCUSDT');
+    expect(csvText('BTCUSDT')).toBe('BTCUSDT');
+  });
+
+  it('neutralises formula symbols in the per-market and gaps files', () => {
+    const symbols = ['=1+2', '@SUM(1+1)USDT'];
+    const figures = computeQuality({
+      range: DAY,
+      history: symbols.map((symbol) => ({ symbol, status: 'TRADING' as const, at: 0 })),
+      counts: new Map(symbols.map((s) => [s, 1440 - 2])),
+      gaps: new Map(symbols.map((s) => [s, [{ from: t(0), to: t(0, 2) }]])),
+    });
+    for (const csv of [marketsCsv(figures.markets), gapsCsv(figures.markets)]) {
+      const cells = parseCsv(csv).slice(1).map((r) => r[0]);
+      expect(cells.sort()).toStrictEqual(["'=1+2", "'@SUM(1+1)USDT"]);
+      expect(cells.map(csvText).sort()).toStrictEqual([...symbols].sort());
+    }
   });
 });
 

@@ -39,6 +39,12 @@ describe('report HTML', () => {
     expect(escapeHtml(HOSTILE)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;');
   });
 
+  it('shows bidi overrides and invisible characters visibly instead of applying them', () => {
+    expect(escapeHtml('ABC\u202eTDSU')).toBe('ABC[U+202E]TDSU');
+    expect(escapeHtml('A\u200bB\u0000C\u2028')).toBe('A[U+200B]B[U+0000]C[U+2028]');
+    expect(escapeHtml('币安人生USDT')).toBe('币安人生USDT');
+  });
+
   it('escapes a hostile title', () => {
     const { html } = renderQualityReport(computeQuality(hostileInput()), { title: '<img src=x onerror=alert(1)>' });
     expect(html).not.toContain('<img');

@@ -1,6 +1,7 @@
 import { StoreUnavailableError } from '../../../core/errors';
 import type { Kline } from '../../../core/kline';
 import { buildQualityReport } from '../../../core/report';
+import { rebuildRange } from '../../../core/resample-job';
 import { SqliteKlineStore } from '../../../core/store/sqlite';
 import type { KlineStore } from '../../../core/store/port';
 import { makeKline, MINUTE, T0 } from '../store/fixtures';
@@ -25,7 +26,7 @@ function minutes(symbol: string, from: number, to: number, skip: { from: number;
  */
 async function seededStore(): Promise<KlineStore> {
   const store = new SqliteKlineStore(':memory:');
-  await store.init();
+  await store.applySchema();
   await store.recordMarketStatus([
     { symbol: 'AUSDT', status: 'TRADING', at: LONG_AGO },
     { symbol: 'BUSDT', status: 'TRADING', at: t(1, 0, 30) },
@@ -106,6 +107,58 @@ describe('buildQualityReport', () => {
     await buildQualityReport(spy, WINDOW);
     // Assess
     expect(asked).toEqual([['AUSDT', 'BUSDT', 'CUSDT', 'DUSDT']]);
+  });
+
+  describe('with 1h bars (bounded reads)', () => {
+    it('gives the same figures, reading minutes only for hours that are expected and incomplete', async () => {
+      // Prepare: bars for both hours; A lacks 3 minutes at 00:30, B starts 01:00:30, D has no history.
+      const fromMinutes = await buildQualityReport(store, WINDOW, { generatedAt: t(2, 5) });
+      await rebuildRange(store, WINDOW, t(3));
+      const asked: [number, number, string[]][] = [];
+      const counted: number[][] = [];
+      const spy: KlineStore = Object.create(store);
+      spy.gaps = (interval, range, symbols) => {
+        asked.push([range.from, range.to, [...symbols]]);
+        return store.gaps(interval, range, symbols);
+      };
+      spy.countByMarket = (interval, range) => {
+        counted.push([range.from, range.to]);
+        return store.countByMarket(interval, range);
+      };
+
+      // Act
+      const fromBars = await buildQualityReport(spy, WINDOW, { generatedAt: t(2, 5) });
+
+      // Assess: A's 00:00 hour (57 of 60), B's 01:00 hour (expected from 01:01; its bar is full, so no read),
+      // D's hours from its first bar (10 and 50 minutes); C's 00:00 hour is not expected.
+      expect(fromBars.summary).toStrictEqual(fromMinutes.summary);
+      expect(fromBars.csv).toBe(fromMinutes.csv);
+      expect(counted).toStrictEqual([]);
+      expect(asked.sort((a, b) => a[0] - b[0])).toStrictEqual([
+        [t(0), t(1), ['AUSDT']],
+        [t(0), t(2), ['DUSDT']],
+      ]);
+    });
+
+    it('reads minutes of the hours no bar exists for yet, for every market with data or expected there', async () => {
+      // Prepare: only the first hour is resampled.
+      const fromMinutes = await buildQualityReport(store, WINDOW, { generatedAt: t(2, 5) });
+      await rebuildRange(store, { from: t(0), to: t(1) }, t(1, 5));
+      const asked: [number, number, string[]][] = [];
+      const spy: KlineStore = Object.create(store);
+      spy.gaps = (interval, range, symbols) => {
+        asked.push([range.from, range.to, [...symbols]]);
+        return store.gaps(interval, range, symbols);
+      };
+
+      // Act
+      const report = await buildQualityReport(spy, WINDOW, { generatedAt: t(2, 5) });
+
+      // Assess
+      expect(report.summary).toStrictEqual(fromMinutes.summary);
+      const coveringSecondHour = asked.filter(([from, to]) => from <= t(1) && to >= t(2)).flatMap(([, , symbols]) => symbols);
+      expect(coveringSecondHour.sort()).toStrictEqual(['AUSDT', 'BUSDT', 'DUSDT']);
+    });
   });
 
   it('reports an empty window without asking for counts or gaps', async () => {

@@ -1,0 +1,186 @@
+/**
+ * `history [--market-type T,…] [--symbols S,…] [--from DATE] [--to DATE] [--store URL] …`:
+ * fill the store from Binance's dumps (BINANCE_DUMPS_URL, default https://data.binance.vision),
+ * REST (BINANCE_REST_URL) for the days not published yet; then build the resampled bars of the
+ * imported range. Resumable (`--state`, default ./data/history-state.json).
+ * Progress: a bar on a terminal (stderr), JSON lines on stdout otherwise; a summary at the end.
+ * Exit codes: 0 done, 1 store/REST failure, 2 bad arguments, 3 some files failed, 130 stopped.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
+import { parseStoreUrl, readBinanceConfig, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
+import { DEFAULT_DUMPS_URL } from '../../core/dumps/paths';
+import { DumpSite } from '../../core/dumps/site';
+import { runHistory, type HistoryProgress, type HistoryRest, type HistorySummary } from '../../core/history/run';
+import { HistoryState } from '../../core/history/state';
+import { DAY_MS } from '../../core/interval';
+import { parseMarketTypes, type MarketRef, type MarketType } from '../../core/market';
+import { DEFAULT_RESAMPLE_OPTIONS, rebuildRange } from '../../core/resample-job';
+import { openStore } from '../../core/store/index';
+import type { KlineStore, TimeRange } from '../../core/store/port';
+import { BinanceRestClient } from '../../ingest-task/rest-client';
+import type { CliIo } from '../cli';
+import { restHistory } from './history-rest';
+import { parseInstant } from './report';
+
+const USAGE =
+  'usage: npm run cli -- history [--market-type spot[,usdm,coinm]] [--symbols A,B] [--from DATE] [--to DATE]\n' +
+  '         [--store URL] [--state FILE] [--concurrency N] [--max-mbps N] [--dumps-url URL]\n';
+
+export interface HistoryDeps {
+  env?: Env;
+  openStore?: (config: StoreConfig) => Promise<KlineStore>;
+  rest?: HistoryRest;
+  now?: () => number;
+  signal?: AbortSignal;
+  fetchImpl?: typeof fetch;
+}
+
+interface Args {
+  types: MarketType[];
+  symbols: string[] | undefined;
+  from: number | undefined;
+  to: number | undefined;
+  store: StoreConfig;
+  statePath: string;
+  concurrency: number;
+  bytesPerSecond: number | undefined;
+  dumpsUrl: string;
+  restUrl: string;
+}
+
+function positive(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} expects a positive number, got "${text}"`);
+  return n;
+}
+
+function parse(argv: string[], env: Env): Args {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      'market-type': { type: 'string' },
+      symbols: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      store: { type: 'string' },
+      state: { type: 'string' },
+      concurrency: { type: 'string' },
+      'max-mbps': { type: 'string' },
+      'dumps-url': { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`);
+  const types = parseMarketTypes(values['market-type'] ?? 'spot', '--market-type');
+  const symbols = values.symbols?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (symbols !== undefined && symbols.length === 0) throw new Error('--symbols is empty');
+  const from = values.from === undefined ? undefined : parseInstant(values.from, '--from');
+  const to = values.to === undefined ? undefined : parseInstant(values.to, '--to');
+  if (from !== undefined && to !== undefined && from >= to) throw new Error('--from must be before --to');
+  const concurrency = positive(values.concurrency, '--concurrency') ?? 4;
+  if (!Number.isInteger(concurrency)) throw new Error(`--concurrency expects an integer, got "${values.concurrency}"`);
+  const mbps = positive(values['max-mbps'], '--max-mbps');
+  const dumpsUrl = values['dumps-url'] ?? env.BINANCE_DUMPS_URL ?? DEFAULT_DUMPS_URL;
+  return {
+    types,
+    symbols,
+    from,
+    to,
+    store: values.store !== undefined ? parseStoreUrl(values.store, '--store') : readStoreConfig(env),
+    statePath: values.state ?? join('data', 'history-state.json'),
+    concurrency,
+    bytesPerSecond: mbps === undefined ? undefined : (mbps * 1e6) / 8,
+    dumpsUrl,
+    restUrl: readBinanceConfig(env).restUrl,
+  };
+}
+
+const n = (x: number) => x.toLocaleString('en');
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+
+function summaryLine(s: HistorySummary): string {
+  const failed = s.failed.length > 0 ? `; FAILED ${s.failed.length}: ${s.failed.map((f) => `${f.id} (${f.kind})`).join(', ')}` : '';
+  return `history: ${s.markets} market(s), ${n(s.files)} file(s), ${n(s.restRanges)} REST range(s), ${n(s.rows)} klines, ${mb(s.bytes)} MB downloaded, ${s.notPublished} not published, ${s.resumed} done earlier, ${(s.elapsedMs / 1000).toFixed(1)} s${s.stopped ? '; STOPPED (run again to resume)' : ''}${failed}\n`;
+}
+
+export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Promise<number> {
+  const env = deps.env ?? process.env;
+  let args: Args;
+  let site: DumpSite;
+  try {
+    args = parse(argv, env);
+    site = new DumpSite({ baseUrl: args.dumpsUrl, tmpDir: join(args.statePath, '..', 'history-downloads'), concurrency: args.concurrency, bytesPerSecond: args.bytesPerSecond, fetchImpl: deps.fetchImpl });
+  } catch (err) {
+    io.stderr.write(`history: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const now = deps.now ?? Date.now;
+  const to = Math.min(args.to ?? now(), Math.floor(now() / 60_000) * 60_000);
+  const clients = new Map<MarketType, BinanceRestClient>();
+  const clientFor = (m: MarketRef) => {
+    if (m.marketType !== 'spot') throw new Error(`REST history for ${m.marketType} markets is not wired yet; use --to before the dumps end`);
+    let c = clients.get(m.marketType);
+    if (!c) clients.set(m.marketType, (c = new BinanceRestClient({ baseUrl: args.restUrl, fetchImpl: deps.fetchImpl })));
+    return c;
+  };
+  const rest = deps.rest ?? restHistory(clientFor);
+
+  let store: KlineStore | undefined;
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const bar = tty ? new SingleBar({ stream: io.stderr as NodeJS.WriteStream, format: 'history [{bar}] {value}/{total} tasks | {rows} klines | {mb} MB | ETA {eta_formatted}', etaBuffer: 50 }) : undefined;
+  let lastLine = 0;
+  const onProgress = (p: HistoryProgress) => {
+    if (bar) {
+      bar.setTotal(p.tasksTotal);
+      bar.update(p.tasksDone + p.tasksFailed, { rows: n(p.rows), mb: mb(p.bytes) });
+    } else if (Date.now() - lastLine >= 1000) {
+      lastLine = Date.now();
+      io.stdout.write(`${JSON.stringify({ event: 'progress', ...p })}\n`);
+    }
+  };
+  try {
+    const state = HistoryState.load(args.statePath);
+    store = await (deps.openStore ?? openStore)(args.store);
+    const markets: MarketRef[] = [];
+    for (const marketType of args.types) {
+      const symbols = args.symbols ?? (await clientFor({ marketType, symbol: '' }).exchangeInfo()).symbols.map((s) => s.symbol);
+      for (const symbol of symbols) markets.push({ marketType, symbol });
+    }
+    bar?.start(0, 0, { rows: '0', mb: '0.0' });
+    const summary = await runHistory({
+      store,
+      site,
+      rest,
+      markets,
+      from: args.from,
+      to,
+      state,
+      concurrency: args.concurrency,
+      onProgress,
+      signal: deps.signal,
+      now,
+      rebuild: async (range: TimeRange) => {
+        // The resample job's on-demand rebuild, a bounded span per call.
+        const span = DEFAULT_RESAMPLE_OPTIONS.maxRebuildMs;
+        for (let from = Math.floor(range.from / DAY_MS) * DAY_MS; from < range.to; from += span) {
+          await rebuildRange(store as KlineStore, { from, to: Math.min(from + span, range.to) }, now());
+        }
+      },
+    });
+    bar?.stop();
+    io.stdout.write(tty ? summaryLine(summary) : `${JSON.stringify({ event: 'summary', ...summary })}\n`);
+    if (!tty && summary.failed.length > 0) io.stderr.write(summaryLine(summary));
+    return summary.stopped ? 130 : summary.failed.length > 0 ? 3 : 0;
+  } catch (err) {
+    bar?.stop();
+    io.stderr.write(`history: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    for (const c of clients.values()) c.close();
+    await store?.close().catch(() => undefined);
+  }
+}

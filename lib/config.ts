@@ -42,6 +42,8 @@ export interface AppConfig {
   /** NAT gateway with an Elastic IP; Lambdas and the task in private subnets (for Atlas IP allow-lists). */
   readonly staticEgress: boolean;
   readonly mongoSecret: MongoSecretSource;
+  /** The admin credential's secret for the deploy-time schema step; undefined: run `store migrate` yourself. */
+  readonly mongoAdminSecret: Exclude<MongoSecretSource, { kind: 'create' }> | undefined;
   readonly mongoDatabase: string;
   readonly binanceStreamUrl: string;
   readonly binanceRestUrl: string;
@@ -73,6 +75,7 @@ export const CONTEXT_KEYS = [
   'alarmEmail',
   'staticEgress',
   'mongoSecretName',
+  'mongoAdminSecretName',
   'mongoDatabase',
   'binanceStreamUrl',
   'binanceRestUrl',
@@ -168,6 +171,7 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
     alarmEmail: optionalEmail(get, 'alarmEmail'),
     staticEgress: bool(get, 'staticEgress', false),
     mongoSecret: mongoSecretSource(get, 'mongoSecretName'),
+    mongoAdminSecret: adminSecretSource(get, 'mongoAdminSecretName'),
     mongoDatabase: mongoDatabase(get, 'mongoDatabase'),
     binanceStreamUrl: url(get, 'binanceStreamUrl', DEFAULTS.binanceStreamUrl, ['wss:', 'ws:']),
     binanceRestUrl: url(get, 'binanceRestUrl', DEFAULTS.binanceRestUrl, ['https:', 'http:']),
@@ -417,6 +421,12 @@ function mongoSecretSource(get: Get, key: ContextKey): MongoSecretSource {
   if (/^mongodb(\+srv)?:\/\//.test(value)) throw new AppConfigError(key, 'expected the NAME of a Secrets Manager secret, not a connection string (never put the URI in cdk.json)');
   if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(value)) throw new AppConfigError(key, `${show(value)} is not a Secrets Manager secret name`);
   return { kind: 'name', name: value };
+}
+
+/** The admin secret exists before the deploy (the stack never creates it): a name or an ARN, or absent. */
+function adminSecretSource(get: Get, key: ContextKey): Exclude<MongoSecretSource, { kind: 'create' }> | undefined {
+  const source = mongoSecretSource(get, key);
+  return source.kind === 'create' ? undefined : source;
 }
 
 function mongoDatabase(get: Get, key: ContextKey): string {

@@ -13,6 +13,7 @@ const VARIANTS: Record<string, Partial<Record<ContextKey, unknown>>> = {
   existingSecret: { mongoSecretName: 'prod/kline-mongodb' },
   existingSecretArn: { mongoSecretName: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/kline-mongodb-AbCdEf', sesIdentity: 'example.com', createSesIdentity: false },
   alarmEmail: { alarmEmail: 'oncall@example.com' },
+  schemaStep: { mongoSecretName: 'prod/kline-mongodb', mongoAdminSecretName: 'prod/kline-mongodb-admin', klineRetentionDays: 30 },
   usdm: { marketTypes: ['usdm'] },
   coinm: { marketTypes: ['coinm'] },
   allMarketTypes: { marketTypes: ['spot', 'usdm', 'coinm'], containerInsights: false, reportSchedule: 'cron(0 6 ? * MON-FRI *)' },

@@ -409,3 +409,29 @@ describe('monitoring', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: { 'Fn::Join': ['', ['KlineCaptureTest-', { Ref: 'AWS::Region' }]] } });
   });
 });
+
+describe('schema step at deploy', () => {
+  it('runs applySchema through a custom resource with the admin secret, before anything uses the store', () => {
+    // Act
+    const { template: t } = buildStack({ mongoSecretName: 'prod/kline-mongodb', mongoAdminSecretName: 'prod/kline-mongodb-admin', klineRetentionDays: 30 });
+    // Assess
+    const fn = logicalId(t, 'AWS::Lambda::Function', 'SchemaStepSchemaFunction');
+    t.hasResourceProperties('Custom::KlineCaptureSchema', {
+      ServiceToken: { 'Fn::GetAtt': [fn, 'Arn'] },
+      Database: 'klines',
+      RetentionDays: '30',
+      SchemaVersion: Match.anyValue(),
+    });
+    const schemaRole = logicalId(t, 'AWS::IAM::Role', 'SchemaStepSchemaRole');
+    const readsAdmin = (role: string) => JSON.stringify(statementsOfRole(t, role)).includes('prod/kline-mongodb-admin');
+    expect(readsAdmin(schemaRole)).toBe(true);
+    expect(readsAdmin(logicalId(t, 'AWS::IAM::Role', 'WriterRole'))).toBe(false);
+    const custom = logicalId(t, 'Custom::KlineCaptureSchema', 'SchemaStepApply');
+    const writer = t.findResources('AWS::Lambda::Function')[logicalId(t, 'AWS::Lambda::Function', 'WriterFunction')];
+    expect(writer.DependsOn).toEqual(expect.arrayContaining([custom]));
+  });
+
+  it('has no schema step without an admin secret (run `store migrate` yourself)', () => {
+    template.resourceCountIs('Custom::KlineCaptureSchema', 0);
+  });
+});

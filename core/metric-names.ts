@@ -31,6 +31,8 @@ export const INGEST_METRIC = {
   sinkBufferDepth: 'SinkBufferDepth',
   sinkLatency: 'SinkLatency',
   lagMs: 'LagMs',
+  silentStreams: 'SilentStreams',
+  streamPathSwitches: 'StreamPathSwitches',
 } as const;
 
 export const METRIC = {

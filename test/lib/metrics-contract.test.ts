@@ -15,7 +15,7 @@ import { StoreUnavailableError } from '../../core/errors';
 import { INGEST_SERVICE, METRICS_NAMESPACE } from '../../core/metric-names';
 import { SqliteKlineStore } from '../../core/store/sqlite';
 import { readIngestConfig } from '../../ingest-task/config';
-import { startIngest } from '../../ingest-task/ingest';
+import { startIngest } from '../../ingest-task/capture/ingest';
 import { EmfPublisher } from '../../ingest-task/metrics';
 import { InProcessSink } from '../../ingest-task/sinks/in-process';
 import { handler as reporter } from '../../lambda/reporter';
@@ -123,7 +123,7 @@ async function ingestLines(): Promise<string[]> {
   try {
     // As ingest-task/main.ts builds its publisher: the configured namespace and INGEST_SERVICE.
     const config = readIngestConfig({ SINK: 'in-process' });
-    const metrics = new EmfPublisher({ namespace: config.metricsNamespace, service: INGEST_SERVICE, write: (l) => lines.push(l) });
+    const metrics = new EmfPublisher({ namespace: config.metricsNamespace, service: INGEST_SERVICE, marketType: 'spot', write: (l) => lines.push(l) });
     const ingest = await startIngest({
       restUrl: sim.restUrl,
       streamUrl: sim.streamUrl,

@@ -318,12 +318,22 @@ export function partialBulkFailure(e: unknown, batchIndexes: readonly number[]):
 }
 
 /**
+ * DNS and socket failures the driver passes on unwrapped, e.g. `querySrv ENOTFOUND` while resolving
+ * a mongodb+srv host (Atlas paused, a typo in the host, no DNS from the subnet).
+ */
+const NETWORK_ERROR_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ETIMEOUT', 'ETIMEDOUT', 'ESERVFAIL', 'ECONNREFUSED', 'ECONNRESET', 'ENODATA']);
+
+/**
  * Any driver or server error that ended the whole operation means the store is unavailable
  * (retryable): network errors, server selection, the time limit (MaxTimeMSExpired, 50), and a
  * hint naming an index the collection lacks (a store the schema step has not migrated).
  */
 export function toStoreError(e: unknown, store: string, operation: string, maxTimeMS?: number): unknown {
   if (e instanceof StoreUnavailableError) return e;
+  const code = e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) {
+    return new StoreUnavailableError(`${store} is unavailable: cannot ${operation}: ${(e as Error).name}: ${(e as Error).message}`, e);
+  }
   if (!(e instanceof MongoError)) return e;
   if (e.code === MAX_TIME_MS_EXPIRED) {
     const limit = maxTimeMS === undefined ? '' : ` of ${maxTimeMS} ms (MONGODB_MAX_TIME_MS)`;

@@ -37,6 +37,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'fill the store from data.binance.vision (checksummed), REST for unpublished days; resumable',
     load: () => import('./commands/history'),
   },
+  export: {
+    synopsis: 'export --interval I --from ISO --to ISO [--format csv|parquet] [--market-type T] [--time-zone ±HH:MM] [--out DIR]',
+    summary: 'stored klines as data.binance.vision CSVs or partitioned Parquet; resumable',
+    load: () => import('./commands/export'),
+  },
   report: {
     synopsis: 'report --from ISO --to ISO [--store URL] [--out DIR]',
     summary: 'write the data-quality report (CSV + HTML) and print its summary line',

@@ -15,7 +15,6 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { klineId } from '../core/store/mongo-documents';
 import { benchClients, type ClientComparison, type ClientFigures } from './binance-client';
 import { isBenchChild, runInChild, serveChild } from './child-process';
 import { benchHotPath, type HotPathFigures } from './hotpath';
@@ -324,10 +323,13 @@ async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
   return result;
 }
 
-/** Average `_id` key length of the benchmark's generated markets. */
+/**
+ * Average index key length of the benchmark's generated markets. Round 2 keys klines by the unique
+ * {symbol, openTime} index (symbol text + an 8-byte date) and an ObjectId `_id` (12 bytes).
+ */
 function averageIdBytes(markets: number): number {
   let total = 0;
-  for (let m = 0; m < markets; m++) total += Buffer.byteLength(klineId(generateMarketDay(m)[0].symbol, Date.UTC(2026, 0, 5)), 'utf8');
+  for (let m = 0; m < markets; m++) total += Buffer.byteLength(generateMarketDay(m)[0].symbol, 'utf8') + 8;
   return total / markets;
 }
 

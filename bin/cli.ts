@@ -32,6 +32,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'load kline dumps (.csv or .zip) into the store; idempotent',
     load: () => import('./commands/import'),
   },
+  store: {
+    synopsis: 'store migrate|check [--store URL] [--retention-days N | --no-retention]',
+    summary: 'apply (migrate) or compare (check) the store schema: collections, indexes, views, 1m TTL; idempotent',
+    load: () => import('./commands/store'),
+  },
   history: {
     synopsis: 'history [--market-type T] [--symbols A,B] [--from DATE] [--to DATE] [--store URL]',
     summary: 'fill the store from data.binance.vision (checksummed), REST for unpublished days; resumable',
@@ -41,6 +46,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     synopsis: 'export --interval I --from ISO --to ISO [--format csv|parquet] [--market-type T] [--time-zone ±HH:MM] [--out DIR]',
     summary: 'stored klines as data.binance.vision CSVs or partitioned Parquet; resumable',
     load: () => import('./commands/export'),
+  },
+  audit: {
+    synopsis: 'audit --date YYYY-MM-DD [--market-type T] [--symbols A,B] [--store URL] [--out DIR]',
+    summary: "compare a day with Binance's dump minute by minute; repair missing minutes, list differences",
+    load: () => import('./commands/audit'),
   },
   report: {
     synopsis: 'report --from ISO --to ISO [--store URL] [--out DIR]',

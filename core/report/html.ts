@@ -18,6 +18,8 @@ export interface HtmlOptions {
   worstCount: number;
   /** How many gap rows before "and N more". */
   gapRows: number;
+  /** Extra sections (table rows) after the gaps, e.g. the dump audit. */
+  extraSections?: string;
 }
 
 const FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";
@@ -293,6 +295,7 @@ export function renderHtml(summary: QualitySummary, markets: readonly MarketQual
 ${summaryBlock(summary)}
 ${worstBlock(markets, summary, options)}
 ${gapsBlock(markets, summary, options)}
+${options.extraSections ?? ''}
 <tr><td style="padding:28px 24px;font-size:12px;line-height:18px;color:${MUTED};">
 A market is expected to have a 1m kline for every minute that opens while its status is TRADING (from the recorded status history); klines stored outside those minutes count as captured but not as expected. Percentages are rounded down. Per-market figures for all ${formatCount(summary.marketsReported)} markets are in the attached CSV.<br>
 Generated ${escapeHtml(dateTime(options.generatedAt))} UTC.

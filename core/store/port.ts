@@ -24,6 +24,37 @@ export interface UpsertResult {
   failures: UpsertFailure[];
 }
 
+export interface SchemaOptions {
+  /**
+   * Days to keep 1m klines (MongoDB TTL index). `null`: keep everything. Unset: `applySchema`
+   * leaves the TTL as it is; `checkSchema` expects none (a TTL nobody configured deletes data).
+   */
+  retentionDays?: number | null;
+  /** `applySchema` reports each step here as it goes (the CLI prints them). */
+  progress?: (line: string) => void;
+}
+
+export type SchemaDifferenceKind =
+  | 'missing-collection'
+  | 'not-a-collection'
+  | 'missing-column'
+  | 'missing-index'
+  | 'index-differs'
+  | 'obsolete-index'
+  | 'ttl-not-configured'
+  | 'ttl-missing'
+  | 'ttl-differs'
+  | 'missing-view'
+  | 'view-differs';
+
+/** One way the store differs from the schema this code expects; `message` says what and how to fix it. */
+export interface SchemaDifference {
+  kind: SchemaDifferenceKind;
+  /** Collection, table or view concerned. */
+  collection: string;
+  message: string;
+}
+
 export interface ReadQuery {
   interval: StoredInterval;
   /** Omit for every market. */
@@ -42,8 +73,14 @@ export interface ReadQuery {
  * per-kline refusals are returned in `UpsertResult.failures`.
  */
 export interface KlineStore {
-  /** Create tables / collections and indexes. Idempotent. */
-  init(): Promise<void>;
+  /**
+   * The schema step (deploy, `store migrate`, the local pipeline on its own SQLite file): create
+   * missing collections/tables, indexes and views, add/change/remove the 1m retention. Idempotent;
+   * returns one line per change made (none when the store already matched).
+   */
+  applySchema(options?: SchemaOptions): Promise<string[]>;
+  /** How the store differs from the expected schema; changes nothing. Runtime processes warn on each. */
+  checkSchema(options?: SchemaOptions): Promise<SchemaDifference[]>;
   upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult>;
   /** Klines ordered by symbol, then openTime. */
   read(query: ReadQuery): Promise<Kline[]>;

@@ -24,7 +24,7 @@ const LEVELS = ['5m', '15m', '30m', '1h'] as const;
 
 async function memoryStore(): Promise<SqliteKlineStore> {
   const store = new SqliteKlineStore(':memory:');
-  await store.init();
+  await store.applySchema();
   return store;
 }
 
@@ -401,14 +401,14 @@ describe('runResampleCycle', () => {
       // Prepare
       const file = `${require('node:os').tmpdir()}/resample-state-${process.pid}-${Date.now()}.db`;
       const first = new SqliteKlineStore(file);
-      await first.init();
+      await first.applySchema();
       await first.upsert('1m', makeSeries(['BTCUSDT'], T0, 20));
       await runResampleCycle(first, at(20));
       await first.close();
 
       // Act
       const second = new SqliteKlineStore(file);
-      await second.init();
+      await second.applySchema();
       const run = await runResampleCycle(second, at(20));
       const state = await second.readResampleState();
       await second.close();

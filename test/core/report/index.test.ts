@@ -26,7 +26,7 @@ function minutes(symbol: string, from: number, to: number, skip: { from: number;
  */
 async function seededStore(): Promise<KlineStore> {
   const store = new SqliteKlineStore(':memory:');
-  await store.init();
+  await store.applySchema();
   await store.recordMarketStatus([
     { symbol: 'AUSDT', status: 'TRADING', at: LONG_AGO },
     { symbol: 'BUSDT', status: 'TRADING', at: t(1, 0, 30) },

@@ -86,7 +86,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return (await COMMANDS[name].load()).run(rest, io);
 }
 
-if (require.main === module) {
+/** Run with the process's arguments and streams (from `tsx bin/cli.ts` or the bundle's launcher bin/cli.js). */
+export function runFromCommandLine(): void {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {
       // exitCode, not exit(): let piped stdout drain first.
@@ -98,3 +99,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runFromCommandLine();

@@ -14,6 +14,7 @@ import { readReportDelivery, sendReportEmail } from '../lambda/reporter';
 import { DEFAULT_START_TIME, faultsFromNames, startSimulator, type Simulator } from '../sim';
 import { parseLocalArgs, USAGE, UsageError, type LocalOptions } from './local/args';
 import { checkBinanceReachable } from './local/reachability';
+import { acquireStoreLock, StoreLockedError } from './local/store-lock';
 import { startLocalPipeline, type LocalPipeline } from './local/pipeline';
 import { checkAgainstSimulator, formatSimCheck } from './local/sim-check';
 import { formatStatusLine } from './local/status-line';
@@ -88,6 +89,16 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigError) fail(`Configuration error: ${e.message}`, 2);
     throw e;
+  }
+
+  if (storeConfig.kind === 'sqlite' && storeConfig.path !== ':memory:') {
+    try {
+      const release = acquireStoreLock(storeConfig.path);
+      process.on('exit', release);
+    } catch (e) {
+      if (e instanceof StoreLockedError) fail(`KLINE_STORE: ${e.message}`, 1);
+      throw e;
+    }
   }
 
   let store: KlineStore;
@@ -210,6 +221,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // npm does not forward SIGTERM to the script it runs: when the parent that started us (npm)
+  // exits, stop as if signalled, so `kill <npm pid>` never leaves a pipeline writing on its own.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && signals === 0) onSignal('SIGTERM');
+  }, 250).unref();
   if (o.durationSeconds !== undefined) setTimeout(() => void finish('duration reached'), o.durationSeconds * 1000);
   pipeline.done.catch((e: Error) => {
     process.stderr.write(`\r\x1b[K${redactSecrets(e.message)}\n`);

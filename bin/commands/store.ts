@@ -55,16 +55,8 @@ function parseStoreArgs(argv: string[], env: Env): StoreArgs {
 
 /** The adapter alone: `openStore` would check (or, for a new SQLite file, apply) the schema first. */
 async function createStore(config: StoreConfig): Promise<KlineStore> {
-  if (config.kind === 'sqlite') {
-    const { SqliteKlineStore } = await import('../../core/store/sqlite');
-    return new SqliteKlineStore({ path: config.path });
-  }
-  const { MongoKlineStore } = await import('../../core/store/mongo');
-  try {
-    return new MongoKlineStore({ uri: config.uri, database: config.database, clientOptions: { serverSelectionTimeoutMS: 10_000 } });
-  } catch (e) {
-    throw new ConfigError('--store', `is not a usable MongoDB connection string: ${(e as Error).message}`);
-  }
+  const { createStore: create } = await import('../../core/store/index');
+  return create(config, { setting: '--store', serverSelectionTimeoutMS: 10_000 });
 }
 
 function where(config: StoreConfig): string {

@@ -9,7 +9,7 @@ import { buildQualityReport, type QualityReport } from '../../core/report';
 import { DEFAULT_RESAMPLE_OPTIONS, runResampleCycle, type ResampleOptions } from '../../core/resample-job';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { MarketFilter } from '../../core/config';
-import { startIngest, type IngestHandle, type IngestOptions, type IngestStatus } from '../../ingest-task/ingest';
+import { startIngest, type IngestHandle, type IngestOptions, type IngestStatus } from '../../ingest-task/capture/ingest';
 import type { Logger } from '../../ingest-task/logger';
 import { InProcessSink } from '../../ingest-task/sinks/in-process';
 import { InProcessQueue, percentile } from './in-process-queue';
@@ -51,8 +51,9 @@ export interface LocalPipeline {
   readonly startedAt: number;
   status(): PipelineStatus & { ingest: IngestStatus; deadLettered: number; reportsWritten: number };
   /**
-   * Run the resampler now (it also runs every `resampleEveryMinutes` exchange minutes).
-   * `graceMs: 0` after stop: everything the ingest caught up to is stored, nothing is late.
+   * Run the resampler now, as many runs as it takes to catch up (it also runs every
+   * `resampleEveryMinutes` exchange minutes). `graceMs: 0` after stop: everything the ingest
+   * caught up to is stored, nothing is late.
    */
   resampleNow(overrides?: Partial<ResampleOptions>): Promise<void>;
   /** Build and write the report for a range now. */
@@ -119,7 +120,15 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
 
   const resampleNow = async (overrides: Partial<ResampleOptions> = {}): Promise<void> => {
     const result = await runResampleCycle(o.store, o.exchangeNow(), { ...resampleOptions, ...overrides });
-    o.logger.debug('resampled', { klinesRead: result.klinesRead, barsWritten: result.barsWritten });
+    o.logger.debug('resampled', { klinesRead: result.klinesRead, barsWritten: result.barsWritten, behindMs: result.behindMs });
+  };
+
+  /** Runs until nothing is left behind (the first run of a new store sweeps from the start of the week). */
+  const resampleUntilCaughtUp = async (overrides: Partial<ResampleOptions> = {}): Promise<void> => {
+    for (let run = 0; run < 1000; run++) {
+      const result = await runResampleCycle(o.store, o.exchangeNow(), { ...resampleOptions, ...overrides });
+      if (result.behindMs <= 0 && result.carried === 0) return;
+    }
   };
 
   const reportNow = async (range: TimeRange): Promise<QualityReport> => {
@@ -216,7 +225,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         reportsWritten,
       };
     },
-    resampleNow,
+    resampleNow: resampleUntilCaughtUp,
     reportNow,
     stop,
     keepHeldNow,

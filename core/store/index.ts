@@ -7,7 +7,7 @@
 import type { MongoClient } from 'mongodb';
 import type { StoreConfig } from '../config';
 import { ConfigError } from '../errors';
-import type { KlineStore, SchemaDifference } from './port';
+import type { KlineStore, SchemaDifference, SchemaOptions } from './port';
 
 export interface OpenStoreOptions {
   /** Reuse a MongoDB client (Lambda module scope); it is not closed by `store.close()`. */
@@ -55,7 +55,22 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
   return store;
 }
 
-async function createStore(config: StoreConfig, options: OpenStoreOptions): Promise<KlineStore> {
+/**
+ * The schema step on the store the config names: open it without checking, apply the schema,
+ * close it. Returns one line per change (none when it already matched). For `store migrate` and
+ * the deploy's custom resource (a Lambda passes its module-scope `mongoClient`).
+ */
+export async function migrateStore(config: StoreConfig, options: OpenStoreOptions & SchemaOptions = {}): Promise<string[]> {
+  const store = await createStore(config, { ...options, retentionDays: undefined });
+  try {
+    return await store.applySchema({ retentionDays: options.retentionDays, progress: options.progress });
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+/** The adapter the config names, schema untouched (see `openStore` for runtime processes). */
+export async function createStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<KlineStore> {
   const setting = options.setting ?? 'KLINE_STORE';
   if (config?.kind === 'sqlite') {
     if (typeof config.path !== 'string' || config.path === '') throw new ConfigError(setting, 'sqlite: needs a file path or :memory:');

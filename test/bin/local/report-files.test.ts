@@ -13,7 +13,7 @@ describe('local report files', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'kline-reports-'));
     const store = new SqliteKlineStore(':memory:');
-    await store.init();
+    await store.applySchema();
     await store.recordMarketStatus([{ symbol: 'BTCUSDT', status: 'TRADING', at: T }]);
     const report = await buildQualityReport(store, { from: T, to: T + HOUR });
 

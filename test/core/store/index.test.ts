@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStoreUrl, type StoreConfig } from '../../../core/config';
 import { ConfigError } from '../../../core/errors';
-import { openStore } from '../../../core/store';
+import { migrateStore, openStore } from '../../../core/store';
 import { SqliteKlineStore } from '../../../core/store/sqlite';
 import { T0, makeSeries } from './fixtures';
 
@@ -47,6 +47,23 @@ describe('openStore', () => {
 
       expect(warnings).toStrictEqual([]);
       expect(after).toStrictEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('migrateStore applies the schema and closes the store; a second run changes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'open-store-'));
+    try {
+      const config = parseStoreUrl(`sqlite:${join(dir, 'k.db')}`);
+      const lines: string[] = [];
+
+      const first = await migrateStore(config, { progress: (l) => lines.push(l) });
+      const second = await migrateStore(config);
+
+      expect(first).toContain('klines_1m: created');
+      expect(lines).toStrictEqual(first);
+      expect(second).toStrictEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../../../core/errors';
 import { STORED_INTERVALS } from '../../../core/interval';
 import type { Kline } from '../../../core/kline';
-import { openStore } from '../../../core/store';
+import { migrateStore, openStore } from '../../../core/store';
 import { DEFAULT_MAX_TIME_MS, MongoKlineStore, partialBulkFailure } from '../../../core/store/mongo';
 import { klineDocument, type KlineDocument } from '../../../core/store/mongo-documents';
 import { ZSTD_COLLECTION_OPTIONS, isZstdUnsupported, numericViewPipeline } from '../../../core/store/mongo-schema';
@@ -688,6 +688,19 @@ describe('MongoKlineStore without a server', () => {
       expect(warnings).toHaveLength(3);
       expect(warnings[0]).toMatch(/klines_1m has a TTL of 90 days that is not configured/);
       expect(db.writes()).toHaveLength(writes);
+    });
+  });
+
+  describe('migrateStore (the deploy\'s custom resource)', () => {
+    test('applies the schema through a shared client and leaves the client open', async () => {
+      const db = new FakeDb();
+      let closed = false;
+      const client = { db: () => db, close: async () => void (closed = true) } as unknown as MongoClient;
+
+      const changes = await migrateStore({ kind: 'mongodb', uri: 'mongodb://unused', database: 'klines' }, { mongoClient: client, retentionDays: 14 });
+
+      expect(changes).toContain('klines_1m: TTL of 14 days added (index openTime_1)');
+      expect(closed).toBe(false);
     });
   });
 

@@ -2,7 +2,7 @@
  * Getting data out, measured side by side in one run:
  *
  * - `resample-vs-polars`: one year of one market's 1m klines (525,600 rows, 80 MB CSV,
- *   bench/year-csv.ts) resampled to 5m by the CLI (`node bin/cli.js resample`, the bundle) and by
+ *   bench/year-csv.ts) resampled to 5m by the CLI (`node bin/run-cli.js resample`, the bundle) and by
  *   the same trade-aware rule in Polars (bench/resample_polars.py); wall and CPU seconds and peak
  *   RSS of each process, and whether the two outputs are byte-identical. When Polars is not
  *   installed the row says so.
@@ -63,8 +63,8 @@ export async function benchResampleVsPolars(): Promise<ResampleVsPolars> {
   const file = await yearCsv();
   const dir = mkdtempSync(join(tmpdir(), 'bench-resample-'));
   try {
-    spawnSync('node', ['bin/cli.js', '--build'], { cwd: ROOT }); // the bundle is built before timing, as after a first run
-    const cli = measure('node', ['bin/cli.js', 'resample', '--to', '5m', '--out', join(dir, 'cli.csv'), file]);
+    spawnSync('node', ['bin/run-cli.js', '--build'], { cwd: ROOT }); // the bundle is built before timing, as after a first run
+    const cli = measure('node', ['bin/run-cli.js', 'resample', '--to', '5m', '--out', join(dir, 'cli.csv'), file]);
     const probe = spawnSync('python3', ['-c', 'import polars; print(polars.__version__)'], { encoding: 'utf8' });
     let polars: ProcessFigures | undefined;
     let polarsMissing: string | undefined;
@@ -137,7 +137,7 @@ export function resampleVsPolarsTable(r: ResampleVsPolars): Table {
     title: `resample-vs-polars: one year of 1m klines (${num(r.rows)} rows, ${r.fileMiB.toFixed(0)} MiB CSV) to 5m`,
     headers: ['tool', 'wall s', 'CPU s', 'peak RSS MiB', 'note'],
     align: ['left', 'right', 'right', 'right', 'left'],
-    rows: [row('CLI: node bin/cli.js resample (bundle, streaming)', r.cli, 'one thread'), row('Polars (bench/resample_polars.py)', r.polars, r.polarsMissing ?? `${same}; multi-threaded`)],
+    rows: [row('CLI: node bin/run-cli.js resample (bundle, streaming)', r.cli, 'one thread'), row('Polars (bench/resample_polars.py)', r.polars, r.polarsMissing ?? `${same}; multi-threaded`)],
   };
 }
 

@@ -86,7 +86,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return (await COMMANDS[name].load()).run(rest, io);
 }
 
-/** Run with the process's arguments and streams (from `tsx bin/cli.ts` or the bundle's launcher bin/cli.js). */
+/** Run with the process's arguments and streams (from `tsx bin/cli.ts` or the bundle's launcher bin/run-cli.js). */
 export function runFromCommandLine(): void {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {

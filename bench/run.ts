@@ -19,6 +19,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchClients, type ClientComparison, type ClientFigures } from './binance-client';
 import { isBenchChild, runInChild, serveChild } from './child-process';
+import { EXPORT_ROWS } from './export';
 import { benchHotPath, type HotPathFigures } from './hotpath';
 import { benchPipelineLoad, benchWriterBurst, type PipelineLoadFigures, type WriterBurstFigures } from './pipeline-load';
 import { benchResample, generateMarketDay, type ResampleBenchFigures } from './resample';
@@ -336,7 +337,25 @@ function averageIdBytes(markets: number): number {
   return total / markets;
 }
 
+/** Rows runnable alone: `--list` names them, `--only NAME` runs one and prints its table. */
+const STANDALONE_ROWS: Record<string, () => Promise<Table>> = { ...EXPORT_ROWS };
+
+async function standalone(argv: readonly string[]): Promise<boolean> {
+  if (argv.includes('--list')) {
+    console.log(Object.keys(STANDALONE_ROWS).join('\n'));
+    return true;
+  }
+  const at = argv.indexOf('--only');
+  if (at < 0) return false;
+  const name = argv[at + 1];
+  const row = name === undefined ? undefined : STANDALONE_ROWS[name];
+  if (row === undefined) throw new Error(`--only ${name ?? ''}: no such row (npm run bench -- --list)`);
+  console.log(formatText(await row()));
+  return true;
+}
+
 async function main(): Promise<void> {
+  if (await standalone(process.argv.slice(2))) return;
   const s = settings(process.argv.slice(2));
   const m = machine();
   const started = Date.now();

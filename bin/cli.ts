@@ -42,6 +42,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'fill the store from data.binance.vision (checksummed), REST for unpublished days; resumable',
     load: () => import('./commands/history'),
   },
+  export: {
+    synopsis: 'export --interval I --from ISO --to ISO [--format csv|parquet] [--market-type T] [--time-zone ±HH:MM] [--out DIR]',
+    summary: 'stored klines as data.binance.vision CSVs or partitioned Parquet; resumable',
+    load: () => import('./commands/export'),
+  },
   audit: {
     synopsis: 'audit --date YYYY-MM-DD [--market-type T] [--symbols A,B] [--store URL] [--out DIR]',
     summary: "compare a day with Binance's dump minute by minute; repair missing minutes, list differences",
@@ -81,7 +86,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return (await COMMANDS[name].load()).run(rest, io);
 }
 
-if (require.main === module) {
+/** Run with the process's arguments and streams (from `tsx bin/cli.ts` or the bundle's launcher bin/run-cli.js). */
+export function runFromCommandLine(): void {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {
       // exitCode, not exit(): let piped stdout drain first.
@@ -93,3 +99,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runFromCommandLine();

@@ -90,6 +90,7 @@ export function unscaledDecimal(text: string, field = 'value'): bigint {
 }
 
 const TWO_32 = 2 ** 32;
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
 
 /**
  * A decimal column as 16-byte big-endian two's-complement unscaled integers (Parquet's DECIMAL
@@ -102,13 +103,21 @@ function decimals(klines: readonly Kline[], field: 'open' | 'high' | 'low' | 'cl
   for (let i = 0; i < klines.length; i++) {
     const text = klines[i][field];
     const at = 16 * i;
-    const dot = text.indexOf('.');
-    const fracLength = dot < 0 ? 0 : text.length - dot - 1;
-    // Up to 15 significant digits fit a double exactly: the usual case, no BigInt.
-    if (text.length <= 16 && fracLength <= DECIMAL_SCALE) {
-      const digits = dot < 0 ? Number(text) : Number(text.slice(0, dot)) * 10 ** fracLength + Number(text.slice(dot + 1));
-      const unscaled = digits * 10 ** (DECIMAL_SCALE - fracLength);
-      if (Number.isSafeInteger(unscaled) && Number.isSafeInteger(digits)) {
+    // Digits read in place (no substrings): exact while the unscaled value stays below 2^53.
+    let digits = 0;
+    let fracLength = -1;
+    for (let j = 0; j < text.length; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 46) fracLength = 0;
+      else {
+        digits = digits * 10 + (c - 48);
+        if (fracLength >= 0) fracLength++;
+      }
+    }
+    if (fracLength < 0) fracLength = 0;
+    if (fracLength <= DECIMAL_SCALE) {
+      const unscaled = digits * POW10[DECIMAL_SCALE - fracLength];
+      if (unscaled <= Number.MAX_SAFE_INTEGER) {
         view.setUint32(at + 8, Math.floor(unscaled / TWO_32));
         view.setUint32(at + 12, unscaled % TWO_32);
         out[i] = bytes.subarray(at, at + 16);

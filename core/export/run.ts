@@ -64,33 +64,34 @@ export interface ExportSummary {
   files: number;
   skipped: number;
   klines: number;
-  /** The stored interval read (equal to the asked one when no resampling was needed). */
-  source: StoredInterval;
+  /** The stored intervals read (only the asked one when no resampling was needed). */
+  sources: StoredInterval[];
 }
 
 /** Stored intervals that can be read as they are or resampled, finest first; 1w never nests in others. */
 const SOURCES = STORED_INTERVALS.filter((i) => i !== '1w');
 
 /**
- * The stored interval to read for `interval` in zone `tzOffsetMs`: the interval itself when its
- * stored (UTC) windows are the asked ones, else the longest stored interval whose windows nest
- * in the asked ones.
+ * The stored intervals `interval` can be read from in zone `tzOffsetMs`, best first: the
+ * interval itself when its stored (UTC) windows are the asked ones, then every stored interval
+ * whose windows nest in the asked ones, coarsest first (fewest klines to read). The export uses
+ * the first that holds data for a period, so a store whose resampler has not built 4h yet is
+ * still exported, from 1h or 1m.
  */
-export function sourceInterval(interval: BinanceInterval, tzOffsetMs = 0): StoredInterval {
+export function sourceIntervals(interval: BinanceInterval, tzOffsetMs = 0): StoredInterval[] {
   const target = windowScheme(interval, tzOffsetMs);
-  const stored = (STORED_INTERVALS as readonly string[]).includes(interval) ? (interval as StoredInterval) : undefined;
-  if (stored !== undefined) {
+  const out: StoredInterval[] = [];
+  if ((STORED_INTERVALS as readonly string[]).includes(interval)) {
     const ms = target.fixedMs!;
-    // 1w windows are Monday-anchored; with an offset their starts move unless the offset is whole weeks (never).
-    if (tzOffsetMs === 0 || (stored !== '1w' && ms <= DAY_MS && tzOffsetMs % ms === 0)) return stored;
+    // 1w windows are Monday-anchored in UTC; any offset moves them.
+    if (tzOffsetMs === 0 || (interval !== '1w' && ms <= DAY_MS && tzOffsetMs % ms === 0)) out.push(interval as StoredInterval);
   }
-  let best: StoredInterval = '1m';
-  for (const s of SOURCES) {
+  for (const s of [...SOURCES].reverse()) {
     const ms = windowScheme(s).fixedMs!;
     const nests = tzOffsetMs % ms === 0 && (target.fixedMs === undefined || (target.fixedMs > ms && target.fixedMs % ms === 0));
-    if (nests) best = s;
+    if (nests && !out.includes(s)) out.push(s);
   }
-  return best;
+  return out;
 }
 
 /** Period starts in [from, to), in the zone. */
@@ -130,17 +131,16 @@ export async function exportKlines(source: ExportSource, options: ExportOptions)
   const tz = options.tzOffsetMs ?? 0;
   const period = options.format === 'parquet' ? 'daily' : (options.period ?? 'daily');
   const scheme = windowScheme(options.interval, tz);
-  const from = sourceInterval(options.interval, tz);
-  const direct = from === options.interval;
+  const candidates = sourceIntervals(options.interval, tz);
   const starts = periods(options.from, options.to, period, tz);
-  const summary: ExportSummary = { files: 0, skipped: 0, klines: 0, source: from };
+  const summary: ExportSummary = { files: 0, skipped: 0, klines: 0, sources: [] };
   const total = starts.length * options.marketTypes.length;
   let done = 0;
 
   /** The asked klines of some markets in one period. */
-  const klinesOf = async (marketType: MarketType, symbols: readonly string[], range: TimeRange, ps: number, pe: number): Promise<Kline[]> => {
+  const klinesOf = async (marketType: MarketType, from: StoredInterval, symbols: readonly string[], range: TimeRange, ps: number, pe: number): Promise<Kline[]> => {
     const read = await source.read(marketType, from, symbols, range);
-    const bars = direct ? read : resample(read, options.interval, tz);
+    const bars = from === options.interval ? read : resample(read, options.interval, tz);
     return bars.filter((k) => k.openTime >= ps && k.openTime < pe);
   };
 
@@ -151,9 +151,18 @@ export async function exportKlines(source: ExportSource, options: ExportOptions)
       done++;
       if (range === undefined) continue;
       const label = periodLabel(ps, period, tz);
-      const all = await source.symbols(marketType, from, range);
-      const symbols = options.symbols === undefined ? all : all.filter((s) => options.symbols!.includes(s));
-      if (symbols.length === 0) continue;
+      let from: StoredInterval | undefined;
+      let symbols: string[] = [];
+      for (const candidate of candidates) {
+        const all = await source.symbols(marketType, candidate, range);
+        symbols = options.symbols === undefined ? all : all.filter((s) => options.symbols!.includes(s));
+        if (symbols.length > 0) {
+          from = candidate;
+          break;
+        }
+      }
+      if (from === undefined) continue;
+      if (!summary.sources.includes(from)) summary.sources.push(from);
 
       if (options.format === 'csv') {
         for (const symbol of symbols) {
@@ -163,7 +172,7 @@ export async function exportKlines(source: ExportSource, options: ExportOptions)
             options.onFile?.({ path, klines: 0, skipped: true, periodsDone: done, periods: total });
             continue;
           }
-          const klines = await klinesOf(marketType, [symbol], range, ps, pe);
+          const klines = await klinesOf(marketType, from, [symbol], range, ps, pe);
           if (klines.length === 0) continue;
           let text = csvHeader(marketType);
           for (const k of klines) text += binanceCsvRow(k, marketType);
@@ -190,8 +199,8 @@ export async function exportKlines(source: ExportSource, options: ExportOptions)
       try {
         // Read the next batch while this one is encoded.
         for (let i = 0; i < symbols.length; i += batch) {
-          const klines = await (pending ?? klinesOf(marketType, symbols.slice(i, i + batch), range, ps, pe));
-          pending = i + batch < symbols.length ? klinesOf(marketType, symbols.slice(i + batch, i + 2 * batch), range, ps, pe) : undefined;
+          const klines = await (pending ?? klinesOf(marketType, from!, symbols.slice(i, i + batch), range, ps, pe));
+          pending = i + batch < symbols.length ? klinesOf(marketType, from!, symbols.slice(i + batch, i + 2 * batch), range, ps, pe) : undefined;
           file.write(klines);
           rows += klines.length;
         }

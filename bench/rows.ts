@@ -17,7 +17,12 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
   },
   'resample-reads': {
     describe: '1m klines read and bars written per scheduled resampler run on a steady all-market load (2,000 markets, 2 h)',
-    run: async () => resampleReadsTable(await benchResampleReads({ markets: 2000, minutes: 120, lateShare: 0.005, lateMinutes: 7 })),
+    run: async () =>
+      resampleReadsTable([
+        await benchResampleReads({ markets: 2000, minutes: 120, lateShare: 0.005, lateMinutes: 7 }),
+        // The fake evaluates every filter in memory (mingo): fewer markets keep the row under two minutes.
+        await benchResampleReads({ markets: 100, minutes: 120, lateShare: 0.005, lateMinutes: 7, store: 'mongodb' }),
+      ]),
   },
   'resume-reads': {
     describe: 'documents examined by the ingest resume (lastOpenTimes) per market: MongoDB adapter on a counting driver fake',

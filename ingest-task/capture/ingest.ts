@@ -350,9 +350,19 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   };
 
   let flushing: Promise<void> = Promise.resolve();
+  // A frame or REST row does not say which venue it came from; the venue's ingest does, here, once
+  // for everything it forwards (spot is what a kline without a type means).
+  const typeTag = venue.marketType === 'spot' ? undefined : { marketType: venue.marketType };
+  function stampMarketType(batch: IngestBatch): void {
+    if (!typeTag) return;
+    for (const k of batch.klines) Object.assign(k, typeTag);
+    for (const e of batch.marketEvents) Object.assign(e, typeTag);
+  }
+
   async function flushPending(): Promise<void> {
     while (pendingKlines.length > 0 || pendingEvents.length > 0) {
       const batch: IngestBatch = { klines: pendingKlines.splice(0, 10_000), marketEvents: pendingEvents.splice(0) };
+      stampMarketType(batch);
       await options.sink.send(batch);
     }
     if (pausedForSink && pendingKlines.length < maxPending / 2) {

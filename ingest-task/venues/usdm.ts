@@ -2,7 +2,7 @@
  * Binance USDⓈ-M futures: `/fapi/v1` REST, `fstream` streams routed by path since 2026-04-23
  * (`/public`, `/market`, `/private`); `<symbol>@kline_1m` is on `/market`, and a stream on the
  * wrong path is accepted and never delivered, so the other paths are kept as alternatives for
- * the silence detector (streams/silence.ts). Updates every 250 ms; 10 incoming messages/s.
+ * the silence detector (streams/stream-manager.ts, streams/stream-route.ts). Updates every 250 ms; 10 incoming messages/s.
  */
 import { futuresKlinesWeight, normaliseSymbols, type Venue } from './venue';
 

@@ -98,7 +98,7 @@ export async function startSimulator(input: SimOptions = {}): Promise<Simulator>
   const limiter = new WeightLimiter(options.limits);
   const streams = new StreamServer(() => options.limits, faults, () => world.now(), SIM_VENUES[options.marketType]);
   const publisher = new KlinePublisher(world, streams, faults);
-  const dumps = new SimDumpSite({ now: () => world.now(), klines: (m, from, to) => (m.marketType === 'spot' ? world.truth(m.symbol, from, to - 1) : []) }, input.dumps);
+  const dumps = new SimDumpSite({ now: () => world.now(), klines: (m, from, to) => (m.marketType === options.marketType ? world.truth(m.symbol, from, to - 1) : []) }, input.dumps);
   let restRequests = 0;
   const restStatuses: Record<number, number> = {};
 

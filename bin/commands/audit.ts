@@ -13,9 +13,8 @@ import { parseArgs } from 'node:util';
 import { auditFileName } from '../../core/audit/files';
 import { auditHeadline, runAudit, type AuditResult } from '../../core/audit/run';
 import { lifePeriods } from '../../core/audit/gaps';
-import { parseStoreUrl, readBinanceConfig, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
-import { BinanceRestClient } from '../../ingest-task/rest/rest-client';
-import { restHistory } from './history-rest';
+import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
+import { restHistory, venueClients } from './history-rest';
 import { DEFAULT_DUMPS_URL } from '../../core/dumps/paths';
 import { DumpSite } from '../../core/dumps/site';
 import { DAY_MS } from '../../core/interval';
@@ -70,7 +69,7 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
   let storeConfig: StoreConfig;
   let outDir: string;
   let repair: boolean;
-  let restUrl: string | undefined;
+  let useRest = true;
   let site: DumpSite;
   try {
     const { values, positionals } = parseArgs({
@@ -98,15 +97,15 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
     storeConfig = values.store !== undefined ? parseStoreUrl(values.store, '--store') : readStoreConfig(env);
     outDir = values.out ?? 'reports';
     repair = values['no-repair'] !== true;
-    restUrl = values['no-rest'] === true ? undefined : readBinanceConfig(env).restUrl;
+    useRest = values['no-rest'] !== true;
     site = new DumpSite({ baseUrl: values['dumps-url'] ?? env.BINANCE_DUMPS_URL ?? DEFAULT_DUMPS_URL, tmpDir: join(outDir, '.audit-downloads'), fetchImpl: deps.fetchImpl });
   } catch (err) {
     io.stderr.write(`audit: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   let store: KlineStore | undefined;
-  const client = restUrl === undefined ? undefined : new BinanceRestClient({ baseUrl: restUrl, fetchImpl: deps.fetchImpl });
-  const rest = client === undefined ? undefined : restHistory(() => client);
+  const clients = useRest ? venueClients(env, deps.fetchImpl) : undefined;
+  const rest = clients === undefined ? undefined : restHistory(clients.clientFor);
   try {
     store = await (deps.openStore ?? openStore)(storeConfig);
     const markets = symbols ? types.flatMap((marketType) => (symbols as string[]).map((symbol) => ({ marketType, symbol }))) : await marketsOfDay(store, types, day);
@@ -126,7 +125,7 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
     io.stderr.write(`audit: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    client?.close();
+    clients?.close();
     await store?.close().catch(() => undefined);
   }
 }

@@ -7,7 +7,30 @@ import type { Kline } from '../../core/kline';
 import type { MarketRef } from '../../core/market';
 import { parseRestRow } from '../../core/parse';
 import { BinanceApiError } from '../../ingest-task/errors';
-import type { BinanceRestClient } from '../../ingest-task/rest/rest-client';
+import { readUrl, type Env } from '../../core/config';
+import type { MarketType } from '../../core/market';
+import { BinanceRestClient } from '../../ingest-task/rest/rest-client';
+import { VENUES } from '../../ingest-task/venues';
+
+/**
+ * One weight-aware REST client per market type, at the venue's URL (BINANCE_REST_URL,
+ * BINANCE_USDM_REST_URL, BINANCE_COINM_REST_URL). `close()` stops them all.
+ */
+export function venueClients(env: Env, fetchImpl?: typeof fetch): { clientFor: (market: MarketRef) => BinanceRestClient; close: () => void } {
+  const clients = new Map<MarketType, BinanceRestClient>();
+  return {
+    clientFor(market) {
+      let c = clients.get(market.marketType);
+      if (!c) {
+        const venue = VENUES[market.marketType];
+        c = new BinanceRestClient({ baseUrl: readUrl(env, venue.restUrlSetting, venue.defaultRestUrl, ['https:', 'http:']), venue, fetchImpl });
+        clients.set(market.marketType, c);
+      }
+      return c;
+    },
+    close: () => clients.forEach((c) => c.close()),
+  };
+}
 
 const PAGE = 1000;
 const MINUTE = 60_000;

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { parseStoreUrl, readBinanceConfig, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
+import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
 import { DEFAULT_DUMPS_URL } from '../../core/dumps/paths';
 import { DumpSite } from '../../core/dumps/site';
 import { runHistory, type HistoryProgress, type HistoryRest, type HistorySummary } from '../../core/history/run';
@@ -19,9 +19,8 @@ import { parseMarketTypes, type MarketRef, type MarketType } from '../../core/ma
 import { DEFAULT_RESAMPLE_OPTIONS, rebuildRange } from '../../core/resample-job';
 import { openStore } from '../../core/store/index';
 import type { KlineStore, TimeRange } from '../../core/store/port';
-import { BinanceRestClient } from '../../ingest-task/rest/rest-client';
 import type { CliIo } from '../cli';
-import { restHistory } from './history-rest';
+import { restHistory, venueClients } from './history-rest';
 import { parseInstant } from './report';
 
 const USAGE =
@@ -47,7 +46,6 @@ interface Args {
   concurrency: number;
   bytesPerSecond: number | undefined;
   dumpsUrl: string;
-  restUrl: string;
 }
 
 function positive(text: string | undefined, flag: string): number | undefined {
@@ -95,7 +93,6 @@ function parse(argv: string[], env: Env): Args {
     concurrency,
     bytesPerSecond: mbps === undefined ? undefined : (mbps * 1e6) / 8,
     dumpsUrl,
-    restUrl: readBinanceConfig(env).restUrl,
   };
 }
 
@@ -120,13 +117,8 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
   }
   const now = deps.now ?? Date.now;
   const to = Math.min(args.to ?? now(), Math.floor(now() / 60_000) * 60_000);
-  const clients = new Map<MarketType, BinanceRestClient>();
-  const clientFor = (m: MarketRef) => {
-    if (m.marketType !== 'spot') throw new Error(`REST history for ${m.marketType} markets is not wired yet; use --to before the dumps end`);
-    let c = clients.get(m.marketType);
-    if (!c) clients.set(m.marketType, (c = new BinanceRestClient({ baseUrl: args.restUrl, fetchImpl: deps.fetchImpl })));
-    return c;
-  };
+  const clients = venueClients(env, deps.fetchImpl);
+  const clientFor = clients.clientFor;
   const rest = deps.rest ?? restHistory(clientFor);
 
   let store: KlineStore | undefined;
@@ -180,7 +172,7 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
     io.stderr.write(`history: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    for (const c of clients.values()) c.close();
+    clients.close();
     await store?.close().catch(() => undefined);
   }
 }

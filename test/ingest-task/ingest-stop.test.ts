@@ -1,6 +1,6 @@
 import { decodeBatch } from '../../core/codec';
 import type { Kline } from '../../core/kline';
-import { startIngest } from '../../ingest-task/ingest';
+import { startIngest } from '../../ingest-task/capture/ingest';
 import { EmfPublisher } from '../../ingest-task/metrics';
 import { InProcessSink } from '../../ingest-task/sinks/in-process';
 import { startSimulator, type Simulator } from '../../sim/index';

@@ -35,7 +35,7 @@ function dayKlines(symbol: string, day: number, seed: number): Kline[] {
     const high = Math.max(open, price) + 3;
     const low = Math.min(open, price) - 2;
     const d = (x: number) => (x / 100).toFixed(2);
-    out.push({ symbol, interval: '1m', openTime: t, closeTime: t + 59_999, open: d(open), high: d(high), low: d(low), close: d(price), volume: `${(i % 50) + 1}.12345678`, quoteVolume: `${(i % 50) * 101 + 7}.1234`, trades: (i % 40) + 1, takerBuyBaseVolume: `${i % 50}.5`, takerBuyQuoteVolume: `${(i % 50) * 50}.25` });
+    out.push({ marketType: 'spot', symbol, interval: '1m', openTime: t, closeTime: t + 59_999, open: d(open), high: d(high), low: d(low), close: d(price), volume: `${(i % 50) + 1}.12345678`, quoteVolume: `${(i % 50) * 101 + 7}.1234`, trades: (i % 40) + 1, takerBuyBaseVolume: `${i % 50}.5`, takerBuyQuoteVolume: `${(i % 50) * 50}.25` });
   }
   return out;
 }

@@ -119,7 +119,7 @@ function naiveHandler(sequencer: Sequencer, forward: (k: Kline[]) => void): (fra
       return;
     }
     if (message.data?.k?.x !== true) return;
-    const parsed = parseStreamKline(message.data);
+    const parsed = parseStreamKline(message.data, 'spot');
     if (!parsed.ok) return;
     sequencer.offer(parsed.kline, out);
     if (out.length > 0) forward(out.splice(0));
@@ -248,7 +248,7 @@ export async function benchHotPath(options: HotPathOptions = {}): Promise<HotPat
   const jsonParseNs = (Math.max(replay(r, (v) => void JSON.parse(v.toString('utf8'))) - receive, 0) * 1e9) / frames.length;
   const closingFrames = frames.filter((f) => classifyFrame(f) !== 'skip').slice(0, 4000);
   const parseStart = process.cpuUsage();
-  for (let rep = 0; rep < 5; rep++) for (const f of closingFrames) parseStreamKline((JSON.parse(f.toString('utf8')) as { data: unknown }).data);
+  for (let rep = 0; rep < 5; rep++) for (const f of closingFrames) parseStreamKline((JSON.parse(f.toString('utf8')) as { data: unknown }).data, 'spot');
   const closingParseNs = (cpuSeconds(parseStart) * 1e9) / (5 * closingFrames.length);
   const fastStart = process.cpuUsage();
   for (let rep = 0; rep < 5; rep++) for (const f of closingFrames) parseClosingFrame(f);

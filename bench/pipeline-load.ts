@@ -109,9 +109,9 @@ function observedStore(inner: KlineStore, onStored: (klines: readonly Kline[]) =
       return result;
     },
     read: (q) => inner.read(q),
-    countByMarket: (i, r) => inner.countByMarket(i, r),
-    gaps: (i, r, s) => inner.gaps(i, r, s),
-    lastOpenTimes: (i) => inner.lastOpenTimes(i),
+    countByMarket: (t, i, r) => inner.countByMarket(t, i, r),
+    gaps: (t, i, r, s) => inner.gaps(t, i, r, s),
+    lastOpenTimes: (i, m) => inner.lastOpenTimes(i, m),
     recordMarketStatus: (e) => inner.recordMarketStatus(e),
     marketHistory: () => inner.marketHistory(),
     readResampleLog: (limit) => inner.readResampleLog(limit),

@@ -73,6 +73,7 @@ export function generateMarketDay(market: number): Kline[] {
       quote = Math.floor(random() * 1e15);
     }
     out[m] = {
+      marketType: 'spot',
       symbol,
       interval: '1m',
       openTime,

@@ -9,6 +9,7 @@ import { ConfigError } from '../core/errors';
 import { redactSecrets } from '../core/redact';
 import { MINUTE_MS } from '../core/interval';
 import { openStore } from '../core/store';
+import { lastOpenTimesBySymbol } from '../core/store/known-markets';
 import type { KlineStore } from '../core/store/port';
 import { createLogger, type Logger } from '../ingest-task/logger';
 import { readReportDelivery, sendReportEmail } from '../lambda/reporter';
@@ -38,7 +39,7 @@ function makeLogger(tty: boolean): Logger {
  */
 async function simStartTime(store: KlineStore): Promise<number> {
   let last = -Infinity;
-  for (const t of (await store.lastOpenTimes('1m')).values()) last = Math.max(last, t);
+  for (const t of (await lastOpenTimesBySymbol(store, '1m', 'spot')).values()) last = Math.max(last, t);
   return Math.max(DEFAULT_START_TIME, Number.isFinite(last) ? last + 5 * MINUTE_MS : DEFAULT_START_TIME);
 }
 

@@ -2,8 +2,13 @@
  * The ingest → writer message body (one SQS message). Version 1:
  *
  *   {"v":1,
- *    "m":[[symbol, status, at], …],                       market status changes
- *    "g":[[symbol, interval, firstOpenTime, rows], …]}     klines grouped by market and interval
+ *    "m":[[symbol, status, at(, marketType)], …],                    market status changes
+ *    "g":[[symbol, interval, firstOpenTime, rows(, marketType)], …]}  klines grouped by market and interval
+ *
+ * `marketType` ("usdm", "coinm") is written for futures only: an event or group without it is
+ * spot, which is also how a round-1 body (written before market types existed) reads. Spot bodies
+ * are therefore byte-identical to round 1, and a round-1 writer refuses (never mis-files) a
+ * futures group, whose length it does not know.
  *
  * where each row is one string of comma-separated fields, `"step,open,high,low,close,volume,
  * quoteVolume,trades,takerBuyBaseVolume,takerBuyQuoteVolume"` (+ `,sourceCount` for resampled
@@ -13,13 +18,13 @@
  * sent: they follow from the open time and the interval. Decimals travel as the exact text they
  * arrived as.
  *
- * Klines come out grouped by (symbol, interval) in order of first appearance; within a group
+ * Klines come out grouped by (market type, symbol, interval) in order of first appearance; within a group
  * in their original order. Every body is ≤ `MAX_BODY_BYTES` of UTF-8.
  */
 import { CodecError } from './errors';
 import { intervalMs, isInterval } from './interval';
 import type { Kline } from './kline';
-import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from './market';
+import { MARKET_TYPES, isMarketStatus, isMarketType, type MarketStatusEvent, type MarketType } from './market';
 import { validateKline } from './parse';
 import { symbolProblem } from './symbol';
 
@@ -32,7 +37,8 @@ export const CODEC_VERSION = 1;
 /** SQS's largest message body: 256 KiB. */
 export const MAX_BODY_BYTES = 262_144;
 
-type EventTuple = [symbol: string, status: MarketStatus, at: number];
+/** The type a tuple without one belongs to (round-1 bodies, and every spot tuple). */
+const DEFAULT_MARKET_TYPE: MarketType = 'spot';
 
 const HEAD = `{"v":${CODEC_VERSION},"m":[`;
 const MIDDLE = '],"g":[';
@@ -46,7 +52,9 @@ function utf8Bytes(s: string): number {
 class BodyBuilder {
   private events: string[] = [];
   private groups: string[] = [];
-  private openGroup: { head: string; rows: string[]; symbol: string; interval: string; lastOpenTime: number; ms: number } | undefined;
+  private openGroup:
+    | { head: string; tail: string; rows: string[]; marketType: MarketType; symbol: string; interval: string; lastOpenTime: number; ms: number }
+    | undefined;
   private bytes = utf8Bytes(HEAD + MIDDLE + TAIL);
   readonly bodies: string[] = [];
 
@@ -57,7 +65,9 @@ class BodyBuilder {
   }
 
   addEvent(e: MarketStatusEvent): void {
-    const text = JSON.stringify([e.symbol, e.status, e.at] satisfies EventTuple);
+    const tuple: unknown[] = [e.symbol, e.status, e.at];
+    if (e.marketType !== DEFAULT_MARKET_TYPE) tuple.push(e.marketType);
+    const text = JSON.stringify(tuple);
     const cost = utf8Bytes(text) + (this.events.length > 0 ? 1 : 0);
     if (this.bytes + cost > this.maxBytes) {
       if (this.empty) throw new CodecError(`market event for ${e.symbol} does not fit in ${this.maxBytes} bytes`);
@@ -71,7 +81,7 @@ class BodyBuilder {
   addKline(k: Kline): void {
     const ms = intervalMs(k.interval);
     const g = this.openGroup;
-    if (g && g.symbol === k.symbol && g.interval === k.interval && k.openTime >= g.lastOpenTime && (k.openTime - g.lastOpenTime) % ms === 0) {
+    if (g && g.marketType === k.marketType && g.symbol === k.symbol && g.interval === k.interval && k.openTime >= g.lastOpenTime && (k.openTime - g.lastOpenTime) % ms === 0) {
       const text = rowText(k, (k.openTime - g.lastOpenTime) / ms);
       const cost = utf8Bytes(text) + 1;
       if (this.bytes + cost <= this.maxBytes) {
@@ -83,24 +93,25 @@ class BodyBuilder {
       this.cut();
       return this.addKline(k);
     }
-    // A new group: `[symbol,interval,firstOpenTime,[row]]` plus a comma before it.
+    // A new group: `[symbol,interval,firstOpenTime,[row](,marketType)]` plus a comma before it.
     const head = `${JSON.stringify(k.symbol)},${JSON.stringify(k.interval)},${k.openTime}`;
+    const tail = k.marketType === DEFAULT_MARKET_TYPE ? '' : `,${JSON.stringify(k.marketType)}`;
     const text = rowText(k, 0);
     const hasGroupBefore = this.groups.length > 0 || g !== undefined;
-    const cost = utf8Bytes(head) + utf8Bytes(text) + 5 + (hasGroupBefore ? 1 : 0);
+    const cost = utf8Bytes(head) + utf8Bytes(tail) + utf8Bytes(text) + 5 + (hasGroupBefore ? 1 : 0);
     if (this.bytes + cost > this.maxBytes) {
-      if (this.empty) throw new CodecError(`kline ${k.symbol} ${k.interval} at ${k.openTime} does not fit in ${this.maxBytes} bytes`);
+      if (this.empty) throw new CodecError(`kline ${k.marketType} ${k.symbol} ${k.interval} at ${k.openTime} does not fit in ${this.maxBytes} bytes`);
       this.cut();
       return this.addKline(k);
     }
     this.closeGroup();
-    this.openGroup = { head, rows: [text], symbol: k.symbol, interval: k.interval, lastOpenTime: k.openTime, ms };
+    this.openGroup = { head, tail, rows: [text], marketType: k.marketType, symbol: k.symbol, interval: k.interval, lastOpenTime: k.openTime, ms };
     this.bytes += cost;
   }
 
   private closeGroup(): void {
     const g = this.openGroup;
-    if (g) this.groups.push(`[${g.head},[${g.rows.join(',')}]]`);
+    if (g) this.groups.push(`[${g.head},[${g.rows.join(',')}]${g.tail}]`);
     this.openGroup = undefined;
   }
 
@@ -135,10 +146,10 @@ function integerOrText(text: string): number | string {
 export function encodeBatch(batch: IngestBatch, maxBytes = MAX_BODY_BYTES): string[] {
   const builder = new BodyBuilder(maxBytes);
   for (const e of batch.marketEvents) builder.addEvent(e);
-  // Group each market's klines together so its symbol and interval are written once.
+  // Group each market's klines together so its type, symbol and interval are written once.
   const order = new Map<string, Kline[]>();
   for (const k of batch.klines) {
-    const key = `${k.interval}\u0000${k.symbol}`;
+    const key = `${k.interval}\u0000${k.marketType}\u0000${k.symbol}`;
     const list = order.get(key);
     if (list) list.push(k);
     else order.set(key, [k]);
@@ -152,11 +163,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const STATUSES: readonly string[] = MARKET_STATUSES;
+/** The optional market type of a tuple: absent is spot; anything else present must be a known type. */
+function marketTypeOf(value: unknown): MarketType | string {
+  if (value === undefined) return DEFAULT_MARKET_TYPE;
+  return isMarketType(value) ? value : `unknown market type ${JSON.stringify(value)} (expected ${MARKET_TYPES.join(', ')})`;
+}
 
 /** One kline, kline group or market event a body carried that can never be stored, and why. */
 export interface RejectedItem {
   kind: 'kline' | 'group' | 'event';
+  marketType?: MarketType;
   symbol?: string;
   openTime?: number;
   reason: string;
@@ -172,33 +188,37 @@ function symbolOf(value: unknown): string | undefined {
 }
 
 function decodeEvent(value: unknown, index: number, rejected: RejectedItem[]): MarketStatusEvent | undefined {
-  if (!Array.isArray(value) || value.length !== 3) {
-    rejected.push({ kind: 'event', reason: `market event #${index}: expected [symbol, status, at]` });
+  if (!Array.isArray(value) || (value.length !== 3 && value.length !== 4)) {
+    rejected.push({ kind: 'event', reason: `market event #${index}: expected [symbol, status, at] or [symbol, status, at, marketType]` });
     return undefined;
   }
-  const [symbol, status, at] = value as unknown[];
+  const [symbol, status, at, type] = value as unknown[];
   const reject = (reason: string) => {
     rejected.push({ kind: 'event', symbol: symbolOf(symbol), reason: `market event #${index}: ${reason}` });
     return undefined;
   };
   const badSymbol = symbolProblem(symbol);
   if (badSymbol !== undefined) return reject(badSymbol);
-  if (typeof status !== 'string' || !STATUSES.includes(status)) return reject(`unknown status ${JSON.stringify(status)}`);
+  if (!isMarketStatus(status)) return reject(`unknown status ${JSON.stringify(status)}`);
   if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) return reject('"at" is not a timestamp');
-  return { symbol: symbol as string, status: status as MarketStatus, at };
+  const marketType = marketTypeOf(type);
+  if (!isMarketType(marketType)) return reject(marketType);
+  return { marketType, symbol: symbol as string, status, at };
 }
 
 function decodeGroup(group: unknown, gi: number, klines: Kline[], rejected: RejectedItem[]): void {
-  if (!Array.isArray(group) || group.length !== 4) {
-    rejected.push({ kind: 'group', reason: `group #${gi}: expected [symbol, interval, firstOpenTime, rows]` });
+  if (!Array.isArray(group) || (group.length !== 4 && group.length !== 5)) {
+    rejected.push({ kind: 'group', reason: `group #${gi}: expected [symbol, interval, firstOpenTime, rows] or [symbol, interval, firstOpenTime, rows, marketType]` });
     return;
   }
-  const [symbol, interval, first, rows] = group as unknown[];
+  const [symbol, interval, first, rows, type] = group as unknown[];
   const rejectGroup = (reason: string) => {
-    rejected.push({ kind: 'group', symbol: symbolOf(symbol), reason: `group #${gi}: ${reason}` });
+    rejected.push({ kind: 'group', marketType: isMarketType(type) ? type : undefined, symbol: symbolOf(symbol), reason: `group #${gi}: ${reason}` });
   };
   const badSymbol = symbolProblem(symbol);
   if (badSymbol !== undefined) return rejectGroup(badSymbol);
+  const marketType = marketTypeOf(type);
+  if (!isMarketType(marketType)) return rejectGroup(marketType);
   if (typeof interval !== 'string' || !isInterval(interval)) return rejectGroup(`unknown interval ${JSON.stringify(interval)}`);
   if (typeof first !== 'number' || !Number.isSafeInteger(first)) return rejectGroup('firstOpenTime is not a timestamp');
   if (!Array.isArray(rows) || rows.length === 0) return rejectGroup('rows is not a non-empty array');
@@ -212,15 +232,16 @@ function decodeGroup(group: unknown, gi: number, klines: Kline[], rejected: Reje
     if (!row || typeof step !== 'number') {
       // Without this row's step, the open times of the rows after it are unknown too.
       const why = !row ? 'row is not a string' : `step is not a non-negative integer: ${JSON.stringify(row[0])}`;
-      rejected.push({ kind: 'kline', symbol: sym, reason: `group #${gi} (${sym}) row #${ri}: ${why}; ${rows.length - ri} row(s) rejected` });
+      rejected.push({ kind: 'kline', marketType, symbol: sym, reason: `group #${gi} (${marketType} ${sym}) row #${ri}: ${why}; ${rows.length - ri} row(s) rejected` });
       return;
     }
     openTime += step * ms;
     if (row.length !== 10 && row.length !== 11) {
-      rejected.push({ kind: 'kline', symbol: sym, openTime, reason: `kline ${sym} ${interval} at ${openTime}: expected 10 or 11 fields, got ${row.length}` });
+      rejected.push({ kind: 'kline', marketType, symbol: sym, openTime, reason: `kline ${marketType} ${sym} ${interval} at ${openTime}: expected 10 or 11 fields, got ${row.length}` });
       continue;
     }
     const k: Kline = {
+      marketType,
       symbol: sym,
       interval,
       openTime,
@@ -237,7 +258,7 @@ function decodeGroup(group: unknown, gi: number, klines: Kline[], rejected: Reje
     };
     if (row.length === 11) k.sourceCount = integerOrText(row[10]) as number;
     const problem = validateKline(k);
-    if (problem) rejected.push({ kind: 'kline', symbol: sym, openTime, reason: `kline ${sym} ${interval} at ${openTime}: ${problem}` });
+    if (problem) rejected.push({ kind: 'kline', marketType, symbol: sym, openTime, reason: `kline ${marketType} ${sym} ${interval} at ${openTime}: ${problem}` });
     else klines.push(k);
   }
 }

@@ -9,6 +9,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import { intervalName, MINUTE_MS } from './interval';
 import type { Kline } from './kline';
+import type { MarketType } from './market';
 import { csvTimestampMs, isCsvHeaderLine, parseCsvLine } from './parse';
 import { isBinanceInterval } from './windows';
 
@@ -59,6 +60,8 @@ export function intervalOfCsvLine(line: string): string | undefined {
 }
 
 export interface ReadDumpOptions {
+  /** The market type of the dump (its data.binance.vision path says it: `spot/`, `futures/um/`, `futures/cm/`). */
+  marketType: MarketType;
   symbol: string;
   /** The dump's interval; when omitted it is taken from the first data line's times. */
   interval?: string;
@@ -90,7 +93,7 @@ export async function* readDump(input: Readable, options: ReadDumpOptions): Asyn
         interval = intervalOfCsvLine(line);
         if (interval === undefined) throw new CsvLineError(lineNo, 'cannot tell the interval: closeTime − openTime + 1 ms is no known interval');
       }
-      const parsed = parseCsvLine(options.symbol, interval, line);
+      const parsed = parseCsvLine(options.symbol, interval, line, options.marketType);
       if (!parsed.ok) throw new CsvLineError(lineNo, parsed.reason);
       const t = parsed.kline.openTime;
       if (previous !== undefined && t <= previous) {

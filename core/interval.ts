@@ -1,4 +1,5 @@
 import { KlineValidationError } from './errors';
+import type { MarketType } from './market';
 import { windowScheme } from './windows';
 
 /** An interval name such as `1m`, `5m`, `1h`, `1d`, `1w`; any minute or hour count that divides a day, `1d` or `1w`. */
@@ -60,7 +61,11 @@ export function windowStart(time: number, interval: Interval): number {
   return time - (((time % ms) + ms) % ms);
 }
 
-/** Name of the collection / table that holds klines of an interval. */
-export function collectionName(interval: StoredInterval): string {
-  return `klines_${interval}`;
+/**
+ * Name of the collection / table that holds klines of one market type and interval. Spot keeps
+ * round 1's names (`klines_1m`) so existing data stays readable; futures get a prefix
+ * (`usdm_klines_1m`, `coinm_klines_1h`). See docs/data-model.md.
+ */
+export function collectionName(marketType: MarketType, interval: StoredInterval): string {
+  return marketType === 'spot' ? `klines_${interval}` : `${marketType}_klines_${interval}`;
 }

@@ -1,9 +1,13 @@
+import type { MarketType } from './market';
+
 /**
  * The kline model. Prices and quantities are decimal text exactly as Binance sent them
  * (e.g. "0.01000000"): text keeps every digit and the number of fraction digits, and
  * arithmetic is done exactly in `decimal.ts`.
  */
 export interface Kline {
+  /** Which of Binance's venues the kline came from: part of its key (docs/data-model.md). */
+  marketType: MarketType;
   symbol: string;
   interval: string;
   /** Open time, ms since epoch, UTC. */
@@ -42,9 +46,9 @@ export const DECIMAL_FIELDS = [
   'takerBuyQuoteVolume',
 ] as const satisfies readonly (keyof Kline)[];
 
-/** Natural key of a kline within its interval. */
-export function klineKey(k: Pick<Kline, 'symbol' | 'openTime'>): string {
-  return `${k.symbol}|${k.openTime}`;
+/** Natural key of a kline within its interval: market type, symbol, open time. */
+export function klineKey(k: Pick<Kline, 'marketType' | 'symbol' | 'openTime'>): string {
+  return `${k.marketType}:${k.symbol}|${k.openTime}`;
 }
 
 /** Result of parsing untrusted input: a kline or the reason it was rejected. */

@@ -1,15 +1,37 @@
-/** Market (symbol) status as Binance reports it, plus DELISTED when a symbol leaves exchangeInfo. */
-export const MARKET_STATUSES = ['TRADING', 'END_OF_DAY', 'HALT', 'BREAK', 'CANCEL_ONLY', 'DELISTED'] as const;
+/**
+ * Market (symbol) status as Binance reports it: spot's statuses, then the futures' contract
+ * statuses (USDⓈ-M and COIN-M), plus our DELISTED when a symbol leaves exchangeInfo.
+ */
+export const MARKET_STATUSES = [
+  'TRADING',
+  'END_OF_DAY',
+  'HALT',
+  'BREAK',
+  'CANCEL_ONLY',
+  'PENDING_TRADING',
+  'PRE_DELIVERING',
+  'DELIVERING',
+  'DELIVERED',
+  'PRE_SETTLE',
+  'SETTLING',
+  'CLOSE',
+  'DELISTED',
+] as const;
 export type MarketStatus = (typeof MARKET_STATUSES)[number];
+
+export function isMarketStatus(value: unknown): value is MarketStatus {
+  return typeof value === 'string' && (MARKET_STATUSES as readonly string[]).includes(value);
+}
 
 /** One change of a market's status, observed at `at` (ms). The history is the list of changes. */
 export interface MarketStatusEvent {
+  marketType: MarketType;
   symbol: string;
   status: MarketStatus;
   at: number;
 }
 
-/** A market's 1m klines are expected while it is TRADING. */
+/** A market's 1m klines are expected while it is TRADING (in every market type). */
 export function isCapturedStatus(status: MarketStatus): boolean {
   return status === 'TRADING';
 }

@@ -7,6 +7,7 @@
 import { compareDecimal, hasLeadingZero, isDecimalText } from './decimal';
 import { intervalMs, isInterval, windowStart } from './interval';
 import type { Kline, ParseResult } from './kline';
+import { isMarketType, type MarketType } from './market';
 import { symbolProblem } from './symbol';
 
 /** CSV timestamps at or above this are microseconds (spot dumps from 2025-01-01), below are ms. */
@@ -69,6 +70,7 @@ function compareChecked(a: string, b: string): number {
  * a known interval, an open time aligned to it and close time = open time + interval − 1 ms.
  */
 export function validateKline(k: Kline): string | undefined {
+  if (!isMarketType(k.marketType)) return `unknown market type ${describe(k.marketType)}`;
   const badSymbol = symbolProblem(k.symbol);
   if (badSymbol !== undefined) return badSymbol;
   const ms = typeof k.interval === 'string' ? knownIntervalMs(k.interval) : undefined;
@@ -122,10 +124,11 @@ function intField(name: string, value: unknown): number | string {
 /**
  * The `data` object of a combined-stream kline event:
  * `{ e: 'kline', E, s, k: { t, T, s, i, f, L, o, c, h, l, v, n, x, q, V, Q, B } }`.
- * Does not look at `k.x`: deciding what a closed kline is belongs to the caller.
+ * Does not look at `k.x`: deciding what a closed kline is belongs to the caller. The frame does
+ * not say which venue it came from; the connection does, so the caller names the market type.
  */
-export function parseStreamKline(data: unknown): ParseResult {
-  return guarded(() => streamKline(data));
+export function parseStreamKline(data: unknown, marketType: MarketType): ParseResult {
+  return guarded(() => streamKline(data, marketType));
 }
 
 /** Last line of defence for "never throws": hostile input (throwing getters, BigInt, …) becomes a rejection. */
@@ -137,7 +140,7 @@ function guarded(parse: () => ParseResult): ParseResult {
   }
 }
 
-function streamKline(data: unknown): ParseResult {
+function streamKline(data: unknown, marketType: MarketType): ParseResult {
   if (!isRecord(data)) return reject(`event is not an object: ${describe(data)}`);
   if (data.e !== 'kline') return reject(`event type is ${describe(data.e)}, not "kline"`);
   const k = data.k;
@@ -156,6 +159,7 @@ function streamKline(data: unknown): ParseResult {
     if (k[key] === undefined || k[key] === null) return reject(`missing k.${key} (${name})`);
   }
   return accept({
+    marketType,
     symbol: k.s,
     interval: k.i,
     openTime: t,
@@ -175,14 +179,14 @@ function streamKline(data: unknown): ParseResult {
 const ROW_COLUMNS = ['openTime', 'open', 'high', 'low', 'close', 'volume', 'closeTime', 'quoteVolume', 'trades', 'takerBuyBaseVolume', 'takerBuyQuoteVolume'] as const;
 
 /**
- * A `/api/v3/klines` row: `[openTime, o, h, l, c, volume, closeTime, quoteVolume, trades,
+ * A `/api/v3/klines` row (or `/fapi/v1/klines`, `/dapi/v1/klines`: same columns): `[openTime, o, h, l, c, volume, closeTime, quoteVolume, trades,
  * takerBuyBase, takerBuyQuote, ignore]`. Times and trades are JSON numbers, decimals are text.
  */
-export function parseRestRow(symbol: string, interval: string, row: unknown): ParseResult {
-  return guarded(() => restRow(symbol, interval, row));
+export function parseRestRow(symbol: string, interval: string, row: unknown, marketType: MarketType): ParseResult {
+  return guarded(() => restRow(symbol, interval, row, marketType));
 }
 
-function restRow(symbol: string, interval: string, row: unknown): ParseResult {
+function restRow(symbol: string, interval: string, row: unknown, marketType: MarketType): ParseResult {
   if (!Array.isArray(row)) return reject(`row is not an array: ${describe(row)}`);
   for (let i = 0; i < ROW_COLUMNS.length; i++) {
     if (row[i] === undefined || row[i] === null) return reject(`missing ${ROW_COLUMNS[i]} (column ${i + 1} of ${row.length})`);
@@ -192,6 +196,7 @@ function restRow(symbol: string, interval: string, row: unknown): ParseResult {
   const T = intField('closeTime', row[6]);
   if (typeof T === 'string') return reject(T);
   return accept({
+    marketType,
     symbol,
     interval,
     openTime: t,
@@ -227,11 +232,11 @@ export function csvTimestampMs(text: string): number | undefined {
  * ms (before 2025) or µs (spot, from 2025-01-01), detected per value and stored as ms. A header
  * line is rejected with reason "header line"; readers skip it with `isCsvHeaderLine`.
  */
-export function parseCsvLine(symbol: string, interval: string, line: string): ParseResult {
-  return guarded(() => csvLine(symbol, interval, line));
+export function parseCsvLine(symbol: string, interval: string, line: string, marketType: MarketType): ParseResult {
+  return guarded(() => csvLine(symbol, interval, line, marketType));
 }
 
-function csvLine(symbol: string, interval: string, line: string): ParseResult {
+function csvLine(symbol: string, interval: string, line: string, marketType: MarketType): ParseResult {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   if (text.trim() === '') return reject('empty line');
   if (isCsvHeaderLine(text)) return reject('header line');
@@ -247,6 +252,7 @@ function csvLine(symbol: string, interval: string, line: string): ParseResult {
     if (cols[i] === '') return reject(`missing ${ROW_COLUMNS[i]} (column ${i + 1})`);
   }
   return accept({
+    marketType,
     symbol,
     interval,
     openTime,

@@ -17,9 +17,11 @@
  *   stopped still shows as missing. Its `expectation` is 'first-kline' so readers can tell.
  * - Klines stored outside the expected minutes count as captured, never as expected; availability
  *   counts only expected minutes that are present, so it never exceeds 100 %.
+ * - Each market type (spot, USDⓈ-M, COIN-M) is its own set of figures: `BTCUSDT` spot and
+ *   `BTCUSDT` USDⓈ-M are two markets. `combineSummaries` adds the types up for a headline.
  */
-import type { MarketStatusEvent } from './market';
-import { isCapturedStatus } from './market';
+import type { MarketStatusEvent, MarketType } from './market';
+import { MARKET_TYPES, isCapturedStatus } from './market';
 import type { TimeRange } from './store/port';
 import { MINUTE_MS } from './interval';
 
@@ -39,6 +41,7 @@ export interface HourCompleteness {
 }
 
 export interface MarketQuality {
+  marketType: MarketType;
   symbol: string;
   expectation: Expectation;
   /** Minutes the market was expected to have in the window. */
@@ -84,18 +87,22 @@ export interface QualitySummary {
 }
 
 export interface QualityFigures {
+  /** The market type these figures are about. */
+  marketType: MarketType;
   summary: QualitySummary;
   /** Ordered worst first: lowest availability, then most missing, then symbol; null availability last. */
   markets: MarketQuality[];
 }
 
 export interface QualityInput {
+  /** The market type the figures are for; `counts` and `gaps` are of this type. */
+  marketType: MarketType;
   range: TimeRange;
-  /** Status changes of every market (any order; ties keep their given order). */
+  /** Status changes (any order; ties keep their given order); events of other market types are ignored. */
   history: readonly MarketStatusEvent[];
-  /** 1m klines stored per market in the window (markets with none may be absent). */
+  /** 1m klines stored per symbol in the window (symbols with none may be absent). */
   counts: ReadonlyMap<string, number>;
-  /** Missing open-time ranges per market in the window (port `gaps`); absent = no data = whole window. */
+  /** Missing open-time ranges per symbol in the window (port `gaps`); absent = no data = whole window. */
   gaps: ReadonlyMap<string, readonly TimeRange[]>;
 }
 
@@ -242,6 +249,7 @@ function storedGaps(gaps: readonly TimeRange[] | undefined, window: TimeRange): 
 }
 
 function marketFigures(
+  marketType: MarketType,
   symbol: string,
   window: TimeRange,
   periods: readonly TimeRange[] | undefined,
@@ -271,6 +279,7 @@ function marketFigures(
     tallyByHour(missingRanges, hours[0], hourMissing);
   }
   return {
+    marketType,
     symbol,
     expectation,
     expected,
@@ -297,10 +306,14 @@ export function compareWorstFirst(a: MarketQuality, b: MarketQuality): number {
 /** All report figures for a window. */
 export function computeQuality(input: QualityInput): QualityFigures {
   const window = alignToMinutes(input.range);
-  const periods = expectedPeriods(input.history, window);
+  const { marketType } = input;
+  const periods = expectedPeriods(
+    input.history.filter((e) => e.marketType === marketType),
+    window,
+  );
   const hours = hourStarts(window);
   const markets = reportedSymbols(periods, input.counts)
-    .map((symbol) => marketFigures(symbol, window, periods.get(symbol), input.counts.get(symbol) ?? 0, input.gaps.get(symbol), hours))
+    .map((symbol) => marketFigures(marketType, symbol, window, periods.get(symbol), input.counts.get(symbol) ?? 0, input.gaps.get(symbol), hours))
     .sort(compareWorstFirst);
 
   const summary: QualitySummary = {
@@ -329,7 +342,51 @@ export function computeQuality(input: QualityInput): QualityFigures {
     summary.gapCount += m.gaps.length;
   }
   summary.availability = summary.datapointsExpected > 0 ? summary.datapointsPresent / summary.datapointsExpected : null;
-  return { summary, markets };
+  return { marketType, summary, markets };
+}
+
+/** The summaries of several market types over one window, added up. */
+export function combineSummaries(range: TimeRange, summaries: readonly QualitySummary[]): QualitySummary {
+  const total: QualitySummary = {
+    range: alignToMinutes(range),
+    marketsReported: 0,
+    marketsCaptured: 0,
+    marketsExpected: 0,
+    marketsComplete: 0,
+    datapointsCaptured: 0,
+    datapointsExpected: 0,
+    datapointsPresent: 0,
+    datapointsUnexpected: 0,
+    missingMinutes: 0,
+    gapCount: 0,
+    availability: null,
+  };
+  for (const s of summaries) {
+    total.marketsReported += s.marketsReported;
+    total.marketsCaptured += s.marketsCaptured;
+    total.marketsExpected += s.marketsExpected;
+    total.marketsComplete += s.marketsComplete;
+    total.datapointsCaptured += s.datapointsCaptured;
+    total.datapointsExpected += s.datapointsExpected;
+    total.datapointsPresent += s.datapointsPresent;
+    total.datapointsUnexpected += s.datapointsUnexpected;
+    total.missingMinutes += s.missingMinutes;
+    total.gapCount += s.gapCount;
+  }
+  total.availability = total.datapointsExpected > 0 ? total.datapointsPresent / total.datapointsExpected : null;
+  return total;
+}
+
+/**
+ * The market types a report covers unless told: spot (whose klines may have been imported
+ * without any status history) and every type with a recorded status event, in MARKET_TYPES
+ * order. A futures type with klines but no history is reported only when named: finding out
+ * would mean counting its whole window, which the bounded reads avoid.
+ */
+export function reportedMarketTypes(history: readonly MarketStatusEvent[]): MarketType[] {
+  const present = new Set<MarketType>(['spot']);
+  for (const e of history) present.add(e.marketType);
+  return MARKET_TYPES.filter((t) => present.has(t));
 }
 
 // ---------------------------------------------------------------------------------------------

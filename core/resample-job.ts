@@ -293,11 +293,9 @@ interface Context {
   result: ResampleRunResult;
 }
 
-// The port reads and writes one market type per call (docs/data-model.md); until every store
-// holds other types, only spot has tables.
+// The port reads one market type per call (docs/data-model.md).
 async function readKlines(ctx: Context, marketType: MarketType, interval: string, range: TimeRange, symbols?: readonly string[]): Promise<Kline[]> {
-  if (marketType !== 'spot') return [];
-  const klines = await ctx.store.read({ interval: interval as StoredInterval, from: range.from, to: range.to, symbols });
+  const klines = await ctx.store.read({ marketType, interval: interval as StoredInterval, from: range.from, to: range.to, symbols });
   if (interval === '1m') ctx.result.klinesRead += klines.length;
   else ctx.result.barsRead += klines.length;
   return klines;

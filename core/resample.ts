@@ -17,6 +17,7 @@
 import { compareDecimal, DecimalSum } from './decimal';
 import { DAY_MS, intervalMs, MINUTE_MS, type Interval } from './interval';
 import type { Kline } from './kline';
+import { marketKey, type MarketType } from './market';
 import { formatTimeZone, isBinanceInterval, windowScheme, type WindowScheme } from './windows';
 
 /** Compare decimal text; plain string compare when both have the same shape (the usual case). */
@@ -38,7 +39,7 @@ class WindowBar {
   trades = 0;
   sourceCount = 0;
 
-  constructor(readonly symbol: string, readonly openTime: number) {}
+  constructor(readonly marketType: MarketType, readonly symbol: string, readonly openTime: number) {}
 
   add(k: Kline, sourceCount: number): void {
     if (k.trades > 0) {
@@ -64,6 +65,7 @@ class WindowBar {
   finish(interval: Interval, end: number): Kline {
     const traded = this.open !== undefined;
     return {
+      marketType: this.marketType,
       symbol: this.symbol,
       interval,
       openTime: this.openTime,
@@ -122,13 +124,13 @@ export class Resampler {
     const t = k.openTime;
     let done: Kline | undefined;
     let bar = this.bar;
-    if (bar === undefined || bar.symbol !== k.symbol || t >= this.barEnd || t < bar.openTime) {
+    if (bar === undefined || bar.symbol !== k.symbol || bar.marketType !== k.marketType || t >= this.barEnd || t < bar.openTime) {
       const start = this.scheme.start(t);
-      if (bar !== undefined && bar.symbol === k.symbol && t < bar.openTime) {
+      if (bar !== undefined && bar.symbol === k.symbol && bar.marketType === k.marketType && t < bar.openTime) {
         throw new RangeError(`${k.symbol} at ${t} comes after ${this.lastOpenTime}: klines must ascend in open time`);
       }
       done = bar?.finish(this.to, this.barEnd);
-      bar = this.bar = new WindowBar(k.symbol, start);
+      bar = this.bar = new WindowBar(k.marketType, k.symbol, start);
       this.barEnd = this.scheme.next(start);
     } else if (t <= this.lastOpenTime) {
       throw new RangeError(
@@ -154,16 +156,17 @@ export class Resampler {
   }
 }
 
-/** True when each symbol's klines are contiguous and strictly ascending in open time. */
+/** True when each market's klines are contiguous and strictly ascending in open time. */
 function isGrouped(klines: readonly Kline[]): boolean {
   const seen = new Set<string>();
-  let symbol: string | undefined;
+  let market: string | undefined;
   let last = -Infinity;
   for (const k of klines) {
-    if (k.symbol !== symbol) {
-      if (seen.has(k.symbol)) return false;
-      seen.add(k.symbol);
-      symbol = k.symbol;
+    const key = marketKey(k);
+    if (key !== market) {
+      if (seen.has(key)) return false;
+      seen.add(key);
+      market = key;
     } else if (k.openTime <= last) {
       return false;
     }
@@ -173,6 +176,7 @@ function isGrouped(klines: readonly Kline[]): boolean {
 }
 
 function bySymbolThenTime(a: Kline, b: Kline): number {
+  if (a.marketType !== b.marketType) return a.marketType < b.marketType ? -1 : 1;
   if (a.symbol !== b.symbol) return a.symbol < b.symbol ? -1 : 1;
   return a.openTime - b.openTime;
 }

@@ -4,6 +4,7 @@
  */
 import { readBinanceConfig, readList, readMarketFilter, readPositiveInt, readStoreConfig, readUrl, type BinanceConfig, type Env, type MarketFilter } from '../core/config';
 import { ConfigError } from '../core/errors';
+import { METRICS_NAMESPACE } from '../core/metric-names';
 import { MARKET_TYPES, parseMarketTypes, type MarketType } from '../core/market';
 import { VENUES } from './venues';
 import type { LogLevel } from './logger';
@@ -99,7 +100,7 @@ export function readIngestConfig(env: Env = process.env): IngestConfig {
     stallTimeoutMs: readPositiveInt(env, 'STALL_TIMEOUT_SECONDS', 30) * 1000,
     streamCopies: readStreamCopies(env),
     stopTimeoutMs: readPositiveInt(env, 'STOP_TIMEOUT_SECONDS', 25) * 1000,
-    metricsNamespace: env.METRICS_NAMESPACE || 'KlineCapture',
+    metricsNamespace: env.METRICS_NAMESPACE || METRICS_NAMESPACE,
     logLevel: readChoice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
 }

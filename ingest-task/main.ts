@@ -6,6 +6,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { readPositiveInt } from '../core/config';
 import { ConfigError } from '../core/errors';
+import { INGEST_SERVICE } from '../core/metric-names';
 import { readIngestConfig, type IngestConfig } from './config';
 import { startCapture } from './capture/capture';
 import { VENUES } from './venues';
@@ -55,7 +56,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, deps: MainDeps 
       maxConnectionAgeMs: config.maxConnectionAgeMs,
       connectionTimers: { stallTimeoutMs: config.stallTimeoutMs },
       streamCopies: config.streamCopies,
-      metrics: (marketType) => new EmfPublisher({ namespace: config.metricsNamespace, service: 'ingest-task', marketType }),
+      metrics: (marketType) => new EmfPublisher({ namespace: config.metricsNamespace, service: INGEST_SERVICE, marketType }),
       logger,
     });
   } catch (e) {

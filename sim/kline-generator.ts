@@ -250,6 +250,7 @@ export class KlineGenerator {
 /** A bar as the core Kline model (decimal text, 8 fraction digits). */
 export function barToKline(m: SimMarket, interval: string, b: Bar): Kline {
   return {
+    marketType: 'spot',
     symbol: m.symbol,
     interval,
     openTime: b.openTime,

@@ -68,7 +68,7 @@ export class World {
   history(): MarketStatusEvent[] {
     const events: MarketStatusEvent[] = [];
     // Futures statuses go out as Binance names them (docs/data-model.md lists them in MarketStatus).
-    for (const m of this.markets) for (const h of m.history) events.push({ symbol: m.symbol, status: h.status as MarketStatusEvent['status'], at: h.at });
+    for (const m of this.markets) for (const h of m.history) events.push({ marketType: 'spot', symbol: m.symbol, status: h.status as MarketStatusEvent['status'], at: h.at });
     return events.sort((a, b) => a.at - b.at || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   }
 }

@@ -36,7 +36,7 @@ export interface AuditDeps {
 /** Markets to audit on a day: those with klines that day and those listed during it. */
 async function marketsOfDay(store: KlineStore, types: readonly MarketType[], day: number): Promise<MarketRef[]> {
   const keys = new Set<string>();
-  if (types.includes('spot')) for (const symbol of (await store.countByMarket('1m', { from: day, to: day + DAY_MS })).keys()) keys.add(marketKey({ marketType: 'spot', symbol }));
+  if (types.includes('spot')) for (const symbol of (await store.countByMarket('spot', '1m', { from: day, to: day + DAY_MS })).keys()) keys.add(marketKey({ marketType: 'spot', symbol }));
   const bySymbol = new Map<string, { marketType: MarketType; symbol: string; events: Awaited<ReturnType<KlineStore['marketHistory']>> }>();
   for (const e of await store.marketHistory()) {
     const marketType = (e as { marketType?: MarketType }).marketType ?? 'spot';

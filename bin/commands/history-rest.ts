@@ -32,7 +32,7 @@ export function restHistory(clientFor: (market: MarketRef) => BinanceRestClient)
         const rows = await clientFor(market).klines(market.symbol, cursor, to - 1, PAGE);
         const page: Kline[] = [];
         for (const row of rows) {
-          const parsed = parseRestRow(market.symbol, '1m', row);
+          const parsed = parseRestRow(market.symbol, '1m', row, market.marketType);
           if (!parsed.ok) throw new Error(`REST klines of ${market.symbol}: ${parsed.reason}`);
           if (parsed.kline.openTime >= cursor && parsed.kline.openTime < to) page.push(parsed.kline);
         }

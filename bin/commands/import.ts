@@ -1,8 +1,11 @@
 /**
- * `import FILE.csv... [--store URL] [--symbol S] [--batch N]`: load data.binance.vision kline
- * dumps into the store (history backfill).
+ * `import FILE.csv... [--store URL] [--symbol S] [--market-type spot|usdm|coinm] [--batch N]`:
+ * load data.binance.vision kline dumps into the store (history backfill).
  *
  * - Files are dump CSVs or the .zip files as downloaded.
+ * - The market type comes from `--market-type`, else from the file's data.binance.vision path
+ *   (`spot/…`, `futures/um/…` → usdm, `futures/cm/…` → coinm), else spot; a flag that
+ *   contradicts the path stops the import before anything is written.
  * - Symbol and interval come from the file name (`BTCUSDT-1m-2025-01-01.csv`); `--symbol`
  *   overrides the symbol. 1m files go to klines_1m; 5m/15m/30m/1h files to their tables (a
  *   Binance bar counts as complete: Binance built it from every trade of the window).
@@ -25,9 +28,11 @@ import type { Kline } from '../../core/kline';
 import { storeProblem } from '../../core/store/batch';
 import { openStore } from '../../core/store/index';
 import type { KlineStore } from '../../core/store/port';
+import type { MarketType } from '../../core/market';
 import type { CliIo } from '../cli';
+import { MARKET_TYPE_USAGE, marketTypeOfFile, parseMarketTypeFlag } from './market-type-option';
 
-const USAGE = 'usage: npm run cli -- import FILE.csv... [--store URL] [--symbol S] [--batch N]\n';
+const USAGE = `usage: npm run cli -- import FILE.csv... [--store URL] [--symbol S] [${MARKET_TYPE_USAGE}] [--batch N]\n`;
 export const DEFAULT_BATCH = 5000;
 
 export interface ImportDeps {
@@ -38,6 +43,7 @@ export interface ImportDeps {
 
 interface ImportedFile {
   file: string;
+  marketType: MarketType;
   symbol: string;
   interval: StoredInterval;
   klines: number;
@@ -71,7 +77,12 @@ interface FileShape {
  * Stream one dump's klines (checked as the store would); memory is one line at a time. The
  * caller reads a file twice: once to check it whole, once to write it.
  */
-async function* fileKlines(file: string, symbolOverride: string | undefined, shape?: FileShape): AsyncGenerator<Kline & { interval: StoredInterval }> {
+async function* fileKlines(
+  file: string,
+  marketType: MarketType,
+  symbolOverride: string | undefined,
+  shape?: FileShape,
+): AsyncGenerator<Kline & { interval: StoredInterval }> {
   const named = parseDumpFileName(file);
   const symbol = shape?.symbol ?? symbolOverride ?? named?.symbol;
   if (symbol === undefined) throw new FileProblem(file, 'cannot tell the symbol from the file name (expected SYMBOL-1m-YYYY-MM-DD.csv); pass --symbol');
@@ -82,7 +93,7 @@ async function* fileKlines(file: string, symbolOverride: string | undefined, sha
   let interval: StoredInterval | undefined = shape?.interval ?? (named?.interval as StoredInterval | undefined);
   try {
     input = await openCsv(file);
-    for await (const { line, kline } of readDump(input, { symbol, interval })) {
+    for await (const { line, kline } of readDump(input, { marketType, symbol, interval })) {
       if (interval === undefined) {
         if (!isStoredInterval(kline.interval)) throw new CsvLineError(line, `interval ${kline.interval} is not stored (only ${STORED_INTERVALS.join(', ')})`);
         interval = kline.interval;
@@ -102,9 +113,9 @@ async function* fileKlines(file: string, symbolOverride: string | undefined, sha
 }
 
 /** Pass 1: check the whole file; nothing is written and nothing is kept. */
-async function checkFile(file: string, symbolOverride: string | undefined): Promise<FileShape> {
+async function checkFile(file: string, marketType: MarketType, symbolOverride: string | undefined): Promise<FileShape> {
   let shape: FileShape | undefined;
-  for await (const k of fileKlines(file, symbolOverride)) {
+  for await (const k of fileKlines(file, marketType, symbolOverride)) {
     if (shape === undefined) shape = { symbol: k.symbol, interval: k.interval, klines: 0 };
     shape.klines++;
   }
@@ -123,18 +134,20 @@ function summarise(done: readonly ImportedFile[]): string {
   const written = done.reduce((s, f) => s + f.written, 0);
   const symbols = [...new Set(done.map((f) => f.symbol))];
   const intervals = [...new Set(done.map((f) => f.interval))];
-  return `${done.length} file${done.length === 1 ? '' : 's'}, ${count(klines)} ${intervals.join('/')} klines of ${symbols.length <= 3 ? symbols.join(', ') : `${symbols.length} markets`} (${count(written)} new or changed)`;
+  const types = [...new Set(done.map((f) => f.marketType))];
+  return `${done.length} file${done.length === 1 ? '' : 's'}, ${count(klines)} ${types.join('/')} ${intervals.join('/')} klines of ${symbols.length <= 3 ? symbols.join(', ') : `${symbols.length} markets`} (${count(written)} new or changed)`;
 }
 
 export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Promise<number> {
   let files: string[];
   let storeConfig: StoreConfig;
   let symbol: string | undefined;
+  let marketTypes: MarketType[];
   let batchSize = DEFAULT_BATCH;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { store: { type: 'string' }, symbol: { type: 'string' }, batch: { type: 'string' } },
+      options: { store: { type: 'string' }, symbol: { type: 'string' }, 'market-type': { type: 'string' }, batch: { type: 'string' } },
       allowPositionals: true,
       strict: true,
     });
@@ -142,6 +155,9 @@ export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Pro
     files = positionals;
     symbol = values.symbol;
     if (symbol !== undefined && symbol.trim() === '') throw new Error('--symbol is empty');
+    const flag = parseMarketTypeFlag(values['market-type']);
+    // Every file's type is settled before the store is opened: a contradiction writes nothing.
+    marketTypes = files.map((file) => marketTypeOfFile(file, flag));
     if (values.batch !== undefined) {
       batchSize = Number(values.batch);
       if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`--batch expects a positive integer, got "${values.batch}"`);
@@ -169,7 +185,8 @@ export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Pro
   try {
     for (const [n, file] of files.entries()) {
       progress(`import: checking ${file} (${n + 1}/${files.length})`);
-      const shape = await checkFile(file, symbol);
+      const marketType = marketTypes[n];
+      const shape = await checkFile(file, marketType, symbol);
       const { symbol: fileSymbol, interval } = shape;
       let written = 0;
       let stored = 0;
@@ -191,12 +208,12 @@ export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Pro
         progress(`import: ${file} (${n + 1}/${files.length}): ${count(stored)}/${count(shape.klines)} klines`);
       };
       // Pass 2: the file was checked whole; now stream it into the store, one batch in memory.
-      for await (const k of fileKlines(file, symbol, shape)) {
+      for await (const k of fileKlines(file, marketType, symbol, shape)) {
         batch.push(k);
         if (batch.length >= batchSize) await flush();
       }
       if (batch.length > 0) await flush();
-      done.push({ file, symbol: fileSymbol, interval, klines: stored, written });
+      done.push({ file, marketType, symbol: fileSymbol, interval, klines: stored, written });
     }
   } catch (err) {
     progress('');

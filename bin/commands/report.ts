@@ -1,6 +1,7 @@
 /**
- * `report --from ISO --to ISO [--store URL] [--out DIR]`: writes the data-quality report of what
- * is stored (quality-<from>-<to>.html, .csv and -gaps.csv in DIR, default ./reports) and prints
+ * `report --from ISO --to ISO [--store URL] [--out DIR] [--market-type spot,usdm,coinm]`: writes
+ * the data-quality report of what is stored, one section per market type (`--market-type` names
+ * them; default: spot and every type with status history, as in the e-mailed report) (quality-<from>-<to>.html, .csv and -gaps.csv in DIR, default ./reports) and prints
  * its summary line on stdout. Times must say they are UTC (`Z` or an offset) or be plain dates,
  * which mean UTC midnight: a local-time reading would shift the window silently.
  * Exit codes: 0 done, 1 the store failed, 2 bad arguments or settings.
@@ -13,10 +14,11 @@ import { ConfigError } from '../../core/errors';
 import { readAudits } from '../../core/audit/files';
 import { buildQualityReport, type QualityReport } from '../../core/report';
 import { openStore } from '../../core/store/index';
+import { MARKET_TYPES, parseMarketTypes, type MarketType } from '../../core/market';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { CliIo } from '../cli';
 
-const USAGE = 'usage: npm run cli -- report --from ISO --to ISO [--store URL] [--out DIR]\n' +
+const USAGE = `usage: npm run cli -- report --from ISO --to ISO [--store URL] [--out DIR] [--market-type ${MARKET_TYPES.join(',')}]\n` +
   '  e.g. report --from 2024-01-01 --to 2024-01-02   (dates are UTC midnight; times need Z or an offset)\n';
 
 export interface ReportDeps {
@@ -51,6 +53,8 @@ export function parseInstant(text: string, flag: string): number {
 
 interface ReportArgs {
   range: TimeRange;
+  /** Undefined: every type with data. */
+  marketTypes?: MarketType[];
   store: StoreConfig;
   outDir: string;
 }
@@ -58,7 +62,7 @@ interface ReportArgs {
 function parseReportArgs(argv: string[], env: Env): ReportArgs {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { from: { type: 'string' }, to: { type: 'string' }, store: { type: 'string' }, out: { type: 'string' } },
+    options: { from: { type: 'string' }, to: { type: 'string' }, store: { type: 'string' }, out: { type: 'string' }, 'market-type': { type: 'string' } },
     allowPositionals: true,
     strict: true,
   });
@@ -69,8 +73,9 @@ function parseReportArgs(argv: string[], env: Env): ReportArgs {
   const to = parseInstant(values.to, '--to');
   if (from >= to) throw new Error(`--from (${new Date(from).toISOString()}) must be before --to (${new Date(to).toISOString()})`);
   if (values.out !== undefined && values.out.trim() === '') throw new Error('--out is empty');
+  const marketTypes = values['market-type'] === undefined ? undefined : parseMarketTypes(values['market-type'], '--market-type');
   const store = values.store !== undefined ? parseStoreUrl(values.store, '--store') : readStoreConfig(env);
-  return { range: { from, to }, store, outDir: values.out ?? 'reports' };
+  return { range: { from, to }, marketTypes, store, outDir: values.out ?? 'reports' };
 }
 
 /** Write via a temporary name and rename, so a crash never leaves half a report behind. */
@@ -123,7 +128,7 @@ export async function run(argv: string[], io: CliIo, deps: ReportDeps = {}): Pro
   try {
     // Audits (`cli audit`) of the window's days, kept beside the reports, join the report.
     const audits = await readAudits(args.outDir, args.range);
-    report = await buildQualityReport(store, args.range, { generatedAt: (deps.now ?? Date.now)(), audits });
+    report = await buildQualityReport(store, args.range, { generatedAt: (deps.now ?? Date.now)(), audits, marketTypes: args.marketTypes });
   } catch (err) {
     io.stderr.write(`report: reading the store failed: ${(err as Error).message}\n`);
     return 1;

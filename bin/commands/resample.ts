@@ -1,10 +1,12 @@
 /**
- * `resample --to INTERVAL [--time-zone ±HH:MM] [--out FILE] FILE.csv`: a data.binance.vision
+ * `resample --to INTERVAL [--time-zone ±HH:MM] [--market-type spot|usdm|coinm] [--out FILE] FILE.csv`: a data.binance.vision
  * kline CSV (ms or µs timestamps, optional header; or the .zip as downloaded) resampled into any
  * longer Binance interval of whole minutes (3m … 1d, 3d, 1w, 1M), aligned as Binance aligns its
  * klines (in UTC, or in Binance's `timeZone` sense with --time-zone), written in the same
  * 12-column layout (ms timestamps, decimals with the input's fraction digits, last column 0).
  *
+ * The market type (flag, else the file's data.binance.vision path, else spot) does not change the
+ * output; a flag that contradicts the path is refused as for `import`.
  * Streaming, memory bounded whatever the file's size: rows are written as windows complete.
  * Output is held until it reaches OUTPUT_HOLD bytes, so a bad line in a small file gives one
  * message on stderr and nothing on stdout; with --out the file appears only when complete.
@@ -17,11 +19,13 @@ import { CsvLineError, formatCsvRow, intervalOfCsvLine, openDumpFile, parseDumpF
 import { readDumpFast } from '../../core/export/csv-lines';
 import { MINUTE_MS } from '../../core/interval';
 import type { Kline } from '../../core/kline';
+import type { MarketType } from '../../core/market';
 import { Resampler } from '../../core/resample';
 import { BINANCE_INTERVALS, isBinanceInterval, parseTimeZone } from '../../core/windows';
 import type { CliIo } from '../cli';
+import { MARKET_TYPE_USAGE, marketTypeOfFile, parseMarketTypeFlag } from './market-type-option';
 
-const USAGE = `usage: npm run cli -- resample --to ${BINANCE_INTERVALS.slice(1).join('|')} [--time-zone ±HH:MM] [--out FILE] FILE.csv\n`;
+const USAGE = `usage: npm run cli -- resample --to ${BINANCE_INTERVALS.slice(1).join('|')} [--time-zone ±HH:MM] [${MARKET_TYPE_USAGE}] [--out FILE] FILE.csv\n`;
 /** Bytes of output held back before the first write (see the module comment). */
 const OUTPUT_HOLD = 1 << 20;
 
@@ -29,13 +33,14 @@ interface Args {
   to: string;
   tzOffsetMs: number;
   file: string;
+  marketType: MarketType;
   out: string | undefined;
 }
 
 function parse(argv: string[]): Args {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { to: { type: 'string' }, 'time-zone': { type: 'string' }, out: { type: 'string' } },
+    options: { to: { type: 'string' }, 'time-zone': { type: 'string' }, 'market-type': { type: 'string' }, out: { type: 'string' } },
     allowPositionals: true,
     strict: true,
   });
@@ -52,7 +57,8 @@ function parse(argv: string[]): Args {
     }
   }
   if (positionals.length !== 1) throw new Error(positionals.length === 0 ? 'no FILE.csv given' : 'give exactly one FILE.csv');
-  return { to: values.to, tzOffsetMs, file: positionals[0], out: values.out };
+  const marketType = marketTypeOfFile(positionals[0], parseMarketTypeFlag(values['market-type']));
+  return { to: values.to, tzOffsetMs, file: positionals[0], marketType, out: values.out };
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -63,7 +69,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`resample: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const { to, tzOffsetMs, file } = args;
+  const { to, tzOffsetMs, file, marketType } = args;
   const named = parseDumpFileName(file);
   const target: Writable = args.out === undefined ? (io.stdout as Writable) : createWriteStream(`${args.out}.partial`);
   let input: Readable | undefined;
@@ -87,7 +93,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   };
   try {
     input = await openDumpFile(file);
-    for await (const klines of readDumpFast(input, { symbol: named?.symbol ?? 'CSV', interval: named?.interval, intervalOfLine: intervalOfCsvLine })) {
+    for await (const klines of readDumpFast(input, { marketType, symbol: named?.symbol ?? 'CSV', interval: named?.interval, intervalOfLine: intervalOfCsvLine })) {
       if (resampler === undefined && klines.length > 0) {
         try {
           resampler = new Resampler(klines[0].interval, to, tzOffsetMs);

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { MINUTE_MS } from '../../core/interval';
 import { buildQualityReport, type QualityReport } from '../../core/report';
 import { DEFAULT_RESAMPLE_OPTIONS, runResampleCycle, type ResampleOptions } from '../../core/resample-job';
+import { lastOpenTimesBySymbol } from '../../core/store/known-markets';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { MarketFilter } from '../../core/config';
 import { startIngest, type IngestHandle, type IngestOptions, type IngestStatus } from '../../ingest-task/capture/ingest';
@@ -101,7 +102,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     streamUrl: o.streamUrl,
     sink,
     marketFilter: o.marketFilter,
-    resumeFrom: () => o.store.lastOpenTimes('1m'),
+    resumeFrom: () => lastOpenTimesBySymbol(o.store, '1m', 'spot'),
     // Markets without stored history are captured from the first full minute of this run.
     captureFrom: startedAt,
     logger: o.logger.child({ component: 'ingest' }),

@@ -25,11 +25,12 @@ function byOpenTime(a: Kline, b: Kline): number {
 
 /** Compare the store with the simulator for open times in [range.from, range.to). */
 export async function checkAgainstSimulator(sim: Simulator, store: KlineStore, range: TimeRange): Promise<SimCheck> {
-  const expectedKeys = new Set(sim.expectedMinutes(range.from, range.to - 1).map(klineKey));
+  // The simulator is a spot exchange: its minutes are spot's unless it says otherwise.
+  const expectedKeys = new Set(sim.expectedMinutes(range.from, range.to - 1).map((m) => klineKey({ marketType: 'spot', ...m })));
   const truthAll = new Map<string, Kline>();
   for (const m of sim.markets()) for (const k of sim.truth(m.symbol, range.from, range.to - 1)) truthAll.set(klineKey(k), k);
 
-  const stored = await store.read({ interval: '1m', from: range.from, to: range.to });
+  const stored = await store.read({ marketType: 'spot', interval: '1m', from: range.from, to: range.to });
   const storedKeys = new Set(stored.map(klineKey));
   const expected = [...expectedKeys].map((key) => truthAll.get(key)).filter((k): k is Kline => k !== undefined);
   const oneMinute = compareKlines(expected, stored);
@@ -51,7 +52,7 @@ export async function checkAgainstSimulator(sim: Simulator, store: KlineStore, r
     const to = Math.floor(range.to / ms) * ms;
     if (to <= from) continue;
     const truthBars = resample(basis.filter((k) => k.openTime >= from && k.openTime < to), interval);
-    const storedBars = await store.read({ interval, from, to });
+    const storedBars = await store.read({ marketType: 'spot', interval, from, to });
     const comparison = compareKlines(truthBars, storedBars, true);
     barsChecked += comparison.expected;
     resampled.push({ interval, comparison });

@@ -106,7 +106,7 @@ export async function auditMarket(o: AuditOptions, market: MarketRef, history: r
     if (err instanceof DumpError && err.kind === 'not-published') return emptyAudit(market, 'not-published');
     return emptyAudit(market, 'failed', (err as Error).message);
   }
-  const ours = await o.store.read({ interval: '1m', symbols: [market.symbol], ...range });
+  const ours = await o.store.read({ marketType: market.marketType, interval: '1m', symbols: [market.symbol], ...range });
   const cmp = compareDay(ours, theirs);
   const repaired = new Set<number>();
   if ((o.repair ?? true) && cmp.missingOurs.length > 0) {

@@ -46,7 +46,7 @@ export async function* readCsvBatches(input: Readable, options: CsvBatchOptions)
     if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     if (line.length === 0 || line.trim() === '') return;
     if (lineNo === 1 && isCsvHeaderLine(line)) return;
-    const parsed = parseCsvLine(options.symbol, '1m', line);
+    const parsed = parseCsvLine(options.symbol, '1m', line, options.marketType);
     if (!parsed.ok) throw new DumpRowError(lineNo, parsed.reason);
     const k = parsed.kline;
     if (k.openTime <= previous) {

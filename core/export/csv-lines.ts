@@ -9,6 +9,7 @@ import { compareDecimal } from '../decimal';
 import { CsvLineError } from '../csv-dump';
 import { intervalMs } from '../interval';
 import type { Kline } from '../kline';
+import type { MarketType } from '../market';
 import { isCsvHeaderLine, MICROSECOND_THRESHOLD, parseCsvLine } from '../parse';
 
 /**
@@ -51,7 +52,7 @@ const ms = (v: number) => (v >= MICROSECOND_THRESHOLD ? Math.floor(v / 1000) : v
  * One CSV line as a kline of `interval`: the same result as `parseCsvLine` (same kline, same
  * rejection reason), faster for the sound lines that make up a dump.
  */
-export function parseCsvLineFast(symbol: string, interval: string, step: number, line: string): ReturnType<typeof parseCsvLine> {
+export function parseCsvLineFast(symbol: string, interval: string, step: number, line: string, marketType: MarketType): ReturnType<typeof parseCsvLine> {
   const m = LINE.exec(line);
   if (m !== null) {
     const openTime = ms(Number(m[1]));
@@ -69,6 +70,7 @@ export function parseCsvLineFast(symbol: string, interval: string, step: number,
       symbol.length <= 64
     ) {
       const kline: Kline = {
+        marketType,
         symbol,
         interval,
         openTime,
@@ -86,10 +88,11 @@ export function parseCsvLineFast(symbol: string, interval: string, step: number,
       return { ok: true, kline };
     }
   }
-  return parseCsvLine(symbol, interval, line); // the rule that failed, in parse.ts's words
+  return parseCsvLine(symbol, interval, line, marketType); // the rule that failed, in parse.ts's words
 }
 
 export interface FastDumpOptions {
+  marketType: MarketType;
   symbol: string;
   /** The dump's interval; taken from the first data line when omitted. */
   interval?: string;
@@ -118,7 +121,7 @@ export async function* readDumpFast(input: Readable, options: FastDumpOptions): 
         if (interval === undefined) throw new CsvLineError(lineNo, 'cannot tell the interval: closeTime − openTime + 1 ms is no known interval');
         step = intervalMs(interval);
       }
-      const parsed = parseCsvLineFast(options.symbol, interval, step, line);
+      const parsed = parseCsvLineFast(options.symbol, interval, step, line, options.marketType);
       if (!parsed.ok) throw new CsvLineError(lineNo, parsed.reason);
       const t = parsed.kline.openTime;
       if (t <= previous) {

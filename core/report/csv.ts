@@ -37,6 +37,7 @@ function csvDocument(header: readonly string[], rows: readonly (readonly (string
 }
 
 export const MARKET_CSV_HEADER = [
+  'market_type',
   'symbol',
   'expected_minutes',
   'captured',
@@ -52,7 +53,7 @@ export const MARKET_CSV_HEADER = [
 ] as const;
 
 /**
- * One row per market, in the order given (worst first). `available_pct` is empty when nothing
+ * One row per market (a market is a market type and a symbol), in the order given (by type, worst first). `available_pct` is empty when nothing
  * was expected; gap times are UTC open times, `until` exclusive. `expected_from` says whether the
  * expectation came from the status history or, lacking one, from the first stored kline.
  */
@@ -63,6 +64,7 @@ export function marketsCsv(markets: readonly MarketQuality[]): string {
       const first = m.gaps[0];
       const last = m.gaps[m.gaps.length - 1];
       return [
+        m.marketType,
         m.symbol,
         m.expected,
         m.captured,
@@ -80,11 +82,11 @@ export function marketsCsv(markets: readonly MarketQuality[]): string {
   );
 }
 
-export const GAPS_CSV_HEADER = ['symbol', 'from', 'until', 'minutes'] as const;
+export const GAPS_CSV_HEADER = ['market_type', 'symbol', 'from', 'until', 'minutes'] as const;
 
 /** Every gap of every market: one row per gap, by market (in the order given), then time. */
 export function gapsCsv(markets: readonly MarketQuality[]): string {
   const rows: (string | number)[][] = [];
-  for (const m of markets) for (const g of m.gaps) rows.push([m.symbol, isoSecond(g.from), isoSecond(g.to), minutesIn([g])]);
+  for (const m of markets) for (const g of m.gaps) rows.push([m.marketType, m.symbol, isoSecond(g.from), isoSecond(g.to), minutesIn([g])]);
   return csvDocument(GAPS_CSV_HEADER, rows);
 }

@@ -1,5 +1,13 @@
 /** Text formatting shared by the report renderers. Everything is UTC and locale-independent. */
+import type { MarketType } from '../market';
 import type { TimeRange } from '../store/port';
+
+/** How a report names a market type. */
+export const MARKET_TYPE_LABELS: Record<MarketType, string> = {
+  spot: 'Spot',
+  usdm: 'USDⓈ-M futures',
+  coinm: 'COIN-M futures',
+};
 
 /** 2893117 → "2,893,117". */
 export function formatCount(n: number): string {

@@ -6,10 +6,10 @@
  * Width: a 680 px card that shrinks to the screen; the hour strip is a fixed-layout table whose
  * cells share the width, so it stays readable on a phone.
  */
-import type { HourCompleteness, MarketQuality, QualitySummary } from '../quality';
-import { minutesIn } from '../quality';
+import type { HourCompleteness, MarketQuality, QualityFigures, QualitySummary } from '../quality';
+import { combineSummaries, minutesIn } from '../quality';
 import type { TimeRange } from '../store/port';
-import { dateOnly, dateTime, endOfDayTime, formatCount, formatMinutes, formatPercent, timeOnly, withinOneDate } from './format';
+import { MARKET_TYPE_LABELS, dateOnly, dateTime, endOfDayTime, formatCount, formatMinutes, formatPercent, timeOnly, withinOneDate } from './format';
 
 export interface HtmlOptions {
   title: string;
@@ -275,9 +275,27 @@ ${body}
   return section('Gaps', subtitle, table);
 }
 
-/** The whole e-mail body. */
-export function renderHtml(summary: QualitySummary, markets: readonly MarketQuality[], options: HtmlOptions): string {
+/** A market type's heading, shown when the report has more than one. */
+function typeHeading(figures: QualityFigures): string {
+  return `<tr><td class="kq-pad" style="padding:32px 24px 0 24px;">
+<div style="font-size:20px;font-weight:800;color:${INK};border-bottom:2px solid #0f172a;padding:0 0 6px 0;">${escapeHtml(MARKET_TYPE_LABELS[figures.marketType])}</div>
+</td></tr>`;
+}
+
+/** One market type's blocks: summary, worst markets, gaps. */
+function typeSection(figures: QualityFigures, options: HtmlOptions, withHeading: boolean): string {
+  const { summary, markets } = figures;
+  return `${withHeading ? `${typeHeading(figures)}\n` : ''}${summaryBlock(summary)}
+${worstBlock(markets, summary, options)}
+${gapsBlock(markets, summary, options)}`;
+}
+
+/** The whole e-mail body: one section per market type (in the order given). */
+export function renderHtml(sections: readonly QualityFigures[], options: HtmlOptions): string {
+  if (sections.length === 0) throw new RangeError('a report needs at least one market type section');
+  const summary = combineSummaries(sections[0].summary.range, sections.map((s) => s.summary));
   const r = summary.range;
+  const venues = sections.map((s) => (s.marketType === 'spot' ? 'spot' : MARKET_TYPE_LABELS[s.marketType])).join(', ');
   const windowText = `${dateTime(r.from)} – ${withinOneDate(r) ? endOfDayTime(r.to) : dateTime(r.to)} UTC`;
   const title = escapeHtml(options.title);
   return `<!DOCTYPE html>
@@ -288,13 +306,11 @@ export function renderHtml(summary: QualitySummary, markets: readonly MarketQual
 <tr><td align="center" style="padding:20px 8px;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#ffffff" style="max-width:680px;background-color:#ffffff;border-radius:10px;font-family:${FONT};color:${INK};">
 <tr><td bgcolor="#0f172a" style="background-color:#0f172a;border-radius:10px 10px 0 0;padding:20px 24px;">
-<div style="font-size:12px;letter-spacing:.08em;text-transform:uppercase;color:#94a3b8;">Binance spot · 1m klines</div>
+<div style="font-size:12px;letter-spacing:.08em;text-transform:uppercase;color:#94a3b8;">Binance ${escapeHtml(venues)} · 1m klines</div>
 <div style="font-size:22px;line-height:30px;font-weight:700;color:#ffffff;">${title}</div>
 <div style="font-size:14px;color:#cbd5e1;">${escapeHtml(windowText)}</div>
 </td></tr>
-${summaryBlock(summary)}
-${worstBlock(markets, summary, options)}
-${gapsBlock(markets, summary, options)}
+${sections.map((figures) => typeSection(figures, options, sections.length > 1)).join('\n')}
 ${options.extraSections ?? ''}
 <tr><td style="padding:28px 24px;font-size:12px;line-height:18px;color:${MUTED};">
 A market is expected to have a 1m kline for every minute that opens while its status is TRADING (from the recorded status history); klines stored outside those minutes count as captured but not as expected. Percentages are rounded down. Per-market figures for all ${formatCount(summary.marketsReported)} markets are in the attached CSV.<br>

@@ -2,11 +2,14 @@
  * The data-quality report: figures from the store (`core/quality.ts`), rendered as CSV, HTML,
  * an e-mail subject and a one-line summary. Used by `cli report` and the reporter Lambda.
  */
+import type { MarketStatusEvent, MarketType } from '../market';
 import type { KlineStore, TimeRange } from '../store/port';
 import type { MarketQuality, QualityFigures, QualitySummary } from '../quality';
 import {
   alignToMinutes,
+  combineSummaries,
   computeQuality,
+  reportedMarketTypes,
   encodeSourceCount,
   expectedPeriods,
   hourStarts,
@@ -36,13 +39,21 @@ export interface QualityReportOptions {
   audits?: readonly AuditResult[];
 }
 
+export interface BuildQualityReportOptions extends QualityReportOptions {
+  /** Market types to report on. Default: spot and every type with status history. */
+  marketTypes?: readonly MarketType[];
+}
+
 export interface QualityReport {
+  /** All market types added up. */
   summary: QualitySummary;
-  /** Worst first. */
+  /** Each market type's figures, in MARKET_TYPES order. */
+  sections: QualityFigures[];
+  /** Every section's markets: by market type, worst first within a type. */
   markets: MarketQuality[];
   /** One row per market (see `MARKET_CSV_HEADER`). */
   csv: string;
-  /** One row per gap: symbol, from, until, minutes. */
+  /** One row per gap: market type, symbol, from, until, minutes. */
   gapsCsv: string;
   html: string;
   subject: string;
@@ -75,16 +86,20 @@ export function subjectLine(s: QualitySummary, title = DEFAULT_TITLE): string {
   return `${title} ${when}: ${availabilityText(s)} available, ${plural(s.gapCount, 'gap')}`;
 }
 
-/** Render figures already computed (no store needed). */
-export function renderQualityReport(figures: QualityFigures, options: QualityReportOptions = {}): QualityReport {
-  const { summary, markets } = figures;
+/** Render figures already computed (no store needed): one market type's, or a section per type. */
+export function renderQualityReport(figures: QualityFigures | readonly QualityFigures[], options: QualityReportOptions = {}): QualityReport {
+  const sections: QualityFigures[] = Array.isArray(figures) ? [...(figures as readonly QualityFigures[])] : [figures as QualityFigures];
+  if (sections.length === 0) throw new RangeError('a report needs at least one market type section');
+  const summary = sections.length === 1 ? sections[0].summary : combineSummaries(sections[0].summary.range, sections.map((s) => s.summary));
+  const markets = sections.flatMap((s) => s.markets);
   const title = options.title ?? DEFAULT_TITLE;
   return {
     summary,
+    sections,
     markets,
     csv: marketsCsv(markets),
     gapsCsv: gapsCsv(markets),
-    html: renderHtml(summary, markets, {
+    html: renderHtml(sections, {
       title,
       generatedAt: options.generatedAt ?? Date.now(),
       worstCount: options.worstCount ?? 20,
@@ -102,22 +117,34 @@ export function renderQualityReport(figures: QualityFigures, options: QualityRep
 const BAR_READ_MS = 24 * HOUR_MS;
 
 /**
- * Build the report for the minutes whose open time is in `range`, with reads bounded by what is
- * incomplete (docs/data-model.md, "Bounded reads"): the status history; the 1h bars of the window
- * (a day at a time, kept as one byte per market-hour); 1m counts only for hours no market has a
- * 1h bar for yet; and 1m open times only for market-hours that are expected and not complete
- * by their bar's `sourceCount`.
+ * Build the report for the minutes whose open time is in `range`: one section per market type
+ * (`options.marketTypes`, or spot and every type with status history: `reportedMarketTypes`),
+ * each read as `buildSection` says.
  */
-export async function buildQualityReport(store: KlineStore, range: TimeRange, options: QualityReportOptions = {}): Promise<QualityReport> {
+export async function buildQualityReport(store: KlineStore, range: TimeRange, options: BuildQualityReportOptions = {}): Promise<QualityReport> {
   const window = alignToMinutes(range);
   const history = await store.marketHistory();
+  const sections: QualityFigures[] = [];
+  for (const marketType of options.marketTypes ?? reportedMarketTypes(history)) {
+    sections.push(await buildSection(store, marketType, window, history.filter((e) => e.marketType === marketType)));
+  }
+  return renderQualityReport(sections, options);
+}
+
+/**
+ * One market type's figures, with reads bounded by what is incomplete (docs/data-model.md,
+ * "Bounded reads"): the 1h bars of the window (a day at a time, kept as one byte per
+ * market-hour); 1m counts only for hours no market has a 1h bar for yet; and 1m open times only
+ * for market-hours that are expected and not complete by their bar's `sourceCount`.
+ */
+async function buildSection(store: KlineStore, marketType: MarketType, window: TimeRange, history: readonly MarketStatusEvent[]): Promise<QualityFigures> {
   const periods = expectedPeriods(history, window);
   const hours = hourStarts(window);
   const bars: HourBars = new Map();
   const withBar = new Uint8Array(hours.length);
   for (let from = hours[0] ?? window.to; from < window.to; from += BAR_READ_MS) {
     const to = Math.min(from + BAR_READ_MS, window.to);
-    for (const bar of await store.read({ interval: '1h', from, to })) {
+    for (const bar of await store.read({ marketType, interval: '1h', from, to })) {
       const i = (bar.openTime - hours[0]) / HOUR_MS;
       let row = bars.get(bar.symbol);
       if (!row) bars.set(bar.symbol, (row = new Uint8Array(hours.length)));
@@ -130,7 +157,7 @@ export async function buildQualityReport(store: KlineStore, range: TimeRange, op
   );
   const unresampledCounts = new Map<string, number>();
   for (const r of unresampled) {
-    for (const [symbol, n] of await store.countByMarket('1m', r)) unresampledCounts.set(symbol, (unresampledCounts.get(symbol) ?? 0) + n);
+    for (const [symbol, n] of await store.countByMarket(marketType, '1m', r)) unresampledCounts.set(symbol, (unresampledCounts.get(symbol) ?? 0) + n);
   }
   const plan: HourPlanInput = { window, periods, bars, unresampled, unresampledCounts };
 
@@ -146,13 +173,12 @@ export async function buildQualityReport(store: KlineStore, range: TimeRange, op
   }
   const readGaps = new Map<string, TimeRange[]>();
   for (const { range: r, symbols } of byRange.values()) {
-    for (const [symbol, found] of await store.gaps('1m', r, symbols.sort())) {
+    for (const [symbol, found] of await store.gaps(marketType, '1m', r, symbols.sort())) {
       const list = readGaps.get(symbol);
       if (list) list.push(...found);
       else readGaps.set(symbol, [...found]);
     }
   }
   const { counts, gaps } = qualityInputFromHours(plan, readGaps);
-  const figures = computeQuality({ range: window, history, counts, gaps });
-  return renderQualityReport(figures, options);
+  return computeQuality({ marketType, range: window, history, counts, gaps });
 }

@@ -1,12 +1,12 @@
 /**
  * What both adapters do to a batch before writing it: refuse unsound klines (by index) and keep
- * only the last kline of each (symbol, openTime), so "the later kline wins" holds even when one
+ * only the last kline of each (marketType, symbol, openTime), so "the later kline wins" holds even when one
  * batch carries the same minute twice, and both adapters count `written` the same way.
  */
 import { DECIMAL_FIELDS, KLINE_SOURCES, type Kline } from '../kline';
 import { validateKline } from '../parse';
 import type { StoredInterval } from '../interval';
-import { MARKET_STATUSES, type MarketStatusEvent } from '../market';
+import { MARKET_TYPES, isMarketStatus, isMarketType, type MarketStatusEvent } from '../market';
 import type { UpsertFailure } from './port';
 import { symbolProblem } from '../symbol';
 
@@ -66,7 +66,7 @@ export function prepareBatch(interval: StoredInterval, klines: readonly Kline[])
       failures.push({ index: i, reason: problem });
       continue;
     }
-    const key = `${k.symbol}#${k.openTime}`;
+    const key = `${k.marketType}#${k.symbol}#${k.openTime}`;
     const previous = lastIndexByKey.get(key);
     if (previous !== undefined) {
       replaced.set(i, [...(replaced.get(previous) ?? []), previous]);
@@ -80,9 +80,10 @@ export function prepareBatch(interval: StoredInterval, klines: readonly Kline[])
 /** Why a market status event must not be recorded, or undefined when it may. */
 export function marketEventProblem(e: MarketStatusEvent): string | undefined {
   if (e === null || typeof e !== 'object') return 'not a market status event';
+  if (!isMarketType(e.marketType)) return `unknown market type ${JSON.stringify(e.marketType)} (expected ${MARKET_TYPES.join(', ')})`;
   const badSymbol = symbolProblem(e.symbol);
   if (badSymbol !== undefined) return badSymbol;
-  if (!(MARKET_STATUSES as readonly string[]).includes(e.status)) return `unknown status ${JSON.stringify(e.status)}`;
+  if (!isMarketStatus(e.status)) return `unknown status ${JSON.stringify(e.status)}`;
   if (!Number.isSafeInteger(e.at) || e.at < 0) return `"at" is not a timestamp: ${JSON.stringify(e.at)}`;
   return undefined;
 }

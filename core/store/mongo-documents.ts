@@ -10,7 +10,7 @@
 import { Decimal128, type AnyBulkWriteOperation, type Document, type Filter, type ObjectId } from 'mongodb';
 import type { StoredInterval } from '../interval';
 import { KLINE_SOURCES, type Kline, type KlineSource } from '../kline';
-import type { MarketStatusEvent } from '../market';
+import { isMarketStatus, isMarketType, type MarketStatusEvent, type MarketType } from '../market';
 import { alignUp } from './gaps';
 import type { TimeRange } from './port';
 import { KLINE_INDEX } from './mongo-schema';
@@ -38,6 +38,8 @@ export interface KlineDocument {
 
 export interface MarketDocument {
   _id: string;
+  /** Absent on documents written before market types existed (round 1): those are spot. */
+  marketType?: string;
   symbol: string;
   status: string;
   at: Date;
@@ -88,8 +90,10 @@ export function klineDocument(k: Kline, interval: StoredInterval): KlineDocument
   return doc;
 }
 
-export function klineFromDocument(doc: KlineDocument, interval: StoredInterval): Kline {
+/** A kline read back from the collection of `marketType` (documents do not repeat their type). */
+export function klineFromDocument(doc: KlineDocument, marketType: MarketType, interval: StoredInterval): Kline {
   const k: Kline = {
+    marketType,
     symbol: doc.symbol,
     interval,
     openTime: doc.openTime.getTime(),
@@ -225,18 +229,33 @@ export function lastOpenTimesPipeline(symbols?: readonly string[]): Document[] {
   ];
 }
 
+/**
+ * `SYMBOL#AT#STATUS` for spot (round 1's `_id`, so re-recording a round-1 event stays a no-op),
+ * `TYPE#SYMBOL#AT#STATUS` for futures: symbols hold no '#', so the two shapes never collide.
+ */
 export function marketId(e: MarketStatusEvent): string {
-  return `${e.symbol}${ID_SEPARATOR}${e.at}${ID_SEPARATOR}${e.status}`;
+  const id = `${e.symbol}${ID_SEPARATOR}${e.at}${ID_SEPARATOR}${e.status}`;
+  return e.marketType === 'spot' ? id : `${e.marketType}${ID_SEPARATOR}${id}`;
 }
 
-/** Insert-if-absent: recording the same (symbol, status, at) twice leaves one document. */
+/** Insert-if-absent: recording the same (marketType, symbol, status, at) twice leaves one document. */
 export function marketStatusOperation(e: MarketStatusEvent): AnyBulkWriteOperation<MarketDocument> {
   return {
     updateOne: {
       filter: { _id: marketId(e) },
-      update: { $setOnInsert: { symbol: e.symbol, status: e.status, at: new Date(e.at) } },
+      update: { $setOnInsert: { marketType: e.marketType, symbol: e.symbol, status: e.status, at: new Date(e.at) } },
       upsert: true,
       hint: { _id: 1 },
     },
   };
+}
+
+/**
+ * The event a `markets` document records; a document without `marketType` (round 1) is spot.
+ * Undefined when the document holds a status or type this code does not know.
+ */
+export function marketEventFromDocument(doc: MarketDocument): MarketStatusEvent | undefined {
+  const marketType = doc.marketType ?? 'spot';
+  if (!isMarketType(marketType) || !isMarketStatus(doc.status)) return undefined;
+  return { marketType, symbol: doc.symbol, status: doc.status, at: doc.at.getTime() };
 }

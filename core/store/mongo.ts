@@ -18,7 +18,7 @@ import {
 import { StoreUnavailableError } from '../errors';
 import { collectionName, intervalMs, type StoredInterval } from '../interval';
 import type { Kline } from '../kline';
-import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../market';
+import { MARKET_TYPES, marketKey, type MarketRef, type MarketStatusEvent, type MarketType } from '../market';
 import { assertMarketEvents, prepareBatch } from './batch';
 import {
   KLINE_ORDER,
@@ -27,7 +27,7 @@ import {
   klineBulk,
   klineFromDocument,
   klineRangeFilter,
-  lastOpenTimesPipeline,
+  marketEventFromDocument,
   marketStatusOperation,
   sortSymbols,
   type GapEdge,
@@ -69,6 +69,9 @@ const SYMBOLS_PER_QUERY = 200;
 
 const MAX_TIME_MS_EXPIRED = 50;
 
+/** `lastOpenTimes` lookups in flight at once: one small indexed query per market. */
+const LAST_OPEN_TIME_CONCURRENCY = 16;
+
 export class MongoKlineStore implements KlineStore {
   private readonly client: MongoClient;
   private readonly ownsClient: boolean;
@@ -105,48 +108,62 @@ export class MongoKlineStore implements KlineStore {
   async upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult> {
     const { accepted, failures, replaced } = prepareBatch(interval, klines);
     if (accepted.length === 0) return { written: 0, failures };
-    let bulk: ReturnType<typeof klineBulk>;
+    // One bulk write per market type: each type has its own collection.
+    const byType = new Map<MarketType, number[]>();
+    for (const i of accepted) {
+      const list = byType.get(klines[i].marketType);
+      if (list) list.push(i);
+      else byType.set(klines[i].marketType, [i]);
+    }
+    const bulks: { marketType: MarketType; bulk: ReturnType<typeof klineBulk> }[] = [];
     try {
-      bulk = klineBulk(klines, accepted, interval);
+      for (const [marketType, indexes] of byType) bulks.push({ marketType, bulk: klineBulk(klines, indexes, interval) });
     } catch (e) {
       // storeProblem refuses what Decimal128 cannot hold; reaching here is a bug, not bad data.
       throw new Error(`building MongoDB documents failed: ${(e as Error).message}`, { cause: e });
     }
-    const name = collectionName(interval);
-    return this.guard(`write ${name}`, async () => {
-      try {
-        const r = await this.klines(interval).bulkWrite(bulk.operations, { ordered: false, maxTimeMS: this.maxTimeMS });
-        if (interval === '1m') await this.resampleLog.appendRuns(minuteRuns(klines, accepted));
-        return { written: r.upsertedCount + r.modifiedCount, failures };
-      } catch (e) {
-        const partial = partialBulkFailure(e, bulk.batchIndexes);
-        if (!partial) throw e;
-        // A refused kline also leaves the earlier klines of its key (which it replaced) unstored.
-        const refused = partial.failures.flatMap((f) => [f, ...(replaced.get(f.index) ?? []).map((index) => ({ index, reason: f.reason }))]);
-        if (interval === '1m') {
-          const refusedIndexes = new Set(refused.map((f) => f.index));
-          await this.resampleLog.appendRuns(minuteRuns(klines, accepted.filter((i) => !refusedIndexes.has(i))));
+    let written = 0;
+    const refused: UpsertFailure[] = [];
+    for (const { marketType, bulk } of bulks) {
+      const name = collectionName(marketType, interval);
+      // A whole-operation failure of any type's write rejects the upsert: the caller retries the
+      // batch, and the types already written are idempotent upserts.
+      await this.guard(`write ${name}`, async () => {
+        try {
+          const r = await this.klines(marketType, interval).bulkWrite(bulk.operations, { ordered: false, maxTimeMS: this.maxTimeMS });
+          written += r.upsertedCount + r.modifiedCount;
+        } catch (e) {
+          const partial = partialBulkFailure(e, bulk.batchIndexes);
+          if (!partial) throw e;
+          written += partial.written;
+          // A refused kline also leaves the earlier klines of its key (which it replaced) unstored.
+          for (const f of partial.failures) refused.push(f, ...(replaced.get(f.index) ?? []).map((index) => ({ index, reason: f.reason })));
         }
-        return { written: partial.written, failures: [...failures, ...refused].sort((a, b) => a.index - b.index) };
-      }
-    });
+      });
+    }
+    if (interval === '1m') {
+      // One log insert per batch, after every type's bulk write; a failed insert fails the upsert.
+      const refusedIndexes = new Set(refused.map((f) => f.index));
+      await this.guard('append to resample_log', () => this.resampleLog.appendRuns(minuteRuns(klines, accepted.filter((i) => !refusedIndexes.has(i)))));
+    }
+    return { written, failures: refused.length === 0 ? failures : [...failures, ...refused].sort((a, b) => a.index - b.index) };
   }
 
   async read(query: ReadQuery): Promise<Kline[]> {
-    const name = collectionName(query.interval);
-    return this.guard(`read ${name}`, async () => {
+    const { marketType, interval } = query;
+    return this.guard(`read ${collectionName(marketType, interval)}`, async () => {
       const out: Kline[] = [];
       for (const filter of this.filters(query.from, query.to, query.symbols)) {
-        const docs = await this.klines(query.interval).find(filter, { sort: KLINE_ORDER, hint: KLINE_INDEX, maxTimeMS: this.maxTimeMS }).toArray();
-        for (const d of docs) out.push(klineFromDocument(d, query.interval));
+        const docs = await this.klines(marketType, interval).find(filter, { sort: KLINE_ORDER, hint: KLINE_INDEX, maxTimeMS: this.maxTimeMS }).toArray();
+        for (const d of docs) out.push(klineFromDocument(d, marketType, interval));
       }
       return out;
     });
   }
 
-  async countByMarket(interval: StoredInterval, range: TimeRange): Promise<Map<string, number>> {
-    return this.guard(`count ${collectionName(interval)}`, async () => {
-      const rows = await this.klines(interval)
+  async countByMarket(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<Map<string, number>> {
+    return this.guard(`count ${collectionName(marketType, interval)}`, async () => {
+      const rows = await this.klines(marketType, interval)
         .aggregate<{ _id: string; n: number }>([{ $match: klineRangeFilter(range.from, range.to) }, { $group: { _id: '$symbol', n: { $sum: 1 } } }], {
           hint: KLINE_INDEX,
           maxTimeMS: this.maxTimeMS,
@@ -156,13 +173,13 @@ export class MongoKlineStore implements KlineStore {
     });
   }
 
-  async gaps(interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>> {
-    return this.guard(`find gaps in ${collectionName(interval)}`, async () => {
+  async gaps(marketType: MarketType, interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>> {
+    return this.guard(`find gaps in ${collectionName(marketType, interval)}`, async () => {
       // The server returns only the edges of each market's runs: O(gaps) rows, not every key.
       const step = intervalMs(interval);
       const edges: GapEdge[] = [];
       for (const chunk of this.symbolChunks(symbols)) {
-        const rows = await this.klines(interval)
+        const rows = await this.klines(marketType, interval)
           .aggregate<GapEdge>(gapEdgesPipeline(range, step, chunk), { hint: KLINE_INDEX, maxTimeMS: this.maxTimeMS, allowDiskUse: true })
           .toArray();
         edges.push(...rows);
@@ -171,12 +188,23 @@ export class MongoKlineStore implements KlineStore {
     });
   }
 
-  async lastOpenTimes(interval: StoredInterval): Promise<Map<string, number>> {
-    return this.guard(`read last open times of ${collectionName(interval)}`, async () => {
-      const rows = await this.klines(interval)
-        .aggregate<{ _id: string; last: Date }>(lastOpenTimesPipeline(), { hint: KLINE_INDEX, maxTimeMS: this.maxTimeMS })
-        .toArray();
-      return new Map(rows.map((r) => [r._id, r.last.getTime()]));
+  async lastOpenTimes(interval: StoredInterval, markets: readonly MarketRef[]): Promise<Map<string, number>> {
+    return this.guard(`read last open times (${interval})`, async () => {
+      const result = new Map<string, number>();
+      let next = 0;
+      // One `find({symbol}).sort({openTime: -1}).limit(1)` per market (an index seek on
+      // {symbol, openTime}), a few in flight at once; never a scan of the collection.
+      const worker = async () => {
+        while (next < markets.length) {
+          const market = markets[next++];
+          const doc = await this.klines(market.marketType, interval)
+            .find({ symbol: market.symbol }, { projection: { _id: 0, openTime: 1 }, sort: { openTime: -1 }, limit: 1, hint: KLINE_INDEX, maxTimeMS: this.maxTimeMS })
+            .next();
+          if (doc) result.set(marketKey(market), doc.openTime.getTime());
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(LAST_OPEN_TIME_CONCURRENCY, markets.length) }, worker));
+      return result;
     });
   }
 
@@ -194,12 +222,17 @@ export class MongoKlineStore implements KlineStore {
       const docs = await this.markets().find({}, { hint: { _id: 1 }, maxTimeMS: this.maxTimeMS }).toArray();
       const order = new Map(sortSymbols(docs.map((d) => d.symbol)).map((symbol, i) => [symbol, i]));
       docs.sort((a, b) => order.get(a.symbol)! - order.get(b.symbol)! || a.at.getTime() - b.at.getTime() || (a.status < b.status ? -1 : a.status > b.status ? 1 : 0));
-      return docs.map((d) => {
-        if (!(MARKET_STATUSES as readonly string[]).includes(d.status)) {
-          throw new StoreUnavailableError(`MongoDB markets collection holds unknown status "${d.status}" (_id ${d._id})`);
+      const events = docs.map((d) => {
+        const event = marketEventFromDocument(d);
+        if (!event) {
+          throw new StoreUnavailableError(
+            `MongoDB markets collection holds unknown status "${d.status}" or market type "${d.marketType}" (_id ${d._id})`,
+          );
         }
-        return { symbol: d.symbol, status: d.status as MarketStatus, at: d.at.getTime() };
+        return event;
       });
+      // Stable: within a type the server's order (symbol, at, status) stays.
+      return events.sort((a, b) => MARKET_TYPES.indexOf(a.marketType) - MARKET_TYPES.indexOf(b.marketType));
     });
   }
 
@@ -223,8 +256,8 @@ export class MongoKlineStore implements KlineStore {
     if (this.ownsClient) await this.client.close();
   }
 
-  private klines(interval: StoredInterval): Collection<KlineDocument> {
-    return this.db.collection<KlineDocument>(collectionName(interval));
+  private klines(marketType: MarketType, interval: StoredInterval): Collection<KlineDocument> {
+    return this.db.collection<KlineDocument>(collectionName(marketType, interval));
   }
 
   private markets(): Collection<MarketDocument> {
@@ -285,12 +318,22 @@ export function partialBulkFailure(e: unknown, batchIndexes: readonly number[]):
 }
 
 /**
+ * DNS and socket failures the driver passes on unwrapped, e.g. `querySrv ENOTFOUND` while resolving
+ * a mongodb+srv host (Atlas paused, a typo in the host, no DNS from the subnet).
+ */
+const NETWORK_ERROR_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ETIMEOUT', 'ETIMEDOUT', 'ESERVFAIL', 'ECONNREFUSED', 'ECONNRESET', 'ENODATA']);
+
+/**
  * Any driver or server error that ended the whole operation means the store is unavailable
  * (retryable): network errors, server selection, the time limit (MaxTimeMSExpired, 50), and a
  * hint naming an index the collection lacks (a store the schema step has not migrated).
  */
 export function toStoreError(e: unknown, store: string, operation: string, maxTimeMS?: number): unknown {
   if (e instanceof StoreUnavailableError) return e;
+  const code = e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) {
+    return new StoreUnavailableError(`${store} is unavailable: cannot ${operation}: ${(e as Error).name}: ${(e as Error).message}`, e);
+  }
   if (!(e instanceof MongoError)) return e;
   if (e.code === MAX_TIME_MS_EXPIRED) {
     const limit = maxTimeMS === undefined ? '' : ` of ${maxTimeMS} ms (MONGODB_MAX_TIME_MS)`;

@@ -1,5 +1,5 @@
 import type { Kline } from '../kline';
-import type { MarketStatusEvent } from '../market';
+import type { MarketRef, MarketStatusEvent, MarketType } from '../market';
 import type { StoredInterval } from '../interval';
 import type { MinuteRun, ResampleLogEntry, ResampleWatermark } from './resample-log';
 
@@ -56,6 +56,8 @@ export interface SchemaDifference {
 }
 
 export interface ReadQuery {
+  /** One market type per read: its klines live in their own table/collection. */
+  marketType: MarketType;
   interval: StoredInterval;
   /** Omit for every market. */
   symbols?: readonly string[];
@@ -65,9 +67,10 @@ export interface ReadQuery {
 }
 
 /**
- * Where klines live. Adapters: SQLite (embedded default) and MongoDB. All writes are
- * idempotent upserts on (symbol, openTime): writing the same batch twice changes nothing and a
- * later kline with the same key replaces the earlier one.
+ * Where klines live. Adapters: SQLite (embedded default) and MongoDB. One table/collection per
+ * market type and interval (`collectionName`), so the same symbol in two market types never
+ * mixes. All writes are idempotent upserts on (marketType, symbol, openTime): writing the same
+ * batch twice changes nothing and a later kline with the same key replaces the earlier one.
  *
  * Whole-operation failures (store unreachable) reject with `StoreUnavailableError`;
  * per-kline refusals are returned in `UpsertResult.failures`.
@@ -81,21 +84,32 @@ export interface KlineStore {
   applySchema(options?: SchemaOptions): Promise<string[]>;
   /** How the store differs from the expected schema; changes nothing. Runtime processes warn on each. */
   checkSchema(options?: SchemaOptions): Promise<SchemaDifference[]>;
+  /** Klines of several market types in one batch each go to their own table/collection. */
   upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult>;
-  /** Klines ordered by symbol, then openTime. */
+  /** Klines of one market type ordered by symbol, then openTime. */
   read(query: ReadQuery): Promise<Kline[]>;
-  /** Number of stored klines per market with openTime in [from, to). Markets with none are absent. */
-  countByMarket(interval: StoredInterval, range: TimeRange): Promise<Map<string, number>>;
   /**
-   * Missing intervals of each given market within `range` (window-aligned), as half-open ranges
-   * of open times, merged and ordered. A market with no kline in range has one gap: the range.
+   * Number of stored klines per symbol of one market type with openTime in [from, to).
+   * Symbols with none are absent.
    */
-  gaps(interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>>;
-  /** Latest stored openTime per market (for restart backfill). */
-  lastOpenTimes(interval: StoredInterval): Promise<Map<string, number>>;
-  /** Append status changes; re-recording an identical event (symbol, status, at) is a no-op. */
+  countByMarket(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<Map<string, number>>;
+  /**
+   * Missing intervals of each given symbol of one market type within `range` (window-aligned), as
+   * half-open ranges of open times, merged and ordered. A symbol with no kline in range has one
+   * gap: the range.
+   */
+  gaps(marketType: MarketType, interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>>;
+  /**
+   * Latest stored openTime of each given market (for restart backfill), keyed by `marketKey`;
+   * markets with no kline are absent. One index lookup per market, never a scan.
+   */
+  lastOpenTimes(interval: StoredInterval, markets: readonly MarketRef[]): Promise<Map<string, number>>;
+  /** Append status changes; re-recording an identical event (marketType, symbol, status, at) is a no-op. */
   recordMarketStatus(events: readonly MarketStatusEvent[]): Promise<void>;
-  /** All recorded status events ordered by symbol, then time. */
+  /**
+   * Every market type's recorded status events, ordered by market type (spot, usdm, coinm), then
+   * symbol, then time. Events recorded before market types existed are spot.
+   */
   marketHistory(): Promise<MarketStatusEvent[]>;
   /**
    * The resampler's change log: `upsert('1m')` appends the runs of minutes it wrote (SQLite: in

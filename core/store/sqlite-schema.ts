@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { STORED_INTERVALS, collectionName, type StoredInterval } from '../interval';
+import { MARKET_TYPES, type MarketType } from '../market';
 import type { SchemaDifference, SchemaOptions } from './port';
 import { RESAMPLE_SCHEMA_SQL } from './sqlite-resample-log';
 
@@ -17,8 +18,8 @@ const RESAMPLE_TABLES: [string, string][] = [
 
 export const MARKETS_TABLE = 'markets';
 
-export function createKlineTableSql(interval: StoredInterval): string {
-  const table = collectionName(interval);
+export function createKlineTableSql(marketType: MarketType, interval: StoredInterval): string {
+  const table = collectionName(marketType, interval);
   return `CREATE TABLE IF NOT EXISTS ${table} (
     symbol TEXT NOT NULL,
     open_time INTEGER NOT NULL,
@@ -37,11 +38,28 @@ export function createKlineTableSql(interval: StoredInterval): string {
 }
 
 const CREATE_MARKETS_SQL = `CREATE TABLE IF NOT EXISTS ${MARKETS_TABLE} (
+  market_type TEXT NOT NULL,
   symbol TEXT NOT NULL,
   at INTEGER NOT NULL,
   status TEXT NOT NULL,
-  PRIMARY KEY (symbol, at, status)
+  PRIMARY KEY (market_type, symbol, at, status)
 ) STRICT, WITHOUT ROWID`;
+
+/** Every kline table: one per market type and stored interval. */
+function klineTables(): { table: string; marketType: MarketType; interval: StoredInterval }[] {
+  return MARKET_TYPES.flatMap((marketType) => STORED_INTERVALS.map((interval) => ({ table: collectionName(marketType, interval), marketType, interval })));
+}
+
+/** Round 1's markets table has no market_type: rebuild it with every event as spot. Returns true if it did. */
+function upgradeMarketsTable(db: Database.Database): boolean {
+  const columns = columnsOf(db, MARKETS_TABLE);
+  if (columns.size === 0 || columns.has('market_type')) return false;
+  db.exec(`ALTER TABLE ${MARKETS_TABLE} RENAME TO markets_round1`);
+  db.exec(CREATE_MARKETS_SQL);
+  db.exec(`INSERT INTO ${MARKETS_TABLE} (market_type, symbol, at, status) SELECT 'spot', symbol, at, status FROM markets_round1`);
+  db.exec('DROP TABLE markets_round1');
+  return true;
+}
 
 /** Columns added after round 1, per interval: [column, ALTER TABLE … ADD COLUMN definition]. */
 function addedColumns(interval: StoredInterval): [string, string][] {
@@ -58,15 +76,14 @@ function columnsOf(db: Database.Database, table: string): Set<string> {
 
 /** True when the file holds none of our tables (a fresh file). */
 export function isEmptySqliteStore(db: Database.Database): boolean {
-  const tables = [...STORED_INTERVALS.map(collectionName), MARKETS_TABLE];
+  const tables = [...klineTables().map((t) => t.table), MARKETS_TABLE];
   return tables.every((t) => tableSql(db, t) === undefined);
 }
 
 export function checkSqliteSchema(db: Database.Database): SchemaDifference[] {
   const out: SchemaDifference[] = [];
   const migrate = 'run `npm run cli -- store migrate --store sqlite:PATH`';
-  for (const interval of STORED_INTERVALS) {
-    const table = collectionName(interval);
+  for (const { table, interval } of klineTables()) {
     const sql = tableSql(db, table);
     if (sql === undefined) {
       out.push({ kind: 'missing-collection', collection: table, message: `table ${table} is missing (${migrate})` });
@@ -83,6 +100,10 @@ export function checkSqliteSchema(db: Database.Database): SchemaDifference[] {
   for (const table of [MARKETS_TABLE, ...RESAMPLE_TABLES.map(([t]) => t)]) {
     if (tableSql(db, table) === undefined) out.push({ kind: 'missing-collection', collection: table, message: `table ${table} is missing (${migrate})` });
   }
+  const markets = columnsOf(db, MARKETS_TABLE);
+  if (markets.size > 0 && !markets.has('market_type')) {
+    out.push({ kind: 'missing-column', collection: MARKETS_TABLE, message: `table ${MARKETS_TABLE} has no column market_type (round 1; ${migrate})` });
+  }
   return out;
 }
 
@@ -94,10 +115,9 @@ export function applySqliteSchema(db: Database.Database, options: SchemaOptions 
     options.progress?.(line);
   };
   db.transaction(() => {
-    for (const interval of STORED_INTERVALS) {
-      const table = collectionName(interval);
+    for (const { table, marketType, interval } of klineTables()) {
       if (tableSql(db, table) === undefined) {
-        db.exec(createKlineTableSql(interval));
+        db.exec(createKlineTableSql(marketType, interval));
         changed(`${table}: created`);
         continue;
       }
@@ -108,6 +128,7 @@ export function applySqliteSchema(db: Database.Database, options: SchemaOptions 
         changed(`${table}: added column ${column}`);
       }
     }
+    if (upgradeMarketsTable(db)) changed(`${MARKETS_TABLE}: added column market_type (round-1 events are spot)`);
     for (const [table, sql] of [[MARKETS_TABLE, CREATE_MARKETS_SQL], ...RESAMPLE_TABLES]) {
       if (tableSql(db, table) !== undefined) continue;
       db.exec(sql);

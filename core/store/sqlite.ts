@@ -1,6 +1,7 @@
 /**
  * The embedded KlineStore: one SQLite file (or `:memory:`) through better-sqlite3.
- * One table per interval, keyed (symbol, open_time), WITHOUT ROWID so the rows live in the
+ * One table per market type and interval (`collectionName`: `klines_1m`, `usdm_klines_1m`, …),
+ * keyed (symbol, open_time), WITHOUT ROWID so the rows live in the
  * primary-key b-tree: per-market range reads are one seek plus a sequential scan.
  * Decimals are TEXT, so "0.01000000" comes back as "0.01000000".
  */
@@ -10,7 +11,7 @@ import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors';
 import { collectionName, intervalMs, type StoredInterval } from '../interval';
 import { KLINE_SOURCES, type Kline } from '../kline';
-import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../market';
+import { MARKET_TYPES, isMarketStatus, isMarketType, marketKey, type MarketRef, type MarketStatusEvent, type MarketType } from '../market';
 import { assertMarketEvents, prepareBatch } from './batch';
 import { gapsFromOpenTimes } from './gaps';
 import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, SchemaDifference, SchemaOptions, TimeRange, UpsertResult } from './port';
@@ -59,8 +60,8 @@ function columnsOf(interval: StoredInterval): string[] {
 }
 
 /** Insert, or update only when some column differs, so an identical re-write changes 0 rows. */
-function upsertSql(interval: StoredInterval): string {
-  const table = collectionName(interval);
+function upsertSql(marketType: MarketType, interval: StoredInterval): string {
+  const table = collectionName(marketType, interval);
   const columns = columnsOf(interval);
   const updated = columns.filter((c) => c !== 'symbol' && c !== 'open_time');
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
@@ -100,8 +101,9 @@ function toParams(k: Kline, oneMinute: boolean): KlineParams {
   return p;
 }
 
-function fromRow(interval: StoredInterval, r: KlineRow): Kline {
+function fromRow(marketType: MarketType, interval: StoredInterval, r: KlineRow): Kline {
   const k: Kline = {
+    marketType,
     symbol: r.symbol,
     interval,
     openTime: r.open_time,
@@ -127,7 +129,18 @@ interface TableStatements {
   readSymbols: Database.Statement<[string, number, number], KlineRow>;
   countAll: Database.Statement<[number, number], { symbol: string; n: number }>;
   openTimes: Database.Statement<[string, number, number], number>;
-  lastOpenTimes: Database.Statement<[], { symbol: string; last: number }>;
+  lastOpenTime: Database.Statement<[string], number | null>;
+}
+
+/** Key of a table's statements: the table's name. */
+function tableKey(marketType: MarketType, interval: StoredInterval): string {
+  return collectionName(marketType, interval);
+}
+
+
+/** Order of `marketHistory`: market types as MARKET_TYPES lists them. */
+function typeRank(marketType: MarketType): number {
+  return MARKET_TYPES.indexOf(marketType);
 }
 
 export interface SqliteStoreOptions {
@@ -135,14 +148,10 @@ export interface SqliteStoreOptions {
   path: string;
 }
 
-function isMarketStatus(s: string): s is MarketStatus {
-  return (MARKET_STATUSES as readonly string[]).includes(s);
-}
-
 export class SqliteKlineStore implements KlineStore {
   readonly path: string;
   private db: Database.Database | undefined;
-  private tables = new Map<StoredInterval, TableStatements>();
+  private tables = new Map<string, TableStatements>();
   private resampleLog: SqliteResampleLog | undefined;
   private closed = false;
 
@@ -172,13 +181,14 @@ export class SqliteKlineStore implements KlineStore {
   async upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult> {
     const { accepted, failures } = prepareBatch(interval, klines);
     if (accepted.length === 0) return { written: 0, failures };
-    const written = this.guard(`write ${collectionName(interval)}`, () => {
-      const { upsert } = this.table(interval);
+    const types = [...new Set(accepted.map((i) => klines[i].marketType))];
+    const written = this.guard(`write ${types.map((t) => collectionName(t, interval)).join(', ')}`, () => {
+      const statements = new Map(types.map((t) => [t, this.table(t, interval).upsert]));
       const oneMinute = interval === '1m';
       const log = oneMinute ? this.log() : undefined;
       const writeAll = this.database().transaction((indexes: number[]) => {
         const changed: number[] = [];
-        for (const i of indexes) if (upsert.run(...toParams(klines[i], oneMinute)).changes > 0) changed.push(i);
+        for (const i of indexes) if (statements.get(klines[i].marketType)!.run(...toParams(klines[i], oneMinute)).changes > 0) changed.push(i);
         // Only minutes that changed: a redelivered batch leaves no work for the resampler.
         log?.appendRuns(minuteRuns(klines, changed));
         return changed.length;
@@ -189,26 +199,27 @@ export class SqliteKlineStore implements KlineStore {
   }
 
   async read(query: ReadQuery): Promise<Kline[]> {
-    return this.guard(`read ${collectionName(query.interval)}`, () => {
-      const t = this.table(query.interval);
+    const { marketType, interval } = query;
+    return this.guard(`read ${collectionName(marketType, interval)}`, () => {
+      const t = this.table(marketType, interval);
       const rows =
         query.symbols === undefined
           ? t.readAll.all(query.from, query.to)
           : t.readSymbols.all(JSON.stringify(query.symbols), query.from, query.to);
-      return rows.map((r) => fromRow(query.interval, r));
+      return rows.map((r) => fromRow(marketType, interval, r));
     });
   }
 
-  async countByMarket(interval: StoredInterval, range: TimeRange): Promise<Map<string, number>> {
-    return this.guard(`count ${collectionName(interval)}`, () => {
-      const rows = this.table(interval).countAll.all(range.from, range.to);
+  async countByMarket(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<Map<string, number>> {
+    return this.guard(`count ${collectionName(marketType, interval)}`, () => {
+      const rows = this.table(marketType, interval).countAll.all(range.from, range.to);
       return new Map(rows.map((r) => [r.symbol, r.n]));
     });
   }
 
-  async gaps(interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>> {
-    return this.guard(`find gaps in ${collectionName(interval)}`, () => {
-      const { openTimes } = this.table(interval);
+  async gaps(marketType: MarketType, interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>> {
+    return this.guard(`find gaps in ${collectionName(marketType, interval)}`, () => {
+      const { openTimes } = this.table(marketType, interval);
       const step = intervalMs(interval);
       const result = new Map<string, TimeRange[]>();
       for (const symbol of symbols) {
@@ -218,10 +229,15 @@ export class SqliteKlineStore implements KlineStore {
     });
   }
 
-  async lastOpenTimes(interval: StoredInterval): Promise<Map<string, number>> {
-    return this.guard(`read last open times of ${collectionName(interval)}`, () => {
-      const rows = this.table(interval).lastOpenTimes.all();
-      return new Map(rows.map((r) => [r.symbol, r.last]));
+  async lastOpenTimes(interval: StoredInterval, markets: readonly MarketRef[]): Promise<Map<string, number>> {
+    return this.guard(`read last open times (${interval})`, () => {
+      const result = new Map<string, number>();
+      for (const market of markets) {
+        // One primary-key seek per market: MAX over the leading key column's range.
+        const last = this.table(market.marketType, interval).lastOpenTime.get(market.symbol);
+        if (typeof last === 'number') result.set(marketKey(market), last);
+      }
+      return result;
     });
   }
 
@@ -230,9 +246,9 @@ export class SqliteKlineStore implements KlineStore {
     if (events.length === 0) return;
     this.guard('record market status', () => {
       const db = this.open();
-      const insert = db.prepare<[string, number, string]>('INSERT OR IGNORE INTO markets (symbol, at, status) VALUES (?, ?, ?)');
+      const insert = db.prepare<[string, string, number, string]>('INSERT OR IGNORE INTO markets (market_type, symbol, at, status) VALUES (?, ?, ?, ?)');
       db.transaction(() => {
-        for (const e of events) insert.run(e.symbol, e.at, e.status);
+        for (const e of events) insert.run(e.marketType, e.symbol, e.at, e.status);
       })();
     });
   }
@@ -240,12 +256,17 @@ export class SqliteKlineStore implements KlineStore {
   async marketHistory(): Promise<MarketStatusEvent[]> {
     return this.guard('read market history', () => {
       const rows = this.open()
-        .prepare<[], { symbol: string; status: string; at: number }>('SELECT symbol, status, at FROM markets ORDER BY symbol, at, status')
+        .prepare<[], { market_type: string; symbol: string; status: string; at: number }>(
+          'SELECT market_type, symbol, status, at FROM markets ORDER BY symbol, at, status',
+        )
         .all();
-      return rows.map((r) => {
+      const events = rows.map((r): MarketStatusEvent => {
         if (!isMarketStatus(r.status)) throw new StoreUnavailableError(`SQLite store ${this.path}: markets table holds unknown status "${r.status}"`);
-        return { symbol: r.symbol, status: r.status, at: r.at };
+        if (!isMarketType(r.market_type)) throw new StoreUnavailableError(`SQLite store ${this.path}: markets table holds unknown market type "${r.market_type}"`);
+        return { marketType: r.market_type, symbol: r.symbol, status: r.status, at: r.at };
       });
+      // Stable: within a type the SQL order (symbol, at, status) stays.
+      return events.sort((a, b) => typeRank(a.marketType) - typeRank(b.marketType));
     });
   }
 
@@ -310,13 +331,14 @@ export class SqliteKlineStore implements KlineStore {
     return this.resampleLog;
   }
 
-  /** The interval's statements, prepared on first use; a missing table names the schema step. */
-  private table(interval: StoredInterval): TableStatements {
+  /** The table's statements, prepared on first use; a missing table names the schema step. */
+  private table(marketType: MarketType, interval: StoredInterval): TableStatements {
     const db = this.open();
-    let t = this.tables.get(interval);
+    const key = tableKey(marketType, interval);
+    let t = this.tables.get(key);
     if (!t) {
       try {
-        t = this.prepareTable(db, interval);
+        t = this.prepareTable(db, marketType, interval);
       } catch (e) {
         if (/no such table|no such column|has no column/i.test(messageOf(e))) {
           throw new StoreUnavailableError(
@@ -326,17 +348,17 @@ export class SqliteKlineStore implements KlineStore {
         }
         throw e;
       }
-      this.tables.set(interval, t);
+      this.tables.set(key, t);
     }
     return t;
   }
 
-  private prepareTable(db: Database.Database, interval: StoredInterval): TableStatements {
-    const table = collectionName(interval);
+  private prepareTable(db: Database.Database, marketType: MarketType, interval: StoredInterval): TableStatements {
+    const table = collectionName(marketType, interval);
     const columns = columnsOf(interval).join(', ');
     const present = marketsPresentCte(table);
     return {
-      upsert: db.prepare<KlineParams>(upsertSql(interval)),
+      upsert: db.prepare<KlineParams>(upsertSql(marketType, interval)),
       readAll: db.prepare<[number, number], KlineRow>(
         `${present} SELECT ${columns} FROM ${table}
          WHERE symbol IN (SELECT symbol FROM present WHERE symbol IS NOT NULL) AND open_time >= ? AND open_time < ?
@@ -357,10 +379,7 @@ export class SqliteKlineStore implements KlineStore {
           `SELECT open_time FROM ${table} WHERE symbol = ? AND open_time >= ? AND open_time < ? ORDER BY open_time`,
         )
         .pluck(),
-      lastOpenTimes: db.prepare<[], { symbol: string; last: number }>(
-        `${present} SELECT symbol, (SELECT MAX(open_time) FROM ${table} AS k WHERE k.symbol = present.symbol) AS last
-         FROM present WHERE symbol IS NOT NULL`,
-      ),
+      lastOpenTime: db.prepare<[string], number | null>(`SELECT MAX(open_time) FROM ${table} WHERE symbol = ?`).pluck(),
     };
   }
 
@@ -377,6 +396,12 @@ export class SqliteKlineStore implements KlineStore {
     }
   }
 }
+
+/**
+ * A round-1 file's `markets` table has no market type and is keyed (symbol, at, status), so a
+ * futures event would collide with the spot event of the same symbol, status and time. Rebuild
+ * it keyed with the type, its rows becoming spot (what they were), in one transaction.
+ */
 
 // Errors from Node and the native module may come from another realm (e.g. under jest), so they
 // are recognised by shape, not by `instanceof Error`.

@@ -106,7 +106,7 @@ export class Backfiller {
         const out: Kline[] = [];
         let last = from - MINUTE_MS;
         for (const row of rows) {
-          const parsed = parseRestRow(gap.symbol, '1m', row);
+          const parsed = parseRestRow(gap.symbol, '1m', row, 'spot');
           if (!parsed.ok) {
             this.logger.warn('backfill row rejected', { symbol: gap.symbol, reason: parsed.reason });
             continue;

@@ -27,6 +27,7 @@ import { ExchangeClock } from './exchange-clock';
 import { createFrameHandler } from '../frames/frame-handler';
 import { silentLogger, type Logger } from '../logger';
 import { MarketWatcher, type MarketChanges } from './markets';
+import { INGEST_METRIC } from '../../core/metric-names';
 import type { EmfPublisher, MetricValue } from '../metrics';
 import { BinanceRestClient, type RestClientOptions } from '../rest/rest-client';
 import { MirroredStreams } from '../streams/mirrored-streams';
@@ -402,17 +403,18 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       const s = status();
       const sinkStats = options.sink.stats;
       const values: MetricValue[] = [
-        { name: 'OpenConnections', value: s.connections, unit: 'Count' },
-        { name: 'KlinesForwardedPerMinute', value: ((s.klinesForwarded - lastForwarded) * 60_000) / intervalMs, unit: 'Count' },
-        { name: 'GapsFound', value: s.gapsFound, unit: 'Count' },
-        { name: 'GapsFilled', value: s.gapsFilled, unit: 'Count' },
-        { name: 'RestWeightUsed', value: s.restWeightUsed, unit: 'Count' },
-        { name: 'PendingKlines', value: s.pendingKlines, unit: 'Count' },
-        { name: 'SinkBufferDepth', value: sinkStats?.bufferedItems ?? 0, unit: 'Count' },
-        { name: 'SinkLatency', value: sinkStats?.lastLatencyMs ?? 0, unit: 'Milliseconds' },
-        { name: 'LagMs', value: s.lagMs ?? 0, unit: 'Milliseconds' },
-        { name: 'SilentStreams', value: s.silentStreams, unit: 'Count' },
-        { name: 'StreamPathSwitches', value: s.pathSwitches, unit: 'Count' },
+        { name: INGEST_METRIC.openConnections, value: s.connections, unit: 'Count' },
+        // A count since the previous line: the alarm and dashboard sum it per minute.
+        { name: INGEST_METRIC.klinesForwarded, value: s.klinesForwarded - lastForwarded, unit: 'Count' },
+        { name: INGEST_METRIC.gapsFound, value: s.gapsFound, unit: 'Count' },
+        { name: INGEST_METRIC.gapsFilled, value: s.gapsFilled, unit: 'Count' },
+        { name: INGEST_METRIC.restWeightUsed, value: s.restWeightUsed, unit: 'Count' },
+        { name: INGEST_METRIC.pendingKlines, value: s.pendingKlines, unit: 'Count' },
+        { name: INGEST_METRIC.sinkBufferDepth, value: sinkStats?.bufferedItems ?? 0, unit: 'Count' },
+        { name: INGEST_METRIC.sinkLatency, value: sinkStats?.lastLatencyMs ?? 0, unit: 'Milliseconds' },
+        { name: INGEST_METRIC.lagMs, value: s.lagMs ?? 0, unit: 'Milliseconds' },
+        { name: INGEST_METRIC.silentStreams, value: s.silentStreams, unit: 'Count' },
+        { name: INGEST_METRIC.streamPathSwitches, value: s.pathSwitches, unit: 'Count' },
       ];
       lastForwarded = s.klinesForwarded;
       metrics.publish(values);

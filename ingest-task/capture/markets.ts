@@ -64,13 +64,13 @@ export function diffMarkets(previous: ReadonlyMap<string, MarketStatus>, current
   for (const [symbol, status] of current) {
     const before = previous.get(symbol);
     if (before === status) continue;
-    events.push({ symbol, status, at });
+    events.push({ marketType: 'spot', symbol, status, at });
     if (status === 'TRADING') started.push(symbol);
     else if (before === 'TRADING') stopped.push(symbol);
   }
   for (const [symbol, before] of previous) {
     if (current.has(symbol) || before === 'DELISTED') continue;
-    events.push({ symbol, status: 'DELISTED', at });
+    events.push({ marketType: 'spot', symbol, status: 'DELISTED', at });
     if (before === 'TRADING') stopped.push(symbol);
   }
   return { events, started, stopped };

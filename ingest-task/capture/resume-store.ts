@@ -17,6 +17,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseStoreUrl } from '../../core/config';
 import { mongoUriFromSecretString } from '../../core/mongo-uri';
+import { lastOpenTimesBySymbol } from '../../core/store/known-markets';
 import { MongoKlineStore } from '../../core/store/mongo';
 import type { Logger } from '../logger';
 
@@ -101,7 +102,8 @@ export async function readResumePoints(source: ResumeSource, options: ResumeRead
     }
     // The task checks the schema and warns; only the schema step (deploy, `store migrate`) changes it.
     for (const d of await store.checkSchema({ retentionDays: options.retentionDays })) logger.warn(`store schema: ${d.message}`, { ...where, kind: d.kind, collection: d.collection });
-    const last = await store.lastOpenTimes('1m');
+    // The spot ingest resumes spot markets; the venues' own types come with their modules.
+    const last = await lastOpenTimesBySymbol(store, '1m', 'spot');
     logger.info('resuming from store', { ...where, database, markets: last.size });
     return last;
   } catch (e) {

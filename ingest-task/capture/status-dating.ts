@@ -100,7 +100,7 @@ export class StatusDater {
         q.shift();
         const at = Math.max(dateChange(head), this.lastDated.get(symbol) ?? -Infinity);
         this.lastDated.set(symbol, at);
-        out.push({ symbol, status: head.status, at });
+        out.push({ marketType: 'spot', symbol, status: head.status, at });
       }
       if (q.length === 0) this.pending.delete(symbol);
     }

@@ -101,6 +101,7 @@ export function parseClosingFrame(frame: Buffer | string): ClosingFrame | undefi
   const closeTime = integerOf(m[G.T]);
   if (!Number.isSafeInteger(openTime) || !Number.isSafeInteger(closeTime)) return undefined;
   const kline: Kline = {
+    marketType: 'spot',
     symbol,
     interval: '1m',
     openTime,

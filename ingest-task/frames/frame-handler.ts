@@ -85,7 +85,7 @@ export function createFrameHandler<C>(hooks: FrameHooks<C>): { handle: (frame: B
       return;
     }
     if (data.e !== 'kline' || data.k?.x !== true) return;
-    const parsed = parseStreamKline(data);
+    const parsed = parseStreamKline(data, 'spot');
     if (!parsed.ok) {
       counters.rejected++;
       hooks.onRejected?.(parsed.reason);

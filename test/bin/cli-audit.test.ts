@@ -58,7 +58,7 @@ test('compares a day minute by minute, repairs our losses from the dump, lists d
   const ghost: Kline = { ...truth(a)[0], openTime: MAINTENANCE.from + 30 * 60_000, closeTime: MAINTENANCE.from + 31 * 60_000 - 1 };
   await store.upsert('1m', [...truth(a).filter((k) => !lost.has(k.openTime)), ghost, ...truth(b), ...truth(NEW).filter((k) => k.openTime < DELISTED)]);
   // NEW is delisted at 20:00 in our status history (the simulator keeps it listed: its dump goes on).
-  await store.recordMarketStatus([...sim.marketHistory(), { symbol: NEW, status: 'DELISTED', at: DELISTED }]);
+  await store.recordMarketStatus([...sim.marketHistory(), { marketType: 'spot', symbol: NEW, status: 'DELISTED', at: DELISTED }]);
   await store.close();
 
   const stdout = new Collect();
@@ -97,9 +97,9 @@ test('compares a day minute by minute, repairs our losses from the dump, lists d
   // The repaired minutes are written marked as coming from the dump and stored; the differing one is kept as captured.
   expect(sent.filter((k) => k.symbol === a).map((k) => [k.openTime, k.source])).toEqual([...lost].map((t) => [t, 'dump']));
   const after = await openStore({ kind: 'sqlite', path });
-  const stored = await after.read({ interval: '1m', symbols: [a], from: DAY, to: DAY + 86_400_000 });
+  const stored = await after.read({ marketType: 'spot', interval: '1m', symbols: [a], from: DAY, to: DAY + 86_400_000 });
   expect(stored.filter((k) => lost.has(k.openTime)).map(({ source: _s, ...k }) => k)).toEqual(truth(a).filter((k) => lost.has(k.openTime)));
-  const kept = await after.read({ interval: '1m', symbols: [b], from: corrected, to: corrected + 60_000 });
+  const kept = await after.read({ marketType: 'spot', interval: '1m', symbols: [b], from: corrected, to: corrected + 60_000 });
   expect(kept[0].trades).toBe(byMarket[b].differing[0].ours.trades);
   await after.close();
 

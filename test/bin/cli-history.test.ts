@@ -53,8 +53,8 @@ const strip = ({ source: _s, ...k }: Kline & { source?: string }) => k;
 async function stored(): Promise<{ m1: Kline[]; h1: number }> {
   const store = await openStore({ kind: 'sqlite', path: join(dir, 'k.db') });
   try {
-    const m1 = await store.read({ interval: '1m', from: 0, to: START });
-    const h1 = (await store.read({ interval: '1h', from: 0, to: START })).length;
+    const m1 = await store.read({ marketType: 'spot', interval: '1m', from: 0, to: START });
+    const h1 = (await store.read({ marketType: 'spot', interval: '1h', from: 0, to: START })).length;
     return { m1: m1.map(strip), h1 };
   } finally {
     await store.close();

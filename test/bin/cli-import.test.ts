@@ -36,7 +36,7 @@ function fixtureKlines(interval: string, symbol = FIXTURE_SYMBOL): Kline[] {
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => {
-      const r = parseCsvLine(symbol, interval, l);
+      const r = parseCsvLine(symbol, interval, l, 'spot');
       if (!r.ok) throw new Error(r.reason);
       return r.kline;
     });
@@ -54,7 +54,7 @@ const dbUrl = () => `sqlite:${join(dir, `k${++n}.db`)}`;
 async function readBack(url: string, interval: '1m' | '5m', symbols?: string[]): Promise<Kline[]> {
   const store = await openStore({ kind: 'sqlite', path: url.slice('sqlite:'.length) });
   try {
-    return await store.read({ interval, symbols, from: DAY - 86_400_000, to: DAY + 2 * 86_400_000 });
+    return await store.read({ marketType: 'spot', interval, symbols, from: DAY - 86_400_000, to: DAY + 2 * 86_400_000 });
   } finally {
     await store.close();
   }
@@ -82,7 +82,7 @@ describe('cli import', () => {
     const out = await cli([fixture('1m'), '--store', url]);
     // Assess
     expect([out.code, out.stderr]).toEqual([0, '']);
-    expect(out.stdout).toBe(`imported 1 file, 1,440 1m klines of TESTUSDT (1,440 new or changed) into ${url}\n`);
+    expect(out.stdout).toBe(`imported 1 file, 1,440 spot 1m klines of TESTUSDT (1,440 new or changed) into ${url}\n`);
     expect(await readBack(url, '1m')).toEqual(fixtureKlines('1m'));
   });
 
@@ -122,7 +122,7 @@ describe('cli import', () => {
     await cli([fixture('1m'), '--store', url, '--batch', '500']);
     const again = await cli([fixture('1m'), '--store', url, '--batch', '500']);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/1,440 1m klines of TESTUSDT \(0 new or changed\)/);
+    expect(again.stdout).toMatch(/1,440 spot 1m klines of TESTUSDT \(0 new or changed\)/);
     expect(await readBack(url, '1m')).toHaveLength(1440);
   });
 
@@ -156,7 +156,7 @@ describe('cli import', () => {
     expect(out.code).toBe(1);
     expect(out.stdout).toBe('');
     expect(out.stderr).toContain(`${bad}: line 900: trades is not a non-negative integer`);
-    expect(out.stderr).toMatch(/imported before the problem: 1 file, 1,440 1m klines of GOODUSDT/);
+    expect(out.stderr).toMatch(/imported before the problem: 1 file, 1,440 spot 1m klines of GOODUSDT/);
     expect(await readBack(url, '1m', ['GOODUSDT'])).toHaveLength(1440);
     expect(await readBack(url, '1m', ['BADUSDT'])).toHaveLength(0);
   });
@@ -179,7 +179,7 @@ describe('cli import', () => {
     expect(failed.stderr).toMatch(/nothing was imported into/);
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toMatch(/\(440 new or changed\)/);
-    expect(await real.read({ interval: '1m', from: DAY, to: DAY + 86_400_000 })).toHaveLength(1440);
+    expect(await real.read({ marketType: 'spot', interval: '1m', from: DAY, to: DAY + 86_400_000 })).toHaveLength(1440);
     await real.close();
   });
 

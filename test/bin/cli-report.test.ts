@@ -35,8 +35,8 @@ describe('cli report', () => {
     const store = new SqliteKlineStore(dbPath);
     await store.applySchema();
     await store.recordMarketStatus([
-      { symbol: 'BTCUSDT', status: 'TRADING', at: DAY - 86_400_000 },
-      { symbol: 'ETHUSDT', status: 'TRADING', at: DAY + 12 * 3_600_000 },
+      { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: DAY - 86_400_000 },
+      { marketType: 'spot', symbol: 'ETHUSDT', status: 'TRADING', at: DAY + 12 * 3_600_000 },
     ]);
     const klines = [];
     for (let m = DAY; m < DAY + 86_400_000; m += MINUTE) {
@@ -66,8 +66,8 @@ describe('cli report', () => {
       'quality-20240101T0000Z-20240102T0000Z.html',
     ]);
     const csv = readFileSync(join(out, 'quality-20240101T0000Z-20240102T0000Z.csv'), 'utf8').split('\r\n');
-    expect(csv[1]).toBe('BTCUSDT,1440,1435,5,99.65,1,5,2024-01-01T00:10:00Z,2024-01-01T00:15:00Z,2024-01-01T00:10:00Z,2024-01-01T00:15:00Z,status-history');
-    expect(csv[2]).toBe('ETHUSDT,720,720,0,100.00,0,0,,,,,status-history');
+    expect(csv[1]).toBe('spot,BTCUSDT,1440,1435,5,99.65,1,5,2024-01-01T00:10:00Z,2024-01-01T00:15:00Z,2024-01-01T00:10:00Z,2024-01-01T00:15:00Z,status-history');
+    expect(csv[2]).toBe('spot,ETHUSDT,720,720,0,100.00,0,0,,,,,status-history');
     const html = readFileSync(join(out, 'quality-20240101T0000Z-20240102T0000Z.html'), 'utf8');
     expect(html).toContain('99.76&nbsp;%');
   });

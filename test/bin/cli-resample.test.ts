@@ -30,7 +30,7 @@ const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 
 function klinesOf(text: string, interval: string): Kline[] {
   return lines(text).map((l) => {
-    const r = parseCsvLine(FIXTURE_SYMBOL, interval, l);
+    const r = parseCsvLine(FIXTURE_SYMBOL, interval, l, 'spot');
     if (!r.ok) throw new Error(`${r.reason}: ${l}`);
     return r.kline;
   });

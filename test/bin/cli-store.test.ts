@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { run, type StoreDeps } from '../../bin/commands/store';
 import { StoreUnavailableError } from '../../core/errors';
 import { STORED_INTERVALS } from '../../core/interval';
+import { MARKET_TYPES } from '../../core/market';
 import type { KlineStore, SchemaOptions } from '../../core/store/port';
 import { SqliteKlineStore } from '../../core/store/sqlite';
 import { T0, makeSeries } from '../core/store/fixtures';
@@ -45,8 +46,8 @@ describe('cli store', () => {
 
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(new RegExp(`^migrating ${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n  klines_1m: created\n`));
-    // One table per stored interval, markets, resample_log and resample_state.
-    expect(first.stdout).toMatch(new RegExp(`\n${STORED_INTERVALS.length + 3} changes made\n$`));
+    // One table per market type and stored interval, markets, resample_log and resample_state.
+    expect(first.stdout).toMatch(new RegExp(`\n${MARKET_TYPES.length * STORED_INTERVALS.length + 3} changes made\n$`));
     expect(second).toStrictEqual({ code: 0, stdout: `migrating ${url}\nnothing to change: the schema is up to date\n`, stderr: '' });
     expect(check).toStrictEqual({ code: 0, stdout: `${url}: the schema is up to date\n`, stderr: '' });
   });
@@ -68,7 +69,7 @@ describe('cli store', () => {
     expect(before.stdout).toMatch(/^differs: table klines_1m has no column source/);
     expect(migrated.stdout).toContain('  klines_1m: added column source\n');
     const reopened = new SqliteKlineStore(path);
-    expect(await reopened.read({ interval: '1m', from: T0, to: T0 + 180_000 })).toStrictEqual(makeSeries(['BTCUSDT'], T0, 3));
+    expect(await reopened.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 180_000 })).toStrictEqual(makeSeries(['BTCUSDT'], T0, 3));
     await reopened.close();
   });
 

@@ -8,7 +8,7 @@ const T0 = Date.UTC(2025, 5, 1);
 
 function kline(symbol: string, minute: number, over: Partial<Kline> = {}): Kline {
   const openTime = T0 + minute * 60_000;
-  return { symbol, interval: '1m', openTime, closeTime: openTime + 59_999, open: '1.00000000', high: '1.50000000', low: '0.50000000', close: '1.20000000', volume: '10.00000000', quoteVolume: '12.00000000', trades: 3, takerBuyBaseVolume: '4.00000000', takerBuyQuoteVolume: '4.80000000', ...over };
+  return { marketType: 'spot', symbol, interval: '1m', openTime, closeTime: openTime + 59_999, open: '1.00000000', high: '1.50000000', low: '0.50000000', close: '1.20000000', volume: '10.00000000', quoteVolume: '12.00000000', trades: 3, takerBuyBaseVolume: '4.00000000', takerBuyQuoteVolume: '4.80000000', ...over };
 }
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
@@ -36,7 +36,7 @@ describe('codec round trip', () => {
   });
 
   it('carries market events, Unicode symbols, gaps, unordered minutes and resampled bars', () => {
-    const events: MarketStatusEvent[] = [{ symbol: '币安人生USDT', status: 'TRADING', at: T0 }, { symbol: 'OLDBTC', status: 'DELISTED', at: T0 + 5 }];
+    const events: MarketStatusEvent[] = [{ marketType: 'spot', symbol: '币安人生USDT', status: 'TRADING', at: T0 }, { marketType: 'spot', symbol: 'OLDBTC', status: 'DELISTED', at: T0 + 5 }];
     const klines = [
       kline('币安人生USDT', 0),
       kline('币安人生USDT', 7),
@@ -75,7 +75,7 @@ describe('codec splitting', () => {
   });
 
   it('splits market events and klines under a small limit without losing one', () => {
-    const events: MarketStatusEvent[] = Array.from({ length: 40 }, (_, i) => ({ symbol: `S${i}`, status: 'TRADING', at: T0 + i }));
+    const events: MarketStatusEvent[] = Array.from({ length: 40 }, (_, i) => ({ marketType: 'spot', symbol: `S${i}`, status: 'TRADING', at: T0 + i }));
     const klines = Array.from({ length: 60 }, (_, i) => kline(`S${i % 7}`, i));
     const bodies = encodeBatch({ klines, marketEvents: events }, 1000);
     expect(bodies.length).toBeGreaterThan(5);
@@ -91,7 +91,7 @@ describe('codec splitting', () => {
 });
 
 describe('decodeBatch rejects what it cannot trust', () => {
-  const good = encodeBatch({ klines: [kline('A', 0), kline('A', 1)], marketEvents: [{ symbol: 'A', status: 'TRADING', at: T0 }] })[0];
+  const good = encodeBatch({ klines: [kline('A', 0), kline('A', 1)], marketEvents: [{ marketType: 'spot', symbol: 'A', status: 'TRADING', at: T0 }] })[0];
   const edit = (f: (o: { v: unknown; m: unknown[]; g: [string, string, number, string[]][] }) => void) => {
     const o = JSON.parse(good);
     f(o);
@@ -117,10 +117,10 @@ describe('decodeBatch rejects what it cannot trust', () => {
       f(o);
     });
   it.each<[string, string, RegExp, number]>([
-    ['a second kline with high < low', withB((o) => (o.g[0][3][1] = '1,1.0,0.5,0.9,0.7,1,1,1,0,0')), /kline A 1m at \d+: high 0.5 < low 0.9/, 1],
-    ['a row with a field too few', withB((o) => (o.g[0][3][0] = '0,1,1,1,1,1,1,1,1')), /kline A 1m at \d+: expected 10 or 11 fields, got 9/, 1],
-    ['a non-decimal volume', withB((o) => (o.g[0][3][0] = '0,1,1,1,1,1e3,1,1,0,0')), /kline A .*volume is not a decimal: "1e3"/, 1],
-    ['a negative step (the rows after it are lost too)', withB((o) => (o.g[0][3][1] = '-1,1,1,1,1,1,1,1,0,0')), /group #0 \(A\) row #1: step is not a non-negative integer/, 1],
+    ['a second kline with high < low', withB((o) => (o.g[0][3][1] = '1,1.0,0.5,0.9,0.7,1,1,1,0,0')), /kline spot A 1m at \d+: high 0.5 < low 0.9/, 1],
+    ['a row with a field too few', withB((o) => (o.g[0][3][0] = '0,1,1,1,1,1,1,1,1')), /kline spot A 1m at \d+: expected 10 or 11 fields, got 9/, 1],
+    ['a non-decimal volume', withB((o) => (o.g[0][3][0] = '0,1,1,1,1,1e3,1,1,0,0')), /kline spot A .*volume is not a decimal: "1e3"/, 1],
+    ['a negative step (the rows after it are lost too)', withB((o) => (o.g[0][3][1] = '-1,1,1,1,1,1,1,1,0,0')), /group #0 \(spot A\) row #1: step is not a non-negative integer/, 1],
     ['a group with an unknown interval', withB((o) => (o.g[0][1] = '7m')), /group #0: unknown interval "7m"/, 0],
     ['a group without rows', withB((o) => (o.g[0][3] = [])), /group #0: rows is not a non-empty array/, 0],
     ['a group whose symbol has a space', withB((o) => (o.g[0][0] = 'A B')), /group #0: symbol "A B" contains " "/, 0],
@@ -146,5 +146,67 @@ describe('decodeBatch rejects what it cannot trust', () => {
     expect(decoded.rejected[0].reason).toMatch(expected);
     expect(decoded.marketEvents.map((e) => e.symbol)).toStrictEqual(['A', 'B']);
     expect(decoded.klines).toHaveLength(3);
+  });
+});
+
+describe('market types in the codec', () => {
+  // Written by round 1's encodeBatch (commit 6bfccad), before market types existed.
+  const ROUND_1_BODY =
+    '{"v":1,"m":[["BTCUSDT","TRADING",1748735999995]],"g":[["BTCUSDT","1m",1748736000000,["0,1.00000000,1.50000000,0.50000000,1.20000000,10.00000000,12.00000000,3,4.00000000,4.80000000","1,1.00000000,1.50000000,0.50000000,1.30000000,10.00000000,12.00000000,3,4.00000000,4.80000000"]],["ETHBTC","1m",1748736000000,["0,1.00000000,1.50000000,0.50000000,0.90000000,10.00000000,12.00000000,3,4.00000000,4.80000000"]]]}';
+
+  it('decodes a recorded round-1 body as spot', () => {
+    const decoded = decodeBatch(ROUND_1_BODY);
+
+    expect(decoded.rejected).toStrictEqual([]);
+    expect(decoded.marketEvents).toStrictEqual([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 - 5 }]);
+    expect(decoded.klines).toStrictEqual([kline('BTCUSDT', 0), kline('BTCUSDT', 1, { close: '1.30000000' }), kline('ETHBTC', 0, { close: '0.90000000' })]);
+  });
+
+  it('encodes a spot batch byte for byte as round 1 did', () => {
+    const klines = [kline('BTCUSDT', 0), kline('BTCUSDT', 1, { close: '1.30000000' }), kline('ETHBTC', 0, { close: '0.90000000' })];
+
+    const bodies = encodeBatch({ klines, marketEvents: [{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 - 5 }] });
+
+    expect(bodies).toStrictEqual([ROUND_1_BODY]);
+  });
+
+  it('keeps BTCUSDT spot, USDⓈ-M and COIN-M apart through a round trip, with their own prices and events', () => {
+    // Prepare: the same symbol and minutes in three types, interleaved
+    const spot = [kline('BTCUSDT', 0), kline('BTCUSDT', 1)];
+    const usdm = spot.map((k) => ({ ...k, marketType: 'usdm' as const, close: '1.40000000' }));
+    const coinm = spot.map((k) => ({ ...k, marketType: 'coinm' as const, close: '0.60000000' }));
+    const events: MarketStatusEvent[] = [
+      { marketType: 'usdm', symbol: 'BTCUSDT', status: 'SETTLING', at: T0 },
+      { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+      { marketType: 'coinm', symbol: 'BTCUSDT', status: 'DELIVERED', at: T0 },
+    ];
+    // Act
+    const bodies = encodeBatch({ klines: [spot[0], usdm[0], coinm[0], spot[1], usdm[1], coinm[1]], marketEvents: events });
+    const decoded = decodeAll(bodies);
+    // Assess
+    const ofType = (t: string) => decoded.klines.filter((k) => k.marketType === t);
+    expect(ofType('spot')).toStrictEqual(spot);
+    expect(ofType('usdm')).toStrictEqual(usdm);
+    expect(ofType('coinm')).toStrictEqual(coinm);
+    expect(decoded.marketEvents).toStrictEqual(events);
+    // One group per type: the type is written once per group, only for futures.
+    const parsed = JSON.parse(bodies[0]) as { g: unknown[][]; m: unknown[][] };
+    expect(parsed.g.map((g) => g[4])).toStrictEqual([undefined, 'usdm', 'coinm']);
+    expect(parsed.m.map((e) => e[3])).toStrictEqual(['usdm', undefined, 'coinm']);
+  });
+
+  it('rejects a group or an event of an unknown market type alone, keeping the rest', () => {
+    const body = JSON.parse(encodeBatch({ klines: [kline('A', 0), kline('B', 0)], marketEvents: [{ marketType: 'spot', symbol: 'A', status: 'TRADING', at: T0 }, { marketType: 'usdm', symbol: 'B', status: 'TRADING', at: T0 }] })[0]);
+    body.g[0].push('margin');
+    body.m[1][3] = 'options';
+
+    const decoded = decodeBatch(JSON.stringify(body));
+
+    expect(decoded.klines.map((k) => k.symbol)).toStrictEqual(['B']);
+    expect(decoded.marketEvents.map((e) => e.symbol)).toStrictEqual(['A']);
+    expect(decoded.rejected.map((r) => r.reason)).toStrictEqual([
+      expect.stringMatching(/market event #1: unknown market type "options"/),
+      expect.stringMatching(/group #0: unknown market type "margin"/),
+    ]);
   });
 });

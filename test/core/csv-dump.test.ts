@@ -26,14 +26,14 @@ describe('dump lines', () => {
   });
 
   it('writes a kline back as the same line with ms timestamps', () => {
-    const r = parseCsvLine('BTCUSDT', '1m', LINE);
+    const r = parseCsvLine('BTCUSDT', '1m', LINE, 'spot');
     expect(r.ok && formatCsvRow(r.kline)).toBe(LINE.replace('1735689600000000', '1735689600000').replace('1735689659999999', '1735689659999'));
   });
 
   it('reads a stream skipping a header and blank lines, counting lines as the file does', async () => {
     const text = `open_time,open,high\r\n${LINE}\r\n\r\n${LINE.replace(/^1735689600000000/, '1735689660000000').replace('1735689659999999', '1735689719999999')}\r\n`;
     const got = [];
-    for await (const { line, kline } of readDump(Readable.from([text]), { symbol: 'X' })) got.push([line, kline.openTime]);
+    for await (const { line, kline } of readDump(Readable.from([text]), { marketType: 'spot', symbol: 'X' })) got.push([line, kline.openTime]);
     expect(got).toEqual([
       [2, 1735689600000],
       [4, 1735689660000],
@@ -42,7 +42,7 @@ describe('dump lines', () => {
 
   it('throws CsvLineError for a line out of order', async () => {
     const read = async () => {
-      for await (const _ of readDump(Readable.from([`${LINE}\n${LINE}\n`]), { symbol: 'X', interval: '1m' })) void _;
+      for await (const _ of readDump(Readable.from([`${LINE}\n${LINE}\n`]), { marketType: 'spot', symbol: 'X', interval: '1m' })) void _;
     };
     await expect(read()).rejects.toThrow(CsvLineError);
     await expect(read()).rejects.toThrow(/line 2: openTime 1735689600000 repeats the previous line/);

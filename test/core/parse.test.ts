@@ -27,19 +27,19 @@ function reason(r: ReturnType<typeof parseStreamKline>): string {
 
 describe('parseStreamKline', () => {
   it('reads a closed kline event with every decimal kept as text', () => {
-    const r = parseStreamKline(streamEvent());
+    const r = parseStreamKline(streamEvent(), 'spot');
     expect(r).toEqual({
       ok: true,
-      kline: { symbol: 'BTCUSDT', interval: '1m', openTime: T0, closeTime: T0 + 59_999, open: '93576.00000000', high: '93610.93000000', low: '93537.50000000', close: '93610.93000000', volume: '8.21827000', quoteVolume: '768978.55261290', trades: 1764, takerBuyBaseVolume: '3.92393000', takerBuyQuoteVolume: '367196.28868410' },
+      kline: { marketType: 'spot', symbol: 'BTCUSDT', interval: '1m', openTime: T0, closeTime: T0 + 59_999, open: '93576.00000000', high: '93610.93000000', low: '93537.50000000', close: '93610.93000000', volume: '8.21827000', quoteVolume: '768978.55261290', trades: 1764, takerBuyBaseVolume: '3.92393000', takerBuyQuoteVolume: '367196.28868410' },
     });
   });
 
   it('reads an open (x=false) kline too: closing is the caller’s decision', () => {
-    expect(parseStreamKline(streamEvent({ x: false })).ok).toBe(true);
+    expect(parseStreamKline(streamEvent({ x: false }), 'spot').ok).toBe(true);
   });
 
   it('accepts a Unicode symbol', () => {
-    const r = parseStreamKline({ ...streamEvent({ s: '币安人生USDT' }), s: '币安人生USDT' });
+    const r = parseStreamKline({ ...streamEvent({ s: '币安人生USDT' }), s: '币安人生USDT' }, 'spot');
     expect(r.ok && r.kline.symbol).toBe('币安人生USDT');
   });
 
@@ -56,52 +56,52 @@ describe('parseStreamKline', () => {
     ['a BigInt open time', streamEvent({ t: 10n }), /k\.t \(open time\) is not an integer: bigint/],
     ['a kline whose getter throws', { e: 'kline', get k() { throw new Error('boom'); } }, /unreadable input: boom/],
   ])('rejects %s', (_name, input, expected) => {
-    expect(reason(parseStreamKline(input))).toMatch(expected);
+    expect(reason(parseStreamKline(input, 'spot'))).toMatch(expected);
   });
 });
 
 describe('parseRestRow', () => {
   it('keeps extreme decimals exactly', () => {
-    const r = parseRestRow('X', '1m', restRow());
+    const r = parseRestRow('X', '1m', restRow(), 'spot');
     expect(r.ok && [r.kline.open, r.kline.high, r.kline.volume]).toEqual(['0.00000001', '123456789.12345678', '90000000000.00000000']);
   });
 
   it('names a missing column', () => {
-    expect(reason(parseRestRow('X', '1m', restRow().slice(0, 8)))).toMatch(/missing trades \(column 9 of 8\)/);
+    expect(reason(parseRestRow('X', '1m', restRow().slice(0, 8), 'spot'))).toMatch(/missing trades \(column 9 of 8\)/);
   });
 
   it('rejects a non-array row and a non-integer trade count', () => {
-    expect(reason(parseRestRow('X', '1m', { t: 1 }))).toMatch(/not an array/);
-    expect(reason(parseRestRow('X', '1m', restRow({ 8: 1.5 })))).toMatch(/trades is not a non-negative integer: 1.5/);
+    expect(reason(parseRestRow('X', '1m', { t: 1 }, 'spot'))).toMatch(/not an array/);
+    expect(reason(parseRestRow('X', '1m', restRow({ 8: 1.5 }), 'spot'))).toMatch(/trades is not a non-negative integer: 1.5/);
   });
 });
 
 describe('parseCsvLine', () => {
   it('reads µs timestamps (spot dumps from 2025) as ms', () => {
-    const r = parseCsvLine('BTCUSDT', '1m', CSV_MICROS);
+    const r = parseCsvLine('BTCUSDT', '1m', CSV_MICROS, 'spot');
     expect(r.ok && [r.kline.openTime, r.kline.closeTime, r.kline.trades]).toEqual([T0, T0 + 59_999, 1764]);
   });
 
   it('reads ms timestamps (dumps before 2025)', () => {
-    const r = parseCsvLine('BTCUSDT', '1m', CSV_MILLIS);
+    const r = parseCsvLine('BTCUSDT', '1m', CSV_MILLIS, 'spot');
     expect(r.ok && [r.kline.openTime, r.kline.closeTime]).toEqual([T0 - 60_000, T0 - 1]);
   });
 
   it('decides the unit per value (a µs open time with a ms close time still lines up)', () => {
     const mixed = CSV_MICROS.replace('1735689659999999', '1735689659999');
-    expect(parseCsvLine('BTCUSDT', '1m', mixed).ok).toBe(true);
+    expect(parseCsvLine('BTCUSDT', '1m', mixed, 'spot').ok).toBe(true);
   });
 
   it('tolerates CRLF line ends and an 11-column row', () => {
-    expect(parseCsvLine('B', '1m', `${CSV_MICROS}\r`).ok).toBe(true);
-    expect(parseCsvLine('B', '1m', CSV_MICROS.replace(/,0$/, '')).ok).toBe(true);
+    expect(parseCsvLine('B', '1m', `${CSV_MICROS}\r`, 'spot').ok).toBe(true);
+    expect(parseCsvLine('B', '1m', CSV_MICROS.replace(/,0$/, ''), 'spot').ok).toBe(true);
   });
 
   it('recognises a header line and rejects it as such', () => {
     const header = 'open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore';
     expect(isCsvHeaderLine(header)).toBe(true);
     expect(isCsvHeaderLine(CSV_MICROS)).toBe(false);
-    expect(reason(parseCsvLine('B', '1m', header))).toBe('header line');
+    expect(reason(parseCsvLine('B', '1m', header, 'spot'))).toBe('header line');
   });
 
   it.each<[string, string, RegExp]>([
@@ -119,16 +119,16 @@ describe('parseCsvLine', () => {
     ['an open time off the minute', CSV_MILLIS.replace('1735689540000', '1735689540500').replace('1735689599999', '1735689600499'), /openTime 1735689540500 is not aligned to 1m/],
     ['an empty line', '', /empty line/],
   ])('rejects %s', (_name, line, expected) => {
-    expect(reason(parseCsvLine('BTCUSDT', '1m', line))).toMatch(expected);
+    expect(reason(parseCsvLine('BTCUSDT', '1m', line, 'spot'))).toMatch(expected);
   });
 
   it('checks the close time against the given interval', () => {
-    expect(reason(parseCsvLine('B', '5m', CSV_MICROS))).toMatch(/closeTime 1735689659999 ≠ openTime \+ 5m − 1 ms \(1735689899999\)/);
+    expect(reason(parseCsvLine('B', '5m', CSV_MICROS, 'spot'))).toMatch(/closeTime 1735689659999 ≠ openTime \+ 5m − 1 ms \(1735689899999\)/);
   });
 });
 
 describe('validateKline', () => {
-  const good: Kline = { symbol: 'A', interval: '1h', openTime: T0, closeTime: T0 + 3_599_999, open: '1.1', high: '1.10', low: '0.9', close: '1', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' };
+  const good: Kline = { marketType: 'spot', symbol: 'A', interval: '1h', openTime: T0, closeTime: T0 + 3_599_999, open: '1.1', high: '1.10', low: '0.9', close: '1', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' };
 
   it('compares prices by value, not by text ("1.1" ≤ "1.10")', () => {
     expect(validateKline(good)).toBeUndefined();

@@ -17,7 +17,7 @@ const DAY: TimeRange = { from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 2) };
 const t = (h: number, m = 0, s = 0): number => DAY.from + h * 3_600_000 + m * MIN + s * 1000;
 const LONG_AGO = Date.UTC(2023, 0, 1);
 
-const ev = (symbol: string, status: MarketStatus, at: number): MarketStatusEvent => ({ symbol, status, at });
+const ev = (symbol: string, status: MarketStatus, at: number): MarketStatusEvent => ({ marketType: 'spot', symbol, status, at });
 
 /**
  * What a store reports for a market whose stored minutes are `stored` (half-open ranges of open
@@ -43,7 +43,7 @@ function storeView(window: TimeRange, data: Record<string, TimeRange[]>): Pick<Q
 }
 
 function quality(history: MarketStatusEvent[], data: Record<string, TimeRange[]>, window: TimeRange = DAY) {
-  return computeQuality({ range: window, history, ...storeView(alignToMinutes(window), data) });
+  return computeQuality({ marketType: 'spot', range: window, history, ...storeView(alignToMinutes(window), data) });
 }
 
 function market(markets: MarketQuality[], symbol: string): MarketQuality {
@@ -134,7 +134,7 @@ describe('computeQuality', () => {
 
   it('reports every expected market of an empty store as entirely missing', () => {
     const history = [ev('AUSDT', 'TRADING', LONG_AGO), ev('BUSDT', 'TRADING', t(6))];
-    const { markets, summary } = computeQuality({ range: DAY, history, counts: new Map(), gaps: new Map([['AUSDT', [DAY]], ['BUSDT', [DAY]]]) });
+    const { markets, summary } = computeQuality({ marketType: 'spot', range: DAY, history, counts: new Map(), gaps: new Map([['AUSDT', [DAY]], ['BUSDT', [DAY]]]) });
     expect(market(markets, 'AUSDT')).toMatchObject({ expected: 1440, captured: 0, present: 0, missing: 1440, availability: 0, gaps: [DAY] });
     expect(market(markets, 'BUSDT')).toMatchObject({ expected: 1080, missing: 1080, gaps: [{ from: t(6), to: DAY.to }] });
     expect(summary).toMatchObject({ marketsReported: 2, marketsCaptured: 0, marketsExpected: 2, datapointsExpected: 2520, datapointsPresent: 0, missingMinutes: 2520, gapCount: 2, availability: 0 });
@@ -142,12 +142,12 @@ describe('computeQuality', () => {
 
   it('treats a missing gaps entry of a market without data as the whole window missing', () => {
     const history = [ev('AUSDT', 'TRADING', LONG_AGO)];
-    const { markets } = computeQuality({ range: DAY, history, counts: new Map(), gaps: new Map() });
+    const { markets } = computeQuality({ marketType: 'spot', range: DAY, history, counts: new Map(), gaps: new Map() });
     expect(market(markets, 'AUSDT')).toMatchObject({ missing: 1440, gaps: [DAY] });
   });
 
   it('reports nothing for an empty store with no history', () => {
-    const { markets, summary } = computeQuality({ range: DAY, history: [], counts: new Map(), gaps: new Map() });
+    const { markets, summary } = computeQuality({ marketType: 'spot', range: DAY, history: [], counts: new Map(), gaps: new Map() });
     expect(markets).toEqual([]);
     expect(summary).toMatchObject({ marketsReported: 0, datapointsExpected: 0, availability: null, gapCount: 0 });
   });
@@ -194,7 +194,7 @@ describe('computeQuality', () => {
   });
 
   it('reports an empty window as nothing expected', () => {
-    const { summary, markets } = computeQuality({ range: { from: t(5), to: t(5) }, history: [ev('A', 'TRADING', LONG_AGO)], counts: new Map(), gaps: new Map() });
+    const { summary, markets } = computeQuality({ marketType: 'spot', range: { from: t(5), to: t(5) }, history: [ev('A', 'TRADING', LONG_AGO)], counts: new Map(), gaps: new Map() });
     expect(markets).toEqual([]);
     expect(summary).toMatchObject({ range: { from: t(5), to: t(5) }, datapointsExpected: 0, availability: null });
   });

@@ -29,7 +29,7 @@ async function memoryStore(): Promise<SqliteKlineStore> {
 }
 
 async function bars(store: SqliteKlineStore, interval: StoredInterval): Promise<Kline[]> {
-  return store.read({ interval, ...ALL_TIME });
+  return store.read({ marketType: 'spot', interval, ...ALL_TIME });
 }
 
 /** Every stored bar equals resampling all stored 1m klines, for the windows before `until`. */

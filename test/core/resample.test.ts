@@ -14,6 +14,7 @@ function minute(m: number, p: Partial<Kline> & { trades: number }, symbol = 'AAA
   const openTime = DAY + m * MIN;
   const c = p.close ?? '1.00';
   return {
+    marketType: 'spot',
     symbol,
     interval: '1m',
     openTime,
@@ -137,7 +138,7 @@ function fixtureKlines(interval: string): Kline[] {
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => {
-      const r = parseCsvLine(FIXTURE_SYMBOL, interval, l);
+      const r = parseCsvLine(FIXTURE_SYMBOL, interval, l, 'spot');
       if (!r.ok) throw new Error(r.reason);
       return r.kline;
     });

@@ -35,8 +35,8 @@ describe('the symbol rule (one rule for ingest, codec, writer and stores)', () =
     const good = makeSeries(['BTCUSDT'], T0, 2);
     const poison = { ...makeSeries(['BTCUSDT'], T0 + 120_000, 1)[0], symbol: 'BAD USDT' };
     const events = [
-      { symbol: 'BAD USDT', status: 'TRADING' as const, at: T0 },
-      { symbol: 'BTCUSDT', status: 'TRADING' as const, at: T0 },
+      { marketType: 'spot' as const, symbol: 'BAD USDT', status: 'TRADING' as const, at: T0 },
+      { marketType: 'spot' as const, symbol: 'BTCUSDT', status: 'TRADING' as const, at: T0 },
     ];
 
     // Act
@@ -45,7 +45,7 @@ describe('the symbol rule (one rule for ingest, codec, writer and stores)', () =
     // Assess
     expect(result.failures).toStrictEqual([]);
     expect(result.rejected.map((r) => r.reason)).toStrictEqual([expect.stringContaining('"BAD USDT" contains " "'), expect.stringContaining('"BAD USDT" contains " "')]);
-    expect(await store.read({ interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual(good);
+    expect(await store.read({ marketType: 'spot', interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual(good);
     expect(await store.marketHistory()).toStrictEqual([events[1]]);
     await store.close();
   });

@@ -74,7 +74,7 @@ test('killed with SIGKILL and failed on a corrupt file, history resumes and ends
   expect(done.code).toBe(0);
 
   const store = await openStore({ kind: 'sqlite', path: join(dir, 'k.db') });
-  const stored = (await store.read({ interval: '1m', from: 0, to: START })).map(({ source: _s, ...k }: Kline) => k);
+  const stored = (await store.read({ marketType: 'spot', interval: '1m', from: 0, to: START })).map(({ source: _s, ...k }: Kline) => k);
   await store.close();
   expect(stored).toEqual([a, b].sort().flatMap((s) => sim.truth(s, 0, START - 1)));
 }, 600_000);

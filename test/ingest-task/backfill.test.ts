@@ -56,7 +56,7 @@ describe('Backfiller', () => {
     const seq = new Sequencer();
     seq.track('AUSDT', T0);
     const held: Kline[] = [];
-    const k5 = { symbol: 'AUSDT', interval: '1m', openTime: T0 + 5 * MINUTE_MS, closeTime: T0 + 6 * MINUTE_MS - 1, open: '2', high: '2', low: '2', close: '2', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' };
+    const k5 = { marketType: 'spot' as const, symbol: 'AUSDT', interval: '1m', openTime: T0 + 5 * MINUTE_MS, closeTime: T0 + 6 * MINUTE_MS - 1, open: '2', high: '2', low: '2', close: '2', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' };
     seq.offer(k5, held);
     expect(held).toEqual([]);
     const { out } = await fill(restServing([0, 1, 2, 3, 4, 5]), seq, { from: 0, to: 4 });
@@ -87,7 +87,7 @@ describe('Backfiller', () => {
 
     // Act: the stream delivers A's minutes; time passes, B's gap grows
     const streamed: Kline[] = [];
-    for (let m = 0; m <= 6; m++) seq.offer({ symbol: 'AUSDT', interval: '1m', openTime: T0 + m * MINUTE_MS, closeTime: T0 + (m + 1) * MINUTE_MS - 1, open: '1', high: '1', low: '1', close: '1', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' }, streamed);
+    for (let m = 0; m <= 6; m++) seq.offer({ marketType: 'spot', symbol: 'AUSDT', interval: '1m', openTime: T0 + m * MINUTE_MS, closeTime: T0 + (m + 1) * MINUTE_MS - 1, open: '1', high: '1', low: '1', close: '1', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' }, streamed);
     dueBefore = T0 + 7 * MINUTE_MS;
     releaseSlow();
     await backfiller.idle();

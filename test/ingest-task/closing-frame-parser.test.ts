@@ -19,7 +19,7 @@ function slowPath(frame: string): SlowOutcome {
   }
   const data = message?.data;
   if (!data || typeof data !== 'object' || data.e !== 'kline' || data.k?.x !== true) return { kind: 'not a closing kline' };
-  return { kind: 'parsed', result: parseStreamKline(data), eventTime: data.E };
+  return { kind: 'parsed', result: parseStreamKline(data, 'spot'), eventTime: data.E };
 }
 
 type Member = [key: string, value: string];
@@ -202,7 +202,7 @@ describe('validateKline’s price order checks', () => {
     };
     for (let n = 0; n < 5_000; n++) {
       const [open, high, low, close] = [decimal(), decimal(), decimal(), decimal()];
-      const kline = { symbol: 'ETHBTC', interval: '1m', openTime: T0, closeTime: T0 + 59_999, open, high, low, close, volume: '1', quoteVolume: '1', trades: 1, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' };
+      const kline = { marketType: 'spot' as const, symbol: 'ETHBTC', interval: '1m', openTime: T0, closeTime: T0 + 59_999, open, high, low, close, volume: '1', quoteVolume: '1', trades: 1, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' };
 
       const problem = validateKline(kline);
 

@@ -6,7 +6,7 @@ const T0 = Date.UTC(2026, 0, 5, 0, 0);
 
 function kline(symbol: string, minute: number): Kline {
   const openTime = T0 + minute * M;
-  return { symbol, interval: '1m', openTime, closeTime: openTime + M - 1, open: '1', high: '1', low: '1', close: '1', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' };
+  return { marketType: 'spot', symbol, interval: '1m', openTime, closeTime: openTime + M - 1, open: '1', high: '1', low: '1', close: '1', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' };
 }
 
 function offerAll(seq: Sequencer, klines: Kline[]): Kline[] {

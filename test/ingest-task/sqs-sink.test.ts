@@ -13,7 +13,7 @@ function klines(markets: number, minutes: number): Kline[] {
   for (let s = 0; s < markets; s++) {
     for (let m = 0; m < minutes; m++) {
       const openTime = T0 + m * M;
-      out.push({ symbol: `SYM${s}USDT`, interval: '1m', openTime, closeTime: openTime + M - 1, open: '101.12345678', high: '102.00000000', low: '100.00000001', close: '101.50000000', volume: '12345.67890000', quoteVolume: '1234567.89000000', trades: 1234, takerBuyBaseVolume: '6000.00000000', takerBuyQuoteVolume: '600000.00000000' });
+      out.push({ marketType: 'spot', symbol: `SYM${s}USDT`, interval: '1m', openTime, closeTime: openTime + M - 1, open: '101.12345678', high: '102.00000000', low: '100.00000001', close: '101.50000000', volume: '12345.67890000', quoteVolume: '1234567.89000000', trades: 1234, takerBuyBaseVolume: '6000.00000000', takerBuyQuoteVolume: '600000.00000000' });
     }
   }
   return out;
@@ -48,7 +48,7 @@ describe('SqsSink', () => {
     const sink = new SqsSink({ client: new SQSClient({}), queueUrl: QUEUE, maxItemsPerDelivery: 100_000, maxBodyBytes: 16 * 1024 });
     const all = klines(300, 60);
     // Act
-    await sink.send({ klines: all, marketEvents: [{ symbol: 'SYM0USDT', status: 'TRADING', at: T0 }] });
+    await sink.send({ klines: all, marketEvents: [{ marketType: 'spot', symbol: 'SYM0USDT', status: 'TRADING', at: T0 }] });
     await sink.flush();
     // Assess
     const calls = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
@@ -61,7 +61,7 @@ describe('SqsSink', () => {
     expect(calls.some((c) => c.Entries?.length === 10)).toBe(true);
     expect(keys(received(calls))).toEqual(keys(all));
     const events = calls.flatMap((c) => (c.Entries ?? []).flatMap((e) => decodeBatch(e.MessageBody as string).marketEvents));
-    expect(events).toEqual([{ symbol: 'SYM0USDT', status: 'TRADING', at: T0 }]);
+    expect(events).toEqual([{ marketType: 'spot', symbol: 'SYM0USDT', status: 'TRADING', at: T0 }]);
   });
 
   it('retries only the entries SQS reported as failed', async () => {

@@ -7,7 +7,7 @@ const at = (minutes: number, seconds = 0): number => T0 + minutes * M + seconds 
 
 function kline(symbol: string, minute: number): Kline {
   const openTime = at(minute);
-  return { symbol, interval: '1m', openTime, closeTime: openTime + M - 1, open: '1', high: '1', low: '1', close: '1', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' };
+  return { marketType: 'spot', symbol, interval: '1m', openTime, closeTime: openTime + M - 1, open: '1', high: '1', low: '1', close: '1', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' };
 }
 
 /** Watermarks set by the test: what the sequencer would say. */
@@ -45,7 +45,7 @@ describe('StatusDater', () => {
 
     // Assess
     expect(early).toEqual([]);
-    expect(late).toEqual([{ symbol: 'A', status: 'HALT', at: at(12) }]);
+    expect(late).toEqual([{ marketType: 'spot', symbol: 'A', status: 'HALT', at: at(12) }]);
     expect(dater.size).toBe(0);
   });
 
@@ -53,7 +53,7 @@ describe('StatusDater', () => {
     const dater = new StatusDater();
     dater.notice({ symbol: 'N', status: 'TRADING', kind: 'start', noticedAt: at(14, 20), previousAt: at(9, 50) });
     dater.observe([kline('N', 16), kline('N', 12), kline('N', 13)]);
-    expect(dater.release(progress({ N: at(16) }))).toEqual([{ symbol: 'N', status: 'TRADING', at: at(12) }]);
+    expect(dater.release(progress({ N: at(16) }))).toEqual([{ marketType: 'spot', symbol: 'N', status: 'TRADING', at: at(12) }]);
   });
 
   it('keeps one market in order: a return waits for the stop before it and is never dated earlier', () => {
@@ -69,23 +69,23 @@ describe('StatusDater', () => {
     const second = dater.release(progress({ A: at(16) }));
 
     // Assess
-    expect(first).toEqual([{ symbol: 'B', status: 'BREAK', at: at(16, 20) }]);
+    expect(first).toEqual([{ marketType: 'spot', symbol: 'B', status: 'BREAK', at: at(16, 20) }]);
     expect(second).toEqual([
-      { symbol: 'A', status: 'BREAK', at: at(11) },
-      { symbol: 'A', status: 'TRADING', at: at(15) },
+      { marketType: 'spot', symbol: 'A', status: 'BREAK', at: at(11) },
+      { marketType: 'spot', symbol: 'A', status: 'TRADING', at: at(15) },
     ]);
   });
 
   it('releases everything with what is known when forced (at stop)', () => {
     const dater = new StatusDater();
     dater.notice({ symbol: 'A', status: 'DELISTED', kind: 'stop', noticedAt: at(14, 20), previousAt: at(9, 50), lastKline: at(10) });
-    expect(dater.release(progress({ A: at(10) }), true)).toEqual([{ symbol: 'A', status: 'DELISTED', at: at(11) }]);
+    expect(dater.release(progress({ A: at(10) }), true)).toEqual([{ marketType: 'spot', symbol: 'A', status: 'DELISTED', at: at(11) }]);
   });
 
   it('never dates a change before an event already sent for the market', () => {
     const dater = new StatusDater();
-    dater.dated({ symbol: 'A', status: 'TRADING', at: at(9, 50) });
+    dater.dated({ marketType: 'spot', symbol: 'A', status: 'TRADING', at: at(9, 50) });
     dater.notice({ symbol: 'A', status: 'HALT', kind: 'stop', noticedAt: at(14, 20), previousAt: at(5) });
-    expect(dater.release(progress({ A: at(14) }))).toEqual([{ symbol: 'A', status: 'HALT', at: at(9, 50) }]);
+    expect(dater.release(progress({ A: at(14) }))).toEqual([{ marketType: 'spot', symbol: 'A', status: 'HALT', at: at(9, 50) }]);
   });
 });

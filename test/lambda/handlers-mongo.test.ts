@@ -45,7 +45,7 @@ if (!MONGODB_URI) {
     it('stores a batch with one corrupt message, reports only that one, and resamples the stored minutes', async () => {
       // Prepare
       const klines = makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 15);
-      const [body] = encodeBatch({ klines, marketEvents: [{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }] });
+      const [body] = encodeBatch({ klines, marketEvents: [{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }] });
       jest.spyOn(Date, 'now').mockReturnValue(T0 + 15 * MINUTE + 40_000);
 
       // Act
@@ -57,9 +57,9 @@ if (!MONGODB_URI) {
       const store = await getStore();
       expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
       expect(redelivered).toStrictEqual({ batchItemFailures: [] });
-      expect(await store.read({ interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual(klines);
+      expect(await store.read({ marketType: 'spot', interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual(klines);
       expect(resampled.byInterval['15m']).toStrictEqual({ computed: 2, written: 2, failed: 0 });
-      expect((await store.read({ interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).map((b) => b.sourceCount)).toStrictEqual([5, 5, 5, 5, 5, 5]);
+      expect((await store.read({ marketType: 'spot', interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).map((b) => b.sourceCount)).toStrictEqual([5, 5, 5, 5, 5, 5]);
     });
   });
 }

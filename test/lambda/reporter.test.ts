@@ -75,8 +75,8 @@ describe('reporter handler (real SES API served by aws-ses-v2-local)', () => {
   /** Two markets trading all day; BBBUSDT misses 10:00–10:59 (60 of 1440 minutes). */
   async function storeOneDay(day: number): Promise<void> {
     await store.recordMarketStatus([
-      { symbol: 'AAAUSDT', status: 'TRADING', at: day - MINUTE },
-      { symbol: 'BBBUSDT', status: 'TRADING', at: day - MINUTE },
+      { marketType: 'spot', symbol: 'AAAUSDT', status: 'TRADING', at: day - MINUTE },
+      { marketType: 'spot', symbol: 'BBBUSDT', status: 'TRADING', at: day - MINUTE },
     ]);
     const gapFrom = day + 10 * 60 * MINUTE;
     const bbb = makeSeries(['BBBUSDT'], day, 1440).filter((k) => k.openTime < gapFrom || k.openTime >= gapFrom + 60 * MINUTE);
@@ -108,13 +108,13 @@ describe('reporter handler (real SES API served by aws-ses-v2-local)', () => {
     const markets = email.attachments.find((a) => a.filename?.endsWith('.csv') && !a.filename.includes('gaps'));
     expect(markets?.contentType).toMatch(/^text\/csv/);
     const [header, ...rows] = csvRows(markets!.content);
-    const row = (symbol: string) => Object.fromEntries(header.map((h, i) => [h, rows.find((r) => r[0] === symbol)?.[i]]));
+    const row = (symbol: string) => Object.fromEntries(header.map((h, i) => [h, rows.find((r) => r[1] === symbol)?.[i]]));
     expect(rows).toHaveLength(2);
-    expect(row('BBBUSDT')).toMatchObject({ expected_minutes: '1440', captured: '1380', missing_minutes: '60', available_pct: '95.83', gap_count: '1' });
+    expect(row('BBBUSDT')).toMatchObject({ market_type: 'spot', expected_minutes: '1440', captured: '1380', missing_minutes: '60', available_pct: '95.83', gap_count: '1' });
     expect(row('AAAUSDT')).toMatchObject({ expected_minutes: '1440', captured: '1440', missing_minutes: '0', available_pct: '100.00' });
 
     const gaps = email.attachments.find((a) => a.filename?.includes('gaps'));
-    expect(csvRows(gaps!.content).slice(1)).toStrictEqual([['BBBUSDT', '2024-03-01T10:00:00Z', '2024-03-01T11:00:00Z', '60']]);
+    expect(csvRows(gaps!.content).slice(1)).toStrictEqual([['spot', 'BBBUSDT', '2024-03-01T10:00:00Z', '2024-03-01T11:00:00Z', '60']]);
 
     expect(response.from).toBe('2024-03-01T00:00:00.000Z');
     expect(response.to).toBe('2024-03-02T00:00:00.000Z');

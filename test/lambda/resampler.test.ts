@@ -46,7 +46,7 @@ describe('resampler handler', () => {
     });
     expect(response.watermarks).toContainEqual({ marketType: 'spot', interval: '5m', watermark: '2024-03-01T01:15:00.000Z' });
     expect(response.watermarks).toContainEqual({ marketType: 'spot', interval: '1h', watermark: '2024-03-01T01:00:00.000Z' });
-    expect((await store.read({ interval: '1h', from: 0, to: T0 + 2 * HOUR })).map((b) => b.sourceCount)).toStrictEqual([60, 60]);
+    expect((await store.read({ marketType: 'spot', interval: '1h', from: 0, to: T0 + 2 * HOUR })).map((b) => b.sourceCount)).toStrictEqual([60, 60]);
     expect(recorded).toHaveBeenCalledWith(METRIC.barsWritten, 'Count', 46);
   });
 
@@ -61,7 +61,7 @@ describe('resampler handler', () => {
     expect(response.mode).toBe('rebuild');
     expect(response.range).toStrictEqual({ from: '2024-03-01T00:00:00.000Z', to: '2024-03-01T01:00:00.000Z' });
     expect(response.byInterval['1h']).toStrictEqual({ computed: 2, written: 2, failed: 0, keptFewer: 0 });
-    expect(await store.read({ interval: '5m', from: T0 + HOUR, to: T0 + 2 * HOUR })).toStrictEqual([]);
+    expect(await store.read({ marketType: 'spot', interval: '5m', from: T0 + HOUR, to: T0 + 2 * HOUR })).toStrictEqual([]);
   });
 
   it('replaces bars built from more minutes only when the request says allowFewer', async () => {
@@ -70,7 +70,7 @@ describe('resampler handler', () => {
     await handler({ from: '2024-03-01T00:00:00Z', to: '2024-03-01T01:00:00Z' });
     const partial = new SqliteKlineStore(':memory:');
     await partial.applySchema();
-    await partial.upsert('1h', await store.read({ interval: '1h', from: T0, to: T0 + HOUR }));
+    await partial.upsert('1h', await store.read({ marketType: 'spot', interval: '1h', from: T0, to: T0 + HOUR }));
     await partial.upsert('1m', makeSeries(['BTCUSDT', 'ETHUSDT'], T0 + 30 * MINUTE, 30));
     setStoreForTests(partial);
 
@@ -81,14 +81,14 @@ describe('resampler handler', () => {
     // Assess
     expect(kept.byInterval['1h']).toMatchObject({ written: 0, keptFewer: 2 });
     expect(replaced.byInterval['1h']).toMatchObject({ written: 2, keptFewer: 0 });
-    expect((await partial.read({ interval: '1h', from: T0, to: T0 + HOUR })).map((b) => b.sourceCount)).toStrictEqual([30, 30]);
+    expect((await partial.read({ marketType: 'spot', interval: '1h', from: T0, to: T0 + HOUR })).map((b) => b.sourceCount)).toStrictEqual([30, 30]);
     await partial.close();
   });
 
   it('rejects an on-demand request without a readable range before touching the store', async () => {
     await expect(handler({ from: '2024-03-01' })).rejects.toThrow(RangeRequestError);
     await expect(handler({ from: 'yesterday', to: '2024-03-01T00:00:00Z' })).rejects.toThrow(/"from" must be an ISO 8601 time/);
-    expect(await store.read({ interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
+    expect(await store.read({ marketType: 'spot', interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
   });
 
   it('fails the invocation when the store is down, and the next run opens a fresh store', async () => {

@@ -76,7 +76,7 @@ describe('getStore', () => {
     const next = await getStore({ KLINE_STORE: 'sqlite::memory:' });
 
     // Assess
-    expect(await next.countByMarket('1m', { from: 0, to: 1 })).toStrictEqual(new Map());
+    expect(await next.countByMarket('spot', '1m', { from: 0, to: 1 })).toStrictEqual(new Map());
   });
 });
 

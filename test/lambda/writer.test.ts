@@ -25,7 +25,7 @@ async function openMemoryStore(): Promise<SqliteKlineStore> {
 }
 
 async function stored(store: KlineStore): Promise<Kline[]> {
-  return store.read({ interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER });
+  return store.read({ marketType: 'spot', interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER });
 }
 
 describe('writer handler', () => {
@@ -46,7 +46,7 @@ describe('writer handler', () => {
     // Prepare
     const btc = makeSeries(['BTCUSDT'], T0, 3);
     const eth = makeSeries(['ETHUSDT'], T0, 2);
-    const events: MarketStatusEvent[] = [{ symbol: 'ETHUSDT', status: 'TRADING', at: T0 - MINUTE }];
+    const events: MarketStatusEvent[] = [{ marketType: 'spot', symbol: 'ETHUSDT', status: 'TRADING', at: T0 - MINUTE }];
     const event = sqsEvent([
       { id: 'm1', body: body(btc) },
       { id: 'm2', body: body(eth, events) },
@@ -58,6 +58,26 @@ describe('writer handler', () => {
     // Assess
     expect(response).toStrictEqual({ batchItemFailures: [] });
     expect(await stored(store)).toStrictEqual([...btc, ...eth]);
+    expect(await store.marketHistory()).toStrictEqual(events);
+  });
+
+  it('stores BTCUSDT spot and BTCUSDT USDⓈ-M of the same minutes, in two messages, each in its own table', async () => {
+    // Prepare: same symbol and open times, different prices
+    const spot = makeSeries(['BTCUSDT'], T0, 2);
+    const usdm = spot.map((k) => ({ ...k, marketType: 'usdm' as const, close: k.low }));
+    const events: MarketStatusEvent[] = [{ marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: T0 - MINUTE }];
+    const event = sqsEvent([
+      { id: 'spot', body: body(spot) },
+      { id: 'usdm', body: body(usdm, events) },
+    ]);
+
+    // Act
+    const response = await handler(event, lambdaContext);
+
+    // Assess
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(await stored(store)).toStrictEqual(spot);
+    expect(await store.read({ marketType: 'usdm', interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual(usdm);
     expect(await store.marketHistory()).toStrictEqual(events);
   });
 
@@ -84,7 +104,7 @@ describe('writer handler', () => {
   it('rejects a poison symbol and a bad row alone, logs and counts them (ItemsRejected), and stores the rest of their messages', async () => {
     // Prepare: the poison group and event ride in the same message as good data
     const good = makeSeries(['BTCUSDT'], T0, 2);
-    const mixed = JSON.parse(body(good, [{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]));
+    const mixed = JSON.parse(body(good, [{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]));
     mixed.g.push(['BAD USDT', '1m', T0, ['0,1,1,1,1,1,1,1,0,0']]);
     mixed.g.push(['ETHUSDT', '1m', T0, ['0,1,1,1,1,1,1,1,0']]);
     mixed.m.push(['EVIL!', 'TRADING', T0]);
@@ -97,7 +117,7 @@ describe('writer handler', () => {
     // Assess
     expect(response).toStrictEqual({ batchItemFailures: [] });
     expect(await stored(store)).toStrictEqual(good);
-    expect(await store.marketHistory()).toStrictEqual([{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]);
+    expect(await store.marketHistory()).toStrictEqual([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]);
     expect(added).toHaveBeenCalledWith(METRIC.itemsRejected, 'Count', 3);
     const reasons = warned.mock.calls.filter(([m]) => m === 'item rejected').map(([, extra]) => (extra as { reason: string }).reason);
     expect(reasons).toStrictEqual([
@@ -127,7 +147,7 @@ describe('writer handler', () => {
     await store.close(); // the store refuses every operation from now on
     const event = sqsEvent([
       { id: 'a', body: body(makeSeries(['BTCUSDT'], T0, 2)) },
-      { id: 'b', body: body([], [{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]) },
+      { id: 'b', body: body([], [{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]) },
     ]);
 
     // Act
@@ -181,7 +201,7 @@ describe('writer handler', () => {
   it('changes nothing when a batch is delivered again', async () => {
     // Prepare
     const klines = makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 4);
-    const events: MarketStatusEvent[] = [{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }];
+    const events: MarketStatusEvent[] = [{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }];
     const messages = [{ id: 'm1', body: body(klines, events) }];
     const first = await writeMessages(store, messages);
     const afterFirst = await stored(store);
@@ -271,7 +291,7 @@ describe('writeMessages (one combined upsert)', () => {
     const klines = makeSeries(['BTCUSDT'], T0, 2);
     const messages = [
       { id: 'klines-only', body: body(klines) },
-      { id: 'with-event', body: body([], [{ symbol: 'BTCUSDT', status: 'BREAK', at: T0 }]) },
+      { id: 'with-event', body: body([], [{ marketType: 'spot', symbol: 'BTCUSDT', status: 'BREAK', at: T0 }]) },
     ];
 
     // Act
@@ -294,7 +314,7 @@ describe('writeMessages (one combined upsert)', () => {
     // Assess
     expect(result.failures).toStrictEqual([]);
     expect(result.rejected).toStrictEqual([expect.objectContaining({ messageId: 'bars', kind: 'kline', reason: expect.stringContaining('interval 5m') })]);
-    expect(await store.read({ interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
+    expect(await store.read({ marketType: 'spot', interval: '5m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
     await store.close();
   });
 });

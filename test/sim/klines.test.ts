@@ -79,7 +79,7 @@ describe('simulated klines', () => {
       for (let minute = START / MINUTE - 30; minute < START / MINUTE; minute++) {
         for (const fraction of [0.3, 0.7, 1]) {
           const data: unknown = JSON.parse(barToStreamData(m, '1m', w.generator.partialBar(m, minute, fraction), minute * MINUTE + fraction * MINUTE, fraction === 1));
-          const parsed = parseStreamKline(data);
+          const parsed = parseStreamKline(data, 'spot');
           if (!parsed.ok) problems.push(`${m.symbol} ${minute} ${fraction}: ${parsed.reason}`);
         }
       }
@@ -132,7 +132,7 @@ describe('simulated klines', () => {
     expect(w.listed(START).map((l) => l.market.symbol)).not.toContain('NEWCOINUSDT');
     expect(w.listed(START + 15 * MINUTE).find((l) => l.market.symbol === a)?.status).toBe('BREAK');
     expect(w.listed(START + 30 * MINUTE).map((l) => l.market.symbol)).not.toContain(b);
-    expect(w.history().filter((e) => e.symbol === 'NEWCOINUSDT')).toEqual([{ symbol: 'NEWCOINUSDT', status: 'TRADING', at: START + 5 * MINUTE }]);
+    expect(w.history().filter((e) => e.symbol === 'NEWCOINUSDT')).toEqual([{ marketType: 'spot', symbol: 'NEWCOINUSDT', status: 'TRADING', at: START + 5 * MINUTE }]);
   });
 
   it('add random listings, BREAK and HALT episodes and delistings with churn, the same for the same seed', () => {

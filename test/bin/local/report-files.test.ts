@@ -14,7 +14,7 @@ describe('local report files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kline-reports-'));
     const store = new SqliteKlineStore(':memory:');
     await store.applySchema();
-    await store.recordMarketStatus([{ symbol: 'BTCUSDT', status: 'TRADING', at: T }]);
+    await store.recordMarketStatus([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T }]);
     const report = await buildQualityReport(store, { from: T, to: T + HOUR });
 
     // Act

@@ -4,7 +4,7 @@ import type { Kline } from '../../../core/kline';
 function kline(symbol: string, minute: number, close = '1.00000000'): Kline {
   const openTime = 1_700_000_040_000 + minute * 60_000;
   return {
-    symbol, interval: '1m', openTime, closeTime: openTime + 59_999,
+    marketType: 'spot', symbol, interval: '1m', openTime, closeTime: openTime + 59_999,
     open: '1.00000000', high: close, low: '1.00000000', close,
     volume: '2.00000000', quoteVolume: '2.00000000', trades: 3,
     takerBuyBaseVolume: '1.00000000', takerBuyQuoteVolume: '1.00000000',
@@ -28,7 +28,7 @@ describe('compareKlines', () => {
     // Assess
     expect(c).toMatchObject({ expected: 3, stored: 4, missing: 1, duplicated: 1, differing: 1, unexpected: 1 });
     expect(isPerfect(c)).toBe(false);
-    expect(c.examples).toEqual(expect.arrayContaining([expect.stringMatching(/^missing A\|/), expect.stringMatching(/^differing A\|/)]));
+    expect(c.examples).toEqual(expect.arrayContaining([expect.stringMatching(/^missing spot:A\|/), expect.stringMatching(/^differing spot:A\|/)]));
   });
 
   it('treats 1.1 and 1.10 as different text: the archive must keep Binance\'s exact digits', () => {

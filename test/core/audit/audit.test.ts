@@ -15,6 +15,7 @@ import { buildDump } from '../../../sim/dumps/files';
 const DAY = Date.UTC(2025, 5, 1);
 const M = 60_000;
 const k = (i: number, over: Partial<Kline> = {}): Kline => ({
+  marketType: 'spot',
   symbol: 'XUSDT',
   interval: '1m',
   openTime: DAY + i * M,
@@ -47,10 +48,10 @@ describe('gap classes', () => {
   it('reads life from listing to delisting, relisting included; no history means always listed', () => {
     expect(lifePeriods([])).toEqual([{ from: -Infinity, to: Infinity }]);
     expect(lifePeriods([
-      { symbol: 'X', status: 'TRADING', at: 10 },
-      { symbol: 'X', status: 'BREAK', at: 20 },
-      { symbol: 'X', status: 'DELISTED', at: 30 },
-      { symbol: 'X', status: 'TRADING', at: 50 },
+      { marketType: 'spot', symbol: 'X', status: 'TRADING', at: 10 },
+      { marketType: 'spot', symbol: 'X', status: 'BREAK', at: 20 },
+      { marketType: 'spot', symbol: 'X', status: 'DELISTED', at: 30 },
+      { marketType: 'spot', symbol: 'X', status: 'TRADING', at: 50 },
     ])).toEqual([{ from: 10, to: 30 }, { from: 50, to: Infinity }]);
   });
 
@@ -103,7 +104,7 @@ describe('auditMarket with REST', () => {
       { from: DAY + 100 * M, to: DAY + 101 * M, class: 'capture-loss', repaired: true },
       { from: DAY + 101 * M, to: DAY + 102 * M, class: 'no-kline-at-exchange' },
     ]);
-    expect(await store.read({ interval: '1m', from: DAY + 100 * M, to: DAY + 102 * M })).toHaveLength(1);
+    expect(await store.read({ marketType: 'spot', interval: '1m', from: DAY + 100 * M, to: DAY + 102 * M })).toHaveLength(1);
 
     const failing = { ...rest, klines: async function* (): AsyncGenerator<Kline[]> { throw new Error('-1121 Invalid symbol'); } };
     const again = await auditMarket({ store: await openStore({ kind: 'sqlite', path: ':memory:' }), site, markets: [], day: DAY, rest: failing }, { marketType: 'spot', symbol: 'XUSDT' }, []);

@@ -10,6 +10,7 @@ import type { Kline } from '../../../core/kline';
 const T0 = Date.UTC(2024, 11, 31, 23, 58);
 function kline(openTime: number, over: Partial<Kline> = {}): Kline {
   return {
+    marketType: 'spot',
     symbol: 'BTCUSDT',
     interval: '1m',
     openTime,

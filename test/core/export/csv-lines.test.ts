@@ -23,12 +23,12 @@ describe('parseCsvLineFast', () => {
     const random = rng(5);
     const lines = fixtureLines('1m');
     let rejected = 0;
-    for (const line of lines) expect(parseCsvLineFast('S', '1m', 60_000, line)).toEqual(parseCsvLine('S', '1m', line));
+    for (const line of lines) expect(parseCsvLineFast('S', '1m', 60_000, line, 'spot')).toEqual(parseCsvLine('S', '1m', line, 'spot'));
     for (let i = 0; i < 5000; i++) {
       const bad = mutate(lines[Math.floor(random() * lines.length)], random);
-      const expected = parseCsvLine('S', '1m', bad);
+      const expected = parseCsvLine('S', '1m', bad, 'spot');
       if (!expected.ok) rejected++;
-      expect(parseCsvLineFast('S', '1m', 60_000, bad)).toEqual(expected);
+      expect(parseCsvLineFast('S', '1m', 60_000, bad, 'spot')).toEqual(expected);
     }
     expect(rejected).toBeGreaterThan(2000); // the edits do break lines
   });
@@ -54,12 +54,12 @@ describe('chunkLines / readDumpFast', () => {
       let slowError: CsvLineError | undefined;
       let fastError: CsvLineError | undefined;
       try {
-        for await (const { kline } of readDump(Readable.from([text]), { symbol: 'S' })) slow.push(kline);
+        for await (const { kline } of readDump(Readable.from([text]), { marketType: 'spot', symbol: 'S' })) slow.push(kline);
       } catch (err) {
         slowError = err as CsvLineError;
       }
       try {
-        for await (const ks of readDumpFast(Readable.from([Buffer.from(text)]), { symbol: 'S', intervalOfLine: intervalOfCsvLine })) fast.push(...ks);
+        for await (const ks of readDumpFast(Readable.from([Buffer.from(text)]), { marketType: 'spot', symbol: 'S', intervalOfLine: intervalOfCsvLine })) fast.push(...ks);
       } catch (err) {
         fastError = err as CsvLineError;
       }

@@ -47,11 +47,12 @@ describe('marketsCsv', () => {
     // Prepare
     const hostile = 'EVIL,"CO"\r\nIN';
     const figures = computeQuality({
+      marketType: 'spot',
       range: DAY,
       history: [
-        { symbol: 'BTCUSDT', status: 'TRADING', at: 0 },
-        { symbol: hostile, status: 'TRADING', at: 0 },
-        { symbol: '币安人生USDT', status: 'BREAK', at: 0 },
+        { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: 0 },
+        { marketType: 'spot', symbol: hostile, status: 'TRADING', at: 0 },
+        { marketType: 'spot', symbol: '币安人生USDT', status: 'BREAK', at: 0 },
       ],
       counts: new Map([
         ['BTCUSDT', 1440],
@@ -70,9 +71,9 @@ describe('marketsCsv', () => {
     const rows = parseCsv(csv);
     expect(rows[0]).toEqual([...MARKET_CSV_HEADER]);
     expect(rows).toHaveLength(4);
-    expect(rows[1]).toEqual([hostile, '1440', '1427', '13', '99.09', '2', '10', '2024-01-01T01:00:00Z', '2024-01-01T01:03:00Z', '2024-01-01T20:00:00Z', '2024-01-01T20:10:00Z', 'status-history']);
-    expect(rows[2]).toEqual(['BTCUSDT', '1440', '1440', '0', '100.00', '0', '0', '', '', '', '', 'status-history']);
-    expect(rows[3]).toEqual(['币安人生USDT', '0', '5', '0', '', '0', '0', '', '', '', '', 'status-history']);
+    expect(rows[1]).toEqual(['spot', hostile, '1440', '1427', '13', '99.09', '2', '10', '2024-01-01T01:00:00Z', '2024-01-01T01:03:00Z', '2024-01-01T20:00:00Z', '2024-01-01T20:10:00Z', 'status-history']);
+    expect(rows[2]).toEqual(['spot', 'BTCUSDT', '1440', '1440', '0', '100.00', '0', '0', '', '', '', '', 'status-history']);
+    expect(rows[3]).toEqual(['spot', '币安人生USDT', '0', '5', '0', '', '0', '0', '', '', '', '', 'status-history']);
   });
 
   it('writes only a header for an empty report', () => {
@@ -83,15 +84,16 @@ describe('marketsCsv', () => {
 describe('gapsCsv', () => {
   it('writes one row per gap with its length in minutes', () => {
     const figures = computeQuality({
+      marketType: 'spot',
       range: DAY,
-      history: [{ symbol: 'A,B', status: 'TRADING', at: 0 }],
+      history: [{ marketType: 'spot', symbol: 'A,B', status: 'TRADING', at: 0 }],
       counts: new Map([['A,B', 1440 - 62]]),
       gaps: new Map([['A,B', [{ from: t(0), to: t(0, 2) }, { from: t(23), to: DAY.to }]]]),
     });
     expect(parseCsv(gapsCsv(figures.markets))).toEqual([
-      ['symbol', 'from', 'until', 'minutes'],
-      ['A,B', '2024-01-01T00:00:00Z', '2024-01-01T00:02:00Z', '2'],
-      ['A,B', '2024-01-01T23:00:00Z', '2024-01-02T00:00:00Z', '60'],
+      ['market_type', 'symbol', 'from', 'until', 'minutes'],
+      ['spot', 'A,B', '2024-01-01T00:00:00Z', '2024-01-01T00:02:00Z', '2'],
+      ['spot', 'A,B', '2024-01-01T23:00:00Z', '2024-01-02T00:00:00Z', '60'],
     ]);
   });
 });
@@ -116,13 +118,14 @@ describe('CSV injection (OWASP): a spreadsheet never runs a market name as a for
   it('neutralises formula symbols in the per-market and gaps files', () => {
     const symbols = ['=1+2', '@SUM(1+1)USDT'];
     const figures = computeQuality({
+      marketType: 'spot',
       range: DAY,
-      history: symbols.map((symbol) => ({ symbol, status: 'TRADING' as const, at: 0 })),
+      history: symbols.map((symbol) => ({ marketType: 'spot' as const, symbol, status: 'TRADING' as const, at: 0 })),
       counts: new Map(symbols.map((s) => [s, 1440 - 2])),
       gaps: new Map(symbols.map((s) => [s, [{ from: t(0), to: t(0, 2) }]])),
     });
     for (const csv of [marketsCsv(figures.markets), gapsCsv(figures.markets)]) {
-      const cells = parseCsv(csv).slice(1).map((r) => r[0]);
+      const cells = parseCsv(csv).slice(1).map((r) => r[1]);
       expect(cells.sort()).toStrictEqual(["'=1+2", "'@SUM(1+1)USDT"]);
       expect(cells.map(csvText).sort()).toStrictEqual([...symbols].sort());
     }

@@ -46,7 +46,7 @@ export function exampleInput(): QualityInput {
   const dayMinutes = (EXAMPLE_DAY.to - EXAMPLE_DAY.from) / MIN;
   const random = rng(7);
 
-  for (const symbol of symbols) history.push({ symbol, status: 'TRADING', at: Date.UTC(2023, 10, 1) });
+  for (const symbol of symbols) history.push({ marketType: 'spot', symbol, status: 'TRADING', at: Date.UTC(2023, 10, 1) });
   const set = (symbol: string, list: TimeRange[], extra = 0): void => {
     gaps.set(symbol, list);
     const missing = list.reduce((n, g) => n + (g.to - g.from) / MIN, 0);
@@ -70,21 +70,21 @@ export function exampleInput(): QualityInput {
   set('LRCETH', [{ from: at(11, 40), to: at(16, 5) }]);
 
   // Listed mid-day: first seen TRADING 09:30:20, so expected from 09:31; captured from 09:33.
-  history.push({ symbol: 'JUPUSDT', status: 'TRADING', at: at(9, 30, 20) });
+  history.push({ marketType: 'spot', symbol: 'JUPUSDT', status: 'TRADING', at: at(9, 30, 20) });
   gaps.set('JUPUSDT', [{ from: EXAMPLE_DAY.from, to: at(9, 33) }]);
   counts.set('JUPUSDT', dayMinutes - (at(9, 33) - EXAMPLE_DAY.from) / MIN);
 
   // Halted 14:10:30–18:00:10 (expected up to the 14:10 minute, again from 18:01); nothing stored
   // while halted, and the 18:00 minute (not expected) was stored anyway.
-  history.push({ symbol: 'WAVESUSDT', status: 'HALT', at: at(14, 10, 30) }, { symbol: 'WAVESUSDT', status: 'TRADING', at: at(18, 0, 10) });
+  history.push({ marketType: 'spot', symbol: 'WAVESUSDT', status: 'HALT', at: at(14, 10, 30) }, { marketType: 'spot', symbol: 'WAVESUSDT', status: 'TRADING', at: at(18, 0, 10) });
   set('WAVESUSDT', [{ from: at(14, 11), to: at(18, 0) }, { from: at(21, 2), to: at(21, 6) }]);
 
   // Delisted at 20:00 (break first, then gone); nothing afterwards.
-  history.push({ symbol: 'ONTBTC', status: 'BREAK', at: at(20, 0) }, { symbol: 'ONTBTC', status: 'DELISTED', at: at(20, 5) });
+  history.push({ marketType: 'spot', symbol: 'ONTBTC', status: 'BREAK', at: at(20, 0) }, { marketType: 'spot', symbol: 'ONTBTC', status: 'DELISTED', at: at(20, 5) });
   set('ONTBTC', [{ from: at(20, 0), to: EXAMPLE_DAY.to }]);
 
   // Expected all day, never captured.
-  history.push({ symbol: 'QTUMETH', status: 'TRADING', at: Date.UTC(2023, 5, 1) });
+  history.push({ marketType: 'spot', symbol: 'QTUMETH', status: 'TRADING', at: Date.UTC(2023, 5, 1) });
   gaps.set('QTUMETH', [EXAMPLE_DAY]);
   counts.delete('QTUMETH');
 
@@ -92,7 +92,7 @@ export function exampleInput(): QualityInput {
   gaps.set('ÄPFELUSDT', [{ from: EXAMPLE_DAY.from, to: at(2, 0) }, { from: at(22, 30), to: at(22, 45) }]);
   counts.set('ÄPFELUSDT', dayMinutes - 120 - 15);
 
-  return { range: EXAMPLE_DAY, history, counts, gaps };
+  return { marketType: 'spot', range: EXAMPLE_DAY, history, counts, gaps };
 }
 
 if (require.main === module) {

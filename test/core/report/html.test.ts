@@ -11,10 +11,11 @@ const HOSTILE = '<script>alert("x")</script>&\'';
 
 function hostileInput(): QualityInput {
   return {
+    marketType: 'spot',
     range: DAY,
     history: [
-      { symbol: 'BTCUSDT', status: 'TRADING', at: 0 },
-      { symbol: HOSTILE, status: 'TRADING', at: 0 },
+      { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: 0 },
+      { marketType: 'spot', symbol: HOSTILE, status: 'TRADING', at: 0 },
     ],
     counts: new Map([
       ['BTCUSDT', 1440],
@@ -72,8 +73,9 @@ describe('report HTML', () => {
   it('draws one strip cell per hour for each incomplete market, coloured by completeness', () => {
     // Prepare: a market listed at 10:00, 30 minutes missing at 12:00–12:30, nothing at 20:00–21:00
     const input: QualityInput = {
+      marketType: 'spot',
       range: DAY,
-      history: [{ symbol: 'NEWUSDT', status: 'TRADING', at: t(10) }],
+      history: [{ marketType: 'spot', symbol: 'NEWUSDT', status: 'TRADING', at: t(10) }],
       counts: new Map([['NEWUSDT', 14 * 60 - 90]]),
       gaps: new Map([['NEWUSDT', [{ from: DAY.from, to: t(10) }, { from: t(12), to: t(12, 30) }, { from: t(20), to: t(21) }]]]),
     };
@@ -91,8 +93,9 @@ describe('report HTML', () => {
     // Prepare: 30 markets with one distinct 1-minute gap each
     const symbols = Array.from({ length: 30 }, (_, i) => `M${String(i).padStart(2, '0')}USDT`);
     const input: QualityInput = {
+      marketType: 'spot',
       range: DAY,
-      history: symbols.map((symbol) => ({ symbol, status: 'TRADING' as const, at: 0 })),
+      history: symbols.map((symbol) => ({ marketType: 'spot', symbol, status: 'TRADING' as const, at: 0 })),
       counts: new Map(symbols.map((s) => [s, 1439])),
       gaps: new Map(symbols.map((s, i) => [s, [{ from: t(1, i), to: t(1, i + 1) }]])),
     };
@@ -105,7 +108,7 @@ describe('report HTML', () => {
   });
 
   it('says every market is complete when nothing is missing', () => {
-    const input: QualityInput = { range: DAY, history: [{ symbol: 'A', status: 'TRADING', at: 0 }], counts: new Map([['A', 1440]]), gaps: new Map([['A', []]]) };
+    const input: QualityInput = { marketType: 'spot', range: DAY, history: [{ marketType: 'spot', symbol: 'A', status: 'TRADING', at: 0 }], counts: new Map([['A', 1440]]), gaps: new Map([['A', []]]) };
     const { html } = renderQualityReport(computeQuality(input));
     expect(html).toContain('All 1 markets are complete.');
     expect(html).toContain('No gaps.');
@@ -113,7 +116,7 @@ describe('report HTML', () => {
   });
 
   it('renders an empty window without figures it cannot know', () => {
-    const { html, summaryLine, subject } = renderQualityReport(computeQuality({ range: DAY, history: [], counts: new Map(), gaps: new Map() }));
+    const { html, summaryLine, subject } = renderQualityReport(computeQuality({ marketType: 'spot', range: DAY, history: [], counts: new Map(), gaps: new Map() }));
     expect(html).toContain('No market was expected');
     expect(summaryLine).toBe('2024-01-01T00:00Z–2024-01-02T00:00Z: 0 markets, 0 of 0 datapoints (nothing expected), 0 gaps');
     expect(subject).toBe('Kline data quality 2024-01-01: nothing expected available, 0 gaps');
@@ -128,8 +131,9 @@ describe('report HTML', () => {
 describe('gapRows', () => {
   it('merges the same gap in several markets into one row and puts the largest loss first', () => {
     const input: QualityInput = {
+      marketType: 'spot',
       range: DAY,
-      history: ['A', 'B', 'C'].map((symbol) => ({ symbol, status: 'TRADING' as const, at: 0 })),
+      history: ['A', 'B', 'C'].map((symbol) => ({ marketType: 'spot', symbol, status: 'TRADING' as const, at: 0 })),
       counts: new Map([
         ['A', 1437],
         ['B', 1432],

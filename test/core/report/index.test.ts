@@ -28,11 +28,11 @@ async function seededStore(): Promise<KlineStore> {
   const store = new SqliteKlineStore(':memory:');
   await store.applySchema();
   await store.recordMarketStatus([
-    { symbol: 'AUSDT', status: 'TRADING', at: LONG_AGO },
-    { symbol: 'BUSDT', status: 'TRADING', at: t(1, 0, 30) },
-    { symbol: 'CUSDT', status: 'BREAK', at: LONG_AGO },
-    { symbol: 'EUSDT', status: 'TRADING', at: LONG_AGO },
-    { symbol: 'EUSDT', status: 'DELISTED', at: LONG_AGO + 86_400_000 },
+    { marketType: 'spot', symbol: 'AUSDT', status: 'TRADING', at: LONG_AGO },
+    { marketType: 'spot', symbol: 'BUSDT', status: 'TRADING', at: t(1, 0, 30) },
+    { marketType: 'spot', symbol: 'CUSDT', status: 'BREAK', at: LONG_AGO },
+    { marketType: 'spot', symbol: 'EUSDT', status: 'TRADING', at: LONG_AGO },
+    { marketType: 'spot', symbol: 'EUSDT', status: 'DELISTED', at: LONG_AGO + 86_400_000 },
   ]);
   const klines = [
     ...minutes('AUSDT', t(0), t(2), [{ from: t(0, 30), to: t(0, 33) }]),
@@ -87,9 +87,9 @@ describe('buildQualityReport', () => {
     expect(report.fileBase).toBe('quality-20240301T0000Z-20240301T0200Z');
     expect(report.csv.split('\r\n').filter(Boolean)).toHaveLength(5);
     expect(report.gapsCsv.split('\r\n').filter(Boolean)).toEqual([
-      'symbol,from,until,minutes',
-      'DUSDT,2024-03-01T01:50:00Z,2024-03-01T02:00:00Z,10',
-      'AUSDT,2024-03-01T00:30:00Z,2024-03-01T00:33:00Z,3',
+      'market_type,symbol,from,until,minutes',
+      'spot,DUSDT,2024-03-01T01:50:00Z,2024-03-01T02:00:00Z,10',
+      'spot,AUSDT,2024-03-01T00:30:00Z,2024-03-01T00:33:00Z,3',
     ]);
     expect(report.html).toContain('95.50&nbsp;%');
     expect(report.html).toContain('276 of 289 minutes');
@@ -99,9 +99,9 @@ describe('buildQualityReport', () => {
     // Prepare
     const asked: string[][] = [];
     const spy: KlineStore = Object.create(store);
-    spy.gaps = (interval, range, symbols) => {
+    spy.gaps = (marketType, interval, range, symbols) => {
       asked.push([...symbols]);
-      return store.gaps(interval, range, symbols);
+      return store.gaps(marketType, interval, range, symbols);
     };
     // Act
     await buildQualityReport(spy, WINDOW);
@@ -117,13 +117,13 @@ describe('buildQualityReport', () => {
       const asked: [number, number, string[]][] = [];
       const counted: number[][] = [];
       const spy: KlineStore = Object.create(store);
-      spy.gaps = (interval, range, symbols) => {
+      spy.gaps = (marketType, interval, range, symbols) => {
         asked.push([range.from, range.to, [...symbols]]);
-        return store.gaps(interval, range, symbols);
+        return store.gaps(marketType, interval, range, symbols);
       };
-      spy.countByMarket = (interval, range) => {
+      spy.countByMarket = (marketType, interval, range) => {
         counted.push([range.from, range.to]);
-        return store.countByMarket(interval, range);
+        return store.countByMarket(marketType, interval, range);
       };
 
       // Act
@@ -146,9 +146,9 @@ describe('buildQualityReport', () => {
       await rebuildRange(store, { from: t(0), to: t(1) }, t(1, 5));
       const asked: [number, number, string[]][] = [];
       const spy: KlineStore = Object.create(store);
-      spy.gaps = (interval, range, symbols) => {
+      spy.gaps = (marketType, interval, range, symbols) => {
         asked.push([range.from, range.to, [...symbols]]);
-        return store.gaps(interval, range, symbols);
+        return store.gaps(marketType, interval, range, symbols);
       };
 
       // Act

@@ -70,8 +70,8 @@ describe('prepareBatch', () => {
 
 describe('assertMarketEvents', () => {
   test('accepts sound events and throws on a malformed one, naming it', () => {
-    expect(() => assertMarketEvents([{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }])).not.toThrow();
-    expect(() => assertMarketEvents([{ symbol: 'BTCUSDT', status: 'OPEN' as 'TRADING', at: T0 }])).toThrow(/"OPEN"/);
-    expect(() => assertMarketEvents([{ symbol: 'BTCUSDT', status: 'HALT', at: 1.5 }])).toThrow(TypeError);
+    expect(() => assertMarketEvents([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }])).not.toThrow();
+    expect(() => assertMarketEvents([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'OPEN' as 'TRADING', at: T0 }])).toThrow(/"OPEN"/);
+    expect(() => assertMarketEvents([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'HALT', at: 1.5 }])).toThrow(TypeError);
   });
 });

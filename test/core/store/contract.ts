@@ -6,7 +6,7 @@ import { StoreUnavailableError } from '../../../core/errors';
 import type { Kline } from '../../../core/kline';
 import type { MarketStatusEvent } from '../../../core/market';
 import type { KlineStore } from '../../../core/store/port';
-import { MINUTE, T0, makeKline, makeSeries, sortKlines } from './fixtures';
+import { MINUTE, T0, makeKline, makeSeries, ofType, sortKlines } from './fixtures';
 
 export interface StoreHarness {
   /** A fresh, empty store with its schema applied. */
@@ -48,7 +48,7 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         // Assess
         expect(first).toStrictEqual({ written: 60, failures: [] });
         expect(second).toStrictEqual({ written: 0, failures: [] });
-        expect(await store.read({ interval: '1m', from: T0, to: T0 + 30 * MINUTE })).toStrictEqual(sortKlines(batch));
+        expect(await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 30 * MINUTE })).toStrictEqual(sortKlines(batch));
       });
 
       test('a differing duplicate replaces the stored kline (the later one wins)', async () => {
@@ -59,7 +59,7 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         const result = await store.upsert('1m', [late]);
 
         expect(result).toStrictEqual({ written: 1, failures: [] });
-        expect(await store.read({ interval: '1m', from: T0, to: T0 + MINUTE })).toStrictEqual([late]);
+        expect(await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + MINUTE })).toStrictEqual([late]);
       });
 
       test('within one batch the later of two klines with the same key wins', async () => {
@@ -69,7 +69,7 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         const result = await store.upsert('1m', [early, makeKline('BTCUSDT', T0 + MINUTE), late]);
 
         expect(result).toStrictEqual({ written: 2, failures: [] });
-        expect(await store.read({ interval: '1m', from: T0, to: T0 + 2 * MINUTE })).toStrictEqual([late, makeKline('BTCUSDT', T0 + MINUTE)]);
+        expect(await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 2 * MINUTE })).toStrictEqual([late, makeKline('BTCUSDT', T0 + MINUTE)]);
       });
 
       test('a 10,000-kline batch is stored whole', async () => {
@@ -79,9 +79,9 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         const result = await store.upsert('1m', batch);
 
         expect(result).toStrictEqual({ written: 10_000, failures: [] });
-        const counts = await store.countByMarket('1m', { from: T0, to: T0 + 1000 * MINUTE });
+        const counts = await store.countByMarket('spot', '1m', { from: T0, to: T0 + 1000 * MINUTE });
         expect(counts).toStrictEqual(new Map(symbols.map((s) => [s, 1000])));
-        expect(await store.read({ interval: '1m', from: T0, to: T0 + 1000 * MINUTE })).toStrictEqual(batch);
+        expect(await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 1000 * MINUTE })).toStrictEqual(batch);
       });
 
       test('refuses unsound klines by index and stores the rest of the batch', async () => {
@@ -95,7 +95,7 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         expect(result.written).toBe(3);
         expect(result.failures.map((f) => f.index)).toStrictEqual([1, 3]);
         expect(result.failures[0].reason).toMatch(/high/);
-        expect(await store.read({ interval: '1m', from: T0, to: T0 + 5 * MINUTE })).toStrictEqual(good);
+        expect(await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 5 * MINUTE })).toStrictEqual(good);
       });
 
       test('decimals round-trip as the exact text written, trailing zeros included', async () => {
@@ -113,7 +113,7 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
 
         await store.upsert('1m', [k]);
 
-        expect(await store.read({ interval: '1m', from: T0, to: T0 + MINUTE })).toStrictEqual([k]);
+        expect(await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + MINUTE })).toStrictEqual([k]);
       });
 
       test('resampled klines keep their sourceCount', async () => {
@@ -122,8 +122,8 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
 
         await store.upsert('5m', [partial, full]);
 
-        expect(await store.read({ interval: '5m', from: T0, to: T0 + 10 * MINUTE })).toStrictEqual([partial, full]);
-        expect(await store.read({ interval: '1m', from: T0, to: T0 + 10 * MINUTE })).toStrictEqual([]);
+        expect(await store.read({ marketType: 'spot', interval: '5m', from: T0, to: T0 + 10 * MINUTE })).toStrictEqual([partial, full]);
+        expect(await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 10 * MINUTE })).toStrictEqual([]);
       });
     });
 
@@ -134,7 +134,7 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
 
         await store.upsert('1m', batch);
 
-        const back = await store.read({ interval: '1m', from: T0, to: T0 + 3 * MINUTE });
+        const back = await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 3 * MINUTE });
         expect(back).toStrictEqual(batch);
         expect(back[0]).not.toHaveProperty('source');
       });
@@ -145,7 +145,7 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
 
         expect(await store.upsert('1m', [{ ...k, source: 'rest' }])).toStrictEqual({ written: 0, failures: [] });
         expect(await store.upsert('1m', [k])).toStrictEqual({ written: 1, failures: [] });
-        expect(await store.read({ interval: '1m', from: T0, to: T0 + MINUTE })).toStrictEqual([k]);
+        expect(await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + MINUTE })).toStrictEqual([k]);
       });
 
       test('a provenance that is not rest or dump is refused by index', async () => {
@@ -201,8 +201,8 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         const window = { from: midnight - 2 * MINUTE, to: midnight + 2 * MINUTE };
         const expected = (s: string) => [-2, -1, 0, 1].map((m) => makeKline(s, midnight + m * MINUTE));
 
-        const all = await store.read({ interval: '1m', ...window });
-        const some = await store.read({ interval: '1m', symbols: ['ETHUSDT', 'BNBUSDT', 'XRPUSDT'], ...window });
+        const all = await store.read({ marketType: 'spot', interval: '1m', ...window });
+        const some = await store.read({ marketType: 'spot', interval: '1m', symbols: ['ETHUSDT', 'BNBUSDT', 'XRPUSDT'], ...window });
 
         expect(all).toStrictEqual([...expected('BNBUSDT'), ...expected('BTCUSDT'), ...expected('ETHUSDT')]);
         expect(some).toStrictEqual([...expected('BNBUSDT'), ...expected('ETHUSDT')]);
@@ -211,7 +211,7 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
       test('an empty market list reads nothing', async () => {
         await store.upsert('1m', makeSeries(['BTCUSDT'], T0, 2));
 
-        expect(await store.read({ interval: '1m', symbols: [], from: T0, to: T0 + DAY })).toStrictEqual([]);
+        expect(await store.read({ marketType: 'spot', interval: '1m', symbols: [], from: T0, to: T0 + DAY })).toStrictEqual([]);
       });
     });
 
@@ -222,7 +222,7 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         const btc = [...makeSeries(['BTCUSDT'], T0 + 2 * MINUTE, 8), ...makeSeries(['BTCUSDT'], T0 + 12 * MINUTE, 5)];
         await store.upsert('1m', [...btc, ...makeSeries(['ETHUSDT'], T0, 20)]);
 
-        const gaps = await store.gaps('1m', range, ['BTCUSDT', 'ETHUSDT', 'XRPUSDT']);
+        const gaps = await store.gaps('spot', '1m', range, ['BTCUSDT', 'ETHUSDT', 'XRPUSDT']);
 
         const at = (m: number) => T0 + m * MINUTE;
         expect(gaps).toStrictEqual(
@@ -232,42 +232,144 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
             ['XRPUSDT', [range]],
           ]),
         );
-        expect(await store.countByMarket('1m', range)).toStrictEqual(new Map([['BTCUSDT', 13], ['ETHUSDT', 20]]));
+        expect(await store.countByMarket('spot', '1m', range)).toStrictEqual(new Map([['BTCUSDT', 13], ['ETHUSDT', 20]]));
       });
 
       test('gaps of resampled intervals are counted in their own windows', async () => {
         await store.upsert('1h', [makeKline('BTCUSDT', T0, '1h'), makeKline('BTCUSDT', T0 + 3 * 3_600_000, '1h')]);
 
-        const gaps = await store.gaps('1h', { from: T0, to: T0 + 4 * 3_600_000 }, ['BTCUSDT']);
+        const gaps = await store.gaps('spot', '1h', { from: T0, to: T0 + 4 * 3_600_000 }, ['BTCUSDT']);
 
         expect(gaps.get('BTCUSDT')).toStrictEqual([{ from: T0 + 3_600_000, to: T0 + 3 * 3_600_000 }]);
       });
 
-      test('lastOpenTimes gives each market its latest stored open time', async () => {
+      test('lastOpenTimes gives each asked market its latest stored open time, keyed by market key', async () => {
         await store.upsert('1m', [...makeSeries(['BTCUSDT'], T0, 5), ...makeSeries(['ETHUSDT'], T0 + DAY, 2)]);
+        await store.upsert('1m', ofType('usdm', makeSeries(['BTCUSDT'], T0, 2)));
         await store.upsert('5m', makeSeries(['XRPUSDT'], T0, 1, '5m'));
+        const markets = [
+          { marketType: 'spot', symbol: 'BTCUSDT' },
+          { marketType: 'spot', symbol: 'ETHUSDT' },
+          { marketType: 'usdm', symbol: 'BTCUSDT' },
+          { marketType: 'coinm', symbol: 'BTCUSDT' },
+          { marketType: 'spot', symbol: 'XRPUSDT' },
+        ] as const;
 
-        expect(await store.lastOpenTimes('1m')).toStrictEqual(new Map([['BTCUSDT', T0 + 4 * MINUTE], ['ETHUSDT', T0 + DAY + MINUTE]]));
-        expect(await store.lastOpenTimes('15m')).toStrictEqual(new Map());
+        expect(await store.lastOpenTimes('1m', markets)).toStrictEqual(
+          new Map([
+            ['spot:BTCUSDT', T0 + 4 * MINUTE],
+            ['spot:ETHUSDT', T0 + DAY + MINUTE],
+            ['usdm:BTCUSDT', T0 + MINUTE],
+          ]),
+        );
+        expect(await store.lastOpenTimes('5m', markets)).toStrictEqual(new Map([['spot:XRPUSDT', T0]]));
+        expect(await store.lastOpenTimes('15m', markets)).toStrictEqual(new Map());
+        expect(await store.lastOpenTimes('1m', [])).toStrictEqual(new Map());
       });
     });
 
     describe('market history', () => {
       test('records status changes once, ordered by symbol then time', async () => {
         const events: MarketStatusEvent[] = [
-          { symbol: 'ETHUSDT', status: 'TRADING', at: T0 },
-          { symbol: 'BTCUSDT', status: 'BREAK', at: T0 + DAY },
-          { symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'spot', symbol: 'ETHUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'spot', symbol: 'BTCUSDT', status: 'BREAK', at: T0 + DAY },
+          { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
         ];
 
         await store.recordMarketStatus(events);
-        await store.recordMarketStatus([events[1], { symbol: 'BTCUSDT', status: 'TRADING', at: T0 + 2 * DAY }]);
+        await store.recordMarketStatus([events[1], { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 + 2 * DAY }]);
 
         expect(await store.marketHistory()).toStrictEqual([
-          { symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
-          { symbol: 'BTCUSDT', status: 'BREAK', at: T0 + DAY },
-          { symbol: 'BTCUSDT', status: 'TRADING', at: T0 + 2 * DAY },
-          { symbol: 'ETHUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'spot', symbol: 'BTCUSDT', status: 'BREAK', at: T0 + DAY },
+          { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 + 2 * DAY },
+          { marketType: 'spot', symbol: 'ETHUSDT', status: 'TRADING', at: T0 },
+        ]);
+      });
+    });
+
+    describe('market types', () => {
+      test('BTCUSDT spot and BTCUSDT USDⓈ-M never mix: each reads back its own prices', async () => {
+        // Prepare: the same symbol and minutes in two types, with different prices, in one batch
+        const spot = makeSeries(['BTCUSDT'], T0, 3);
+        const usdm = spot.map((k, i) => ({ ...k, marketType: 'usdm' as const, open: `1${i}.50000000`, high: '99.00000000', low: '10.00000000', close: '20.00000000' }));
+        // Act
+        const result = await store.upsert('1m', [spot[0], usdm[0], spot[1], usdm[1], spot[2], usdm[2]]);
+        // Assess
+        expect(result).toStrictEqual({ written: 6, failures: [] });
+        const range = { from: T0, to: T0 + 3 * MINUTE };
+        expect(await store.read({ marketType: 'spot', interval: '1m', ...range })).toStrictEqual(spot);
+        expect(await store.read({ marketType: 'usdm', interval: '1m', ...range })).toStrictEqual(usdm);
+        expect(await store.read({ marketType: 'usdm', interval: '1m', symbols: ['BTCUSDT'], ...range })).toStrictEqual(usdm);
+        expect(await store.read({ marketType: 'coinm', interval: '1m', ...range })).toStrictEqual([]);
+      });
+
+      test('re-writing one type leaves the other untouched, and identical re-writes count 0', async () => {
+        const spot = makeSeries(['ETHUSDT'], T0, 2);
+        const coinm = ofType('coinm', spot);
+        await store.upsert('1m', [...spot, ...coinm]);
+        const changed = { ...coinm[1], close: coinm[1].high };
+
+        const result = await store.upsert('1m', [...spot, coinm[0], changed]);
+
+        expect(result).toStrictEqual({ written: 1, failures: [] });
+        const range = { from: T0, to: T0 + 2 * MINUTE };
+        expect(await store.read({ marketType: 'spot', interval: '1m', ...range })).toStrictEqual(spot);
+        expect(await store.read({ marketType: 'coinm', interval: '1m', ...range })).toStrictEqual([coinm[0], changed]);
+      });
+
+      test('counts and gaps are per market type', async () => {
+        const range = { from: T0, to: T0 + 10 * MINUTE };
+        await store.upsert('1m', [...makeSeries(['BTCUSDT'], T0, 10), ...ofType('usdm', makeSeries(['BTCUSDT'], T0 + 4 * MINUTE, 6))]);
+
+        expect(await store.countByMarket('spot', '1m', range)).toStrictEqual(new Map([['BTCUSDT', 10]]));
+        expect(await store.countByMarket('usdm', '1m', range)).toStrictEqual(new Map([['BTCUSDT', 6]]));
+        expect(await store.countByMarket('coinm', '1m', range)).toStrictEqual(new Map());
+        expect(await store.gaps('spot', '1m', range, ['BTCUSDT'])).toStrictEqual(new Map([['BTCUSDT', []]]));
+        expect(await store.gaps('usdm', '1m', range, ['BTCUSDT'])).toStrictEqual(new Map([['BTCUSDT', [{ from: T0, to: T0 + 4 * MINUTE }]]]));
+        expect(await store.gaps('coinm', '1m', range, ['BTCUSDT'])).toStrictEqual(new Map([['BTCUSDT', [range]]]));
+      });
+
+      test('resampled bars of each type go to their own table', async () => {
+        const bar = makeKline('BTCUSD_PERP', T0, '1h');
+        const coinmBar = { ...bar, marketType: 'coinm' as const, close: bar.low };
+
+        await store.upsert('1h', [bar, coinmBar]);
+
+        expect(await store.read({ marketType: 'spot', interval: '1h', from: T0, to: T0 + DAY })).toStrictEqual([bar]);
+        expect(await store.read({ marketType: 'coinm', interval: '1h', from: T0, to: T0 + DAY })).toStrictEqual([coinmBar]);
+        expect(await store.read({ marketType: 'usdm', interval: '1h', from: T0, to: T0 + DAY })).toStrictEqual([]);
+      });
+
+      test('a kline without a known market type is refused by index, the rest stored', async () => {
+        const good = makeSeries(['BTCUSDT'], T0, 2);
+        const untyped = { ...makeKline('BTCUSDT', T0 + 2 * MINUTE), marketType: 'margin' } as unknown as Kline;
+
+        const result = await store.upsert('1m', [good[0], untyped, good[1]]);
+
+        expect(result.written).toBe(2);
+        expect(result.failures.map((f) => f.index)).toStrictEqual([1]);
+        expect(result.failures[0].reason).toMatch(/market type "margin"/);
+      });
+
+      test('market history keeps each type apart: the same event in two types is two events', async () => {
+        const events: MarketStatusEvent[] = [
+          { marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'coinm', symbol: 'BTCUSD_250328', status: 'DELIVERING', at: T0 + DAY },
+          { marketType: 'usdm', symbol: 'BTCUSDT', status: 'SETTLING', at: T0 + DAY },
+          { marketType: 'coinm', symbol: 'BTCUSD_250328', status: 'PENDING_TRADING', at: T0 },
+        ];
+
+        await store.recordMarketStatus(events);
+        await store.recordMarketStatus(events.slice(0, 2));
+
+        expect(await store.marketHistory()).toStrictEqual([
+          { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'usdm', symbol: 'BTCUSDT', status: 'SETTLING', at: T0 + DAY },
+          { marketType: 'coinm', symbol: 'BTCUSD_250328', status: 'PENDING_TRADING', at: T0 },
+          { marketType: 'coinm', symbol: 'BTCUSD_250328', status: 'DELIVERING', at: T0 + DAY },
         ]);
       });
     });
@@ -287,16 +389,16 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         const recovered = await outage.recover();
         opened.push(recovered);
         expect(await recovered.upsert('1m', batch)).toStrictEqual({ written: 100, failures: [] });
-        expect(await recovered.read({ interval: '1m', from: T0, to: T0 + 50 * MINUTE })).toStrictEqual(batch);
+        expect(await recovered.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 50 * MINUTE })).toStrictEqual(batch);
       });
 
       test('reads from an unreachable store reject with StoreUnavailableError', async () => {
         const outage = await harness.outage();
         opened.push(outage.store);
 
-        await expect(outage.store.read({ interval: '1m', from: T0, to: T0 + MINUTE })).rejects.toBeInstanceOf(StoreUnavailableError);
-        await expect(outage.store.lastOpenTimes('1m')).rejects.toBeInstanceOf(StoreUnavailableError);
-        await expect(outage.store.recordMarketStatus([{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }])).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(outage.store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + MINUTE })).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(outage.store.lastOpenTimes('1m', [{ marketType: 'spot', symbol: 'BTCUSDT' }])).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(outage.store.recordMarketStatus([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }])).rejects.toBeInstanceOf(StoreUnavailableError);
       });
     });
   });

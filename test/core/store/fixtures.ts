@@ -1,6 +1,7 @@
 /** Valid klines for store tests: deterministic, with Binance-style 8-digit decimal text. */
 import { intervalMs, type StoredInterval } from '../../../core/interval';
 import type { Kline } from '../../../core/kline';
+import type { MarketType } from '../../../core/market';
 
 export const MINUTE = 60_000;
 /** 2024-03-01T00:00:00Z */
@@ -11,6 +12,7 @@ export function makeKline(symbol: string, openTime: number, interval: StoredInte
   const cents = 3_700_000 + (seed % 997) * 13; // 37000.00 .. ~37129
   const price = (c: number) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}000000`;
   const k: Kline = {
+    marketType: 'spot',
     symbol,
     interval,
     openTime,
@@ -35,6 +37,11 @@ export function makeSeries(symbols: readonly string[], from: number, count: numb
   const out: Kline[] = [];
   for (const s of [...symbols].sort()) for (let i = 0; i < count; i++) out.push(makeKline(s, from + i * step, interval));
   return out;
+}
+
+/** The same klines as another market type's (copies). */
+export function ofType(marketType: MarketType, klines: readonly Kline[]): Kline[] {
+  return klines.map((k) => ({ ...k, marketType }));
 }
 
 /** Same order as `KlineStore.read`: symbol, then openTime. */

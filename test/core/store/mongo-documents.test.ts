@@ -91,14 +91,14 @@ describe('kline documents', () => {
       const interval = k.interval as '1m' | '15m';
       const wire = BSON.deserialize(BSON.serialize(klineDocument(k, interval)), { promoteValues: true });
 
-      expect(klineFromDocument(wire as ReturnType<typeof klineDocument>, interval)).toStrictEqual(k);
+      expect(klineFromDocument(wire as ReturnType<typeof klineDocument>, 'spot', interval)).toStrictEqual(k);
     }
   });
 
   test('provenance is stored as a short string on 1m only; a stream kline has no field at all', () => {
     expect(klineDocument({ ...makeKline('BTCUSDT', T0), source: 'rest' }, '1m').source).toBe('rest');
     expect(klineDocument(makeKline('BTCUSDT', T0), '1m')).not.toHaveProperty('source');
-    expect(klineFromDocument({ ...klineDocument(makeKline('BTCUSDT', T0), '1m'), source: 'bogus' as never }, '1m')).not.toHaveProperty('source');
+    expect(klineFromDocument({ ...klineDocument(makeKline('BTCUSDT', T0), '1m'), source: 'bogus' as never }, 'spot', '1m')).not.toHaveProperty('source');
   });
 
   test('a 1m document has no sourceCount and the BSON size the field list implies (the server adds a 12-byte ObjectId _id)', () => {
@@ -141,10 +141,10 @@ describe('bulk operations', () => {
   });
 
   test('a market status is inserted only if absent', () => {
-    expect(marketStatusOperation({ symbol: 'BTCUSDT', status: 'BREAK', at: T0 })).toStrictEqual({
+    expect(marketStatusOperation({ marketType: 'spot', symbol: 'BTCUSDT', status: 'BREAK', at: T0 })).toStrictEqual({
       updateOne: {
         filter: { _id: `BTCUSDT#${T0}#BREAK` },
-        update: { $setOnInsert: { symbol: 'BTCUSDT', status: 'BREAK', at: new Date(T0) } },
+        update: { $setOnInsert: { marketType: 'spot', symbol: 'BTCUSDT', status: 'BREAK', at: new Date(T0) } },
         upsert: true,
         hint: { _id: 1 },
       },
@@ -235,7 +235,7 @@ describe('kline document of an unusual kline', () => {
   test('keeps a zero-trade minute exactly', () => {
     const k: Kline = { ...makeKline('BTCUSDT', T0), trades: 0, volume: '0.00000000', quoteVolume: '0.00000000', takerBuyBaseVolume: '0.00000000' };
 
-    expect(klineFromDocument(klineDocument(k, '1m'), '1m')).toStrictEqual(k);
+    expect(klineFromDocument(klineDocument(k, '1m'), 'spot', '1m')).toStrictEqual(k);
   });
 });
 

@@ -128,7 +128,8 @@ class FakeCollection {
   calls: Call[] = [];
   indexes: FakeIndex[] = [{ name: '_id_', key: { _id: 1 } }];
   bulkWriteImpl: (ops: AnyBulkWriteOperation<KlineDocument>[], options: BulkWriteOptions) => Promise<unknown> = async (ops) => new FakeBulkResult(ops.length, 0);
-  findImpl: () => Promise<unknown[]> = async () => [];
+  /** What `find` answers (every call, whatever the filter). */
+  findImpl: (filter: unknown) => unknown[] | Promise<unknown[]> = () => [];
   aggregateImpl: (pipeline: unknown[]) => Promise<unknown[]> = async () => [];
 
   constructor(readonly name: string) {}
@@ -146,7 +147,8 @@ class FakeCollection {
 
   find(filter: unknown, options: unknown) {
     this.calls.push({ method: 'find', args: [filter, options] });
-    return { toArray: () => this.findImpl() };
+    const docs = async () => this.findImpl(filter);
+    return { toArray: docs, next: async () => (await docs())[0] ?? null };
   }
 
   aggregate(pipeline: unknown[], options: unknown) {
@@ -370,6 +372,89 @@ describe('MongoKlineStore without a server', () => {
     });
   });
 
+  describe('market types', () => {
+    test('a batch of two types is one bulk write per type, each to its own collection', async () => {
+      const { db, store } = fakeStore();
+      const spot = makeSeries(['BTCUSDT'], T0, 2);
+      const usdm = spot.map((k) => ({ ...k, marketType: 'usdm' as const }));
+
+      const result = await store.upsert('1m', [spot[0], usdm[0], spot[1], usdm[1]]);
+
+      const ids = (name: string) =>
+        db.collection(name).calls.map((c) => (c.args[0] as AnyBulkWriteOperation<KlineDocument>[]).map((o) => ('replaceOne' in o ? o.replaceOne.filter : undefined)));
+      const keys = [{ symbol: 'BTCUSDT', openTime: new Date(T0) }, { symbol: 'BTCUSDT', openTime: new Date(T0 + 60_000) }];
+      expect(ids('klines_1m')).toStrictEqual([keys]);
+      expect(ids('usdm_klines_1m')).toStrictEqual([keys]);
+      expect(db.collections.has('coinm_klines_1m')).toBe(false);
+      expect(result).toStrictEqual({ written: 4, failures: [] });
+    });
+
+    test("a partial failure of one type's bulk maps back to that type's batch indexes", async () => {
+      const { db, store } = fakeStore();
+      const spot = makeSeries(['BTCUSDT'], T0, 2);
+      const coinm = makeSeries(['BTCUSD_PERP'], T0, 2).map((k) => ({ ...k, marketType: 'coinm' as const }));
+      db.collection('coinm_klines_1m').bulkWrite = async () => {
+        throw bulkError([1], 1, 0); // coinm operations: [batch 1, batch 3]
+      };
+
+      const result = await store.upsert('1m', [spot[0], coinm[0], spot[1], coinm[1]]);
+
+      expect(result.written).toBe(3);
+      expect(result.failures.map((f) => f.index)).toStrictEqual([3]);
+    });
+
+    test('lastOpenTimes asks each market its latest open time with one sorted, limited find', async () => {
+      const { db, store } = fakeStore();
+      db.collection('klines_1m').findImpl = () => [{ openTime: new Date(T0 + 120_000) }];
+      db.collection('usdm_klines_1m').findImpl = (filter) => ((filter as { symbol: string }).symbol === 'ETHUSDT' ? [] : [{ openTime: new Date(T0) }]);
+
+      const last = await store.lastOpenTimes('1m', [
+        { marketType: 'spot', symbol: 'BTCUSDT' },
+        { marketType: 'usdm', symbol: 'BTCUSDT' },
+        { marketType: 'usdm', symbol: 'ETHUSDT' },
+      ]);
+
+      expect(last).toStrictEqual(new Map([['spot:BTCUSDT', T0 + 120_000], ['usdm:BTCUSDT', T0]]));
+      const find = (symbol: string) => ({
+        method: 'find',
+        args: [{ symbol }, { projection: { _id: 0, openTime: 1 }, sort: { openTime: -1 }, limit: 1, hint: 'symbol_1_openTime_1', maxTimeMS: DEFAULT_MAX_TIME_MS }],
+      });
+      expect(db.collection('klines_1m').calls).toStrictEqual([find('BTCUSDT')]);
+      expect(db.collection('usdm_klines_1m').calls).toStrictEqual([find('BTCUSDT'), find('ETHUSDT')]);
+    });
+
+    test("read asks the type's collection and gives its klines that type", async () => {
+      const { db, store } = fakeStore();
+      const k = makeKline('BTCUSD_PERP', T0);
+      db.collection('coinm_klines_1m').findImpl = () => [klineDocument(k, '1m')];
+
+      const klines = await store.read({ marketType: 'coinm', interval: '1m', from: T0, to: T0 + 60_000 });
+
+      expect(klines).toStrictEqual([{ ...k, marketType: 'coinm' }]);
+      expect(db.collections.has('klines_1m')).toBe(false);
+    });
+
+    test('marketHistory reads a round-1 document (no marketType) as spot and orders types spot, usdm, coinm', async () => {
+      const { db, store } = fakeStore();
+      db.collection('markets').findImpl = () => [
+        { _id: 'usdm#BTCUSDT#5#TRADING', marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: new Date(5) },
+        { _id: 'BTCUSDT#7#TRADING', symbol: 'BTCUSDT', status: 'TRADING', at: new Date(7) },
+      ];
+
+      expect(await store.marketHistory()).toStrictEqual([
+        { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: 7 },
+        { marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: 5 },
+      ]);
+    });
+
+    test('a markets document of an unknown market type is reported, not guessed', async () => {
+      const { db, store } = fakeStore();
+      db.collection('markets').findImpl = () => [{ _id: 'x', marketType: 'margin', symbol: 'BTCUSDT', status: 'TRADING', at: new Date(5) }];
+
+      await expect(store.marketHistory()).rejects.toThrow(/unknown status "TRADING" or market type "margin"/);
+    });
+  });
+
   describe('partialBulkFailure', () => {
     test('is undefined for errors that are not partial', () => {
       expect(partialBulkFailure(new MongoNetworkError('x'), [0])).toBeUndefined();
@@ -389,12 +474,12 @@ describe('MongoKlineStore without a server', () => {
         { _id: 'z', symbol: 'BTCUSDT', status: 'TRADING', at: new Date(T0) },
       ];
       await store.upsert('1m', makeSeries(['BTCUSDT'], T0, 2));
-      await store.read({ interval: '1m', from: T0, to: T0 + 60_000 });
-      await store.read({ interval: '1m', symbols: ['ETHUSDT', 'BTCUSDT'], from: T0, to: T0 + 60_000 });
-      await store.countByMarket('1m', { from: T0, to: T0 + 60_000 });
-      await store.gaps('1m', { from: T0, to: T0 + 60_000 }, ['BTCUSDT']);
-      await store.lastOpenTimes('1m');
-      await store.recordMarketStatus([{ symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]);
+      await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 60_000 });
+      await store.read({ marketType: 'spot', interval: '1m', symbols: ['ETHUSDT', 'BTCUSDT'], from: T0, to: T0 + 60_000 });
+      await store.countByMarket('spot', '1m', { from: T0, to: T0 + 60_000 });
+      await store.gaps('spot', '1m', { from: T0, to: T0 + 60_000 }, ['BTCUSDT']);
+      await store.lastOpenTimes('1m', [{ marketType: 'spot', symbol: 'BTCUSDT' }]);
+      await store.recordMarketStatus([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]);
       return store.marketHistory();
     }
 
@@ -406,7 +491,7 @@ describe('MongoKlineStore without a server', () => {
       const klineCalls = db.collection('klines_1m').calls;
       const marketCalls = db.collection('markets').calls;
       const calls = [...klineCalls, ...marketCalls];
-      expect(calls.map((c) => c.method)).toStrictEqual(['bulkWrite', 'find', 'find', 'aggregate', 'aggregate', 'aggregate', 'bulkWrite', 'find']);
+      expect(calls.map((c) => c.method)).toStrictEqual(['bulkWrite', 'find', 'find', 'aggregate', 'aggregate', 'find', 'bulkWrite', 'find']);
       const optionsOf = (c: Call) => c.args[c.args.length - 1] as { maxTimeMS?: number; hint?: unknown };
       expect(calls.map((c) => optionsOf(c).maxTimeMS)).toStrictEqual(calls.map(() => 1234));
       expect(klineCalls.filter((c) => c.method !== 'bulkWrite').map((c) => optionsOf(c).hint)).toStrictEqual(Array(5).fill('symbol_1_openTime_1'));
@@ -419,8 +504,8 @@ describe('MongoKlineStore without a server', () => {
     test('reads return index order: every market walks the index, given markets use its prefix', async () => {
       const { db, store } = fakeStore();
 
-      await store.read({ interval: '5m', from: T0, to: T0 + 60_000 });
-      await store.read({ interval: '5m', symbols: ['ETHUSDT', 'BTCUSDT'], from: T0, to: T0 + 60_000 });
+      await store.read({ marketType: 'spot', interval: '5m', from: T0, to: T0 + 60_000 });
+      await store.read({ marketType: 'spot', interval: '5m', symbols: ['ETHUSDT', 'BTCUSDT'], from: T0, to: T0 + 60_000 });
 
       const openTime = { $gte: new Date(T0), $lt: new Date(T0 + 60_000) };
       expect(db.collection('klines_5m').calls.map((c) => c.args)).toStrictEqual([
@@ -443,7 +528,7 @@ describe('MongoKlineStore without a server', () => {
           : [];
       };
 
-      const gaps = await store.gaps('1m', { from: T0, to: T0 + 240_000 }, symbols);
+      const gaps = await store.gaps('spot', '1m', { from: T0, to: T0 + 240_000 }, symbols);
 
       const calls = db.collection('klines_1m').calls;
       expect(calls.map((c) => ((c.args[0] as { $match: { symbol: { $in: string[] } } }[])[0].$match.symbol.$in.length))).toStrictEqual([200, 200, 50]);
@@ -458,7 +543,7 @@ describe('MongoKlineStore without a server', () => {
         throw new MongoServerError({ message: 'operation exceeded time limit', code: 50, codeName: 'MaxTimeMSExpired' });
       };
 
-      const attempt = store.read({ interval: '1m', from: T0, to: T0 + 60_000 });
+      const attempt = store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 60_000 });
 
       await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(attempt).rejects.toThrow(/cannot read klines_1m: the server stopped it at its time limit of 500 ms \(MONGODB_MAX_TIME_MS\)/);
@@ -466,11 +551,11 @@ describe('MongoKlineStore without a server', () => {
 
     test('a hint naming an index the collection lacks says to run the schema step', async () => {
       const { db, store } = fakeStore();
-      db.collection('klines_1m').aggregateImpl = async () => {
+      db.collection('klines_1m').findImpl = async () => {
         throw new MongoServerError({ message: 'hint provided does not correspond to an existing index', code: 2 });
       };
 
-      await expect(store.lastOpenTimes('1m')).rejects.toThrow(/an index the query names is missing .*store migrate/);
+      await expect(store.lastOpenTimes('1m', [{ marketType: 'spot', symbol: 'BTCUSDT' }])).rejects.toThrow(/an index the query names is missing .*store migrate/);
     });
 
     test('network errors on reads are StoreUnavailableError', async () => {
@@ -479,8 +564,8 @@ describe('MongoKlineStore without a server', () => {
         throw new MongoNetworkError('socket hang up');
       };
 
-      await expect(store.countByMarket('1m', { from: T0, to: T0 + 1 })).rejects.toBeInstanceOf(StoreUnavailableError);
-      await expect(store.gaps('1m', { from: T0, to: T0 + 60_000 }, ['BTCUSDT'])).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.countByMarket('spot', '1m', { from: T0, to: T0 + 1 })).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.gaps('spot', '1m', { from: T0, to: T0 + 60_000 }, ['BTCUSDT'])).rejects.toBeInstanceOf(StoreUnavailableError);
     });
 
     test('refuses a time limit that is not a positive integer', () => {

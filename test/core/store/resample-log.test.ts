@@ -11,7 +11,7 @@ describe('minuteRuns', () => {
       makeKline('A', T0),
       makeKline('A', T0 + MINUTE),
       makeKline('A', T0 + 3 * MINUTE),
-      { ...makeKline('A', T0), marketType: 'usdm' },
+      { ...makeKline('A', T0), marketType: 'usdm' as const },
     ];
     expect(minuteRuns(klines, klines.keys())).toStrictEqual([
       { marketType: 'spot', symbol: 'A', from: T0, to: T0 + 2 * MINUTE },
@@ -68,7 +68,7 @@ describe('SQLite resample log', () => {
 
     await expect(store.upsert('1m', makeSeries(['BTCUSDT'], T0, 3))).rejects.toBeInstanceOf(StoreUnavailableError);
 
-    expect(await store.read({ interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
+    expect(await store.read({ marketType: 'spot', interval: '1m', from: 0, to: Number.MAX_SAFE_INTEGER })).toStrictEqual([]);
   });
 
   it('keeps one watermark per market type and interval, the last written', async () => {

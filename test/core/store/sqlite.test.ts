@@ -64,7 +64,7 @@ describe('SqliteKlineStore', () => {
 
       const second = new SqliteKlineStore({ path });
       await second.applySchema();
-      const counts = await second.countByMarket('1m', { from: T0, to: T0 + 3 * 60_000 });
+      const counts = await second.countByMarket('spot', '1m', { from: T0, to: T0 + 3 * 60_000 });
       await second.close();
 
       expect(statSync(path).isFile()).toBe(true);
@@ -109,7 +109,7 @@ describe('SqliteKlineStore', () => {
   test('using a store before its schema step rejects with StoreUnavailableError naming the step', async () => {
     const store = new SqliteKlineStore(':memory:');
 
-    await expect(store.read({ interval: '1m', from: T0, to: T0 + 1 })).rejects.toThrow(/no such table: klines_1m.*store migrate --store sqlite::memory:/);
+    await expect(store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 1 })).rejects.toThrow(/no such table: klines_1m.*store migrate --store sqlite::memory:/);
     await expect(store.upsert('1m', makeSeries(['BTCUSDT'], T0, 1))).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
@@ -153,7 +153,7 @@ describe('SqliteKlineStore', () => {
 
       expect(differences.map((d) => [d.kind, d.collection])).toStrictEqual([['missing-column', 'klines_1m']]);
       expect(changes).toStrictEqual(['klines_1m: added column source']);
-      expect(await old.read({ interval: '1m', from: T0, to: T0 + 120_000 })).toStrictEqual(makeSeries(['BTCUSDT'], T0, 2));
+      expect(await old.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 120_000 })).toStrictEqual(makeSeries(['BTCUSDT'], T0, 2));
       expect(await old.checkSchema()).toStrictEqual([]);
       await old.close();
     } finally {

@@ -20,7 +20,7 @@ import { checkBinanceReachable } from './local/reachability';
 import { acquireStoreLock, StoreLockedError } from './local/store-lock';
 import { startLocalPipeline, type LocalPipeline } from './local/pipeline';
 import { checkAgainstSimulator, formatSimCheck } from './local/sim-check';
-import { formatStatusLine } from './local/status-line';
+import { formatDuration, formatStatusLine } from './local/status-line';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${redactSecrets(message)}\n`);
@@ -171,6 +171,7 @@ async function main(): Promise<void> {
       if (statusTimer) clearInterval(statusTimer);
       if (logTimer) clearInterval(logTimer);
       if (tty) process.stdout.write('\r\x1b[K');
+      const exchangeAtStop = exchangeNow();
       logger.warn('stopping', { reason, deadlineSeconds: o.stopTimeoutSeconds });
       let exitCode = reason === 'ingest failed' ? 1 : 0;
       const problem = (what: string, e: unknown): void => {
@@ -194,6 +195,15 @@ async function main(): Promise<void> {
           }
           try {
             const caughtUpTo = pipeline.status().ingest.caughtUpTo;
+            // How far capture was behind the exchange when the stop was asked for: minutes after
+            // caughtUpTo were not verified, so a run far behind is INCOMPLETE, never VERIFIED.
+            const behindMs = caughtUpTo === undefined ? exchangeAtStop - pipeline.startedAt : Math.max(0, exchangeAtStop - (caughtUpTo + MINUTE_MS));
+            const allowedMs = 3 * MINUTE_MS + 2_000 * speed;
+            process.stdout.write(`Capture was ${formatDuration(behindMs)} behind the exchange at the stop (exchange time ${new Date(exchangeAtStop).toISOString()}).\n`);
+            if (behindMs > allowedMs) {
+              process.stdout.write(`INCOMPLETE: capture was ${formatDuration(behindMs)} behind (more than ${formatDuration(allowedMs)}); the minutes after ${caughtUpTo === undefined ? 'the start' : new Date(caughtUpTo + MINUTE_MS).toISOString()} are not verified.\n`);
+              exitCode = 1;
+            }
             if (caughtUpTo !== undefined && caughtUpTo >= pipeline.startedAt) {
               const check = await checkAgainstSimulator(sim, store, { from: pipeline.startedAt, to: caughtUpTo + MINUTE_MS });
               process.stdout.write(`${formatSimCheck(check)}\n`);
@@ -203,6 +213,7 @@ async function main(): Promise<void> {
               }
             } else {
               process.stdout.write('Nothing to verify yet: no full minute was captured.\n');
+              exitCode = 1;
             }
           } catch (e) {
             problem('Verification failed', e);
@@ -210,6 +221,7 @@ async function main(): Promise<void> {
         }
         const s = pipeline.status();
         process.stdout.write(`Stored ${s.storedTotal} klines; ${s.reportsWritten} report(s) in ${o.reportsDir}.\n`);
+        if (s.rejected > 0) process.stdout.write(`Rejected ${s.rejected} kline(s)/market event(s) that can never be stored (logged with their reasons).\n`);
       } catch (e) {
         problem('Stop failed', e);
       } finally {

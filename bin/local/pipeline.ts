@@ -50,7 +50,7 @@ export interface StopOutcome {
 export interface LocalPipeline {
   /** First minute fully observed by this run. */
   readonly startedAt: number;
-  status(): PipelineStatus & { ingest: IngestStatus; deadLettered: number; reportsWritten: number };
+  status(): PipelineStatus & { ingest: IngestStatus; deadLettered: number; reportsWritten: number; storeLatencyMs: number | undefined; rejected: number };
   /**
    * Run the resampler now, as many runs as it takes to catch up (it also runs every
    * `resampleEveryMinutes` exchange minutes). `graceMs: 0` after stop: everything the ingest
@@ -217,12 +217,15 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         connections: s.connections,
         storedLastMinute: queue.storedInLastMinute(),
         storedTotal: queue.stats.klinesStored,
-        lagMs: percentile(queue.recentLagsMs(), 50),
+        // Capture's lag behind the exchange (the store's own latency is storeLatencyMs).
+        lagMs: s.lagMs,
+        storeLatencyMs: percentile(queue.recentLagsMs(), 50),
         gapsFound: s.gapsFound,
         gapsFilled: s.gapsFilled,
         nextReportAt: nextReportAt - offset,
         exchangeNow: o.exchangeNow(),
         deadLettered: queue.stats.deadLettered,
+        rejected: queue.stats.rejected,
         reportsWritten,
       };
     },

@@ -4,7 +4,11 @@ export interface PipelineStatus {
   markets: number;
   connections: number;
   storedLastMinute: number;
-  /** Kline close → stored, ms (p50 over the last minute), undefined before the first kline. */
+  /**
+   * How far capture is behind the exchange, in exchange ms: exchange now − end of the last minute
+   * every market is captured up to (not the store's latency, which stays small while capture
+   * falls hours behind). Undefined before the first minute.
+   */
   lagMs: number | undefined;
   gapsFound: number;
   gapsFilled: number;
@@ -19,8 +23,16 @@ function hhmm(ms: number): string {
   return new Date(ms).toISOString().slice(11, 16);
 }
 
+/** A duration for people: ms, s, min or h. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 7_200_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
 export function formatStatusLine(s: PipelineStatus): string {
-  const lag = s.lagMs === undefined ? '–' : s.lagMs < 1000 ? `${Math.round(s.lagMs)} ms` : `${(s.lagMs / 1000).toFixed(1)} s`;
+  const lag = s.lagMs === undefined ? '–' : formatDuration(s.lagMs);
   const next = s.nextReportAt === undefined ? '–' : `${hhmm(s.nextReportAt)}Z`;
   return [
     `${hhmm(s.exchangeNow)}Z`,

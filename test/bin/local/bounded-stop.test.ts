@@ -49,7 +49,8 @@ function fillDisk(dir: string): string {
     const undeliveredFile = join(outside, 'undelivered.jsonl');
     const store = new SqliteKlineStore(join(mount, 'k.db'));
     await store.applySchema();
-    const logger = createLogger({ level: 'silent' });
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', write: (l) => lines.push(l) });
     const pipeline = await startLocalPipeline({
       store,
       restUrl: sim.restUrl,
@@ -67,7 +68,9 @@ function fillDisk(dir: string): string {
     for (let i = 0; i < 300 && !capturing(); i++) await sleep(100);
     expect(capturing()).toBe(true);
     const filler = fillDisk(mount);
-    await sleep(1_500); // deliveries now fail: SQLITE_FULL
+    // Deliveries fail once the store needs more room than its files already have (SQLITE_FULL).
+    for (let i = 0; i < 300 && !lines.some((l) => l.includes('sink delivery failed')); i++) await sleep(100);
+    expect(lines.some((l) => l.includes('sink delivery failed'))).toBe(true);
 
     // Act
     const started = Date.now();

@@ -14,6 +14,9 @@ describe('formatStatusLine', () => {
 
   it('shows seconds for long lags and a dash before the first kline', () => {
     expect(formatStatusLine({ ...base, lagMs: 2500 })).toContain('lag 2.5 s');
+    // Capture hours behind the exchange shows as such, not as the store's sub-second latency.
+    expect(formatStatusLine({ ...base, lagMs: 5 * 3_600_000 })).toContain('lag 5.0 h');
+    expect(formatStatusLine({ ...base, lagMs: 600_000 })).toContain('lag 10.0 min');
     expect(formatStatusLine({ ...base, lagMs: undefined, nextReportAt: undefined })).toMatch(/lag – .*next report –$/);
   });
 });

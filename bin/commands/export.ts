@@ -99,12 +99,10 @@ function parse(argv: string[], env: Record<string, string | undefined>): Args {
 export function storeSource(store: KlineStore): ExportSource {
   return {
     async symbols(marketType, interval, range) {
-      if (marketType !== 'spot') return []; // the port reads spot only until market types land in it
-      return [...(await store.countByMarket(interval, range)).keys()].sort();
+      return [...(await store.countByMarket(marketType, interval, range)).keys()].sort();
     },
     async read(marketType, interval, symbols, range) {
-      if (marketType !== 'spot') return [];
-      return store.read({ interval, symbols, from: range.from, to: range.to });
+      return store.read({ marketType, interval, symbols, from: range.from, to: range.to });
     },
   };
 }

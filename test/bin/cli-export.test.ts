@@ -33,7 +33,7 @@ const fixtureKlines = (interval: string): Kline[] =>
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => {
-      const r = parseCsvLine(FIXTURE_SYMBOL, interval, l);
+      const r = parseCsvLine(FIXTURE_SYMBOL, interval, l, 'spot');
       if (!r.ok) throw new Error(r.reason);
       return r.kline;
     });
@@ -139,7 +139,7 @@ describe('cli export: Parquet', () => {
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(readdirSync(join(out, 'market_type=spot/interval=5m'))).toEqual(['date=2025-03-01']);
     const s = await openStore({ kind: 'sqlite', path: store.slice('sqlite:'.length) } as never);
-    const stored = await s.read({ interval: '5m', from: Date.UTC(2025, 2, 1), to: Date.UTC(2025, 2, 2) });
+    const stored = await s.read({ marketType: 'spot', interval: '5m', from: Date.UTC(2025, 2, 1), to: Date.UTC(2025, 2, 2) });
     await s.close();
     const script = String.raw`
 import json, sys, polars as pl, duckdb, pyarrow.dataset as ds

@@ -149,7 +149,7 @@ async function lambdaLines(): Promise<string[]> {
   const lines: string[] = [];
   try {
     setStoreForTests(store);
-    await store.recordMarketStatus([{ symbol: 'AAAUSDT', status: 'TRADING', at: T0 - MINUTE }]);
+    await store.recordMarketStatus([{ marketType: 'spot', symbol: 'AAAUSDT', status: 'TRADING', at: T0 - MINUTE }]);
     const [body] = encodeBatch({ klines: makeSeries(['AAAUSDT'], T0, 60), marketEvents: [] });
     lines.push(...(await captureStdout(() => writer(sqsEvent([{ id: 'm1', body }]), lambdaContext))));
     lines.push(...(await captureStdout(() => resampler({ from: new Date(T0).toISOString(), to: new Date(T0 + 60 * MINUTE).toISOString() }))));

@@ -19,7 +19,7 @@ describe('MongoDB store: a mongodb+srv host that does not resolve', () => {
     const store = new MongoKlineStore({ uri: 'mongodb+srv://user:s3cret@cluster0.nowhere.mongodb.net/', database: 'klines', clientOptions: { serverSelectionTimeoutMS: 500 } });
 
     // Act
-    const outcome = store.read({ interval: '1m', from: 0, to: 60_000 });
+    const outcome = store.read({ marketType: 'spot', interval: '1m', from: 0, to: 60_000 });
 
     // Assess
     await expect(outcome).rejects.toBeInstanceOf(StoreUnavailableError);
@@ -31,7 +31,7 @@ describe('MongoDB store: a mongodb+srv host that does not resolve', () => {
   it('passes on an error that is neither a driver nor a network error unchanged', async () => {
     jest.spyOn(dns.promises, 'resolve').mockRejectedValue(new TypeError('a bug'));
     const store = new MongoKlineStore({ uri: 'mongodb+srv://cluster0.nowhere.mongodb.net/', database: 'klines', clientOptions: { serverSelectionTimeoutMS: 500 } });
-    await expect(store.read({ interval: '1m', from: 0, to: 60_000 })).rejects.toThrow(TypeError);
+    await expect(store.read({ marketType: 'spot', interval: '1m', from: 0, to: 60_000 })).rejects.toThrow(TypeError);
     await store.close().catch(() => undefined);
   });
 });

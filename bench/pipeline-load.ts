@@ -101,7 +101,8 @@ type ChildRequest = PipelineRequest | WriterRequest;
 /** A KlineStore that reports each stored 1m batch (after the upsert resolved). */
 function observedStore(inner: KlineStore, onStored: (klines: readonly Kline[]) => void): KlineStore {
   return {
-    init: () => inner.init(),
+    applySchema: (o) => inner.applySchema(o),
+    checkSchema: (o) => inner.checkSchema(o),
     async upsert(interval, klines) {
       const result = await inner.upsert(interval, klines);
       if (interval === '1m') onStored(klines);

@@ -6,6 +6,8 @@
  *   npm run bench                      full run (~5 minutes on 2 cores), writes bench/RESULTS.md
  *   npm run bench -- --quick           short run (~2 minutes), prints only
  *   npm run bench -- --quick --out F   short run, also writes F
+ *   npm run bench -- --list            the rows that run alone (`ROWS` in bench/rows.ts)
+ *   npm run bench -- --only NAME       one of those rows, printed
  *
  * Sections: 1. ingest hot path and whole-process CPU against the `binance` package's client;
  * 2. all-market load through the local pipeline; 3. resample; 4. storage and Atlas sizing.
@@ -15,7 +17,6 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { klineId } from '../core/store/mongo-documents';
 import { benchClients, type ClientComparison, type ClientFigures } from './binance-client';
 import { isBenchChild, runInChild, serveChild } from './child-process';
 import { benchHotPath, type HotPathFigures } from './hotpath';
@@ -25,6 +26,7 @@ import { checkResampleExact, type ExactnessFigures } from './resample-exact';
 import { atlasSizing, formatBytes, formatDays, type Sizing } from './sizing';
 import { benchStorage, type StorageBenchFigures } from './storage';
 import { formatMarkdown, formatText, num, verdict, type Table, type Verdict } from './table';
+import { listRows, runRow } from './rows';
 
 const MARKETS = 2000;
 
@@ -324,10 +326,13 @@ async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
   return result;
 }
 
-/** Average `_id` key length of the benchmark's generated markets. */
+/**
+ * Average index key length of the benchmark's generated markets. Round 2 keys klines by the unique
+ * {symbol, openTime} index (symbol text + an 8-byte date) and an ObjectId `_id` (12 bytes).
+ */
 function averageIdBytes(markets: number): number {
   let total = 0;
-  for (let m = 0; m < markets; m++) total += Buffer.byteLength(klineId(generateMarketDay(m)[0].symbol, Date.UTC(2026, 0, 5)), 'utf8');
+  for (let m = 0; m < markets; m++) total += Buffer.byteLength(generateMarketDay(m)[0].symbol, 'utf8') + 8;
   return total / markets;
 }
 
@@ -367,6 +372,12 @@ if (require.main === module && isBenchChild()) {
   serveChild<ChildRequest, unknown>(async (r) => {
     if (r.kind === 'resample') return { figures: await benchResample({ markets: r.markets }), exact: checkResampleExact(r.markets) };
     return benchStorage({ klines: r.klines });
+  });
+} else if (require.main === module && (process.argv.includes('--list') || process.argv.includes('--only'))) {
+  const at = process.argv.indexOf('--only');
+  (at >= 0 ? runRow(process.argv[at + 1]) : listRows()).catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
   });
 } else if (require.main === module) {
   main().catch((e: unknown) => {

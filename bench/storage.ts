@@ -66,7 +66,7 @@ async function benchSqlite(klines: Kline[], batch: number) {
   const path = join(dir, 'klines.db');
   try {
     const store = new SqliteKlineStore({ path });
-    await store.init();
+    await store.applySchema();
     const writeAll = async () => {
       let written = 0;
       const start = process.hrtime.bigint();

@@ -32,10 +32,20 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'load kline dumps (.csv or .zip) into the store; idempotent',
     load: () => import('./commands/import'),
   },
+  store: {
+    synopsis: 'store migrate|check [--store URL] [--retention-days N | --no-retention]',
+    summary: 'apply (migrate) or compare (check) the store schema: collections, indexes, views, 1m TTL; idempotent',
+    load: () => import('./commands/store'),
+  },
   history: {
     synopsis: 'history [--market-type T] [--symbols A,B] [--from DATE] [--to DATE] [--store URL]',
     summary: 'fill the store from data.binance.vision (checksummed), REST for unpublished days; resumable',
     load: () => import('./commands/history'),
+  },
+  audit: {
+    synopsis: 'audit --date YYYY-MM-DD [--market-type T] [--symbols A,B] [--store URL] [--out DIR]',
+    summary: "compare a day with Binance's dump minute by minute; repair missing minutes, list differences",
+    load: () => import('./commands/audit'),
   },
   report: {
     synopsis: 'report --from ISO --to ISO [--store URL] [--out DIR]',

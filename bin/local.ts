@@ -15,6 +15,7 @@ import { readReportDelivery, sendReportEmail } from '../lambda/reporter';
 import { DEFAULT_START_TIME, faultsFromNames, startSimulator, type Simulator } from '../sim';
 import { parseLocalArgs, USAGE, UsageError, type LocalOptions } from './local/args';
 import { checkBinanceReachable } from './local/reachability';
+import { acquireStoreLock, StoreLockedError } from './local/store-lock';
 import { startLocalPipeline, type LocalPipeline } from './local/pipeline';
 import { checkAgainstSimulator, formatSimCheck } from './local/sim-check';
 import { formatStatusLine } from './local/status-line';
@@ -91,9 +92,20 @@ async function main(): Promise<void> {
     throw e;
   }
 
+  if (storeConfig.kind === 'sqlite' && storeConfig.path !== ':memory:') {
+    try {
+      const release = acquireStoreLock(storeConfig.path);
+      process.on('exit', release);
+    } catch (e) {
+      if (e instanceof StoreLockedError) fail(`KLINE_STORE: ${e.message}`, 1);
+      throw e;
+    }
+  }
+
   let store: KlineStore;
   try {
-    store = await openStore(storeConfig);
+    // The local pipeline is the deploy step of its own SQLite file; a MongoDB store is only checked.
+    store = await openStore(storeConfig, { schema: storeConfig.kind === 'sqlite' ? 'apply' : 'check' });
   } catch (e) {
     fail(`Could not open the store (${storeConfig.kind}): ${(e as Error).message}`, 1);
   }
@@ -139,40 +151,80 @@ async function main(): Promise<void> {
   const logTimer = tty ? undefined : setInterval(() => logger.info('status', { ...pipeline.status(), ingest: undefined }), 10_000);
 
   let finishing: Promise<void> | undefined;
+  let signals = 0;
   const finish = (reason: string): Promise<void> =>
     (finishing ??= (async () => {
       if (statusTimer) clearInterval(statusTimer);
       if (logTimer) clearInterval(logTimer);
       if (tty) process.stdout.write('\r\x1b[K');
-      logger.warn('stopping', { reason });
-      await pipeline.stop();
-      let exitCode = 0;
-      if (sim) {
-        await pipeline.resampleNow({ graceMs: 0 });
-        const caughtUpTo = pipeline.status().ingest.caughtUpTo;
-        if (caughtUpTo !== undefined && caughtUpTo >= pipeline.startedAt) {
-          const check = await checkAgainstSimulator(sim, store, { from: pipeline.startedAt, to: caughtUpTo + MINUTE_MS });
-          process.stdout.write(`${formatSimCheck(check)}\n`);
-          if (!check.ok) {
-            process.stdout.write(`examples: ${[...check.oneMinute.examples, ...check.resampled.flatMap((r) => r.comparison.examples)].slice(0, 10).join(', ')}\n`);
-            exitCode = 1;
+      logger.warn('stopping', { reason, deadlineSeconds: o.stopTimeoutSeconds });
+      let exitCode = reason === 'ingest failed' ? 1 : 0;
+      const problem = (what: string, e: unknown): void => {
+        process.stderr.write(`\r\x1b[K${redactSecrets(`${what}: ${(e as Error)?.message ?? String(e)}`)}\n`);
+        exitCode = 1;
+      };
+      try {
+        const stopped = await pipeline.stop({ deadlineMs: o.stopTimeoutSeconds * 1000 });
+        if (stopped.kept) {
+          const k = stopped.kept;
+          process.stderr.write(
+            `Stop deadline (${o.stopTimeoutSeconds} s) passed: ${k.klines} klines and ${k.marketEvents} market events could not be stored (${redactSecrets(stopped.reason ?? 'store unavailable')}). ` +
+              `They are kept in ${k.file} and stored at the next start.\n`,
+          );
+          exitCode = 1;
+        } else if (sim) {
+          try {
+            await pipeline.resampleNow({ graceMs: 0 });
+          } catch (e) {
+            problem('Final resample failed', e);
           }
-        } else {
-          process.stdout.write('Nothing to verify yet: no full minute was captured.\n');
+          try {
+            const caughtUpTo = pipeline.status().ingest.caughtUpTo;
+            if (caughtUpTo !== undefined && caughtUpTo >= pipeline.startedAt) {
+              const check = await checkAgainstSimulator(sim, store, { from: pipeline.startedAt, to: caughtUpTo + MINUTE_MS });
+              process.stdout.write(`${formatSimCheck(check)}\n`);
+              if (!check.ok) {
+                process.stdout.write(`examples: ${[...check.oneMinute.examples, ...check.resampled.flatMap((r) => r.comparison.examples)].slice(0, 10).join(', ')}\n`);
+                exitCode = 1;
+              }
+            } else {
+              process.stdout.write('Nothing to verify yet: no full minute was captured.\n');
+            }
+          } catch (e) {
+            problem('Verification failed', e);
+          }
         }
-        await sim.close();
+        const s = pipeline.status();
+        process.stdout.write(`Stored ${s.storedTotal} klines; ${s.reportsWritten} report(s) in ${o.reportsDir}.\n`);
+      } catch (e) {
+        problem('Stop failed', e);
+      } finally {
+        if (sim) await sim.close().catch(() => undefined);
+        try {
+          await store.close();
+        } catch (e) {
+          problem('Closing the store failed', e);
+        }
       }
-      const s = pipeline.status();
-      process.stdout.write(`Stored ${s.storedTotal} klines; ${s.reportsWritten} report(s) in ${o.reportsDir}.\n`);
-      await store.close();
       process.exit(exitCode);
     })());
 
-  process.on('SIGINT', () => void finish('SIGINT'));
-  process.on('SIGTERM', () => void finish('SIGTERM'));
+  const onSignal = (name: string): void => {
+    signals++;
+    if (signals === 1) {
+      void finish(name);
+      return;
+    }
+    // A second signal: exit now, keeping (synchronously) whatever is not stored yet.
+    const kept = pipeline.keepHeldNow(`exited at once on a second ${name}`);
+    process.stderr.write(`\r\x1b[KExiting at once (second ${name}).${kept ? ` ${kept.klines} klines and ${kept.marketEvents} market events not yet stored are kept in ${kept.file}.` : ''}\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   if (o.durationSeconds !== undefined) setTimeout(() => void finish('duration reached'), o.durationSeconds * 1000);
   pipeline.done.catch((e: Error) => {
-    process.stderr.write(`\r\x1b[K${e.message}\n`);
+    process.stderr.write(`\r\x1b[K${redactSecrets(e.message)}\n`);
     void finish('ingest failed').then(() => process.exit(1));
   });
 }

@@ -5,7 +5,7 @@
  * person can act on, so one bad frame or line never takes the caller down.
  */
 import { compareDecimal, hasLeadingZero, isDecimalText } from './decimal';
-import { intervalMs, isInterval } from './interval';
+import { intervalMs, isInterval, windowStart } from './interval';
 import type { Kline, ParseResult } from './kline';
 import { isMarketType, type MarketType } from './market';
 import { symbolProblem } from './symbol';
@@ -77,7 +77,8 @@ export function validateKline(k: Kline): string | undefined {
   if (ms === undefined) return `unknown interval ${describe(k.interval)}`;
   if (!Number.isSafeInteger(k.openTime) || k.openTime < 0) return `openTime is not a timestamp: ${describe(k.openTime)}`;
   if (!Number.isSafeInteger(k.closeTime)) return `closeTime is not a timestamp: ${describe(k.closeTime)}`;
-  if (k.openTime % ms !== 0) return `openTime ${k.openTime} is not aligned to ${k.interval}`;
+  // windowStart, not `% ms`: 1w windows open on Mondays, not on the epoch's Thursday.
+  if (k.interval === '1w' ? windowStart(k.openTime, '1w') !== k.openTime : k.openTime % ms !== 0) return `openTime ${k.openTime} is not aligned to ${k.interval}`;
   if (k.closeTime !== k.openTime + ms - 1) {
     return `closeTime ${k.closeTime} ≠ openTime + ${k.interval} − 1 ms (${k.openTime + ms - 1})`;
   }

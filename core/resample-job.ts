@@ -24,13 +24,13 @@
  */
 import { readPositiveInt, type Env } from './config';
 import { compareDecimal } from './decimal';
-import { intervalMs, MINUTE_MS, RESAMPLED_INTERVALS, windowStart, type StoredInterval } from './interval';
+import { intervalMs, MINUTE_MS, STORED_RESAMPLED_INTERVALS, windowStart, type StoredInterval } from './interval';
 import { DECIMAL_FIELDS, type Kline } from './kline';
 import { MARKET_TYPES, type MarketType } from './market';
 import { resample } from './resample';
 import type { KlineStore, MinuteRun, ResampleWatermark, TimeRange } from './store/port';
 
-export type ResampledInterval = (typeof RESAMPLED_INTERVALS)[number];
+export type ResampledInterval = (typeof STORED_RESAMPLED_INTERVALS)[number];
 
 export const HOUR_MS = 3_600_000;
 
@@ -40,9 +40,15 @@ export interface ResampleOptions {
   marketTypes: readonly MarketType[];
   /** A window counts as closed once `now − grace` has passed its end (late klines still arrive). */
   graceMs: number;
-  /** A level without a watermark starts this far back (aligned down to the coarsest level). */
+  /**
+   * A level without a watermark starts this far back, aligned down to the coarsest level's window
+   * (a Monday with 1w), so every level's first window is built from complete finer bars.
+   */
   initialLookbackMs: number;
-  /** At most this span is swept per level in one run; after an outage the backlog drains over runs. */
+  /**
+   * At most this span with data is swept per level in one run (spans without any kline cost one
+   * empty read each and do not count); after an outage the backlog drains over runs.
+   */
   maxSweepMs: number;
   /** Length of one sweep read (bounds the klines held in memory). */
   sliceMs: number;
@@ -57,7 +63,7 @@ export interface ResampleOptions {
 }
 
 export const DEFAULT_RESAMPLE_OPTIONS: ResampleOptions = {
-  intervals: RESAMPLED_INTERVALS,
+  intervals: STORED_RESAMPLED_INTERVALS,
   marketTypes: MARKET_TYPES,
   graceMs: 30_000,
   initialLookbackMs: 2 * HOUR_MS,
@@ -149,30 +155,46 @@ const alignUp = (t: number, interval: string): number => {
   return down === t ? t : down + intervalMs(interval);
 };
 
-/** Where each level stands: the stored watermark, or the common starting point of a first run. */
+/**
+ * Where each level stands: its stored watermark; for a store's first run, one starting point for
+ * every level (aligned to the coarsest level); for a level added later, a lookback before the
+ * watermark of the level below, aligned to its own windows (built from the finer bars stored).
+ * `fresh` lists the levels whose watermark was not stored (the caller stores them at once).
+ */
 export function initialWatermarks(
   stored: readonly ResampleWatermark[],
   marketType: MarketType,
   nowMs: number,
   options: ResampleOptions,
-): Map<string, number> {
+): Map<string, number> & { fresh?: string[] } {
   const levels = orderedLevels(options.intervals);
   const start = alignDown(nowMs - options.graceMs - options.initialLookbackMs, levels[levels.length - 1]);
-  const out = new Map<string, number>();
+  const out: Map<string, number> & { fresh?: string[] } = new Map();
+  const fresh: string[] = [];
+  let below: number | undefined;
   for (const level of levels) {
     const w = stored.find((s) => s.marketType === marketType && s.interval === level);
-    out.set(level, w ? w.watermark : start);
+    let watermark: number;
+    if (w) watermark = w.watermark;
+    else {
+      watermark = below === undefined || !stored.some((s) => s.marketType === marketType) ? start : alignDown(below - options.initialLookbackMs, level);
+      fresh.push(level);
+    }
+    out.set(level, watermark);
+    below = watermark;
   }
+  if (fresh.length > 0) out.fresh = fresh;
   return out;
 }
 
-/** The span a level's sweep covers now: [watermark, end), or undefined when nothing has closed. */
+/**
+ * The windows of a level that have closed since its watermark: [watermark, end), or undefined
+ * when none has. The run sweeps them a slice at a time within its `maxSweepMs` budget.
+ */
 export function sweepSpan(level: string, below: string, watermarks: ReadonlyMap<string, number>, nowMs: number, options: ResampleOptions): TimeRange | undefined {
   const from = watermarks.get(level)!;
-  const ms = intervalMs(level);
   let to = alignDown(nowMs - options.graceMs, level);
   if (below !== '1m') to = Math.min(to, alignDown(watermarks.get(below)!, level));
-  to = Math.min(to, from + Math.max(1, Math.floor(options.maxSweepMs / ms)) * ms);
   return to > from ? { from, to } : undefined;
 }
 
@@ -299,9 +321,9 @@ async function buildWindows(
   range: TimeRange,
   symbols: readonly string[] | undefined,
   allowFewer: boolean,
-): Promise<void> {
+): Promise<number> {
   const source = await readKlines(ctx, marketType, below, range, symbols);
-  if (source.length === 0) return;
+  if (source.length === 0) return 0;
   const built = tagged(resample(source, level), marketType);
   const stored = await readKlines(ctx, marketType, level, range, symbols ?? [...new Set(built.map((b) => b.symbol))]);
   const { write, keptFewer } = barsToWrite(built, stored, allowFewer);
@@ -310,12 +332,14 @@ async function buildWindows(
   c.keptFewer += keptFewer;
   ctx.result.barsComputed += built.length;
   ctx.result.barsKeptFewer += keptFewer;
-  if (write.length === 0) return;
-  const { written, failures } = await ctx.store.upsert(level as StoredInterval, write);
-  c.written += written;
-  c.failed += failures.length;
-  ctx.result.barsWritten += written;
-  ctx.result.barsFailed += failures.length;
+  if (write.length > 0) {
+    const { written, failures } = await ctx.store.upsert(level as StoredInterval, write);
+    c.written += written;
+    c.failed += failures.length;
+    ctx.result.barsWritten += written;
+    ctx.result.barsFailed += failures.length;
+  }
+  return source.length;
 }
 
 /** Rebuild the given windows (per market, aligned to `level`), reading markets with the same range together. */
@@ -382,6 +406,7 @@ async function runMarketType(
 ): Promise<void> {
   const levels = orderedLevels(ctx.options.intervals);
   const watermarks = initialWatermarks(state, marketType, nowMs, ctx.options);
+  if (watermarks.fresh) await ctx.store.writeResampleState(watermarks.fresh.map((interval) => ({ marketType, interval, watermark: watermarks.get(interval)! })));
 
   // Late minutes first, so the sweep of a coarser level reads the rebuilt finer bars.
   const finest = levels[0];
@@ -407,9 +432,10 @@ async function runMarketType(
     if (span) {
       const ms = intervalMs(level);
       const step = Math.max(1, Math.floor(ctx.options.sliceMs / ms)) * ms;
-      for (let from = span.from; from < span.to; from += step) {
+      let budget = ctx.options.maxSweepMs;
+      for (let from = span.from; from < span.to && budget > 0; from += step) {
         const slice = { from, to: Math.min(from + step, span.to) };
-        await buildWindows(ctx, marketType, level, below, slice, undefined, false);
+        if ((await buildWindows(ctx, marketType, level, below, slice, undefined, false)) > 0) budget -= slice.to - slice.from;
         watermarks.set(level, slice.to);
         await ctx.store.writeResampleState([{ marketType, interval: level, watermark: slice.to }]);
       }
@@ -449,7 +475,8 @@ export interface RebuildOptions {
 
 /**
  * Rebuild every closed window in a range on demand, level by level from the 1m klines. The
- * range is widened to whole windows of the coarsest level and clipped to what has closed.
+ * range is widened to whole hours; a coarser window that overlaps it (4h, 1d, 1w) is rebuilt
+ * whole, from the finer bars rebuilt here and those stored around them.
  */
 export async function rebuildRange(
   store: KlineStore,
@@ -461,9 +488,8 @@ export async function rebuildRange(
   checkOptions(options);
   if (!(range.to > range.from)) throw new RangeError('rebuild range: "to" must be after "from"');
   const levels = orderedLevels(options.intervals);
-  const coarsest = levels[levels.length - 1];
-  const from = alignDown(range.from, coarsest);
-  const end = alignUp(range.to, coarsest);
+  const from = alignDown(range.from, '1h');
+  const end = alignUp(range.to, '1h');
   if (end - from > options.maxRebuildMs) {
     throw new RangeError(`rebuild range spans ${(end - from) / HOUR_MS} h; at most ${options.maxRebuildMs / HOUR_MS} h per invocation, split it`);
   }
@@ -472,10 +498,10 @@ export async function rebuildRange(
   for (const marketType of rebuild.marketTypes ?? options.marketTypes) {
     let below = '1m';
     for (const level of levels) {
-      const to = Math.min(end, alignDown(closedEnd, level));
+      const to = Math.min(alignUp(end, level), alignDown(closedEnd, level));
       const ms = intervalMs(level);
       const step = Math.max(1, Math.floor(options.sliceMs / ms)) * ms;
-      for (let t = from; t < to; t += step) {
+      for (let t = alignDown(from, level); t < to; t += step) {
         await buildWindows(ctx, marketType, level, below, { from: t, to: Math.min(t + step, to) }, undefined, rebuild.allowFewer ?? false);
       }
       below = level;

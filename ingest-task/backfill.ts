@@ -111,7 +111,7 @@ export class Backfiller {
             this.logger.warn('backfill row rejected', { symbol: gap.symbol, reason: parsed.reason });
             continue;
           }
-          const k = parsed.kline;
+          const k: Kline = { ...parsed.kline, source: 'rest' };
           if (k.openTime < from || k.openTime > gap.to) continue;
           if (k.openTime > last) last = k.openTime;
           if (sequencer.offer(k, out)) this.stats.minutesFilled++;

@@ -167,7 +167,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     onClosing: (connection, k, eventTime) => {
       // A kline or event time beyond what the exchange's clock can be is refused (exchange-clock.ts);
       // its minute is backfilled like any other gap, once the exchange really reached it.
-      if (!clock.observeFrame(eventTime) || !clock.observeFrame(k.openTime)) {
+      if (!clock.observeFrame(eventTime, k.symbol) || !clock.observeFrame(k.openTime, k.symbol)) {
         recheckClock(eventTime);
         return false;
       }
@@ -181,11 +181,11 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   });
   const onFrame = frames.handle;
 
-  // After a refused frame, ask the server for its time (at most every 250 ms): if the exchange
+  // After a refused frame, ask the server for its time (at most every 100 ms): if the exchange
   // really is that far ahead, the bound moves and the next frames are accepted.
   let clockCheckAt = 0;
   function recheckClock(claimed: unknown): void {
-    if (Date.now() - clockCheckAt < 250) return;
+    if (Date.now() - clockCheckAt < 100) return;
     clockCheckAt = Date.now();
     logger.warn('frame refused: its time is beyond the exchange clock', { claimed, exchangeNow: clock.now(), bound: Math.round(clock.bound()), refused: clock.rejectedFrames });
     rest.serverTime().then(

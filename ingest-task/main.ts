@@ -4,6 +4,7 @@
  * 30 s after SIGTERM by default). Exit codes: 0 stopped cleanly, 1 failed, 2 bad configuration.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { readPositiveInt } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { readIngestConfig, type IngestConfig } from './config';
 import { startIngest } from './ingest';
@@ -23,8 +24,11 @@ export interface MainDeps {
 
 export async function main(env: NodeJS.ProcessEnv = process.env, deps: MainDeps = {}): Promise<number> {
   let config: IngestConfig;
+  let retentionDays: number | undefined;
   try {
     config = readIngestConfig(env);
+    // The 1m TTL the store's schema is expected to have (checked at resume, never changed here).
+    retentionDays = env.KLINE_1M_RETENTION_DAYS ? readPositiveInt(env, 'KLINE_1M_RETENTION_DAYS', 1) : undefined;
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
@@ -42,7 +46,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, deps: MainDeps 
       streamUrl: config.binance.streamUrl,
       sink,
       marketFilter: config.markets,
-      resumeFrom: () => readResumePoints(config.resume, { logger, secrets: deps.secrets, serverSelectionTimeoutMS: deps.storeTimeoutMs }),
+      resumeFrom: () => readResumePoints(config.resume, { logger, secrets: deps.secrets, serverSelectionTimeoutMS: deps.storeTimeoutMs, retentionDays }),
       refreshIntervalMs: config.refreshIntervalMs,
       newMarketHistoryMs: config.newMarketHistoryMs,
       rest: { weightHeadroom: config.weightHeadroom },

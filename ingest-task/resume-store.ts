@@ -35,6 +35,8 @@ export interface ResumeReadOptions {
   secrets?: SecretsClient;
   /** How long to wait for an unreachable MongoDB before giving up (default 10 s). */
   serverSelectionTimeoutMS?: number;
+  /** KLINE_1M_RETENTION_DAYS: the 1m TTL the schema check expects (unset: none). */
+  retentionDays?: number;
 }
 
 /** Why resume failed, for the log line. Never contains the secret's value. */
@@ -98,6 +100,8 @@ export async function readResumePoints(source: ResumeSource, options: ResumeRead
       // The driver's parse messages may quote parts of the URI: name the error only.
       throw new ResumeUnavailable(`the MongoDB connection string is not usable (${(e as Error).name})`);
     }
+    // The task checks the schema and warns; only the schema step (deploy, `store migrate`) changes it.
+    for (const d of await store.checkSchema({ retentionDays: options.retentionDays })) logger.warn(`store schema: ${d.message}`, { ...where, kind: d.kind, collection: d.collection });
     // The spot ingest resumes spot markets; the venues' own types come with their modules.
     const last = await lastOpenTimesBySymbol(store, '1m', 'spot');
     logger.info('resuming from store', { ...where, database, markets: last.size });

@@ -32,6 +32,8 @@ export interface SimMarket {
   zeroTradeProbability: number;
   /** Status history, sorted by time; the first entry is the listing. */
   history: { at: number; status: MarketStatus }[];
+  /** Exchange-wide maintenance windows [from, to): no klines although the status stays TRADING. */
+  maintenance?: readonly { from: number; to: number }[];
 }
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -130,6 +132,7 @@ export function generateMarkets(o: ResolvedOptions): SimMarket[] {
   }
   // An event given before a generated market's listing time moves the listing (stable sort).
   for (const m of markets) m.history.sort((a, b) => a.at - b.at);
+  if (o.maintenance.length > 0) for (const m of markets) m.maintenance = o.maintenance;
   return markets;
 }
 
@@ -173,7 +176,7 @@ export function statusAt(m: SimMarket, t: number): MarketStatus | undefined {
 
 /** Klines exist for a minute exactly when the market is TRADING at its open time. */
 export function isTradingAt(m: SimMarket, openTime: number): boolean {
-  return statusAt(m, openTime) === 'TRADING';
+  return statusAt(m, openTime) === 'TRADING' && !m.maintenance?.some((w) => openTime >= w.from && openTime < w.to);
 }
 
 export type { LifecycleEvent };

@@ -130,6 +130,8 @@ export interface SimOptions {
   updatesPerMinute?: number;
   limits?: Partial<SimLimits>;
   faults?: FaultConfig | readonly (FaultName | 'all')[];
+  /** Exchange maintenance windows (ms, [from, to)): no market has klines, in streams, REST or dumps. */
+  maintenance?: { from: number; to: number }[];
   /** The data.binance.vision-like file site (sim/dumps): publication lag and file faults. */
   dumps?: import('./dumps/site').SimDumpOptions;
 }
@@ -150,6 +152,7 @@ export interface ResolvedOptions {
   updatesPerMinute: number;
   limits: SimLimits;
   faults: FaultConfig;
+  maintenance: { from: number; to: number }[];
 }
 
 export const DEFAULT_START_TIME = Date.UTC(2026, 0, 5, 0, 0, 0);
@@ -259,5 +262,9 @@ export function resolveOptions(o: SimOptions = {}): ResolvedOptions {
     updatesPerMinute,
     limits,
     faults,
+    maintenance: (o.maintenance ?? []).map((w) => {
+      check(Number.isInteger(w.from) && Number.isInteger(w.to) && w.from < w.to, 'maintenance windows need integer from < to (ms)');
+      return { from: Math.floor(w.from / 60_000) * 60_000, to: Math.ceil(w.to / 60_000) * 60_000 };
+    }),
   };
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
 import { ConfigError } from '../../core/errors';
+import { readAudits } from '../../core/audit/files';
 import { buildQualityReport, type QualityReport } from '../../core/report';
 import { openStore } from '../../core/store/index';
 import { MARKET_TYPES, parseMarketTypes, type MarketType } from '../../core/market';
@@ -90,6 +91,7 @@ async function writeReport(report: QualityReport, outDir: string): Promise<strin
     [join(outDir, `${report.fileBase}.html`), report.html],
     [join(outDir, `${report.fileBase}.csv`), report.csv],
     [join(outDir, `${report.fileBase}-gaps.csv`), report.gapsCsv],
+    ...(report.auditCsv !== undefined ? ([[join(outDir, `${report.fileBase}-audit.csv`), report.auditCsv]] as [string, string][]) : []),
   ];
   for (const [path, text] of files) await writeWhole(path, text);
   return files.map(([path]) => path);
@@ -124,7 +126,9 @@ export async function run(argv: string[], io: CliIo, deps: ReportDeps = {}): Pro
 
   let report: QualityReport;
   try {
-    report = await buildQualityReport(store, args.range, { generatedAt: (deps.now ?? Date.now)(), marketTypes: args.marketTypes });
+    // Audits (`cli audit`) of the window's days, kept beside the reports, join the report.
+    const audits = await readAudits(args.outDir, args.range);
+    report = await buildQualityReport(store, args.range, { generatedAt: (deps.now ?? Date.now)(), audits, marketTypes: args.marketTypes });
   } catch (err) {
     io.stderr.write(`report: reading the store failed: ${(err as Error).message}\n`);
     return 1;
@@ -140,6 +144,7 @@ export async function run(argv: string[], io: CliIo, deps: ReportDeps = {}): Pro
     return 1;
   }
   io.stdout.write(`${report.summaryLine}\n`);
+  for (const line of report.auditLines ?? []) io.stdout.write(`${line}\n`);
   io.stderr.write(`report: wrote ${written.join(', ')}\n`);
   return 0;
 }

@@ -12,6 +12,8 @@ export interface LocalOptions {
   /** Exchange minutes between reports. */
   reportEveryMinutes: number;
   reportsDir: string;
+  /** Real seconds a stop may take to store what is buffered before it keeps the rest in a file. */
+  stopTimeoutSeconds: number;
   help: boolean;
 }
 
@@ -27,6 +29,9 @@ Runs the whole capture pipeline in one process: ingest, queue, writer, resampler
   --duration SECONDS    run this long, then stop cleanly (and, with --sim, verify against the truth)
   --report-every MIN    exchange minutes between quality reports (default 15 with --sim, 60 live)
   --reports DIR         where reports are written (default ./reports)
+  --stop-timeout SEC    how long a stop may wait for the store (default 30); what is not stored by
+                        then is kept in ./data/undelivered.jsonl, stored at the next start, and the
+                        exit code is 1. A second Ctrl-C exits at once (also keeping what is held).
 
 Store: KLINE_STORE=sqlite:PATH (default sqlite:./data/klines.db) or a mongodb:// URI.`;
 
@@ -52,6 +57,7 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
     durationSeconds: undefined,
     reportEveryMinutes: 0,
     reportsDir: './reports',
+    stopTimeoutSeconds: 30,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -88,6 +94,9 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
         o.reportsDir = v;
         break;
       }
+      case '--stop-timeout':
+        o.stopTimeoutSeconds = positive(flag, value(), false);
+        break;
       case '--help':
       case '-h':
         o.help = true;

@@ -3,8 +3,7 @@
  * and reporter on timers driven by the exchange clock (accelerated when the simulator runs).
  * The same functions run in AWS; only the wiring differs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { MINUTE_MS } from '../../core/interval';
 import { buildQualityReport, type QualityReport } from '../../core/report';
 import { DEFAULT_RESAMPLE_OPTIONS, runResampleCycle, type ResampleOptions } from '../../core/resample-job';
@@ -15,6 +14,8 @@ import { startIngest, type IngestHandle, type IngestOptions, type IngestStatus }
 import type { Logger } from '../../ingest-task/logger';
 import { InProcessSink } from '../../ingest-task/sinks/in-process';
 import { InProcessQueue, percentile } from './in-process-queue';
+import { lastReportedTo, missedWindows, writeReportFiles, type ReportFiles } from './report-files';
+import { keepUndelivered, replayUndelivered, type KeptSummary } from './undelivered';
 import type { PipelineStatus } from './status-line';
 
 export interface LocalPipelineOptions {
@@ -31,10 +32,19 @@ export interface LocalPipelineOptions {
   resampleEveryMinutes?: number;
   resample?: Partial<ResampleOptions>;
   /** Called with each report once written (e.g. to e-mail it). */
-  onReport?: (report: QualityReport, files: { html: string; csv: string }) => Promise<void>;
+  onReport?: (report: QualityReport, files: ReportFiles) => Promise<void>;
   ingest?: Partial<Omit<IngestOptions, 'restUrl' | 'streamUrl' | 'sink' | 'resumeFrom' | 'logger'>>;
   logger: Logger;
   deadLetterFile?: string;
+  /** Where klines not stored by a stop's deadline are kept, and replayed from at start. */
+  undeliveredFile?: string;
+}
+
+export interface StopOutcome {
+  /** What could not be stored before the deadline, and the file it is kept in; undefined when all was stored. */
+  kept?: KeptSummary;
+  /** Why it could not be stored (the store's last error), when known. */
+  reason?: string;
 }
 
 export interface LocalPipeline {
@@ -42,19 +52,28 @@ export interface LocalPipeline {
   readonly startedAt: number;
   status(): PipelineStatus & { ingest: IngestStatus; deadLettered: number; reportsWritten: number };
   /**
-   * Run the resampler now (it also runs every `resampleEveryMinutes` exchange minutes).
-   * `graceMs: 0` after stop: everything the ingest caught up to is stored, nothing is late.
+   * Run the resampler now, as many runs as it takes to catch up (it also runs every
+   * `resampleEveryMinutes` exchange minutes). `graceMs: 0` after stop: everything the ingest
+   * caught up to is stored, nothing is late.
    */
   resampleNow(overrides?: Partial<ResampleOptions>): Promise<void>;
   /** Build and write the report for a range now. */
   reportNow(range: TimeRange): Promise<QualityReport>;
-  /** Stop reading, store everything buffered, finish running jobs. */
-  stop(): Promise<void>;
+  /**
+   * Stop reading, store everything buffered, finish running jobs. With `deadlineMs`, gives up
+   * after that long and keeps what was not stored in `undeliveredFile` (see StopOutcome).
+   */
+  stop(options?: { deadlineMs?: number }): Promise<StopOutcome>;
+  /** For an immediate exit: keep everything not yet stored, synchronously; undefined if nothing. */
+  keepHeldNow(reason: string): KeptSummary | undefined;
   /** Rejects if the ingest fails for good (e.g. Binance refuses the location). */
   readonly done: Promise<void>;
 }
 
 export async function startLocalPipeline(o: LocalPipelineOptions): Promise<LocalPipeline> {
+  const undeliveredFile = o.undeliveredFile ?? './data/undelivered.jsonl';
+  // What an earlier run could not store goes in first (it also moves resume points forward).
+  await replayUndelivered(o.store, undeliveredFile, o.logger);
   const startedAt = Math.ceil(o.exchangeNow() / MINUTE_MS) * MINUTE_MS;
   const queue = new InProcessQueue({
     store: o.store,
@@ -63,7 +82,18 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     speed: o.speed,
     deadLetterFile: o.deadLetterFile ?? './data/dead-letter.jsonl',
   });
-  const sink = new InProcessSink({ onBatch: queue.deliver, logger: o.logger });
+  let lastDeliveryError: string | undefined;
+  const sink = new InProcessSink({
+    onBatch: async (batch) => {
+      try {
+        await queue.deliver(batch);
+      } catch (e) {
+        lastDeliveryError = (e as Error).message;
+        throw e;
+      }
+    },
+    logger: o.logger,
+  });
   const ingest: IngestHandle = await startIngest({
     // As in AWS: every stream on two connections, so one dropped or stalled connection loses nothing.
     streamCopies: 2,
@@ -91,25 +121,36 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
 
   const resampleNow = async (overrides: Partial<ResampleOptions> = {}): Promise<void> => {
     const result = await runResampleCycle(o.store, o.exchangeNow(), { ...resampleOptions, ...overrides });
-    o.logger.debug('resampled', { klinesRead: result.klinesRead, barsWritten: result.barsWritten });
+    o.logger.debug('resampled', { klinesRead: result.klinesRead, barsWritten: result.barsWritten, behindMs: result.behindMs });
+  };
+
+  /** Runs until nothing is left behind (the first run of a new store sweeps from the start of the week). */
+  const resampleUntilCaughtUp = async (overrides: Partial<ResampleOptions> = {}): Promise<void> => {
+    for (let run = 0; run < 1000; run++) {
+      const result = await runResampleCycle(o.store, o.exchangeNow(), { ...resampleOptions, ...overrides });
+      if (result.behindMs <= 0 && result.carried === 0) return;
+    }
   };
 
   const reportNow = async (range: TimeRange): Promise<QualityReport> => {
     const report = await buildQualityReport(o.store, range);
     mkdirSync(o.reportsDir, { recursive: true });
-    const files = { html: join(o.reportsDir, `${report.fileBase}.html`), csv: join(o.reportsDir, `${report.fileBase}.csv`) };
-    writeFileSync(files.html, report.html);
-    writeFileSync(files.csv, report.csv);
+    const files = writeReportFiles(o.reportsDir, report);
     reportsWritten++;
-    o.logger.info('report written', { summary: report.summaryLine, html: files.html, csv: files.csv });
+    o.logger.info('report written', { summary: report.summaryLine, ...files });
     if (o.onReport) await o.onReport(report, files);
     return report;
   };
+
+  // Windows a stopped or crashed run never reported are reported first.
+  const missed = missedWindows(lastReportedTo(o.reportsDir), nextReportAt - offset, reportEvery);
+  if (missed.length > 0) o.logger.warn('reporting windows missed while not running', { windows: missed.length, from: new Date(missed[0].from).toISOString() });
 
   const tick = (): void => {
     if (busy) return;
     const now = o.exchangeNow();
     const jobs: (() => Promise<unknown>)[] = [];
+    for (const range of missed.splice(0)) jobs.push(() => reportNow(range));
     if (now >= nextResampleAt) {
       jobs.push(() => resampleNow());
       nextResampleAt += Math.ceil((now - nextResampleAt + 1) / resampleEvery) * resampleEvery;
@@ -138,14 +179,33 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   const tickMs = Math.max(20, Math.min(1000, MINUTE_MS / o.speed / 4));
   const timer = setInterval(tick, tickMs);
 
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
+  const timeout = (ms: number): Promise<'timeout'> => new Promise((r) => setTimeout(() => r('timeout'), ms).unref());
+  let stopping: Promise<StopOutcome> | undefined;
+  const stop = (options: { deadlineMs?: number } = {}): Promise<StopOutcome> =>
     (stopping ??= (async () => {
       clearInterval(timer);
-      await ingest.stop();
-      await sink.close();
-      await running;
+      const deadline = options.deadlineMs ?? Infinity;
+      const started = Date.now();
+      const ingestStopped = ingest.stop();
+      let outcome = Number.isFinite(deadline) ? await Promise.race([ingestStopped.then(() => 'done' as const), timeout(deadline)]) : (await ingestStopped, 'done' as const);
+      if (outcome === 'timeout') {
+        sink.giveUp();
+        // A delivery that hangs in the store is not waited for: what it carried is kept too.
+        outcome = await Promise.race([ingestStopped.then(() => 'done' as const), timeout(2_000)]);
+      } else await sink.close();
+      const left = Math.max(0, deadline - (Date.now() - started));
+      await Promise.race([running, timeout(Number.isFinite(left) ? Math.max(left, 1_000) : 2 ** 31 - 1)]);
+      const held = outcome === 'done' ? sink.takeUndelivered() : sink.peekHeld();
+      if (held.length === 0) return {};
+      const reason = lastDeliveryError ?? 'stop deadline passed';
+      const kept = keepUndelivered(undeliveredFile, held, reason);
+      o.logger.error('not stored before the stop deadline; kept for the next start', { ...kept, reason });
+      return { kept, reason };
     })());
+  const keepHeldNow = (reason: string): KeptSummary | undefined => {
+    const held = sink.peekHeld();
+    return held.length === 0 ? undefined : keepUndelivered(undeliveredFile, held, reason);
+  };
 
   return {
     startedAt,
@@ -166,9 +226,10 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
         reportsWritten,
       };
     },
-    resampleNow,
+    resampleNow: resampleUntilCaughtUp,
     reportNow,
     stop,
+    keepHeldNow,
     done: ingest.done,
   };
 }

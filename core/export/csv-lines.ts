@@ -36,7 +36,8 @@ export async function* chunkLines(input: Readable): AsyncGenerator<{ lines: stri
   if (rest.length > 0) yield { lines: [rest.endsWith('\r') ? rest.slice(0, -1) : rest], firstLineNo: lineNo };
 }
 
-const D = '([0-9]{1,40}(?:\\.[0-9]{1,30})?)';
+// canonical decimal text only (no leading zero): anything else falls back to parseCsvLine's reason
+const D = '((?:0|[1-9][0-9]{0,39})(?:\\.[0-9]{1,30})?)';
 const T = '([0-9]{1,17})';
 const LINE = new RegExp(`^${T},${D},${D},${D},${D},${D},${T},${D},([0-9]{1,15}),${D},${D}(?:,[^,]*)?$`);
 

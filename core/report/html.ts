@@ -18,6 +18,8 @@ export interface HtmlOptions {
   worstCount: number;
   /** How many gap rows before "and N more". */
   gapRows: number;
+  /** Extra sections (table rows) after the gaps, e.g. the dump audit. */
+  extraSections?: string;
 }
 
 const FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";
@@ -309,6 +311,7 @@ export function renderHtml(sections: readonly QualityFigures[], options: HtmlOpt
 <div style="font-size:14px;color:#cbd5e1;">${escapeHtml(windowText)}</div>
 </td></tr>
 ${sections.map((figures) => typeSection(figures, options, sections.length > 1)).join('\n')}
+${options.extraSections ?? ''}
 <tr><td style="padding:28px 24px;font-size:12px;line-height:18px;color:${MUTED};">
 A market is expected to have a 1m kline for every minute that opens while its status is TRADING (from the recorded status history); klines stored outside those minutes count as captured but not as expected. Percentages are rounded down. Per-market figures for all ${formatCount(summary.marketsReported)} markets are in the attached CSV.<br>
 Generated ${escapeHtml(dateTime(options.generatedAt))} UTC.

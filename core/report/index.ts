@@ -20,6 +20,8 @@ import {
   type HourBars,
   type HourPlanInput,
 } from '../quality';
+import type { AuditResult } from '../audit/run';
+import { auditDifferencesCsv, auditHtml, auditSummaryLines } from './audit';
 import { gapsCsv, marketsCsv } from './csv';
 import { renderHtml } from './html';
 import { compactInstant, dateOnly, formatCount, formatPercent, isUtcDay, windowLabel } from './format';
@@ -33,6 +35,8 @@ export interface QualityReportOptions {
   gapRows?: number;
   /** Heading and subject prefix. Default "Kline data quality". */
   title?: string;
+  /** Dump audits of days in the window (core/audit), shown in their own section. */
+  audits?: readonly AuditResult[];
 }
 
 export interface BuildQualityReportOptions extends QualityReportOptions {
@@ -55,6 +59,9 @@ export interface QualityReport {
   subject: string;
   /** e.g. "2024-01-01T00:00Z–2024-01-02T00:00Z: 2,013 markets, 2,893,117 of 2,898,720 datapoints (99.81 %), 37 gaps". */
   summaryLine: string;
+  /** With audits: one row per differing field, and one headline per audited day. */
+  auditCsv?: string;
+  auditLines?: string[];
   /** Base for file names: "quality-20240101T0000Z-20240102T0000Z". */
   fileBase: string;
 }
@@ -97,7 +104,9 @@ export function renderQualityReport(figures: QualityFigures | readonly QualityFi
       generatedAt: options.generatedAt ?? Date.now(),
       worstCount: options.worstCount ?? 20,
       gapRows: options.gapRows ?? 25,
+      extraSections: auditHtml(options.audits ?? []),
     }),
+    ...(options.audits && options.audits.length > 0 ? { auditCsv: auditDifferencesCsv(options.audits), auditLines: auditSummaryLines(options.audits) } : {}),
     subject: subjectLine(summary, title),
     summaryLine: summaryLine(summary),
     fileBase: `quality-${compactInstant(summary.range.from)}-${compactInstant(summary.range.to)}`,

@@ -1,20 +1,23 @@
 /**
- * Everything the MongoDB adapter sends and reads back, as pure functions: documents, `_id`s,
- * bulk operations, filters and the exact Decimal128 ⇄ decimal-text conversion. Tested without a
- * server; `mongo.ts` only ships these to the driver.
+ * Everything the MongoDB adapter sends and reads back, as pure functions: documents, bulk
+ * operations, filters, pipelines and the exact Decimal128 ⇄ decimal-text conversion. Tested
+ * without a server; `mongo.ts` only ships these to the driver.
  *
- * `_id` is the text `SYMBOL#OPENTIME_MS` (e.g. "BTCUSDT#1700000000000"): open times are 13 digits
- * and '#' sorts below every symbol character, so `_id` order is (symbol, openTime) order and the
- * `_id` index alone serves per-market range reads, gaps and ordered reads.
+ * A kline's natural key (symbol, openTime) lives in the unique index `symbol_1_openTime_1`
+ * (mongo-schema.ts); `_id` is the server's ObjectId. Round 1 wrote string `_id`s
+ * ("BTCUSDT#1700000000000"); those documents stay readable because nothing reads `_id`.
  */
-import { Decimal128, type AnyBulkWriteOperation, type Filter } from 'mongodb';
-import { MAX_STORED_TIME, MIN_STORED_TIME } from './batch';
+import { Decimal128, type AnyBulkWriteOperation, type Document, type Filter, type ObjectId } from 'mongodb';
 import type { StoredInterval } from '../interval';
-import type { Kline } from '../kline';
+import { KLINE_SOURCES, type Kline, type KlineSource } from '../kline';
 import { isMarketStatus, isMarketType, type MarketStatusEvent, type MarketType } from '../market';
+import { alignUp } from './gaps';
+import type { TimeRange } from './port';
+import { KLINE_INDEX } from './mongo-schema';
 
 export interface KlineDocument {
-  _id: string;
+  /** ObjectId from the server; a string in round-1 documents. Never read. */
+  _id?: ObjectId | string;
   symbol: string;
   openTime: Date;
   closeTime: Date;
@@ -29,6 +32,8 @@ export interface KlineDocument {
   takerBuyQuoteVolume: Decimal128;
   /** Resampled collections only. */
   sourceCount?: number;
+  /** 1m only: provenance when not the stream (absent = stream). */
+  source?: KlineSource;
 }
 
 export interface MarketDocument {
@@ -40,21 +45,7 @@ export interface MarketDocument {
   at: Date;
 }
 
-export const ID_SEPARATOR = '#';
-
-export function klineId(symbol: string, openTime: number): string {
-  return `${symbol}${ID_SEPARATOR}${openTime}`;
-}
-
-/** Symbol and open time of a kline `_id`; undefined for an `_id` this adapter did not write. */
-export function parseKlineId(id: unknown): { symbol: string; openTime: number } | undefined {
-  if (typeof id !== 'string') return undefined;
-  const at = id.lastIndexOf(ID_SEPARATOR);
-  if (at <= 0) return undefined;
-  const time = id.slice(at + 1);
-  if (!/^[0-9]{13}$/.test(time)) return undefined;
-  return { symbol: id.slice(0, at), openTime: Number(time) };
-}
+const ID_SEPARATOR = '#';
 
 /** Exact: refuses (throws) a value Decimal128 would round. `storeProblem` refuses those first. */
 export function decimalFromText(text: string): Decimal128 {
@@ -81,7 +72,6 @@ export function decimalToText(value: Decimal128): string {
 
 export function klineDocument(k: Kline, interval: StoredInterval): KlineDocument {
   const doc: KlineDocument = {
-    _id: klineId(k.symbol, k.openTime),
     symbol: k.symbol,
     openTime: new Date(k.openTime),
     closeTime: new Date(k.closeTime),
@@ -96,6 +86,7 @@ export function klineDocument(k: Kline, interval: StoredInterval): KlineDocument
     takerBuyQuoteVolume: decimalFromText(k.takerBuyQuoteVolume),
   };
   if (interval !== '1m' && k.sourceCount !== undefined) doc.sourceCount = k.sourceCount;
+  if (interval === '1m' && k.source !== undefined) doc.source = k.source;
   return doc;
 }
 
@@ -118,16 +109,20 @@ export function klineFromDocument(doc: KlineDocument, marketType: MarketType, in
     takerBuyQuoteVolume: decimalToText(doc.takerBuyQuoteVolume),
   };
   if (doc.sourceCount !== undefined && doc.sourceCount !== null) k.sourceCount = doc.sourceCount;
+  if (interval === '1m' && (KLINE_SOURCES as readonly unknown[]).includes(doc.source)) k.source = doc.source;
   return k;
 }
 
 /**
- * A whole-document upsert keyed on `_id`. Replacing a document with identical content is a no-op
- * for the server (modifiedCount 0), so a re-sent batch counts as 0 written.
+ * A whole-document upsert on the natural key, pinned to its unique index. Replacing a document
+ * with identical content is a no-op for the server (modifiedCount 0), so a re-sent batch counts
+ * as 0 written; the replacement carries no `_id`, so an existing document keeps its own. Two
+ * writers inserting the same key race on the unique index; the server retries such an upsert
+ * itself (MongoDB ≥ 4.2, equality filter on the unique index's fields).
  */
 export function klineUpsertOperation(k: Kline, interval: StoredInterval): AnyBulkWriteOperation<KlineDocument> {
-  const { _id, ...replacement } = klineDocument(k, interval);
-  return { replaceOne: { filter: { _id }, replacement, upsert: true } };
+  const replacement = klineDocument(k, interval);
+  return { replaceOne: { filter: { symbol: k.symbol, openTime: replacement.openTime }, replacement, upsert: true, hint: KLINE_INDEX } };
 }
 
 export interface KlineBulk {
@@ -144,32 +139,94 @@ export function klineBulk(klines: readonly Kline[], accepted: readonly number[],
   };
 }
 
-/** Lowest and highest `_id` bounds of one market's open times in [from, to). */
-export function klineIdRange(symbol: string, from: number, to: number): { $gte: string; $lt: string } {
-  // Keys below 13 digits or above them cannot exist (storeProblem refuses them), so clamp to the
-  // bare prefix "SYMBOL#" and to "SYMBOL#:" (':' sorts after every digit).
-  const low = from <= MIN_STORED_TIME ? `${symbol}${ID_SEPARATOR}` : klineId(symbol, Math.ceil(from));
-  const high = to > MAX_STORED_TIME ? `${symbol}${ID_SEPARATOR}:` : to <= MIN_STORED_TIME ? low : klineId(symbol, Math.ceil(to));
-  return { $gte: low, $lt: high };
-}
-
 /**
- * Filter for open times in [from, to) of the given markets (an `_id` range each, served by the
- * `_id` index), or of every market (served by the `openTime` index).
- */
-/**
- * Symbols in the server's order for `_id` strings (UTF-8 bytes, as SQLite's BINARY collation),
- * which differs from JS string order for a few non-ASCII characters. Duplicates removed.
+ * Symbols in the server's string order (UTF-8 bytes, as SQLite's BINARY collation), which differs
+ * from JS string order for a few non-ASCII characters. Duplicates removed.
  */
 export function sortSymbols(symbols: readonly string[]): string[] {
   return [...new Set(symbols)].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
 }
 
+/**
+ * Open times in [from, to) of the given markets, or of every market. Both forms are served by
+ * `symbol_1_openTime_1` (named by the caller's hint): without symbols the server walks the index
+ * one market at a time, seeking to each market's `from`.
+ */
 export function klineRangeFilter(from: number, to: number, symbols?: readonly string[]): Filter<KlineDocument> {
-  if (symbols === undefined) return { openTime: { $gte: new Date(from), $lt: new Date(to) } };
-  const ranges = sortSymbols(symbols).map((s) => ({ _id: klineIdRange(s, from, to) }));
-  if (ranges.length === 1) return ranges[0];
-  return ranges.length === 0 ? { _id: { $in: [] } } : { $or: ranges };
+  const openTime = { $gte: new Date(from), $lt: new Date(to) };
+  if (symbols === undefined) return { openTime };
+  const sorted = sortSymbols(symbols);
+  return sorted.length === 1 ? { symbol: sorted[0], openTime } : { symbol: { $in: sorted }, openTime };
+}
+
+/** Index order, which is also the order `read` promises (symbol, then openTime). */
+export const KLINE_ORDER = { symbol: 1, openTime: 1 } as const;
+
+/**
+ * The edges of each market's runs of consecutive klines in a range, computed by the server so
+ * a gap search returns O(gaps) rows instead of every key: per market (index order), each kline
+ * with its neighbours' open times, kept only when it starts the market, ends it, or follows a gap.
+ * Needs MongoDB ≥ 5.0 ($setWindowFields).
+ */
+export function gapEdgesPipeline(range: TimeRange, stepMs: number, symbols: readonly string[]): Document[] {
+  const from = alignUp(range.from, stepMs);
+  const end = alignUp(range.to, stepMs);
+  return [
+    { $match: klineRangeFilter(from, end, symbols) },
+    { $project: { _id: 0, symbol: 1, openTime: 1 } },
+    {
+      $setWindowFields: {
+        partitionBy: '$symbol',
+        sortBy: { openTime: 1 },
+        output: { previous: { $shift: { output: '$openTime', by: -1 } }, next: { $shift: { output: '$openTime', by: 1 } } },
+      },
+    },
+    { $match: { $expr: { $or: [{ $eq: ['$previous', null] }, { $eq: ['$next', null] }, { $gt: [{ $subtract: ['$openTime', '$previous'] }, stepMs] }] } } },
+  ];
+}
+
+export interface GapEdge {
+  symbol: string;
+  openTime: Date;
+  previous: Date | null;
+  next: Date | null;
+}
+
+/**
+ * Gaps of each market from the rows of `gapEdgesPipeline` (any order): the same result as
+ * `gapsFromOpenTimes` over every stored open time. A market without rows is one gap: the range.
+ */
+export function gapsFromEdges(edges: readonly GapEdge[], range: TimeRange, stepMs: number, symbols: readonly string[]): Map<string, TimeRange[]> {
+  const from = alignUp(range.from, stepMs);
+  const end = alignUp(range.to, stepMs);
+  const bySymbol = new Map<string, GapEdge[]>(symbols.map((s) => [s, []]));
+  for (const e of edges) bySymbol.get(e.symbol)?.push(e);
+  const out = new Map<string, TimeRange[]>();
+  for (const [symbol, rows] of bySymbol) {
+    rows.sort((a, b) => a.openTime.getTime() - b.openTime.getTime());
+    const gaps: TimeRange[] = [];
+    for (const r of rows) {
+      const t = r.openTime.getTime();
+      const before = r.previous === null ? from : r.previous.getTime() + stepMs;
+      if (t > before) gaps.push({ from: before, to: t });
+      if (r.next === null && t + stepMs < end) gaps.push({ from: t + stepMs, to: end });
+    }
+    out.set(symbol, rows.length === 0 && from < end ? [{ from, to: end }] : gaps);
+  }
+  return out;
+}
+
+/**
+ * Latest open time per market: index order walked backwards, first document per market. The
+ * server answers `$sort` + `$group`/`$first` on an index prefix with a DISTINCT_SCAN: one index
+ * seek per market, whatever the collection holds.
+ */
+export function lastOpenTimesPipeline(symbols?: readonly string[]): Document[] {
+  return [
+    ...(symbols === undefined ? [] : [{ $match: { symbol: { $in: sortSymbols(symbols) } } }]),
+    { $sort: { symbol: -1, openTime: -1 } },
+    { $group: { _id: '$symbol', last: { $first: '$openTime' } } },
+  ];
 }
 
 /**
@@ -179,17 +236,6 @@ export function klineRangeFilter(from: number, to: number, symbols?: readonly st
 export function marketId(e: MarketStatusEvent): string {
   const id = `${e.symbol}${ID_SEPARATOR}${e.at}${ID_SEPARATOR}${e.status}`;
   return e.marketType === 'spot' ? id : `${e.marketType}${ID_SEPARATOR}${id}`;
-}
-
-/** Insert-if-absent: recording the same (marketType, symbol, status, at) twice leaves one document. */
-export function marketStatusOperation(e: MarketStatusEvent): AnyBulkWriteOperation<MarketDocument> {
-  return {
-    updateOne: {
-      filter: { _id: marketId(e) },
-      update: { $setOnInsert: { marketType: e.marketType, symbol: e.symbol, status: e.status, at: new Date(e.at) } },
-      upsert: true,
-    },
-  };
 }
 
 /**
@@ -202,12 +248,14 @@ export function marketEventFromDocument(doc: MarketDocument): MarketStatusEvent 
   return { marketType, symbol: doc.symbol, status: doc.status, at: doc.at.getTime() };
 }
 
-/** TTL for `klines_1m` in seconds, when retention is configured. */
-export function retentionSeconds(retentionDays: number | undefined): number | undefined {
-  if (retentionDays === undefined) return undefined;
-  if (!Number.isInteger(retentionDays) || retentionDays <= 0) throw new RangeError(`retentionDays must be a positive integer, got ${retentionDays}`);
-  return retentionDays * 86_400;
+/** Insert-if-absent: recording the same (marketType, symbol, status, at) twice leaves one document. */
+export function marketStatusOperation(e: MarketStatusEvent): AnyBulkWriteOperation<MarketDocument> {
+  return {
+    updateOne: {
+      filter: { _id: marketId(e) },
+      update: { $setOnInsert: { marketType: e.marketType, symbol: e.symbol, status: e.status, at: new Date(e.at) } },
+      upsert: true,
+      hint: { _id: 1 },
+    },
+  };
 }
-
-/** Options for `createCollection`: zstd block compression (WiredTiger). */
-export const ZSTD_COLLECTION_OPTIONS = { storageEngine: { wiredTiger: { configString: 'block_compressor=zstd' } } } as const;

@@ -16,27 +16,42 @@ import {
   type MongoClientOptions,
 } from 'mongodb';
 import { StoreUnavailableError } from '../errors';
-import { STORED_INTERVALS, collectionName, intervalMs, type StoredInterval } from '../interval';
+import { collectionName, intervalMs, type StoredInterval } from '../interval';
 import type { Kline } from '../kline';
 import { MARKET_TYPES, marketKey, type MarketRef, type MarketStatusEvent, type MarketType } from '../market';
 import { assertMarketEvents, prepareBatch } from './batch';
-import { gapsFromOpenTimes } from './gaps';
 import {
-  ZSTD_COLLECTION_OPTIONS,
+  KLINE_ORDER,
+  gapEdgesPipeline,
+  gapsFromEdges,
   klineBulk,
   klineFromDocument,
   klineRangeFilter,
   marketEventFromDocument,
   marketStatusOperation,
-  parseKlineId,
-  retentionSeconds,
   sortSymbols,
+  type GapEdge,
   type KlineDocument,
   type MarketDocument,
 } from './mongo-documents';
-import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, TimeRange, UpsertFailure, UpsertResult } from './port';
+import { KLINE_INDEX, MARKETS_COLLECTION, applyMongoSchema, checkMongoSchema } from './mongo-schema';
+import type {
+  KlineStore,
+  MinuteRun,
+  ReadQuery,
+  ResampleLogEntry,
+  ResampleWatermark,
+  SchemaDifference,
+  SchemaOptions,
+  TimeRange,
+  UpsertFailure,
+  UpsertResult,
+} from './port';
 import { MongoResampleLog } from './mongo-resample-log';
 import { minuteRuns } from './resample-log';
+
+/** Server-side time limit of every operation unless configured (MONGODB_MAX_TIME_MS). */
+export const DEFAULT_MAX_TIME_MS = 30_000;
 
 export interface MongoStoreOptions {
   database: string;
@@ -45,28 +60,23 @@ export interface MongoStoreOptions {
   /** Used when no client is given; the store then owns the client and closes it. */
   uri?: string;
   clientOptions?: MongoClientOptions;
-  /** When set, `klines_1m` documents expire this many days after their open time (TTL index). */
-  retentionDays?: number;
+  /** `maxTimeMS` sent with every operation (default DEFAULT_MAX_TIME_MS). */
+  maxTimeMS?: number;
 }
 
-/** Markets per query when reading several markets: each is one `_id` range of the `$or`. */
+/** Markets per query when reading several markets: each query is one `$in` on the index prefix. */
 const SYMBOLS_PER_QUERY = 200;
 
 /** `lastOpenTimes` lookups in flight at once: one small indexed query per market. */
 const LAST_OPEN_TIME_CONCURRENCY = 16;
 
-/** Time limit of the resampler's bookkeeping operations. */
-const RESAMPLE_LOG_MAX_TIME_MS = 30_000;
-
-const NAMESPACE_EXISTS = 48;
-const INDEX_OPTIONS_CONFLICT = 85;
-const INDEX_KEY_SPECS_CONFLICT = 86;
+const MAX_TIME_MS_EXPIRED = 50;
 
 export class MongoKlineStore implements KlineStore {
   private readonly client: MongoClient;
   private readonly ownsClient: boolean;
   private readonly db: Db;
-  private readonly retention: number | undefined;
+  readonly maxTimeMS: number;
   private readonly resampleLog: MongoResampleLog;
 
   constructor(private readonly options: MongoStoreOptions) {
@@ -79,23 +89,20 @@ export class MongoKlineStore implements KlineStore {
     } else {
       throw new TypeError('MongoKlineStore needs a client or a uri');
     }
-    this.retention = retentionSeconds(options.retentionDays);
+    const maxTimeMS = options.maxTimeMS ?? DEFAULT_MAX_TIME_MS;
+    if (!Number.isSafeInteger(maxTimeMS) || maxTimeMS <= 0) throw new RangeError(`maxTimeMS must be a positive integer of milliseconds, got ${maxTimeMS}`);
+    this.maxTimeMS = maxTimeMS;
     this.db = this.client.db(options.database);
-    this.resampleLog = new MongoResampleLog(this.db, RESAMPLE_LOG_MAX_TIME_MS);
+    this.resampleLog = new MongoResampleLog(this.db, this.maxTimeMS);
   }
 
-  async init(): Promise<void> {
-    await this.guard('initialise', async () => {
-      const existing = new Set((await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-      for (const marketType of MARKET_TYPES) {
-        for (const interval of STORED_INTERVALS) {
-          const name = collectionName(marketType, interval);
-          if (!existing.has(name)) await this.createCompressed(name);
-          await this.ensureOpenTimeIndex(name, interval === '1m' ? this.retention : undefined);
-        }
-      }
-      if (!existing.has('markets')) await this.createIfAbsent('markets');
-    });
+  /** The schema step (mongo-schema.ts); the credential needs dbAdmin + readWrite (docs/deploy.md). */
+  async applySchema(options: SchemaOptions = {}): Promise<string[]> {
+    return this.guard('apply the schema', () => applyMongoSchema({ db: this.db, maxTimeMS: this.maxTimeMS }, options));
+  }
+
+  async checkSchema(options: SchemaOptions = {}): Promise<SchemaDifference[]> {
+    return this.guard('check the schema', () => checkMongoSchema({ db: this.db, maxTimeMS: this.maxTimeMS }, options));
   }
 
   async upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult> {
@@ -118,12 +125,11 @@ export class MongoKlineStore implements KlineStore {
     let written = 0;
     const refused: UpsertFailure[] = [];
     for (const { marketType, bulk } of bulks) {
-      const name = collectionName(marketType, interval);
       // A whole-operation failure of any type's write rejects the upsert: the caller retries the
       // batch, and the types already written are idempotent upserts.
-      await this.guard(`write ${name}`, async () => {
+      await this.guard(`write ${collectionName(marketType, interval)}`, async () => {
         try {
-          const r = await this.klines(marketType, interval).bulkWrite(bulk.operations, { ordered: false });
+          const r = await this.klines(marketType, interval).bulkWrite(bulk.operations, { ordered: false, maxTimeMS: this.maxTimeMS });
           written += r.upsertedCount + r.modifiedCount;
         } catch (e) {
           const partial = partialBulkFailure(e, bulk.batchIndexes);
@@ -147,7 +153,7 @@ export class MongoKlineStore implements KlineStore {
     return this.guard(`read ${collectionName(marketType, interval)}`, async () => {
       const out: Kline[] = [];
       for (const filter of this.filters(query.from, query.to, query.symbols)) {
-        const docs = await this.klines(marketType, interval).find(filter).sort({ _id: 1 }).allowDiskUse(true).toArray();
+        const docs = await this.klines(marketType, interval).find(filter, { sort: KLINE_ORDER, hint: KLINE_INDEX, maxTimeMS: this.maxTimeMS }).toArray();
         for (const d of docs) out.push(klineFromDocument(d, marketType, interval));
       }
       return out;
@@ -158,7 +164,8 @@ export class MongoKlineStore implements KlineStore {
     return this.guard(`count ${collectionName(marketType, interval)}`, async () => {
       const rows = await this.klines(marketType, interval)
         .aggregate<{ _id: string; n: number }>([{ $match: klineRangeFilter(range.from, range.to) }, { $group: { _id: '$symbol', n: { $sum: 1 } } }], {
-          allowDiskUse: true,
+          hint: KLINE_INDEX,
+          maxTimeMS: this.maxTimeMS,
         })
         .toArray();
       return new Map(rows.map((r) => [r._id, r.n]));
@@ -167,17 +174,16 @@ export class MongoKlineStore implements KlineStore {
 
   async gaps(marketType: MarketType, interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>> {
     return this.guard(`find gaps in ${collectionName(marketType, interval)}`, async () => {
-      const times = new Map<string, number[]>(symbols.map((s) => [s, []]));
-      for (const filter of this.filters(range.from, range.to, symbols)) {
-        // Only `_id` is read, so the `_id` index answers without touching documents.
-        const cursor = this.klines(marketType, interval).find(filter, { projection: { _id: 1 } }).sort({ _id: 1 });
-        for await (const doc of cursor) {
-          const key = parseKlineId(doc._id);
-          if (key) times.get(key.symbol)?.push(key.openTime);
-        }
-      }
+      // The server returns only the edges of each market's runs: O(gaps) rows, not every key.
       const step = intervalMs(interval);
-      return new Map(symbols.map((s) => [s, gapsFromOpenTimes(times.get(s) ?? [], range, step)]));
+      const edges: GapEdge[] = [];
+      for (const chunk of this.symbolChunks(symbols)) {
+        const rows = await this.klines(marketType, interval)
+          .aggregate<GapEdge>(gapEdgesPipeline(range, step, chunk), { hint: KLINE_INDEX, maxTimeMS: this.maxTimeMS, allowDiskUse: true })
+          .toArray();
+        edges.push(...rows);
+      }
+      return gapsFromEdges(edges, range, step, symbols);
     });
   }
 
@@ -185,15 +191,13 @@ export class MongoKlineStore implements KlineStore {
     return this.guard(`read last open times (${interval})`, async () => {
       const result = new Map<string, number>();
       let next = 0;
-      // One `find({symbol}).sort({openTime: -1}).limit(1)` per market (an index seek on
-      // {symbol, openTime}), a few in flight at once; never a scan of the collection.
+      // One `find({symbol}).sort({openTime: -1}).limit(1)` per market: a seek on the
+      // {symbol, openTime} index, a few in flight at once; never a scan of the collection.
       const worker = async () => {
         while (next < markets.length) {
           const market = markets[next++];
           const doc = await this.klines(market.marketType, interval)
-            .find({ symbol: market.symbol }, { projection: { _id: 0, openTime: 1 } })
-            .sort({ openTime: -1 })
-            .limit(1)
+            .find({ symbol: market.symbol }, { projection: { _id: 0, openTime: 1 }, sort: { openTime: -1 }, limit: 1, hint: KLINE_INDEX, maxTimeMS: this.maxTimeMS })
             .next();
           if (doc) result.set(marketKey(market), doc.openTime.getTime());
         }
@@ -207,23 +211,24 @@ export class MongoKlineStore implements KlineStore {
     assertMarketEvents(events);
     if (events.length === 0) return;
     await this.guard('record market status', async () => {
-      await this.markets().bulkWrite(events.map(marketStatusOperation), { ordered: false });
+      await this.markets().bulkWrite(events.map(marketStatusOperation), { ordered: false, maxTimeMS: this.maxTimeMS });
     });
   }
 
   async marketHistory(): Promise<MarketStatusEvent[]> {
     return this.guard('read market history', async () => {
-      const docs = await this.markets().find({}).sort({ symbol: 1, at: 1, status: 1 }).toArray();
+      // One document per status change: small enough to order here, on the `_id` index the server has anyway.
+      const docs = await this.markets().find({}, { hint: { _id: 1 }, maxTimeMS: this.maxTimeMS }).toArray();
+      const order = new Map(sortSymbols(docs.map((d) => d.symbol)).map((symbol, i) => [symbol, i]));
+      docs.sort((a, b) => order.get(a.symbol)! - order.get(b.symbol)! || a.at.getTime() - b.at.getTime() || (a.status < b.status ? -1 : a.status > b.status ? 1 : 0));
       const events = docs.map((d) => {
         const event = marketEventFromDocument(d);
         if (!event) {
-          throw new StoreUnavailableError(
-            `MongoDB markets collection holds unknown status "${d.status}" or market type "${d.marketType}" (_id ${d._id})`,
-          );
+          throw new StoreUnavailableError(`MongoDB markets collection holds unknown status "${d.status}" or market type "${d.marketType}" (_id ${d._id})`);
         }
         return event;
       });
-      // Stable: within a type the server's order (symbol, at, status) stays.
+      // Stable: within a type the order above (symbol, at, status) stays.
       return events.sort((a, b) => MARKET_TYPES.indexOf(a.marketType) - MARKET_TYPES.indexOf(b.marketType));
     });
   }
@@ -253,56 +258,27 @@ export class MongoKlineStore implements KlineStore {
   }
 
   private markets(): Collection<MarketDocument> {
-    return this.db.collection<MarketDocument>('markets');
+    return this.db.collection<MarketDocument>(MARKETS_COLLECTION);
   }
 
   private filters(from: number, to: number, symbols: readonly string[] | undefined) {
     if (symbols === undefined) return [klineRangeFilter(from, to)];
-    // Sorted chunks, each sorted by `_id`: concatenated they stay in (symbol, openTime) order.
+    return this.symbolChunks(symbols).map((chunk) => klineRangeFilter(from, to, chunk));
+  }
+
+  /** Sorted chunks: each query returns index order, so concatenated they stay in (symbol, openTime) order. */
+  private symbolChunks(symbols: readonly string[]): string[][] {
     const sorted = sortSymbols(symbols);
     const chunks = [];
-    for (let i = 0; i < sorted.length; i += SYMBOLS_PER_QUERY) chunks.push(klineRangeFilter(from, to, sorted.slice(i, i + SYMBOLS_PER_QUERY)));
+    for (let i = 0; i < sorted.length; i += SYMBOLS_PER_QUERY) chunks.push(sorted.slice(i, i + SYMBOLS_PER_QUERY));
     return chunks;
-  }
-
-  /** Create with zstd block compression; servers that refuse the option get a plain collection. */
-  private async createCompressed(name: string): Promise<void> {
-    try {
-      await this.db.createCollection(name, ZSTD_COLLECTION_OPTIONS);
-    } catch (e) {
-      if (isServerError(e, NAMESPACE_EXISTS)) return;
-      if (!(e instanceof MongoServerError)) throw e;
-      await this.createIfAbsent(name);
-    }
-  }
-
-  private async createIfAbsent(name: string): Promise<void> {
-    try {
-      await this.db.createCollection(name);
-    } catch (e) {
-      if (!isServerError(e, NAMESPACE_EXISTS)) throw e;
-    }
-  }
-
-  /**
-   * `{openTime: 1}` serves reads of every market in a window. On `klines_1m` with retention it is
-   * also the TTL index (one index, two jobs); an existing index gets its TTL changed in place.
-   */
-  private async ensureOpenTimeIndex(name: string, expireAfterSeconds: number | undefined): Promise<void> {
-    const options = expireAfterSeconds === undefined ? { name: 'openTime_1' } : { name: 'openTime_1', expireAfterSeconds };
-    try {
-      await this.db.collection(name).createIndex({ openTime: 1 }, options);
-    } catch (e) {
-      if (expireAfterSeconds === undefined || !(isServerError(e, INDEX_OPTIONS_CONFLICT) || isServerError(e, INDEX_KEY_SPECS_CONFLICT))) throw e;
-      await this.db.command({ collMod: name, index: { keyPattern: { openTime: 1 }, expireAfterSeconds } });
-    }
   }
 
   private async guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
-      throw toStoreError(e, `MongoDB store (database "${this.options.database}")`, operation);
+      throw toStoreError(e, `MongoDB store (database "${this.options.database}")`, operation, this.maxTimeMS);
     }
   }
 }
@@ -326,6 +302,8 @@ export function partialBulkFailure(e: unknown, batchIndexes: readonly number[]):
   if (!(e instanceof MongoBulkWriteError)) return undefined;
   const errors = writeErrorsOf(e);
   if (errors.length === 0) return undefined;
+  // A time limit hit mid-batch is about the operation, not a kline: the whole batch is retried.
+  if (errors.some((w) => w.code === MAX_TIME_MS_EXPIRED)) return undefined;
   if (e.err !== undefined || e.result?.getWriteConcernError?.() !== undefined) return undefined;
   const failures: UpsertFailure[] = [];
   for (const w of errors) {
@@ -336,11 +314,23 @@ export function partialBulkFailure(e: unknown, batchIndexes: readonly number[]):
   return { written: (e.result?.upsertedCount ?? 0) + (e.result?.modifiedCount ?? 0), failures };
 }
 
-/** Any driver or server error that ended the whole operation means the store is unavailable. */
-export function toStoreError(e: unknown, store: string, operation: string): unknown {
+/**
+ * Any driver or server error that ended the whole operation means the store is unavailable
+ * (retryable): network errors, server selection, the time limit (MaxTimeMSExpired, 50), and a
+ * hint naming an index the collection lacks (a store the schema step has not migrated).
+ */
+export function toStoreError(e: unknown, store: string, operation: string, maxTimeMS?: number): unknown {
   if (e instanceof StoreUnavailableError) return e;
-  if (e instanceof MongoError) {
-    return new StoreUnavailableError(`${store} is unavailable: cannot ${operation}: ${e.name}: ${e.message}`, e);
+  if (!(e instanceof MongoError)) return e;
+  if (e.code === MAX_TIME_MS_EXPIRED) {
+    const limit = maxTimeMS === undefined ? '' : ` of ${maxTimeMS} ms (MONGODB_MAX_TIME_MS)`;
+    return new StoreUnavailableError(`${store} is unavailable: cannot ${operation}: the server stopped it at its time limit${limit}: ${e.message}`, e);
   }
-  return e;
+  if (e instanceof MongoServerError && /\bhint\b/i.test(e.message) && /index/i.test(e.message)) {
+    return new StoreUnavailableError(
+      `${store} is unavailable: cannot ${operation}: an index the query names is missing (${e.message}); run \`npm run cli -- store migrate\``,
+      e,
+    );
+  }
+  return new StoreUnavailableError(`${store} is unavailable: cannot ${operation}: ${e.name}: ${e.message}`, e);
 }

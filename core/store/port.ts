@@ -24,6 +24,37 @@ export interface UpsertResult {
   failures: UpsertFailure[];
 }
 
+export interface SchemaOptions {
+  /**
+   * Days to keep 1m klines (MongoDB TTL index). `null`: keep everything. Unset: `applySchema`
+   * leaves the TTL as it is; `checkSchema` expects none (a TTL nobody configured deletes data).
+   */
+  retentionDays?: number | null;
+  /** `applySchema` reports each step here as it goes (the CLI prints them). */
+  progress?: (line: string) => void;
+}
+
+export type SchemaDifferenceKind =
+  | 'missing-collection'
+  | 'not-a-collection'
+  | 'missing-column'
+  | 'missing-index'
+  | 'index-differs'
+  | 'obsolete-index'
+  | 'ttl-not-configured'
+  | 'ttl-missing'
+  | 'ttl-differs'
+  | 'missing-view'
+  | 'view-differs';
+
+/** One way the store differs from the schema this code expects; `message` says what and how to fix it. */
+export interface SchemaDifference {
+  kind: SchemaDifferenceKind;
+  /** Collection, table or view concerned. */
+  collection: string;
+  message: string;
+}
+
 export interface ReadQuery {
   /** One market type per read: its klines live in their own table/collection. */
   marketType: MarketType;
@@ -36,25 +67,30 @@ export interface ReadQuery {
 }
 
 /**
- * Where klines live. Adapters: SQLite (embedded default) and MongoDB. One table/collection per
- * market type and interval (`collectionName`), so the same symbol in two market types never
- * mixes. All writes are idempotent upserts on (marketType, symbol, openTime): writing the same
- * batch twice changes nothing and a later kline with the same key replaces the earlier one.
+ * Where klines live. Adapters: SQLite (embedded default) and MongoDB. All writes are
+ * idempotent upserts on (symbol, openTime): writing the same batch twice changes nothing and a
+ * later kline with the same key replaces the earlier one.
  *
  * Whole-operation failures (store unreachable) reject with `StoreUnavailableError`;
  * per-kline refusals are returned in `UpsertResult.failures`.
  */
 export interface KlineStore {
-  /** Create tables / collections and indexes. Idempotent. */
-  init(): Promise<void>;
-  /** Klines of several market types in one batch each go to their own table/collection. */
+  /**
+   * The schema step (deploy, `store migrate`, the local pipeline on its own SQLite file): create
+   * missing collections/tables, indexes and views, add/change/remove the 1m retention. Idempotent;
+   * returns one line per change made (none when the store already matched).
+   */
+  applySchema(options?: SchemaOptions): Promise<string[]>;
+  /** How the store differs from the expected schema; changes nothing. Runtime processes warn on each. */
+  checkSchema(options?: SchemaOptions): Promise<SchemaDifference[]>;
+  /**
+   * Klines of several market types in one batch each go to their own table/collection
+   * (`collectionName(marketType, interval)`), so the same symbol in two types never mixes.
+   */
   upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult>;
   /** Klines of one market type ordered by symbol, then openTime. */
   read(query: ReadQuery): Promise<Kline[]>;
-  /**
-   * Number of stored klines per symbol of one market type with openTime in [from, to).
-   * Symbols with none are absent.
-   */
+  /** Number of stored klines per symbol of one market type with openTime in [from, to). Symbols with none are absent. */
   countByMarket(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<Map<string, number>>;
   /**
    * Missing intervals of each given symbol of one market type within `range` (window-aligned), as

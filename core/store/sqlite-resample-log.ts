@@ -31,7 +31,7 @@ export class SqliteResampleLog {
   private readonly writeState: Database.Statement<[string, string, number]>;
 
   constructor(private readonly db: Database.Database) {
-    for (const sql of RESAMPLE_SCHEMA_SQL) db.exec(sql);
+    // The tables come from the schema step (sqlite-schema.ts); a file without them fails here.
     this.insert = db.prepare('INSERT INTO resample_log (runs) VALUES (?)');
     this.readOldest = db.prepare('SELECT id, runs FROM resample_log ORDER BY id LIMIT ?');
     this.remove = db.prepare('DELETE FROM resample_log WHERE id IN (SELECT value FROM json_each(?))');

@@ -9,13 +9,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors';
-import { STORED_INTERVALS, collectionName, intervalMs, type StoredInterval } from '../interval';
-import type { Kline } from '../kline';
+import { collectionName, intervalMs, type StoredInterval } from '../interval';
+import { KLINE_SOURCES, type Kline } from '../kline';
 import { MARKET_TYPES, isMarketStatus, isMarketType, marketKey, type MarketRef, type MarketStatusEvent, type MarketType } from '../market';
 import { assertMarketEvents, prepareBatch } from './batch';
 import { gapsFromOpenTimes } from './gaps';
-import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, TimeRange, UpsertResult } from './port';
+import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, SchemaDifference, SchemaOptions, TimeRange, UpsertResult } from './port';
 import { minuteRuns } from './resample-log';
+import { applySqliteSchema, checkSqliteSchema, isEmptySqliteStore } from './sqlite-schema';
 import { SqliteResampleLog } from './sqlite-resample-log';
 
 const KLINE_COLUMNS = [
@@ -47,32 +48,15 @@ interface KlineRow {
   taker_buy_base_volume: string;
   taker_buy_quote_volume: string;
   source_count?: number;
+  source?: string | null;
 }
 
 /** Values in `columnsOf(interval)` order: positional binding is much faster than named. */
-type KlineParams = (string | number)[];
+type KlineParams = (string | number | null)[];
 
+/** 1m rows carry their provenance (NULL = stream); resampled rows their source count. */
 function columnsOf(interval: StoredInterval): string[] {
-  return interval === '1m' ? [...KLINE_COLUMNS] : [...KLINE_COLUMNS, 'source_count'];
-}
-
-function createTableSql(marketType: MarketType, interval: StoredInterval): string {
-  const table = collectionName(marketType, interval);
-  return `CREATE TABLE IF NOT EXISTS ${table} (
-    symbol TEXT NOT NULL,
-    open_time INTEGER NOT NULL,
-    close_time INTEGER NOT NULL,
-    open TEXT NOT NULL,
-    high TEXT NOT NULL,
-    low TEXT NOT NULL,
-    close TEXT NOT NULL,
-    volume TEXT NOT NULL,
-    quote_volume TEXT NOT NULL,
-    trades INTEGER NOT NULL,
-    taker_buy_base_volume TEXT NOT NULL,
-    taker_buy_quote_volume TEXT NOT NULL,${interval === '1m' ? '' : '\n    source_count INTEGER NOT NULL,'}
-    PRIMARY KEY (symbol, open_time)
-  ) STRICT, WITHOUT ROWID`;
+  return interval === '1m' ? [...KLINE_COLUMNS, 'source'] : [...KLINE_COLUMNS, 'source_count'];
 }
 
 /** Insert, or update only when some column differs, so an identical re-write changes 0 rows. */
@@ -98,7 +82,7 @@ function marketsPresentCte(table: string): string {
     )`;
 }
 
-function toParams(k: Kline, withSourceCount: boolean): KlineParams {
+function toParams(k: Kline, oneMinute: boolean): KlineParams {
   const p: KlineParams = [
     k.symbol,
     k.openTime,
@@ -113,7 +97,7 @@ function toParams(k: Kline, withSourceCount: boolean): KlineParams {
     k.takerBuyBaseVolume,
     k.takerBuyQuoteVolume,
   ];
-  if (withSourceCount) p.push(k.sourceCount as number); // storeProblem requires it on resampled intervals
+  p.push(oneMinute ? (k.source ?? null) : (k.sourceCount as number)); // storeProblem requires sourceCount on resampled intervals
   return p;
 }
 
@@ -135,6 +119,7 @@ function fromRow(marketType: MarketType, interval: StoredInterval, r: KlineRow):
     takerBuyQuoteVolume: r.taker_buy_quote_volume,
   };
   if (r.source_count !== undefined && r.source_count !== null) k.sourceCount = r.source_count;
+  if ((KLINE_SOURCES as readonly unknown[]).includes(r.source)) k.source = r.source as Kline['source'];
   return k;
 }
 
@@ -146,19 +131,6 @@ interface TableStatements {
   openTimes: Database.Statement<[string, number, number], number>;
   lastOpenTime: Database.Statement<[string], number | null>;
 }
-
-/** Key of a table's statements: the table's name. */
-function tableKey(marketType: MarketType, interval: StoredInterval): string {
-  return collectionName(marketType, interval);
-}
-
-const MARKETS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS markets (
-        market_type TEXT NOT NULL,
-        symbol TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        PRIMARY KEY (market_type, symbol, at, status)
-      ) STRICT, WITHOUT ROWID`;
 
 /** Order of `marketHistory`: market types as MARKET_TYPES lists them. */
 function typeRank(marketType: MarketType): number {
@@ -173,6 +145,7 @@ export interface SqliteStoreOptions {
 export class SqliteKlineStore implements KlineStore {
   readonly path: string;
   private db: Database.Database | undefined;
+  /** Keyed by table name (`collectionName(marketType, interval)`). */
   private tables = new Map<string, TableStatements>();
   private resampleLog: SqliteResampleLog | undefined;
   private closed = false;
@@ -181,17 +154,23 @@ export class SqliteKlineStore implements KlineStore {
     this.path = typeof options === 'string' ? options : options.path;
   }
 
-  async init(): Promise<void> {
-    this.guard('initialise', () => {
-      const db = this.open();
-      for (const marketType of MARKET_TYPES) for (const interval of STORED_INTERVALS) db.exec(createTableSql(marketType, interval));
-      upgradeMarketsTable(db);
-      db.exec(MARKETS_TABLE_SQL);
-      for (const marketType of MARKET_TYPES) {
-        for (const interval of STORED_INTERVALS) this.tables.set(tableKey(marketType, interval), this.prepareTable(db, marketType, interval));
-      }
-      this.resampleLog = new SqliteResampleLog(db);
+  /** The local deploy step (`npm start` runs it on its own file; `store migrate` on any file). */
+  async applySchema(options: SchemaOptions = {}): Promise<string[]> {
+    return this.guard('apply the schema', () => {
+      const changes = applySqliteSchema(this.open(), options);
+      this.tables.clear(); // statements prepared against the old tables are re-prepared on use
+      this.resampleLog = undefined;
+      return changes;
     });
+  }
+
+  async checkSchema(_options: SchemaOptions = {}): Promise<SchemaDifference[]> {
+    return this.guard('check the schema', () => checkSqliteSchema(this.open()));
+  }
+
+  /** True when the file holds none of the store's tables (a new file). */
+  isEmpty(): boolean {
+    return this.guard('inspect the file', () => isEmptySqliteStore(this.open()));
   }
 
   async upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult> {
@@ -199,12 +178,13 @@ export class SqliteKlineStore implements KlineStore {
     if (accepted.length === 0) return { written: 0, failures };
     const types = [...new Set(accepted.map((i) => klines[i].marketType))];
     const written = this.guard(`write ${types.map((t) => collectionName(t, interval)).join(', ')}`, () => {
+      // One transaction over every type's table: klines of several types go to their own tables.
       const statements = new Map(types.map((t) => [t, this.table(t, interval).upsert]));
-      const withSourceCount = interval !== '1m';
-      const log = interval === '1m' ? this.log() : undefined;
+      const oneMinute = interval === '1m';
+      const log = oneMinute ? this.log() : undefined;
       const writeAll = this.database().transaction((indexes: number[]) => {
         const changed: number[] = [];
-        for (const i of indexes) if (statements.get(klines[i].marketType)!.run(...toParams(klines[i], withSourceCount)).changes > 0) changed.push(i);
+        for (const i of indexes) if (statements.get(klines[i].marketType)!.run(...toParams(klines[i], oneMinute)).changes > 0) changed.push(i);
         // Only minutes that changed: a redelivered batch leaves no work for the resampler.
         log?.appendRuns(minuteRuns(klines, changed));
         return changed.length;
@@ -261,7 +241,7 @@ export class SqliteKlineStore implements KlineStore {
     assertMarketEvents(events);
     if (events.length === 0) return;
     this.guard('record market status', () => {
-      const db = this.database();
+      const db = this.open();
       const insert = db.prepare<[string, string, number, string]>('INSERT OR IGNORE INTO markets (market_type, symbol, at, status) VALUES (?, ?, ?, ?)');
       db.transaction(() => {
         for (const e of events) insert.run(e.marketType, e.symbol, e.at, e.status);
@@ -271,7 +251,7 @@ export class SqliteKlineStore implements KlineStore {
 
   async marketHistory(): Promise<MarketStatusEvent[]> {
     return this.guard('read market history', () => {
-      const rows = this.database()
+      const rows = this.open()
         .prepare<[], { market_type: string; symbol: string; status: string; at: number }>(
           'SELECT market_type, symbol, status, at FROM markets ORDER BY symbol, at, status',
         )
@@ -331,22 +311,41 @@ export class SqliteKlineStore implements KlineStore {
   }
 
   private database(): Database.Database {
-    if (this.closed || !this.db) {
-      throw new StoreUnavailableError(`SQLite store ${this.path} is ${this.closed ? 'closed' : 'not initialised (call init() first)'}`);
-    }
-    return this.db;
+    return this.open();
   }
 
+  /** The resample log's statements, prepared on first use (its tables come from the schema step). */
   private log(): SqliteResampleLog {
-    this.database();
-    if (!this.resampleLog) throw new StoreUnavailableError(`SQLite store ${this.path} is not initialised (call init() first)`);
+    const db = this.open();
+    if (!this.resampleLog) {
+      try {
+        this.resampleLog = new SqliteResampleLog(db);
+      } catch (e) {
+        throw new StoreUnavailableError(`SQLite store ${this.path}: ${messageOf(e)} (run \`npm run cli -- store migrate --store sqlite:${this.path}\`)`, e);
+      }
+    }
     return this.resampleLog;
   }
 
+  /** The interval's statements, prepared on first use; a missing table names the schema step. */
   private table(marketType: MarketType, interval: StoredInterval): TableStatements {
-    this.database();
-    const t = this.tables.get(tableKey(marketType, interval));
-    if (!t) throw new StoreUnavailableError(`SQLite store ${this.path} has no table for market type "${marketType}" and interval "${interval}"`);
+    const db = this.open();
+    const key = collectionName(marketType, interval);
+    let t = this.tables.get(key);
+    if (!t) {
+      try {
+        t = this.prepareTable(db, marketType, interval);
+      } catch (e) {
+        if (/no such table|no such column|has no column/i.test(messageOf(e))) {
+          throw new StoreUnavailableError(
+            `SQLite store ${this.path}: ${messageOf(e)}: the file's schema is not this version's (run \`npm run cli -- store migrate --store sqlite:${this.path}\`)`,
+            e,
+          );
+        }
+        throw e;
+      }
+      this.tables.set(key, t);
+    }
     return t;
   }
 
@@ -392,22 +391,6 @@ export class SqliteKlineStore implements KlineStore {
       throw e;
     }
   }
-}
-
-/**
- * A round-1 file's `markets` table has no market type and is keyed (symbol, at, status), so a
- * futures event would collide with the spot event of the same symbol, status and time. Rebuild
- * it keyed with the type, its rows becoming spot (what they were), in one transaction.
- */
-function upgradeMarketsTable(db: Database.Database): void {
-  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('markets')").all();
-  if (columns.length === 0 || columns.some((c) => c.name === 'market_type')) return;
-  db.transaction(() => {
-    db.exec('ALTER TABLE markets RENAME TO markets_round1');
-    db.exec(MARKETS_TABLE_SQL);
-    db.exec(`INSERT INTO markets (market_type, symbol, at, status) SELECT 'spot', symbol, at, status FROM markets_round1`);
-    db.exec('DROP TABLE markets_round1');
-  })();
 }
 
 // Errors from Node and the native module may come from another realm (e.g. under jest), so they

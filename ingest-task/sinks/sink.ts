@@ -53,6 +53,10 @@ export abstract class BufferedSink implements KlineSink {
   private readonly idleWaiters: (() => void)[] = [];
   private running = 0;
   private closed = false;
+  /** Set by `giveUp`: failed deliveries are no longer retried but kept in `undelivered`. */
+  private givenUp = false;
+  private readonly undelivered: IngestBatch[] = [];
+  private readonly retryWakers = new Set<() => void>();
   private readonly maxBuffered: number;
   private readonly maxPerDelivery: number;
   private readonly concurrency: number;
@@ -72,7 +76,7 @@ export abstract class BufferedSink implements KlineSink {
     const n = itemsOf(batch);
     if (n === 0) return;
     // A batch bigger than the whole buffer is still taken once the buffer is empty.
-    while (this.stats.bufferedItems > 0 && this.stats.bufferedItems + n > this.maxBuffered) {
+    while (!this.givenUp && this.stats.bufferedItems > 0 && this.stats.bufferedItems + n > this.maxBuffered) {
       this.stats.waitingProducers++;
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
       this.stats.waitingProducers--;
@@ -83,13 +87,46 @@ export abstract class BufferedSink implements KlineSink {
   }
 
   flush(): Promise<void> {
-    if (this.stats.bufferedItems === 0 && this.running === 0) return Promise.resolve();
+    if (this.running === 0 && (this.givenUp || this.stats.bufferedItems === 0)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+  }
+
+  /**
+   * Stop retrying (a stop's deadline has passed): the delivery running now may still finish,
+   * nothing more is attempted, and `flush` resolves once no delivery runs. What was not delivered
+   * is returned by `takeUndelivered`, for the caller to keep somewhere safe; nothing is dropped.
+   */
+  giveUp(): void {
+    if (this.givenUp) return;
+    this.givenUp = true;
+    for (const w of this.roomWaiters.splice(0)) w();
+    for (const wake of this.retryWakers) wake();
+    this.pump();
+    this.settleIfIdle();
+  }
+
+  /** After `giveUp`: every batch taken but not delivered (failed or never attempted). */
+  takeUndelivered(): IngestBatch[] {
+    const out = [...this.undelivered.splice(0), ...this.queue.splice(0)];
+    for (const b of out) this.stats.bufferedItems -= itemsOf(b);
+    return out;
+  }
+
+  /** Everything held now (delivering, failed or waiting), without taking it: for an immediate exit. */
+  peekHeld(): IngestBatch[] {
+    return [...this.undelivered, ...this.inFlight, ...this.queue];
+  }
+
+  private readonly inFlight = new Set<IngestBatch>();
+
+  private settleIfIdle(): void {
+    const idle = this.running === 0 && (this.givenUp || this.stats.bufferedItems === 0);
+    if (idle) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private takeDelivery(): IngestBatch | undefined {
@@ -108,21 +145,25 @@ export abstract class BufferedSink implements KlineSink {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency) {
+    while (!this.givenUp && this.running < this.concurrency) {
       const batch = this.takeDelivery();
       if (!batch) break;
       this.running++;
-      void this.deliverWithRetry(batch).then(() => {
+      this.inFlight.add(batch);
+      void this.deliverWithRetry(batch).then((delivered) => {
         this.running--;
-        this.stats.bufferedItems -= itemsOf(batch);
+        this.inFlight.delete(batch);
+        if (delivered) this.stats.bufferedItems -= itemsOf(batch);
+        else this.undelivered.push(batch);
         for (const w of this.roomWaiters.splice(0)) w();
         this.pump();
-        if (this.stats.bufferedItems === 0 && this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
+        this.settleIfIdle();
       });
     }
   }
 
-  private async deliverWithRetry(batch: IngestBatch): Promise<void> {
+  /** True once delivered; false when given up (the batch is kept as undelivered). */
+  private async deliverWithRetry(batch: IngestBatch): Promise<boolean> {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
@@ -130,13 +171,24 @@ export abstract class BufferedSink implements KlineSink {
         break;
       } catch (e) {
         this.stats.failedAttempts++;
+        if (this.givenUp) return false;
         this.logger.warn('sink delivery failed; retrying', { error: e, attempt, klines: batch.klines.length });
-        await new Promise((r) => setTimeout(r, backoffDelay(attempt, this.base.retryBackoff ?? { baseMs: 200, capMs: 10_000 })));
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer);
+            this.retryWakers.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, backoffDelay(attempt, this.base.retryBackoff ?? { baseMs: 200, capMs: 10_000 }));
+          this.retryWakers.add(wake);
+        });
+        if (this.givenUp) return false;
       }
     }
     this.stats.deliveries++;
     this.stats.deliveredKlines += batch.klines.length;
     this.stats.deliveredEvents += batch.marketEvents.length;
     this.stats.lastLatencyMs = Date.now() - started;
+    return true;
   }
 }

@@ -7,7 +7,10 @@
  *   Manager. The secret holds the connection string itself, or JSON `{"uri": "mongodb+srv://…"}`.
  * - otherwise `KLINE_STORE` / `MONGODB_URI` (local runs and tests), see `readStoreConfig`.
  * `MONGODB_DATABASE` names the database (default: the URI's path, else `klines`).
- * `KLINE_1M_RETENTION_DAYS` (optional) is the TTL of 1m klines, applied when the store opens.
+ * `KLINE_1M_RETENTION_DAYS` (optional) is the 1m TTL the schema is expected to have: the store is
+ * checked when it opens (one warning per difference); only the schema step (`store migrate`, the
+ * deploy) changes it. `MONGODB_MAX_TIME_MS` (default 30000) is the server-side time limit of
+ * every operation.
  * `MONGODB_MAX_POOL_SIZE` (default 3) caps each container's connections, unless the URI sets
  * `maxPoolSize` itself: containers × pool size must stay under the Atlas tier's limit.
  *
@@ -46,8 +49,8 @@ export function getStore(env: Env = process.env): Promise<KlineStore> {
 const SERVER_SELECTION_TIMEOUT_MS = 10_000;
 
 /**
- * Every process that opens the store must pass the same retention: `init()` sets the TTL of
- * `klines_1m` from it (`KLINE_1M_RETENTION_DAYS`, unset = keep everything).
+ * Every process that opens the store checks it against the same retention
+ * (`KLINE_1M_RETENTION_DAYS`, unset = no TTL expected) and warns on a difference; none alters it.
  */
 export function storeOptions(env: Env = process.env): OpenStoreOptions {
   const fromSecret = env.MONGODB_SECRET_ARN !== undefined && env.MONGODB_SECRET_ARN !== '';
@@ -55,6 +58,7 @@ export function storeOptions(env: Env = process.env): OpenStoreOptions {
   return {
     retentionDays: retention === undefined || retention === '' ? undefined : readPositiveInt(env, 'KLINE_1M_RETENTION_DAYS', 1),
     serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+    maxTimeMS: env.MONGODB_MAX_TIME_MS === undefined || env.MONGODB_MAX_TIME_MS === '' ? undefined : readPositiveInt(env, 'MONGODB_MAX_TIME_MS', 1),
     setting: fromSecret ? 'MONGODB_SECRET_ARN' : undefined,
   };
 }

@@ -110,7 +110,7 @@ describe('cli import', () => {
     const url = dbUrl();
     const store = await openStore({ kind: 'sqlite', path: url.slice('sqlite:'.length) });
     const sizes: number[] = [];
-    const spy: KlineStore = { ...store, init: () => store.init(), close: () => store.close(), upsert: (i, k) => (sizes.push(k.length), store.upsert(i, k)) };
+    const spy: KlineStore = { ...store, applySchema: (o) => store.applySchema(o), checkSchema: (o) => store.checkSchema(o), close: () => store.close(), upsert: (i, k) => (sizes.push(k.length), store.upsert(i, k)) };
     const out = await cli([fixture('1m'), '--store', url, '--batch', '100'], { openStore: async () => spy });
     expect(out.code).toBe(0);
     expect(Math.max(...sizes)).toBe(100);

@@ -33,7 +33,7 @@ describe('cli report', () => {
     dir = mkdtempSync(join(tmpdir(), 'cli-report-'));
     dbPath = join(dir, 'klines.db');
     const store = new SqliteKlineStore(dbPath);
-    await store.init();
+    await store.applySchema();
     await store.recordMarketStatus([
       { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: DAY - 86_400_000 },
       { marketType: 'spot', symbol: 'ETHUSDT', status: 'TRADING', at: DAY + 12 * 3_600_000 },
@@ -125,7 +125,7 @@ describe('cli report', () => {
     // Prepare
     const out = join(dir, 'read-fails');
     const store = new SqliteKlineStore(':memory:');
-    await store.init();
+    await store.applySchema();
     let closed = false;
     store.countByMarket = () => Promise.reject(new StoreUnavailableError('count klines_1m: disk I/O error'));
     const close = store.close.bind(store);

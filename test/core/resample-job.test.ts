@@ -1,6 +1,6 @@
 import { sumDecimals } from '../../core/decimal';
 import { StoreUnavailableError } from '../../core/errors';
-import type { StoredInterval } from '../../core/interval';
+import { intervalMs, STORED_RESAMPLED_INTERVALS, type StoredInterval } from '../../core/interval';
 import type { Kline } from '../../core/kline';
 import { resample } from '../../core/resample';
 import {
@@ -24,7 +24,7 @@ const LEVELS = ['5m', '15m', '30m', '1h'] as const;
 
 async function memoryStore(): Promise<SqliteKlineStore> {
   const store = new SqliteKlineStore(':memory:');
-  await store.init();
+  await store.applySchema();
   return store;
 }
 
@@ -33,10 +33,10 @@ async function bars(store: SqliteKlineStore, interval: StoredInterval): Promise<
 }
 
 /** Every stored bar equals resampling all stored 1m klines, for the windows before `until`. */
-async function expectBarsEqualTruth(store: SqliteKlineStore, until: number): Promise<void> {
+async function expectBarsEqualTruth(store: SqliteKlineStore, until: number, levels: readonly StoredInterval[] = LEVELS): Promise<void> {
   const minutes = await bars(store, '1m');
-  for (const interval of LEVELS) {
-    const ms = Number(interval === '1h' ? 60 : interval.slice(0, -1)) * MINUTE;
+  for (const interval of levels) {
+    const ms = intervalMs(interval);
     const truth = resample(minutes, interval).filter((b) => b.openTime + ms <= until);
     const stored = (await bars(store, interval)).filter((b) => b.openTime + ms <= until);
     expect({ interval, bars: stored }).toStrictEqual({ interval, bars: truth });
@@ -44,6 +44,9 @@ async function expectBarsEqualTruth(store: SqliteKlineStore, until: number): Pro
 }
 
 const openTimes = (klines: readonly Kline[]) => klines.map((k) => k.openTime);
+
+/** The levels up to 1h: the first run starts at the hour, not at Monday (see the full-chain test). */
+const HOURLY: ResampleOptions = { ...DEFAULT_RESAMPLE_OPTIONS, intervals: LEVELS };
 
 /** `minutes` after T0 plus 40 s: with the default 30 s grace, windows up to that minute have closed. */
 const at = (minutes: number, seconds = 40) => T0 + minutes * MINUTE + seconds * 1000;
@@ -68,7 +71,7 @@ describe('readResampleOptions', () => {
 describe('planning helpers', () => {
   const options = { ...DEFAULT_RESAMPLE_OPTIONS, maxSweepMs: HOUR_MS };
 
-  it('sweeps a level up to its last closed window, the watermark of the level below, and the per-run span', () => {
+  it('sweeps a level up to its last closed window and the watermark of the level below', () => {
     const w = new Map([
       ['5m', T0 + 20 * MINUTE],
       ['15m', T0],
@@ -76,8 +79,6 @@ describe('planning helpers', () => {
     // 00:37:20 − 30 s grace: 5m windows up to 00:35 have closed; 15m only up to 00:15 (the 5m watermark is 00:20).
     expect(sweepSpan('5m', '1m', w, T0 + 37 * MINUTE + 20_000, options)).toStrictEqual({ from: T0 + 20 * MINUTE, to: T0 + 35 * MINUTE });
     expect(sweepSpan('15m', '5m', w, T0 + 37 * MINUTE + 20_000, options)).toStrictEqual({ from: T0, to: T0 + 15 * MINUTE });
-    // Ten hours later only one hour per run.
-    expect(sweepSpan('5m', '1m', w, T0 + 10 * HOUR_MS, options)).toStrictEqual({ from: T0 + 20 * MINUTE, to: T0 + 80 * MINUTE });
     // Nothing closed yet.
     expect(sweepSpan('5m', '1m', w, T0 + 25 * MINUTE + 20_000, options)).toBeUndefined();
   });
@@ -140,7 +141,7 @@ describe('runResampleCycle', () => {
     await store.upsert('1m', minutes);
 
     // Act
-    const result = await runResampleCycle(store, at(12));
+    const result = await runResampleCycle(store, at(12), HOURLY);
 
     // Assess
     const fives = await bars(store, '5m');
@@ -171,7 +172,7 @@ describe('runResampleCycle', () => {
     // Act
     for (let m = 5; m <= 120; m += 5) {
       await store.upsert('1m', all.filter((k) => k.openTime >= T0 + (m - 5) * MINUTE && k.openTime < T0 + m * MINUTE));
-      const r = await runResampleCycle(store, at(m, 50));
+      const r = await runResampleCycle(store, at(m, 50), HOURLY);
       klinesRead += r.klinesRead;
       barsWritten += r.barsWritten;
     }
@@ -188,7 +189,7 @@ describe('runResampleCycle', () => {
     await store.upsert('1m', hour);
 
     // Act
-    await runResampleCycle(store, at(61));
+    await runResampleCycle(store, at(61), HOURLY);
 
     // Assess
     const byInterval = async (interval: StoredInterval) => (await bars(store, interval)).map((b) => b.sourceCount);
@@ -202,11 +203,11 @@ describe('runResampleCycle', () => {
   it('reads and writes nothing on a second run with nothing new', async () => {
     // Prepare
     await store.upsert('1m', makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 70));
-    const first = await runResampleCycle(store, at(70));
+    const first = await runResampleCycle(store, at(70), HOURLY);
     const snapshot = await bars(store, '15m');
 
     // Act
-    const second = await runResampleCycle(store, at(70));
+    const second = await runResampleCycle(store, at(70), HOURLY);
 
     // Assess
     expect(first.barsWritten).toBeGreaterThan(0);
@@ -218,11 +219,11 @@ describe('runResampleCycle', () => {
     // Prepare
     const minutes = makeSeries(['BTCUSDT'], T0, 30);
     await store.upsert('1m', minutes);
-    await runResampleCycle(store, at(30));
+    await runResampleCycle(store, at(30), HOURLY);
 
     // Act
     await store.upsert('1m', minutes);
-    const again = await runResampleCycle(store, at(31));
+    const again = await runResampleCycle(store, at(31), HOURLY);
 
     // Assess
     expect(await store.readResampleLog(10)).toStrictEqual([]);
@@ -235,12 +236,12 @@ describe('runResampleCycle', () => {
       const minutes = makeSeries(['BTCUSDT'], T0, 5);
       const late = minutes[3];
       await store.upsert('1m', minutes.filter((k) => k !== late));
-      await runResampleCycle(store, at(5));
+      await runResampleCycle(store, at(5), HOURLY);
       const before = (await bars(store, '5m'))[0];
       await store.upsert('1m', [late]);
 
       // Act
-      const run = await runResampleCycle(store, at(6));
+      const run = await runResampleCycle(store, at(6), HOURLY);
 
       // Assess
       const after = (await bars(store, '5m'))[0];
@@ -257,12 +258,12 @@ describe('runResampleCycle', () => {
       const eth = makeSeries(['ETHUSDT'], T0, 6 * 60);
       const backfill = eth.filter((k) => k.openTime >= T0 + 30 * MINUTE && k.openTime < T0 + HOUR_MS);
       await store.upsert('1m', [...btc, ...eth.filter((k) => !backfill.includes(k))]);
-      await runResampleCycle(store, at(6 * 60));
+      await runResampleCycle(store, at(6 * 60), HOURLY);
       const staleBar = (await bars(store, '1h')).find((b) => b.symbol === 'ETHUSDT' && b.openTime === T0);
       await store.upsert('1m', backfill);
 
       // Act
-      const run = await runResampleCycle(store, at(6 * 60 + 1));
+      const run = await runResampleCycle(store, at(6 * 60 + 1), HOURLY);
 
       // Assess: six 5m windows rebuilt from their 30 minutes, then 2 × 15m, 1 × 30m, 1 × 1h.
       expect(staleBar?.sourceCount).toBe(30);
@@ -278,13 +279,13 @@ describe('runResampleCycle', () => {
       // Prepare: the 5m level has passed 00:10, the 15m level has not passed 00:00–00:15.
       const minutes = makeSeries(['BTCUSDT'], T0, 15);
       await store.upsert('1m', minutes.filter((k) => k.openTime !== T0 + 2 * MINUTE));
-      await runResampleCycle(store, at(10));
+      await runResampleCycle(store, at(10), HOURLY);
       await store.upsert('1m', [minutes[2]]);
 
       // Act
-      await runResampleCycle(store, at(11));
+      await runResampleCycle(store, at(11), HOURLY);
       const beforeSweep = await bars(store, '15m');
-      await runResampleCycle(store, at(15));
+      await runResampleCycle(store, at(15), HOURLY);
 
       // Assess
       expect(beforeSweep).toStrictEqual([]);
@@ -295,9 +296,9 @@ describe('runResampleCycle', () => {
       // Prepare
       const minutes = makeSeries(['AUSDT', 'BUSDT'], T0, 60);
       await store.upsert('1m', minutes.filter((k) => k.openTime % (5 * MINUTE) !== 0));
-      await runResampleCycle(store, at(60));
+      await runResampleCycle(store, at(60), HOURLY);
       await store.upsert('1m', minutes.filter((k) => k.openTime % (5 * MINUTE) === 0));
-      const options: ResampleOptions = { ...DEFAULT_RESAMPLE_OPTIONS, maxLateWindowsPerRun: 10 };
+      const options: ResampleOptions = { ...HOURLY, maxLateWindowsPerRun: 10 };
 
       // Act
       const runs = [];
@@ -312,7 +313,7 @@ describe('runResampleCycle', () => {
 
   describe('outage', () => {
     // The resampler was down for 10 hours while minutes kept arriving; at 10:01 it runs again.
-    const options: ResampleOptions = { ...DEFAULT_RESAMPLE_OPTIONS, maxSweepMs: 3 * HOUR_MS };
+    const options: ResampleOptions = { ...HOURLY, maxSweepMs: 3 * HOUR_MS };
 
     it('catches up over several runs, a bounded span each, then reads nothing', async () => {
       // Prepare: a first run at 00:00 sets the watermarks; then the outage.
@@ -338,12 +339,12 @@ describe('runResampleCycle', () => {
       const hole = (k: Kline) => k.openTime >= T0 + 2 * HOUR_MS && k.openTime < T0 + 5 * HOUR_MS;
       for (let h = 1; h <= 9; h++) {
         await store.upsert('1m', all.filter((k) => k.openTime < T0 + h * HOUR_MS && k.openTime >= T0 + (h - 1) * HOUR_MS && !hole(k)));
-        await runResampleCycle(store, at(h * 60));
+        await runResampleCycle(store, at(h * 60), HOURLY);
       }
       await store.upsert('1m', all.filter(hole));
 
       // Act
-      const run = await runResampleCycle(store, at(9 * 60 + 1));
+      const run = await runResampleCycle(store, at(9 * 60 + 1), HOURLY);
 
       // Assess
       expect(run).toMatchObject({ lateWindows: 36, klinesRead: 180 });
@@ -356,7 +357,7 @@ describe('runResampleCycle', () => {
       // Prepare: a late minute; the store fails while writing the 15m bar (after the 5m bar is written).
       const minutes = makeSeries(['BTCUSDT'], T0, 60);
       await store.upsert('1m', minutes.filter((k) => k.openTime !== T0 + 7 * MINUTE));
-      await runResampleCycle(store, at(60));
+      await runResampleCycle(store, at(60), HOURLY);
       await store.upsert('1m', [minutes[7]]);
       const upsert = store.upsert.bind(store);
       const failing = jest.spyOn(store, 'upsert').mockImplementation(async (interval, klines) => {
@@ -365,10 +366,10 @@ describe('runResampleCycle', () => {
       });
 
       // Act
-      await expect(runResampleCycle(store, at(61))).rejects.toThrow(StoreUnavailableError);
+      await expect(runResampleCycle(store, at(61), HOURLY)).rejects.toThrow(StoreUnavailableError);
       failing.mockRestore();
       const logAfterCrash = await store.readResampleLog(10);
-      await runResampleCycle(store, at(62));
+      await runResampleCycle(store, at(62), HOURLY);
 
       // Assess
       expect(logAfterCrash).toHaveLength(1);
@@ -385,11 +386,11 @@ describe('runResampleCycle', () => {
         if (w.some((x) => x.watermark === T0 + 10 * MINUTE)) throw new StoreUnavailableError('connection lost');
         return write(w);
       });
-      await expect(runResampleCycle(store, at(10))).rejects.toThrow(StoreUnavailableError);
+      await expect(runResampleCycle(store, at(10), HOURLY)).rejects.toThrow(StoreUnavailableError);
       writeState.mockRestore();
 
       // Act
-      const again = await runResampleCycle(store, at(10));
+      const again = await runResampleCycle(store, at(10), HOURLY);
 
       // Assess: the bars were there already; the sweep found them equal.
       expect(again.barsWritten).toBe(0);
@@ -401,15 +402,15 @@ describe('runResampleCycle', () => {
       // Prepare
       const file = `${require('node:os').tmpdir()}/resample-state-${process.pid}-${Date.now()}.db`;
       const first = new SqliteKlineStore(file);
-      await first.init();
+      await first.applySchema();
       await first.upsert('1m', makeSeries(['BTCUSDT'], T0, 20));
-      await runResampleCycle(first, at(20));
+      await runResampleCycle(first, at(20), HOURLY);
       await first.close();
 
       // Act
       const second = new SqliteKlineStore(file);
-      await second.init();
-      const run = await runResampleCycle(second, at(20));
+      await second.applySchema();
+      const run = await runResampleCycle(second, at(20), HOURLY);
       const state = await second.readResampleState();
       await second.close();
       require('node:fs').rmSync(file, { force: true });
@@ -422,15 +423,42 @@ describe('runResampleCycle', () => {
     });
   });
 
+  it('builds 4h, 1d and Monday-aligned 1w bars from the level below, and a late minute days old reaches the week', async () => {
+    // Prepare: twelve days of one market from Thursday 2024-02-29; the first run of a new store starts at that week's Monday.
+    const start = T0 - 24 * HOUR_MS;
+    const all = makeSeries(['BTCUSDT'], start, 12 * 24 * 60);
+    const lateMinute = all[6 * 24 * 60 + 17];
+    await runResampleCycle(store, start);
+    await store.upsert('1m', all.filter((k) => k !== lateMinute));
+    const end = start + 12 * 24 * HOUR_MS;
+    const daily = { ...DEFAULT_RESAMPLE_OPTIONS, maxSweepMs: 24 * HOUR_MS };
+    const runs = [];
+    for (let i = 0; i < 30 && (runs.length === 0 || runs[runs.length - 1].behindMs > 0); i++) runs.push(await runResampleCycle(store, end + 40_000, daily));
+    const weekBefore = (await bars(store, '1w')).map((b) => b.sourceCount);
+
+    // Act
+    await store.upsert('1m', [lateMinute]);
+    const late = await runResampleCycle(store, end + 60_000, daily);
+
+    // Assess: 24 h with data per run and level; the week 2024-03-04 closed with 7 days of minutes.
+    expect(runs.length).toBeGreaterThan(1);
+    // The empty days from Monday cost nothing; the first run at 00:00:00 had closed 23:55, so slices start there.
+    expect(runs[0].watermarks.find((w) => w.interval === '5m')?.watermark).toBe(start - 5 * MINUTE + 24 * HOUR_MS);
+    expect(weekBefore).toStrictEqual([4 * 24 * 60, 7 * 24 * 60 - 1]);
+    expect(late).toMatchObject({ lateWindows: 1, klinesRead: 5 });
+    expect((await bars(store, '1w'))[1]).toMatchObject({ openTime: Date.UTC(2024, 2, 4), sourceCount: 7 * 24 * 60 });
+    await expectBarsEqualTruth(store, end, STORED_RESAMPLED_INTERVALS);
+  });
+
   it('never replaces a bar by one built from fewer minutes (1m retention expired)', async () => {
     // Prepare: a full 1h bar from earlier; only its last 30 minutes are still stored and are re-logged.
-    await runResampleCycle(store, at(0));
+    await runResampleCycle(store, at(0), HOURLY);
     const full = { ...makeKline('BTCUSDT', T0, '1h'), sourceCount: 60 };
     await store.upsert('1h', [full]);
     await store.upsert('1m', makeSeries(['BTCUSDT'], T0 + 30 * MINUTE, 30));
 
     // Act
-    const run = await runResampleCycle(store, at(6 * 60));
+    const run = await runResampleCycle(store, at(6 * 60), HOURLY);
 
     // Assess
     expect(run.byInterval['1h']).toMatchObject({ keptFewer: 1, written: 0 });

@@ -31,7 +31,7 @@ describe('the symbol rule (one rule for ingest, codec, writer and stores)', () =
   it('a store refuses a poison kline and a poison event alone and keeps the rest (no retry, nothing blocked)', async () => {
     // Prepare: hand-made decoded messages, as if a buggy decoder let them through
     const store = new SqliteKlineStore(':memory:');
-    await store.init();
+    await store.applySchema();
     const good = makeSeries(['BTCUSDT'], T0, 2);
     const poison = { ...makeSeries(['BTCUSDT'], T0 + 120_000, 1)[0], symbol: 'BAD USDT' };
     const events = [

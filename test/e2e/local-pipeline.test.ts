@@ -77,7 +77,7 @@ describe('local pipeline against the simulator with every fault on', () => {
       limits: { pingIntervalMs: 1000, pongTimeoutMs: 3000, maxConnectionLifetimeMs: 20_000, weightWindowMs: 1000, shutdownGraceMs: 500 },
     });
     store = new SqliteKlineStore(':memory:');
-    await store.init();
+    await store.applySchema();
     const reportsDir = mkdtempSync(join(tmpdir(), 'kline-e2e-'));
     const pipeline = await startLocalPipeline({
       store,

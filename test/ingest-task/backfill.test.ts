@@ -62,6 +62,8 @@ describe('Backfiller', () => {
     const { out } = await fill(restServing([0, 1, 2, 3, 4, 5]), seq, { from: 0, to: 4 });
     expect(minutes(out)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(out[5]).toBe(k5);
+    // Provenance: the filled minutes came from REST, the held one from the stream.
+    expect(out.map((k) => k.source)).toEqual(['rest', 'rest', 'rest', 'rest', 'rest', undefined]);
   });
 
   it('asks for the gap as it stands when the job starts: closed by the stream meanwhile = no request, grown = the whole range', async () => {

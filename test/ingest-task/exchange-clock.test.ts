@@ -56,6 +56,21 @@ describe('ExchangeClock', () => {
     expect(clock.observeFrame(1_000_000 + 3_600_000 + 1_000)).toBe(true);
   });
 
+  it('trusts a time beyond the bound only when frames of three different markets agree on it', () => {
+    let local = 0;
+    const clock = new ExchangeClock({ localNow: () => local });
+    clock.observe(0);
+    local = 50;
+    const ahead = 150_000; // a simulator at 300×, before its rate is known
+    expect(clock.observeFrame(ahead, 'A')).toBe(false);
+    expect(clock.observeFrame(ahead, 'A')).toBe(false);
+    expect(clock.observeFrame(YEAR_2100, 'B')).toBe(false);
+    expect(clock.observeFrame(ahead + 1, 'C')).toBe(false);
+    expect(clock.observeFrame(ahead + 2, 'D')).toBe(true);
+    expect(clock.now()).toBe(ahead + 2);
+    expect(clock.observeFrame(YEAR_2100, 'E')).toBe(false);
+  });
+
   it('ignores what is not a number', () => {
     const clock = new ExchangeClock();
     clock.observe(10);

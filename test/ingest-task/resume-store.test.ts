@@ -111,7 +111,7 @@ withMongo('readResumePoints from a real MongoDB through the secret', () => {
   it('returns the last stored 1m open time per market', async () => {
     const database = `resume_test_${process.pid}_${Date.now()}`;
     const store = new MongoKlineStore({ uri: MONGODB_URI!, database });
-    await store.init();
+    await store.applySchema();
     const T0 = Date.UTC(2026, 0, 5);
     const k = (symbol: string, minute: number): Kline => ({ marketType: 'spot', symbol, interval: '1m', openTime: T0 + minute * 60_000, closeTime: T0 + minute * 60_000 + 59_999, open: '1', high: '1', low: '1', close: '1', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0' });
     try {

@@ -61,7 +61,7 @@ describe('reporter handler (real SES API served by aws-ses-v2-local)', () => {
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.REPORT_PERIOD_HOURS;
     store = new SqliteKlineStore(':memory:');
-    await store.init();
+    await store.applySchema();
     setStoreForTests(store);
   });
 
@@ -177,7 +177,7 @@ describe('reportAttachments', () => {
   it('leaves out a gaps CSV too large for SES and keeps the per-market CSV', async () => {
     // Prepare
     const store = new SqliteKlineStore(':memory:');
-    await store.init();
+    await store.applySchema();
     const report = await buildQualityReport(store, { from: T0, to: T0 + DAY });
     const withGaps = { ...report, summary: { ...report.summary, gapCount: 1 } };
     const huge = { ...withGaps, gapsCsv: 'x'.repeat(MAX_GAPS_CSV_BYTES + 1) };

@@ -16,7 +16,7 @@ describe('resampler handler', () => {
 
   beforeEach(async () => {
     store = new SqliteKlineStore(':memory:');
-    await store.init();
+    await store.applySchema();
     setStoreForTests(store);
     await store.upsert('1m', makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 75));
   });
@@ -69,7 +69,7 @@ describe('resampler handler', () => {
     jest.spyOn(Date, 'now').mockReturnValue(T0 + 3 * HOUR);
     await handler({ from: '2024-03-01T00:00:00Z', to: '2024-03-01T01:00:00Z' });
     const partial = new SqliteKlineStore(':memory:');
-    await partial.init();
+    await partial.applySchema();
     await partial.upsert('1h', await store.read({ marketType: 'spot', interval: '1h', from: T0, to: T0 + HOUR }));
     await partial.upsert('1m', makeSeries(['BTCUSDT', 'ETHUSDT'], T0 + 30 * MINUTE, 30));
     setStoreForTests(partial);

@@ -118,4 +118,10 @@ describe('helpers', () => {
     expect(storeOptions({}).retentionDays).toBeUndefined();
     expect(() => storeOptions({ KLINE_1M_RETENTION_DAYS: '0' })).toThrow(/KLINE_1M_RETENTION_DAYS/);
   });
+
+  it('passes the MongoDB time limit to the store and names a bad value', () => {
+    expect(storeOptions({ MONGODB_MAX_TIME_MS: '5000' }).maxTimeMS).toBe(5000);
+    expect(storeOptions({}).maxTimeMS).toBeUndefined();
+    expect(() => storeOptions({ MONGODB_MAX_TIME_MS: '-1' })).toThrow(/^MONGODB_MAX_TIME_MS: expected a positive integer/);
+  });
 });

@@ -20,7 +20,7 @@ function body(klines: Kline[], marketEvents: MarketStatusEvent[] = []): string {
 
 async function openMemoryStore(): Promise<SqliteKlineStore> {
   const store = new SqliteKlineStore(':memory:');
-  await store.init();
+  await store.applySchema();
   return store;
 }
 
@@ -257,7 +257,7 @@ describe('writeMessages (one combined upsert)', () => {
   it('writes all messages with one upsert and rejects a kline the store refuses alone, in every message carrying it, without failing them', async () => {
     // Prepare
     const store = new RefusingStore('BADUSDT');
-    await store.init();
+    await store.applySchema();
     const bad = makeSeries(['BADUSDT'], T0, 1);
     const good = makeSeries(['BTCUSDT'], T0, 2);
     const messages = [
@@ -287,7 +287,7 @@ describe('writeMessages (one combined upsert)', () => {
       }
     }
     const store = new NoHistoryStore(':memory:');
-    await store.init();
+    await store.applySchema();
     const klines = makeSeries(['BTCUSDT'], T0, 2);
     const messages = [
       { id: 'klines-only', body: body(klines) },

@@ -26,7 +26,7 @@ function minutes(symbol: string, from: number, to: number, skip: { from: number;
  */
 async function seededStore(): Promise<KlineStore> {
   const store = new SqliteKlineStore(':memory:');
-  await store.init();
+  await store.applySchema();
   await store.recordMarketStatus([
     { marketType: 'spot', symbol: 'AUSDT', status: 'TRADING', at: LONG_AGO },
     { marketType: 'spot', symbol: 'BUSDT', status: 'TRADING', at: t(1, 0, 30) },
@@ -181,7 +181,7 @@ describe('buildQualityReport with several market types', () => {
   beforeEach(async () => {
     // AUSDT spot: complete; AUSDT USDⓈ-M: 00:30–00:40 missing; nothing COIN-M.
     store = new SqliteKlineStore(':memory:');
-    await store.init();
+    await store.applySchema();
     await store.recordMarketStatus([
       { marketType: 'spot', symbol: 'AUSDT', status: 'TRADING', at: LONG_AGO },
       { marketType: 'usdm', symbol: 'AUSDT', status: 'TRADING', at: LONG_AGO },

@@ -9,8 +9,10 @@ import type { KlineStore } from '../../../core/store/port';
 import { MINUTE, T0, makeKline, makeSeries, ofType, sortKlines } from './fixtures';
 
 export interface StoreHarness {
-  /** A fresh, empty, initialised store. */
+  /** A fresh, empty store with its schema applied. */
   open(): Promise<KlineStore>;
+  /** A fresh, empty store whose schema step has not run (no tables/collections). */
+  openBare(): Promise<KlineStore>;
   /** A store whose backend cannot be reached, and a way to get the reachable store afterwards. */
   outage(): Promise<{ store: KlineStore; recover(): Promise<KlineStore> }>;
   /** Remove whatever `open` created (files, databases). */
@@ -122,6 +124,72 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
 
         expect(await store.read({ marketType: 'spot', interval: '5m', from: T0, to: T0 + 10 * MINUTE })).toStrictEqual([partial, full]);
         expect(await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 10 * MINUTE })).toStrictEqual([]);
+      });
+    });
+
+    describe('provenance', () => {
+      test('1m klines keep where they came from: absent for the stream, rest or dump otherwise', async () => {
+        const [stream, rest, dump] = makeSeries(['BTCUSDT'], T0, 3);
+        const batch: Kline[] = [stream, { ...rest, source: 'rest' }, { ...dump, source: 'dump' }];
+
+        await store.upsert('1m', batch);
+
+        const back = await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 3 * MINUTE });
+        expect(back).toStrictEqual(batch);
+        expect(back[0]).not.toHaveProperty('source');
+      });
+
+      test('a streamed kline replacing a backfilled one drops the provenance; changing only it counts as a write', async () => {
+        const k = makeKline('BTCUSDT', T0);
+        await store.upsert('1m', [{ ...k, source: 'rest' }]);
+
+        expect(await store.upsert('1m', [{ ...k, source: 'rest' }])).toStrictEqual({ written: 0, failures: [] });
+        expect(await store.upsert('1m', [k])).toStrictEqual({ written: 1, failures: [] });
+        expect(await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + MINUTE })).toStrictEqual([k]);
+      });
+
+      test('a provenance that is not rest or dump is refused by index', async () => {
+        const result = await store.upsert('1m', [{ ...makeKline('BTCUSDT', T0), source: 'ws' as never }]);
+
+        expect(result.failures.map((f) => f.index)).toStrictEqual([0]);
+      });
+    });
+
+    describe('schema', () => {
+      test('a store without its schema reports what is missing; applying it is idempotent and leaves nothing to report', async () => {
+        const bare = await harness.openBare();
+        opened.push(bare);
+
+        const before = await bare.checkSchema();
+        const applied = await bare.applySchema();
+        const again = await bare.applySchema();
+
+        expect(before.length).toBeGreaterThan(0);
+        expect(before.map((d) => d.collection)).toContain('klines_1m');
+        expect(before.every((d) => d.message.includes(d.collection))).toBe(true);
+        expect(applied.some((line) => line.startsWith('klines_1m'))).toBe(true);
+        expect(again).toStrictEqual([]);
+        expect(await bare.checkSchema()).toStrictEqual([]);
+        expect(await bare.upsert('1m', makeSeries(['BTCUSDT'], T0, 2))).toStrictEqual({ written: 2, failures: [] });
+      });
+
+      test('checking changes nothing: a store without its schema still has none afterwards', async () => {
+        const bare = await harness.openBare();
+        opened.push(bare);
+
+        const first = await bare.checkSchema();
+
+        expect(await bare.checkSchema()).toStrictEqual(first);
+      });
+
+      test('applySchema reports each change to progress as it goes', async () => {
+        const bare = await harness.openBare();
+        opened.push(bare);
+        const lines: string[] = [];
+
+        const changes = await bare.applySchema({ progress: (l) => lines.push(l) });
+
+        expect(lines.slice(0, changes.length)).toStrictEqual(changes);
       });
     });
 

@@ -1,20 +1,23 @@
 import { BSON, Decimal128 } from 'mongodb';
 import type { Kline } from '../../../core/kline';
+import { gapsFromOpenTimes } from '../../../core/store/gaps';
 import {
   decimalFromText,
   decimalToText,
+  gapEdgesPipeline,
+  gapsFromEdges,
   klineBulk,
   klineDocument,
   klineFromDocument,
-  klineId,
-  klineIdRange,
   klineRangeFilter,
   klineUpsertOperation,
+  lastOpenTimesPipeline,
   marketStatusOperation,
-  parseKlineId,
-  retentionSeconds,
   sortSymbols,
+  type GapEdge,
 } from '../../../core/store/mongo-documents';
+import { retentionSeconds } from '../../../core/store/mongo-schema';
+import { rng } from '../../fixtures/trades';
 import { T0, makeKline } from './fixtures';
 
 describe('Decimal128 text conversion', () => {
@@ -59,49 +62,6 @@ describe('Decimal128 text conversion', () => {
   });
 });
 
-describe('kline ids', () => {
-  test('sort as (symbol, openTime), with a symbol before the longer symbols it prefixes', () => {
-    const keys = [
-      ['BTCUSDT', T0 + 60_000],
-      ['BTC', T0 + 120_000],
-      ['BTCUSDT', T0],
-      ['BTC-X', T0],
-      ['BTC_X', T0],
-      ['BTC', T0],
-    ] as const;
-    const expected = [...keys].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
-
-    const byId = [...keys].sort((a, b) => (klineId(a[0], a[1]) < klineId(b[0], b[1]) ? -1 : 1));
-
-    expect(byId).toStrictEqual(expected);
-  });
-
-  test('parse back to symbol and open time, and refuse foreign ids', () => {
-    expect(parseKlineId(klineId('币安人生USDT', T0))).toStrictEqual({ symbol: '币安人生USDT', openTime: T0 });
-    expect([parseKlineId('abc'), parseKlineId(42), parseKlineId('#1700000000000'), parseKlineId('BTC#17')]).toStrictEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
-  });
-
-  test('an id range holds exactly the market open times in [from, to)', () => {
-    const r = klineIdRange('BTC', T0, T0 + 120_000);
-    const inRange = (id: string) => id >= r.$gte && id < r.$lt;
-
-    expect([klineId('BTC', T0), klineId('BTC', T0 + 60_000)].every(inRange)).toBe(true);
-    expect([klineId('BTC', T0 - 60_000), klineId('BTC', T0 + 120_000), klineId('BTCUSDT', T0), klineId('BT', T0)].some(inRange)).toBe(false);
-  });
-
-  test('an id range with open bounds covers every stored time of the market', () => {
-    const r = klineIdRange('BTC', 0, Number.MAX_SAFE_INTEGER);
-
-    expect([klineId('BTC', 1_000_000_000_000), klineId('BTC', 9_999_999_999_999)].every((id) => id >= r.$gte && id < r.$lt)).toBe(true);
-    expect(klineId('BTCX', T0) >= r.$lt || klineId('BTCX', T0) < r.$gte).toBe(true);
-  });
-});
-
 describe('kline documents', () => {
   test('carry every field with decimals as Decimal128 and times as Date', () => {
     const k = makeKline('BTCUSDT', T0);
@@ -109,7 +69,6 @@ describe('kline documents', () => {
     const doc = klineDocument(k, '1m');
 
     expect(doc).toStrictEqual({
-      _id: `BTCUSDT#${T0}`,
       symbol: 'BTCUSDT',
       openTime: new Date(T0),
       closeTime: new Date(T0 + 59_999),
@@ -125,8 +84,10 @@ describe('kline documents', () => {
     });
   });
 
-  test('read back through BSON to the identical kline, sourceCount included', () => {
-    for (const k of [makeKline('BTCUSDT', T0), { ...makeKline('ETHBTC', T0, '15m'), sourceCount: 14 }]) {
+  test('read back through BSON to the identical kline, sourceCount and provenance included', () => {
+    const rest: Kline = { ...makeKline('BTCUSDT', T0), source: 'rest' };
+    const dump: Kline = { ...makeKline('BTCUSDT', T0), source: 'dump' };
+    for (const k of [makeKline('BTCUSDT', T0), rest, dump, { ...makeKline('ETHBTC', T0, '15m'), sourceCount: 14 }]) {
       const interval = k.interval as '1m' | '15m';
       const wire = BSON.deserialize(BSON.serialize(klineDocument(k, interval)), { promoteValues: true });
 
@@ -134,13 +95,17 @@ describe('kline documents', () => {
     }
   });
 
-  test('a 1m document has no sourceCount and the BSON size the field list implies', () => {
+  test('provenance is stored as a short string on 1m only; a stream kline has no field at all', () => {
+    expect(klineDocument({ ...makeKline('BTCUSDT', T0), source: 'rest' }, '1m').source).toBe('rest');
+    expect(klineDocument(makeKline('BTCUSDT', T0), '1m')).not.toHaveProperty('source');
+    expect(klineFromDocument({ ...klineDocument(makeKline('BTCUSDT', T0), '1m'), source: 'bogus' as never }, 'spot', '1m')).not.toHaveProperty('source');
+  });
+
+  test('a 1m document has no sourceCount and the BSON size the field list implies (the server adds a 12-byte ObjectId _id)', () => {
     // BSON: 4-byte length + elements + 0; element = type byte + name + 0 + value.
     const element = (name: string, valueBytes: number) => 1 + name.length + 1 + valueBytes;
-    const id = `BTCUSDT#${T0}`;
     const expected =
       4 +
-      element('_id', 4 + id.length + 1) +
       element('symbol', 4 + 'BTCUSDT'.length + 1) +
       element('openTime', 8) +
       element('closeTime', 8) +
@@ -157,11 +122,13 @@ describe('kline documents', () => {
 });
 
 describe('bulk operations', () => {
-  test('an upsert replaces the whole document by _id and does not resend _id in the replacement', () => {
+  test('an upsert replaces the whole document by its natural key, names the unique index and sends no _id', () => {
     const k = makeKline('BTCUSDT', T0);
-    const { _id, ...replacement } = klineDocument(k, '1m');
 
-    expect(klineUpsertOperation(k, '1m')).toStrictEqual({ replaceOne: { filter: { _id }, replacement, upsert: true } });
+    expect(klineUpsertOperation(k, '1m')).toStrictEqual({
+      replaceOne: { filter: { symbol: 'BTCUSDT', openTime: new Date(T0) }, replacement: klineDocument(k, '1m'), upsert: true, hint: 'symbol_1_openTime_1' },
+    });
+    expect(klineDocument(k, '1m')).not.toHaveProperty('_id');
   });
 
   test('a bulk maps each operation back to its batch index', () => {
@@ -170,7 +137,7 @@ describe('bulk operations', () => {
     const bulk = klineBulk(batch, [0, 2], '1m');
 
     expect(bulk.batchIndexes).toStrictEqual([0, 2]);
-    expect(bulk.operations.map((o) => ('replaceOne' in o ? o.replaceOne.filter._id : undefined))).toStrictEqual([`A#${T0}`, `C#${T0}`]);
+    expect(bulk.operations.map((o) => ('replaceOne' in o ? o.replaceOne.filter.symbol : undefined))).toStrictEqual(['A', 'C']);
   });
 
   test('a market status is inserted only if absent', () => {
@@ -179,6 +146,7 @@ describe('bulk operations', () => {
         filter: { _id: `BTCUSDT#${T0}#BREAK` },
         update: { $setOnInsert: { marketType: 'spot', symbol: 'BTCUSDT', status: 'BREAK', at: new Date(T0) } },
         upsert: true,
+        hint: { _id: 1 },
       },
     });
   });
@@ -189,19 +157,77 @@ describe('range filters', () => {
     expect(klineRangeFilter(T0, T0 + 60_000)).toStrictEqual({ openTime: { $gte: new Date(T0), $lt: new Date(T0 + 60_000) } });
   });
 
-  test('given markets: one _id range each, sorted and deduplicated', () => {
-    expect(klineRangeFilter(T0, T0 + 60_000, ['ETH', 'BTC', 'ETH'])).toStrictEqual({
-      $or: [{ _id: klineIdRange('BTC', T0, T0 + 60_000) }, { _id: klineIdRange('ETH', T0, T0 + 60_000) }],
-    });
-    expect(klineRangeFilter(T0, T0 + 60_000, [])).toStrictEqual({ _id: { $in: [] } });
+  test('given markets: the index prefix, sorted and deduplicated', () => {
+    const openTime = { $gte: new Date(T0), $lt: new Date(T0 + 60_000) };
+    expect(klineRangeFilter(T0, T0 + 60_000, ['ETH', 'BTC', 'ETH'])).toStrictEqual({ symbol: { $in: ['BTC', 'ETH'] }, openTime });
+    expect(klineRangeFilter(T0, T0 + 60_000, ['ETH'])).toStrictEqual({ symbol: 'ETH', openTime });
+    expect(klineRangeFilter(T0, T0 + 60_000, [])).toStrictEqual({ symbol: { $in: [] }, openTime });
   });
 });
 
 describe('retentionSeconds', () => {
-  test('turns days into seconds and refuses nonsense', () => {
+  test('turns days into seconds, keeps null (no retention) and unset apart, and refuses nonsense', () => {
     expect(retentionSeconds(undefined)).toBeUndefined();
+    expect(retentionSeconds(null)).toBeNull();
     expect(retentionSeconds(30)).toBe(30 * 86_400);
     expect(() => retentionSeconds(0)).toThrow(/positive integer/);
+    expect(() => retentionSeconds(1.5)).toThrow(/positive integer/);
+  });
+});
+
+describe('gap search on the server', () => {
+  const MIN = 60_000;
+
+  /** What the pipeline's $setWindowFields + $match return for these stored open times (one market). */
+  function edgesOf(symbol: string, times: number[], from: number, end: number): GapEdge[] {
+    const t = times.filter((x) => x >= from && x < end).sort((a, b) => a - b);
+    const rows: GapEdge[] = [];
+    t.forEach((x, i) => {
+      const previous = i === 0 ? null : t[i - 1];
+      const next = i === t.length - 1 ? null : t[i + 1];
+      if (previous === null || next === null || x - previous > MIN) {
+        rows.push({ symbol, openTime: new Date(x), previous: previous === null ? null : new Date(previous), next: next === null ? null : new Date(next) });
+      }
+    });
+    return rows;
+  }
+
+  test('the pipeline matches the aligned range of the given markets and keeps only run edges', () => {
+    const pipeline = gapEdgesPipeline({ from: T0 + 1, to: T0 + 10 * MIN + 1 }, MIN, ['ETH', 'BTC']);
+
+    expect(pipeline[0]).toStrictEqual({ $match: { symbol: { $in: ['BTC', 'ETH'] }, openTime: { $gte: new Date(T0 + MIN), $lt: new Date(T0 + 11 * MIN) } } });
+    expect(pipeline[1]).toStrictEqual({ $project: { _id: 0, symbol: 1, openTime: 1 } });
+    expect(pipeline[2]).toMatchObject({ $setWindowFields: { partitionBy: '$symbol', sortBy: { openTime: 1 } } });
+  });
+
+  test('gaps from the edges equal gaps from every open time, on random data', () => {
+    const random = rng(9);
+    for (let run = 0; run < 500; run++) {
+      const range = { from: T0 + Math.floor(random() * 5) * MIN - (random() < 0.3 ? 17 : 0), to: T0 + (20 + Math.floor(random() * 20)) * MIN };
+      const stored = Array.from({ length: 45 }, (_, i) => T0 + i * MIN).filter(() => random() < 0.6);
+      const from = Math.ceil(range.from / MIN) * MIN;
+      const end = Math.ceil(range.to / MIN) * MIN;
+      // Edges arrive in no particular order.
+      const edges = edgesOf('BTC', stored, from, end).reverse();
+
+      const gaps = gapsFromEdges(edges, range, MIN, ['BTC', 'NONE']);
+
+      expect(gaps.get('BTC')).toStrictEqual(gapsFromOpenTimes(stored, range, MIN));
+      expect(gaps.get('NONE')).toStrictEqual(gapsFromOpenTimes([], range, MIN));
+    }
+  });
+
+  test('an empty range has no gaps; edges of markets not asked for are ignored', () => {
+    const edges = edgesOf('XRP', [T0], T0, T0 + MIN);
+
+    expect(gapsFromEdges(edges, { from: T0, to: T0 }, MIN, ['BTC'])).toStrictEqual(new Map([['BTC', []]]));
+  });
+});
+
+describe('last open times', () => {
+  test('walk the index backwards and take each market\'s first document (a DISTINCT_SCAN)', () => {
+    expect(lastOpenTimesPipeline()).toStrictEqual([{ $sort: { symbol: -1, openTime: -1 } }, { $group: { _id: '$symbol', last: { $first: '$openTime' } } }]);
+    expect(lastOpenTimesPipeline(['B', 'A'])[0]).toStrictEqual({ $match: { symbol: { $in: ['A', 'B'] } } });
   });
 });
 

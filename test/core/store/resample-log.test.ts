@@ -28,7 +28,7 @@ describe('SQLite resample log', () => {
 
   beforeEach(async () => {
     store = new SqliteKlineStore(':memory:');
-    await store.init();
+    await store.applySchema();
   });
 
   afterEach(async () => {

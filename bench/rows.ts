@@ -1,0 +1,43 @@
+/**
+ * Benchmark rows that run alone (`npm run bench -- --only NAME`, listed by `--list`), each in a
+ * child process of its own (own heap, `--expose-gc`) and within about two minutes.
+ */
+import { isBenchChild, runInChild, serveChild } from './child-process';
+import { benchReport31d, benchResampleReads, report31dTable, resampleReadsTable } from './storage-reads';
+import { formatText, type Table } from './table';
+import { benchWiredTigerBytes, wiredTigerTable } from './wiredtiger';
+import { benchResumeReads, resumeReadsTable } from './resume-reads';
+
+export const ROWS: Record<string, { describe: string; run: () => Promise<Table> }> = {
+  'resample-reads': {
+    describe: '1m klines read and bars written per scheduled resampler run on a steady all-market load (2,000 markets, 2 h)',
+    run: async () => resampleReadsTable(await benchResampleReads({ markets: 2000, minutes: 120, lateShare: 0.005, lateMinutes: 7 })),
+  },
+  'resume-reads': {
+    describe: 'documents examined by the ingest resume (lastOpenTimes) per market: MongoDB adapter on a counting driver fake',
+    run: async () => resumeReadsTable(await benchResumeReads({ markets: 2000, minutes: 60 })),
+  },
+  'report-31d': {
+    describe: '31-day report of 2,000 markets: peak heap and wall time',
+    run: async () => report31dTable(await benchReport31d({ markets: 2000, days: 31 })),
+  },
+  'wiredtiger-bytes': {
+    describe: 'bytes per kline with indexes on real WiredTiger (the `wt` tool), zstd and snappy, as MongoDB configures its tables',
+    run: async () => wiredTigerTable(await benchWiredTigerBytes({ klines: 120_000, markets: 2000 })),
+  },
+};
+
+export async function listRows(): Promise<void> {
+  for (const [name, row] of Object.entries(ROWS)) console.log(`${name.padEnd(18)} ${row.describe}`);
+}
+
+export async function runRow(name: string | undefined): Promise<void> {
+  const row = name === undefined ? undefined : ROWS[name];
+  if (!row) throw new Error(`--only ${name ?? '(nothing)'}: unknown row; one of ${Object.keys(ROWS).join(', ')} (npm run bench -- --list)`);
+  const table = await runInChild<{ name: string }, Table>(__filename, { name: name! }, { execArgv: ['--expose-gc', '--max-old-space-size=1024'], timeoutMs: 300_000 });
+  console.log(formatText(table));
+}
+
+if (require.main === module && isBenchChild()) {
+  serveChild<{ name: string }, Table>(async (r) => ROWS[r.name].run());
+}

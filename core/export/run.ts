@@ -1,0 +1,216 @@
+/**
+ * Exporting stored klines to files: CSV in data.binance.vision's layout (one file per market and
+ * day or month) or Parquet (one file per market type, interval and day, every market in it,
+ * hive-partitioned `market_type=spot/interval=1m/date=2025-03-01/klines.parquet`).
+ *
+ * - Any Binance interval of whole minutes: a stored interval whose windows are the asked ones is
+ *   read as it is; anything else (3m, 2h, 1M, or days in another time zone) is resampled on the
+ *   way from the longest stored interval whose windows nest in it.
+ * - Streaming: one period at a time, one market (CSV) or one batch of markets (Parquet) at a
+ *   time, so memory is bounded by a batch whatever the range.
+ * - Resumable: files are written under a temporary name and renamed when complete; a file that
+ *   exists is complete and is skipped.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DAY_MS, STORED_INTERVALS, type StoredInterval } from '../interval';
+import type { Kline } from '../kline';
+import type { MarketType } from '../market';
+import { resample } from '../resample';
+import type { TimeRange } from '../store/port';
+import { windowScheme, type BinanceInterval, type WindowScheme } from '../windows';
+import { binanceCsvPath, binanceCsvRow, csvHeader, periodLabel, type CsvPeriod } from './binance-csv';
+import { KlineParquetFile } from './parquet';
+
+/** What the export reads: the store, behind the two calls it needs. */
+export interface ExportSource {
+  /** Markets of a type with klines of `interval` opening in `range`, sorted. */
+  symbols(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<string[]>;
+  /** Klines of those markets opening in `range`, ordered by symbol, then open time. */
+  read(marketType: MarketType, interval: StoredInterval, symbols: readonly string[], range: TimeRange): Promise<Kline[]>;
+}
+
+export type ExportFormat = 'csv' | 'parquet';
+
+export interface ExportOptions {
+  marketTypes: readonly MarketType[];
+  /** Omit for every market with data. */
+  symbols?: readonly string[];
+  interval: BinanceInterval;
+  /** Binance `timeZone` offset (ms); periods and windows are in that zone. */
+  tzOffsetMs?: number;
+  /** UTC ms; widened to whole periods. */
+  from: number;
+  to: number;
+  format: ExportFormat;
+  /** CSV: one file per day (default) or month. Parquet files are daily. */
+  period?: CsvPeriod;
+  outDir: string;
+  /** Parquet: markets per row group (default 200). */
+  marketsPerBatch?: number;
+  onFile?: (event: ExportFileEvent) => void;
+}
+
+export interface ExportFileEvent {
+  path: string;
+  klines: number;
+  skipped: boolean;
+  /** Periods done and total, for progress. */
+  periodsDone: number;
+  periods: number;
+}
+
+export interface ExportSummary {
+  files: number;
+  skipped: number;
+  klines: number;
+  /** The stored interval read (equal to the asked one when no resampling was needed). */
+  source: StoredInterval;
+}
+
+/** Stored intervals that can be read as they are or resampled, finest first; 1w never nests in others. */
+const SOURCES = STORED_INTERVALS.filter((i) => i !== '1w');
+
+/**
+ * The stored interval to read for `interval` in zone `tzOffsetMs`: the interval itself when its
+ * stored (UTC) windows are the asked ones, else the longest stored interval whose windows nest
+ * in the asked ones.
+ */
+export function sourceInterval(interval: BinanceInterval, tzOffsetMs = 0): StoredInterval {
+  const target = windowScheme(interval, tzOffsetMs);
+  const stored = (STORED_INTERVALS as readonly string[]).includes(interval) ? (interval as StoredInterval) : undefined;
+  if (stored !== undefined) {
+    const ms = target.fixedMs!;
+    // 1w windows are Monday-anchored; with an offset their starts move unless the offset is whole weeks (never).
+    if (tzOffsetMs === 0 || (stored !== '1w' && ms <= DAY_MS && tzOffsetMs % ms === 0)) return stored;
+  }
+  let best: StoredInterval = '1m';
+  for (const s of SOURCES) {
+    const ms = windowScheme(s).fixedMs!;
+    const nests = tzOffsetMs % ms === 0 && (target.fixedMs === undefined || (target.fixedMs > ms && target.fixedMs % ms === 0));
+    if (nests) best = s;
+  }
+  return best;
+}
+
+/** Period starts in [from, to), in the zone. */
+function periods(from: number, to: number, period: CsvPeriod, tzOffsetMs: number): number[] {
+  const scheme = windowScheme(period === 'daily' ? '1d' : '1M', tzOffsetMs);
+  const out: number[] = [];
+  for (let p = scheme.start(from); p < to; p = scheme.next(p)) out.push(p);
+  return out;
+}
+
+/** Source range holding exactly the target windows that open in [ps, pe); undefined when none does. */
+function windowsOpeningIn(scheme: WindowScheme, ps: number, pe: number): TimeRange | undefined {
+  const s0 = scheme.start(ps);
+  const a = s0 === ps ? ps : scheme.next(s0);
+  if (a >= pe) return undefined;
+  return { from: a, to: scheme.next(scheme.start(pe - 1)) };
+}
+
+function writeAtomically(path: string, write: (tmp: string) => void): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.partial`;
+  try {
+    write(tmp);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Hive partition folder of a Parquet file. */
+export function parquetPath(marketType: MarketType, interval: string, date: string): string {
+  return `market_type=${marketType}/interval=${interval}/date=${date}/klines.parquet`;
+}
+
+export async function exportKlines(source: ExportSource, options: ExportOptions): Promise<ExportSummary> {
+  const tz = options.tzOffsetMs ?? 0;
+  const period = options.format === 'parquet' ? 'daily' : (options.period ?? 'daily');
+  const scheme = windowScheme(options.interval, tz);
+  const from = sourceInterval(options.interval, tz);
+  const direct = from === options.interval;
+  const starts = periods(options.from, options.to, period, tz);
+  const summary: ExportSummary = { files: 0, skipped: 0, klines: 0, source: from };
+  const total = starts.length * options.marketTypes.length;
+  let done = 0;
+
+  /** The asked klines of some markets in one period. */
+  const klinesOf = async (marketType: MarketType, symbols: readonly string[], range: TimeRange, ps: number, pe: number): Promise<Kline[]> => {
+    const read = await source.read(marketType, from, symbols, range);
+    const bars = direct ? read : resample(read, options.interval, tz);
+    return bars.filter((k) => k.openTime >= ps && k.openTime < pe);
+  };
+
+  for (const marketType of options.marketTypes) {
+    for (const ps of starts) {
+      const pe = windowScheme(period === 'daily' ? '1d' : '1M', tz).next(ps);
+      const range = windowsOpeningIn(scheme, ps, pe);
+      done++;
+      if (range === undefined) continue;
+      const label = periodLabel(ps, period, tz);
+      const all = await source.symbols(marketType, from, range);
+      const symbols = options.symbols === undefined ? all : all.filter((s) => options.symbols!.includes(s));
+      if (symbols.length === 0) continue;
+
+      if (options.format === 'csv') {
+        for (const symbol of symbols) {
+          const path = join(options.outDir, binanceCsvPath(marketType, symbol, options.interval, period, label));
+          if (existsSync(path)) {
+            summary.skipped++;
+            options.onFile?.({ path, klines: 0, skipped: true, periodsDone: done, periods: total });
+            continue;
+          }
+          const klines = await klinesOf(marketType, [symbol], range, ps, pe);
+          if (klines.length === 0) continue;
+          let text = csvHeader(marketType);
+          for (const k of klines) text += binanceCsvRow(k, marketType);
+          writeAtomically(path, (tmp) => writeFileSync(tmp, text));
+          summary.files++;
+          summary.klines += klines.length;
+          options.onFile?.({ path, klines: klines.length, skipped: false, periodsDone: done, periods: total });
+        }
+        continue;
+      }
+
+      const path = join(options.outDir, parquetPath(marketType, options.interval, label));
+      if (existsSync(path)) {
+        summary.skipped++;
+        options.onFile?.({ path, klines: 0, skipped: true, periodsDone: done, periods: total });
+        continue;
+      }
+      const batch = options.marketsPerBatch ?? 200;
+      let rows = 0;
+      let pending: Promise<Kline[]> | undefined;
+      mkdirSync(dirname(path), { recursive: true });
+      const tmp = `${path}.partial`;
+      const file = new KlineParquetFile(tmp, { market_type: marketType, interval: options.interval, time_zone: String(tz) });
+      try {
+        // Read the next batch while this one is encoded.
+        for (let i = 0; i < symbols.length; i += batch) {
+          const klines = await (pending ?? klinesOf(marketType, symbols.slice(i, i + batch), range, ps, pe));
+          pending = i + batch < symbols.length ? klinesOf(marketType, symbols.slice(i + batch, i + 2 * batch), range, ps, pe) : undefined;
+          file.write(klines);
+          rows += klines.length;
+        }
+        file.close();
+        if (rows === 0) {
+          rmSync(tmp, { force: true });
+          continue;
+        }
+        renameSync(tmp, path);
+      } catch (err) {
+        file.abort();
+        await pending?.catch(() => undefined);
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+      summary.files++;
+      summary.klines += rows;
+      options.onFile?.({ path, klines: rows, skipped: false, periodsDone: done, periods: total });
+    }
+  }
+  return summary;
+}

@@ -1,0 +1,267 @@
+/**
+ * The MongoDB schema as data, and the one step that makes a database match it (`applyMongoSchema`,
+ * run by `store migrate` and the deploy with a credential allowed to change the schema) or
+ * reports how it differs (`checkMongoSchema`, run by every process at open; changes nothing).
+ *
+ * Per kline collection (every market type × interval, docs/data-model.md):
+ * - a plain collection with zstd block compression where the server allows it;
+ * - the unique index `symbol_1_openTime_1`, which every query names with `hint`;
+ * - on 1m collections only, the optional TTL index `openTime_1` (retention); anywhere else an
+ *   `openTime_1` is round 1's read index and is dropped;
+ * - a read-only view `<collection>_numeric` with the decimals as doubles for Atlas Charts/Grafana.
+ * Plus the plain collections `markets`, `resample_log` and `resample_state`.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { MongoServerError, type Db, type Document, type IndexDescriptionInfo } from 'mongodb';
+import { STORED_INTERVALS, collectionName, type StoredInterval } from '../interval';
+import { DECIMAL_FIELDS } from '../kline';
+import { MARKET_TYPES, type MarketType } from '../market';
+import type { SchemaDifference, SchemaOptions } from './port';
+
+export const KLINE_INDEX = 'symbol_1_openTime_1';
+export const KLINE_INDEX_KEY = { symbol: 1, openTime: 1 } as const;
+export const TTL_INDEX = 'openTime_1';
+export const MARKETS_COLLECTION = 'markets';
+/** Plain collections besides the klines: market status history and the resampler's bookkeeping (`_id` index only). */
+export const PLAIN_COLLECTIONS = [MARKETS_COLLECTION, 'resample_log', 'resample_state'] as const;
+
+/** Options for `createCollection`: zstd block compression (WiredTiger). */
+export const ZSTD_COLLECTION_OPTIONS = { storageEngine: { wiredTiger: { configString: 'block_compressor=zstd' } } } as const;
+
+/**
+ * Server answers to the zstd option that mean "this server does not support it", so a plain
+ * collection is the right fallback. Anything else (e.g. Unauthorized 13) fails the step:
+ * - 2 BadValue: WiredTiger refused the configString (wiredtiger_config_validate → EINVAL);
+ * - 72 InvalidOptions: the storage-engine option is not accepted (e.g. another storage engine);
+ * - 115 CommandNotSupported;
+ * - 8000 AtlasError, only when it is about the storage-engine option (shared/Flex tiers).
+ */
+const ZSTD_UNSUPPORTED_CODES = new Set([2, 72, 115]);
+const ATLAS_ERROR = 8000;
+const NAMESPACE_EXISTS = 48;
+
+export function isZstdUnsupported(e: unknown): boolean {
+  if (!(e instanceof MongoServerError) || typeof e.code !== 'number') return false;
+  if (ZSTD_UNSUPPORTED_CODES.has(e.code)) return true;
+  return e.code === ATLAS_ERROR && /storage ?engine|configString|block_compressor/i.test(e.message);
+}
+
+export interface KlineCollection {
+  name: string;
+  marketType: MarketType;
+  interval: StoredInterval;
+}
+
+/** Spot keeps round 1's names; futures get a prefix (docs/data-model.md). */
+export function klineCollectionName(marketType: MarketType, interval: StoredInterval): string {
+  return collectionName(marketType, interval);
+}
+
+export function klineCollections(): KlineCollection[] {
+  return MARKET_TYPES.flatMap((marketType) => STORED_INTERVALS.map((interval) => ({ name: klineCollectionName(marketType, interval), marketType, interval })));
+}
+
+export function numericViewName(collection: string): string {
+  return `${collection}_numeric`;
+}
+
+/** The numeric view: every decimal as a double (charts need numbers; the source keeps the exact text). */
+export function numericViewPipeline(): Document[] {
+  return [{ $set: Object.fromEntries(DECIMAL_FIELDS.map((f) => [f, { $toDouble: `$${f}` }])) }];
+}
+
+/** TTL for 1m klines in seconds; `null` for none, `undefined` for "not said". */
+export function retentionSeconds(retentionDays: number | null | undefined): number | null | undefined {
+  if (retentionDays === undefined || retentionDays === null) return retentionDays;
+  if (!Number.isInteger(retentionDays) || retentionDays <= 0) throw new RangeError(`retentionDays must be a positive integer, got ${retentionDays}`);
+  return retentionDays * 86_400;
+}
+
+function days(seconds: number): string {
+  const d = seconds / 86_400;
+  return Number.isInteger(d) ? `${d} days` : `${seconds} s`;
+}
+
+interface CollectionInfo {
+  name: string;
+  type?: string;
+  options?: Document;
+}
+
+export interface SchemaContext {
+  db: Db;
+  /** Time limit of the listing commands (the index builds themselves take as long as they take). */
+  maxTimeMS: number;
+}
+
+async function listCollections(ctx: SchemaContext): Promise<Map<string, CollectionInfo>> {
+  const infos = (await ctx.db.listCollections({}, { nameOnly: false, maxTimeMS: ctx.maxTimeMS }).toArray()) as CollectionInfo[];
+  return new Map(infos.map((c) => [c.name, c]));
+}
+
+async function listIndexes(ctx: SchemaContext, collection: string): Promise<IndexDescriptionInfo[]> {
+  return (await ctx.db.collection(collection).listIndexes({ maxTimeMS: ctx.maxTimeMS }).toArray()) as IndexDescriptionInfo[];
+}
+
+function isKlineIndex(index: IndexDescriptionInfo): boolean {
+  return isDeepStrictEqual({ ...index.key }, { ...KLINE_INDEX_KEY }) && index.unique === true;
+}
+
+function ttlOf(index: IndexDescriptionInfo | undefined): number | undefined {
+  return typeof index?.expireAfterSeconds === 'number' ? index.expireAfterSeconds : undefined;
+}
+
+/** How the database differs from the schema; one entry per difference, nothing changed. */
+export async function checkMongoSchema(ctx: SchemaContext, options: SchemaOptions = {}): Promise<SchemaDifference[]> {
+  const wantedTtl = retentionSeconds(options.retentionDays) ?? null;
+  const existing = await listCollections(ctx);
+  // One listIndexes per collection, all at once: this runs at every cold start.
+  const names = klineCollections().map((c) => c.name).filter((n) => existing.has(n) && (existing.get(n)!.type ?? 'collection') === 'collection');
+  const indexesOf = new Map(await Promise.all(names.map(async (n) => [n, await listIndexes(ctx, n)] as const)));
+  const out: SchemaDifference[] = [];
+  const migrate = options.retentionDays ? `store migrate --retention-days ${options.retentionDays}` : 'store migrate';
+  for (const { name, interval } of klineCollections()) {
+    const info = existing.get(name);
+    if (!info) {
+      out.push({ kind: 'missing-collection', collection: name, message: `collection ${name} is missing (run \`npm run cli -- ${migrate}\`)` });
+      continue;
+    }
+    if (info.type !== undefined && info.type !== 'collection') {
+      out.push({ kind: 'not-a-collection', collection: name, message: `${name} is a ${info.type}, not a collection` });
+      continue;
+    }
+    const indexes = indexesOf.get(name) ?? [];
+    const key = indexes.find((i) => i.name === KLINE_INDEX);
+    if (!key) {
+      out.push({ kind: 'missing-index', collection: name, message: `${name} has no unique index ${KLINE_INDEX}: queries that name it fail (run \`npm run cli -- ${migrate}\`)` });
+    } else if (!isKlineIndex(key)) {
+      out.push({ kind: 'index-differs', collection: name, message: `${name}: index ${KLINE_INDEX} is ${JSON.stringify(key.key)}${key.unique ? ' unique' : ''}, expected unique ${JSON.stringify(KLINE_INDEX_KEY)}` });
+    }
+    const openTime = indexes.find((i) => i.name === TTL_INDEX);
+    const ttl = ttlOf(openTime);
+    if (openTime && (interval !== '1m' || ttl === undefined)) {
+      out.push({ kind: 'obsolete-index', collection: name, message: `${name} still has round 1's index ${TTL_INDEX} (reads use ${KLINE_INDEX}; \`store migrate\` drops it)` });
+    }
+    if (interval !== '1m') continue;
+    if (ttl !== undefined && wantedTtl === null) {
+      out.push({
+        kind: 'ttl-not-configured',
+        collection: name,
+        message: `${name} has a TTL of ${days(ttl)} that is not configured: MongoDB deletes 1m klines older than that. Set KLINE_1M_RETENTION_DAYS=${ttl / 86_400}, or remove it with \`store migrate --no-retention\``,
+      });
+    } else if (ttl === undefined && wantedTtl !== null) {
+      out.push({ kind: 'ttl-missing', collection: name, message: `${name} has no TTL but a retention of ${days(wantedTtl)} is configured (run \`npm run cli -- ${migrate}\`)` });
+    } else if (ttl !== undefined && wantedTtl !== null && ttl !== wantedTtl) {
+      out.push({ kind: 'ttl-differs', collection: name, message: `${name} keeps 1m klines ${days(ttl)} but ${days(wantedTtl)} is configured (run \`npm run cli -- ${migrate}\`)` });
+    }
+  }
+  for (const { name } of klineCollections()) {
+    const view = numericViewName(name);
+    const info = existing.get(view);
+    if (!info) out.push({ kind: 'missing-view', collection: view, message: `view ${view} is missing (run \`npm run cli -- ${migrate}\`)` });
+    else if (info.type !== 'view' || info.options?.viewOn !== name || !isDeepStrictEqual(info.options?.pipeline, numericViewPipeline())) {
+      out.push({ kind: 'view-differs', collection: view, message: `${view} is not the numeric view of ${name} this version defines (run \`npm run cli -- ${migrate}\`)` });
+    }
+  }
+  for (const name of PLAIN_COLLECTIONS) {
+    if (!existing.has(name)) out.push({ kind: 'missing-collection', collection: name, message: `collection ${name} is missing (run \`npm run cli -- ${migrate}\`)` });
+  }
+  return out;
+}
+
+/**
+ * Make the database match the schema; idempotent. Returns one line per change. Retention:
+ * a number sets the 1m TTL (collMod when one exists), `null` removes it, unset leaves it alone.
+ */
+export async function applyMongoSchema(ctx: SchemaContext, options: SchemaOptions = {}): Promise<string[]> {
+  const wantedTtl = retentionSeconds(options.retentionDays);
+  const changes: string[] = [];
+  const changed = (line: string) => {
+    changes.push(line);
+    options.progress?.(line);
+  };
+  const existing = await listCollections(ctx);
+  for (const { name, interval } of klineCollections()) {
+    const info = existing.get(name);
+    if (!info) await createCompressed(ctx, name, changed);
+    else if (info.type !== undefined && info.type !== 'collection') throw new Error(`${name} is a ${info.type}, not a collection: drop or rename it, then migrate again`);
+    const indexes = info ? await listIndexes(ctx, name) : [];
+    const key = indexes.find((i) => i.name === KLINE_INDEX);
+    if (!key) {
+      await ctx.db.collection(name).createIndex({ ...KLINE_INDEX_KEY }, { name: KLINE_INDEX, unique: true });
+      changed(`${name}: created unique index ${KLINE_INDEX}`);
+    } else if (!isKlineIndex(key)) {
+      throw new Error(`${name}: index ${KLINE_INDEX} is ${JSON.stringify(key.key)}${key.unique ? ' unique' : ''}, expected unique ${JSON.stringify(KLINE_INDEX_KEY)}: drop it, then migrate again`);
+    }
+    await applyOpenTimeIndex(ctx, name, interval, indexes.find((i) => i.name === TTL_INDEX), wantedTtl, changed);
+  }
+  for (const { name } of klineCollections()) {
+    const view = numericViewName(name);
+    const info = existing.get(view);
+    const pipeline = numericViewPipeline();
+    if (!info) {
+      await ctx.db.createCollection(view, { viewOn: name, pipeline });
+      changed(`${view}: created read-only view of ${name} with decimals as doubles`);
+    } else if (info.type !== 'view') {
+      throw new Error(`${view} exists and is a ${info.type ?? 'collection'}, not a view: drop or rename it, then migrate again`);
+    } else if (info.options?.viewOn !== name || !isDeepStrictEqual(info.options?.pipeline, pipeline)) {
+      await ctx.db.command({ collMod: view, viewOn: name, pipeline });
+      changed(`${view}: view definition updated`);
+    }
+  }
+  for (const name of PLAIN_COLLECTIONS) {
+    if (!existing.has(name) && (await createIfAbsent(ctx, name))) changed(`${name}: created`);
+  }
+  return changes;
+}
+
+async function applyOpenTimeIndex(
+  ctx: SchemaContext,
+  name: string,
+  interval: StoredInterval,
+  index: IndexDescriptionInfo | undefined,
+  wantedTtl: number | null | undefined,
+  changed: (line: string) => void,
+): Promise<void> {
+  const ttl = ttlOf(index);
+  if (index && (interval !== '1m' || ttl === undefined || wantedTtl === null)) {
+    await ctx.db.collection(name).dropIndex(TTL_INDEX);
+    changed(ttl === undefined ? `${name}: dropped round 1's index ${TTL_INDEX}` : `${name}: removed the TTL of ${days(ttl)} (index ${TTL_INDEX} dropped)`);
+    if (interval !== '1m' || wantedTtl === null || wantedTtl === undefined) return;
+  } else if (index && ttl !== undefined && typeof wantedTtl === 'number') {
+    if (ttl === wantedTtl) return;
+    await ctx.db.command({ collMod: name, index: { name: TTL_INDEX, expireAfterSeconds: wantedTtl } });
+    changed(`${name}: TTL changed from ${days(ttl)} to ${days(wantedTtl)}`);
+    return;
+  } else if (index) {
+    return; // a TTL exists and retention was not said: left as it is
+  }
+  if (interval === '1m' && typeof wantedTtl === 'number') {
+    await ctx.db.collection(name).createIndex({ openTime: 1 }, { name: TTL_INDEX, expireAfterSeconds: wantedTtl });
+    changed(`${name}: TTL of ${days(wantedTtl)} added (index ${TTL_INDEX})`);
+  }
+}
+
+/** Create with zstd block compression; a server that does not support the option gets a plain collection. */
+async function createCompressed(ctx: SchemaContext, name: string, changed: (line: string) => void): Promise<void> {
+  try {
+    await ctx.db.createCollection(name, ZSTD_COLLECTION_OPTIONS);
+    changed(`${name}: created with zstd block compression`);
+  } catch (e) {
+    if (e instanceof MongoServerError && e.code === NAMESPACE_EXISTS) return;
+    if (!isZstdUnsupported(e)) throw e;
+    const created = await createIfAbsent(ctx, name);
+    const reason = `${(e as MongoServerError).codeName ?? `code ${(e as MongoServerError).code}`}: ${(e as Error).message}`;
+    if (created) changed(`${name}: created WITHOUT zstd (the server's default compression): the server refused the option (${reason})`);
+  }
+}
+
+async function createIfAbsent(ctx: SchemaContext, name: string): Promise<boolean> {
+  try {
+    await ctx.db.createCollection(name);
+    return true;
+  } catch (e) {
+    if (e instanceof MongoServerError && e.code === NAMESPACE_EXISTS) return false;
+    throw e;
+  }
+}

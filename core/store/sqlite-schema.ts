@@ -1,0 +1,142 @@
+/**
+ * The SQLite schema and its one step: `applySqliteSchema` creates missing tables and adds the
+ * columns a round-1 file lacks; `checkSqliteSchema` reports differences and changes nothing.
+ * Kline tables are STRICT and WITHOUT ROWID, keyed (symbol, open_time): rows live in the
+ * primary-key b-tree. There is no retention in SQLite (it is MongoDB's TTL).
+ */
+import type Database from 'better-sqlite3';
+import { STORED_INTERVALS, collectionName, type StoredInterval } from '../interval';
+import { MARKET_TYPES, type MarketType } from '../market';
+import type { SchemaDifference, SchemaOptions } from './port';
+import { RESAMPLE_SCHEMA_SQL } from './sqlite-resample-log';
+
+/** Tables of the resampler's bookkeeping (sqlite-resample-log.ts), created by the same step. */
+const RESAMPLE_TABLES: [string, string][] = [
+  ['resample_log', RESAMPLE_SCHEMA_SQL[0]],
+  ['resample_state', RESAMPLE_SCHEMA_SQL[1]],
+];
+
+export const MARKETS_TABLE = 'markets';
+
+/** Every kline table: one per market type and interval. */
+function klineTables(): { table: string; marketType: MarketType; interval: StoredInterval }[] {
+  return MARKET_TYPES.flatMap((marketType) => STORED_INTERVALS.map((interval) => ({ table: collectionName(marketType, interval), marketType, interval })));
+}
+
+export function createKlineTableSql(marketType: MarketType, interval: StoredInterval): string {
+  const table = collectionName(marketType, interval);
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+    symbol TEXT NOT NULL,
+    open_time INTEGER NOT NULL,
+    close_time INTEGER NOT NULL,
+    open TEXT NOT NULL,
+    high TEXT NOT NULL,
+    low TEXT NOT NULL,
+    close TEXT NOT NULL,
+    volume TEXT NOT NULL,
+    quote_volume TEXT NOT NULL,
+    trades INTEGER NOT NULL,
+    taker_buy_base_volume TEXT NOT NULL,
+    taker_buy_quote_volume TEXT NOT NULL,${interval === '1m' ? '\n    source TEXT,' : '\n    source_count INTEGER NOT NULL,'}
+    PRIMARY KEY (symbol, open_time)
+  ) STRICT, WITHOUT ROWID`;
+}
+
+const CREATE_MARKETS_SQL = `CREATE TABLE IF NOT EXISTS ${MARKETS_TABLE} (
+  market_type TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  PRIMARY KEY (market_type, symbol, at, status)
+) STRICT, WITHOUT ROWID`;
+
+/**
+ * A round-1 `markets` table has no market type and is keyed (symbol, at, status), so a futures
+ * event would collide with the spot event of the same symbol, status and time: it is rebuilt keyed
+ * with the type, its rows becoming spot (what they were).
+ */
+function upgradeMarketsTable(db: Database.Database): boolean {
+  if (tableSql(db, MARKETS_TABLE) === undefined || columnsOf(db, MARKETS_TABLE).has('market_type')) return false;
+  db.exec(`ALTER TABLE ${MARKETS_TABLE} RENAME TO markets_round1`);
+  db.exec(CREATE_MARKETS_SQL);
+  db.exec(`INSERT INTO ${MARKETS_TABLE} (market_type, symbol, at, status) SELECT 'spot', symbol, at, status FROM markets_round1`);
+  db.exec('DROP TABLE markets_round1');
+  return true;
+}
+
+/** Columns added after round 1, per interval: [column, ALTER TABLE … ADD COLUMN definition]. */
+function addedColumns(interval: StoredInterval): [string, string][] {
+  return interval === '1m' ? [['source', 'source TEXT']] : [];
+}
+
+function tableSql(db: Database.Database, table: string): string | undefined {
+  return db.prepare<[string], string>("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(table);
+}
+
+function columnsOf(db: Database.Database, table: string): Set<string> {
+  return new Set(db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name));
+}
+
+/** True when the file holds none of our tables (a fresh file). */
+export function isEmptySqliteStore(db: Database.Database): boolean {
+  const tables = [...klineTables().map((t) => t.table), MARKETS_TABLE];
+  return tables.every((t) => tableSql(db, t) === undefined);
+}
+
+export function checkSqliteSchema(db: Database.Database): SchemaDifference[] {
+  const out: SchemaDifference[] = [];
+  const migrate = 'run `npm run cli -- store migrate --store sqlite:PATH`';
+  for (const { table, interval } of klineTables()) {
+    const sql = tableSql(db, table);
+    if (sql === undefined) {
+      out.push({ kind: 'missing-collection', collection: table, message: `table ${table} is missing (${migrate})` });
+      continue;
+    }
+    if (!/WITHOUT\s+ROWID/i.test(sql)) {
+      out.push({ kind: 'index-differs', collection: table, message: `table ${table} is not WITHOUT ROWID: rows are not stored in (symbol, open_time) order` });
+    }
+    const columns = columnsOf(db, table);
+    for (const [column] of addedColumns(interval)) {
+      if (!columns.has(column)) out.push({ kind: 'missing-column', collection: table, message: `table ${table} has no column ${column} (${migrate})` });
+    }
+  }
+  for (const table of [MARKETS_TABLE, ...RESAMPLE_TABLES.map(([t]) => t)]) {
+    if (tableSql(db, table) === undefined) out.push({ kind: 'missing-collection', collection: table, message: `table ${table} is missing (${migrate})` });
+  }
+  if (tableSql(db, MARKETS_TABLE) !== undefined && !columnsOf(db, MARKETS_TABLE).has('market_type')) {
+    out.push({ kind: 'missing-column', collection: MARKETS_TABLE, message: `table ${MARKETS_TABLE} has no column market_type (${migrate})` });
+  }
+  return out;
+}
+
+/** Make the file match the schema in one transaction; idempotent. Returns one line per change. */
+export function applySqliteSchema(db: Database.Database, options: SchemaOptions = {}): string[] {
+  const changes: string[] = [];
+  const changed = (line: string) => {
+    changes.push(line);
+    options.progress?.(line);
+  };
+  db.transaction(() => {
+    for (const { table, marketType, interval } of klineTables()) {
+      if (tableSql(db, table) === undefined) {
+        db.exec(createKlineTableSql(marketType, interval));
+        changed(`${table}: created`);
+        continue;
+      }
+      const columns = columnsOf(db, table);
+      for (const [column, definition] of addedColumns(interval)) {
+        if (columns.has(column)) continue;
+        db.exec(`ALTER TABLE ${table} ADD COLUMN ${definition}`);
+        changed(`${table}: added column ${column}`);
+      }
+    }
+    if (upgradeMarketsTable(db)) changed(`${MARKETS_TABLE}: keyed by market type (round-1 events are spot)`);
+    for (const [table, sql] of [[MARKETS_TABLE, CREATE_MARKETS_SQL], ...RESAMPLE_TABLES]) {
+      if (tableSql(db, table) !== undefined) continue;
+      db.exec(sql);
+      changed(`${table}: created`);
+    }
+  })();
+  if (typeof options.retentionDays === 'number') options.progress?.('SQLite keeps every kline: retention is a MongoDB TTL, ignored here');
+  return changes;
+}

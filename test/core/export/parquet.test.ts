@@ -1,0 +1,117 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parquetReadObjects } from 'hyparquet';
+import type { Kline } from '../../../core/kline';
+import { KlineParquetFile, unscaledDecimal } from '../../../core/export/parquet';
+import { resample } from '../../../core/resample';
+import { generateTape, klinesFromTape } from '../../fixtures/trades';
+
+const START = Date.UTC(2025, 2, 1);
+const MIN = 60_000;
+
+/** Klines with every awkward decimal: 8 digits, fewer digits, no fraction, 15+ significant digits, 30 integer digits. */
+function sampleKlines(): Kline[] {
+  const tape = generateTape({ seed: 3, start: START, minutes: 600, initialPrice: 123_456_789_012n, quietChance: 0.3 });
+  const ones = klinesFromTape(tape, 'AAAUSDT', '1m', MIN, START, 600, 123_456_789_012n);
+  const fives = resample(ones, '5m');
+  const edge: Kline = {
+    ...ones[0],
+    symbol: 'BIGUSDT',
+    open: '0.00000001',
+    high: '123456789012345678901234567890.12345678',
+    low: '0',
+    close: '96000.1',
+    volume: '99999999999999.99999999',
+    quoteVolume: '9007199254740993',
+    takerBuyBaseVolume: '0.10000000',
+    takerBuyQuoteVolume: '12.3400000000',
+  };
+  return [...ones, edge, ...fives.map((k) => ({ ...k, symbol: 'FIVEUSDT' }))];
+}
+
+/** What every reader must give back: decimals as DECIMAL(38,8) text, times in ms, counts. */
+function expected(k: Kline) {
+  const d = (s: string) => {
+    const u = unscaledDecimal(s).toString().padStart(9, '0');
+    return `${u.slice(0, -8)}.${u.slice(-8)}`;
+  };
+  return [k.symbol, k.openTime, d(k.open), d(k.high), d(k.low), d(k.close), d(k.volume), k.closeTime, d(k.quoteVolume), k.trades, d(k.takerBuyBaseVolume), d(k.takerBuyQuoteVolume), k.sourceCount ?? null];
+}
+
+let dir: string;
+let file: string;
+let klines: Kline[];
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'parquet-'));
+  file = join(dir, 'klines.parquet');
+  klines = sampleKlines();
+  const pq = new KlineParquetFile(file, { market_type: 'spot' });
+  pq.write(klines.slice(0, 250)); // several row groups
+  pq.write(klines.slice(250));
+  pq.close();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const PY_READERS = String.raw`
+import json, sys
+path = sys.argv[1]
+out = {}
+f = lambda d: format(d, 'f')
+import pyarrow.parquet as pq
+t = pq.read_table(path)
+out['schema'] = {f.name: str(f.type) for f in t.schema}
+def rows_pyarrow():
+    rows = []
+    for r in t.to_pylist():
+        rows.append([r['symbol'], int(r['open_time'].timestamp() * 1000), f(r['open']), f(r['high']), f(r['low']), f(r['close']), f(r['volume']),
+                     int(r['close_time'].timestamp() * 1000), f(r['quote_volume']), r['count'], f(r['taker_buy_volume']), f(r['taker_buy_quote_volume']), r['source_count']])
+    return rows
+out['pyarrow'] = rows_pyarrow()
+import pandas as pd
+df = pd.read_parquet(path)
+out['pandas'] = [[r.symbol, int(r.open_time.value // 1_000_000), f(r.open), f(r.high), f(r.low), f(r.close), f(r.volume), int(r.close_time.value // 1_000_000),
+                  f(r.quote_volume), int(r.count), f(r.taker_buy_volume), f(r.taker_buy_quote_volume), None if pd.isna(r.source_count) else int(r.source_count)] for r in df.itertuples()]
+import polars as pl
+p = pl.read_parquet(path).with_columns(pl.col('open_time').dt.epoch('ms'), pl.col('close_time').dt.epoch('ms'))
+out['polars'] = [[r[0], r[1]] + [f(v) for v in r[2:7]] + [r[7], f(r[8]), r[9], f(r[10]), f(r[11]), r[12]] for r in p.rows()]
+import duckdb
+q = duckdb.sql(f"select symbol, epoch_ms(open_time), open::varchar, high::varchar, low::varchar, close::varchar, volume::varchar, epoch_ms(close_time), quote_volume::varchar, count, taker_buy_volume::varchar, taker_buy_quote_volume::varchar, source_count from read_parquet('{path}')")
+out['duckdb'] = [list(r) for r in q.fetchall()]
+print(json.dumps(out))
+`;
+
+const python = spawnSync('python3', ['-c', 'import pyarrow, pandas, polars, duckdb'], { encoding: 'utf8' });
+const havePython = python.status === 0;
+if (!havePython) {
+  // eslint-disable-next-line no-console
+  console.warn(`parquet read-back by pyarrow/pandas/Polars/DuckDB SKIPPED: ${python.error?.message ?? python.stderr.trim().split('\n').pop()} (pip install polars duckdb pyarrow pandas)`);
+}
+
+describe('Parquet export', () => {
+  (havePython ? it : it.skip)('reads back exactly in pyarrow, pandas, Polars and DuckDB: every field of every kline', () => {
+    const out = JSON.parse(execFileSync('python3', ['-c', PY_READERS, file], { encoding: 'utf8', maxBuffer: 64 << 20 })) as Record<string, unknown>;
+    expect(out.schema).toMatchObject({ open: 'decimal128(38, 8)', open_time: 'timestamp[ms, tz=UTC]', count: 'int64', source_count: 'int32' });
+    const want = klines.map(expected);
+    for (const reader of ['pyarrow', 'pandas', 'polars', 'duckdb']) expect([reader, out[reader]]).toEqual([reader, want]);
+  });
+
+  it('reads back exactly in hyparquet (JS)', async () => {
+    const buf = readFileSync(file);
+    const rows = (await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) })) as Record<string, unknown>[];
+    expect(rows).toHaveLength(klines.length);
+    rows.forEach((r, i) => {
+      const k = klines[i];
+      expect([r.symbol, Number((r.open_time as Date).getTime?.() ?? r.open_time), r.count, r.source_count ?? null]).toEqual([k.symbol, k.openTime, BigInt(k.trades), k.sourceCount ?? null]);
+      // hyparquet gives DECIMAL as a JS number (scaled in floating point): the value to 1e-12 relative
+      expect(Math.abs((r.close as number) - Number(k.close))).toBeLessThanOrEqual(1e-12 * Number(k.close));
+    });
+  });
+
+  it('refuses a decimal it would have to round, naming it', () => {
+    const f = new KlineParquetFile(join(dir, 'bad.parquet'));
+    expect(() => f.write([{ ...klines[0], volume: '1.123456789' }])).toThrow(/volume 1\.123456789 has more than 8 fraction digits/);
+    f.abort();
+  });
+});

@@ -14,7 +14,7 @@
  */
 import { WebsocketClient, type WsKey } from 'binance';
 import WebSocket from 'ws';
-import { startIngest } from '../ingest-task/ingest';
+import { startIngest } from '../ingest-task/capture/ingest';
 import { InProcessSink } from '../ingest-task/sinks/in-process';
 import { startRemoteSimulator } from '../test/ingest-task/sim-process';
 import { cpuSecondsSince, isBenchChild, rssSampler, runInChild, serveChild, sleep } from './child-process';

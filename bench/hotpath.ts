@@ -23,11 +23,11 @@
 import type { Kline } from '../core/kline';
 import { MINUTE_MS } from '../core/interval';
 import { parseStreamKline } from '../core/parse';
-import { classifyFrame } from '../ingest-task/closed-frame-filter';
-import { parseClosingFrame } from '../ingest-task/closing-frame-parser';
-import { createFrameHandler } from '../ingest-task/frame-handler';
-import { startIngest } from '../ingest-task/ingest';
-import { Sequencer } from '../ingest-task/sequencer';
+import { classifyFrame } from '../ingest-task/frames/closed-frame-filter';
+import { parseClosingFrame } from '../ingest-task/frames/closing-frame-parser';
+import { createFrameHandler } from '../ingest-task/frames/frame-handler';
+import { startIngest } from '../ingest-task/capture/ingest';
+import { Sequencer } from '../ingest-task/capture/sequencer';
 import { InProcessSink } from '../ingest-task/sinks/in-process';
 import { startRemoteSimulator } from '../test/ingest-task/sim-process';
 

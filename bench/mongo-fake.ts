@@ -10,6 +10,7 @@
  * anything else scans the collection.
  */
 import { Aggregator, Query } from 'mingo';
+import { ObjectId } from 'mongodb';
 
 type Doc = Record<string, unknown>;
 
@@ -41,8 +42,6 @@ function keyOf(filter: Doc): string | undefined {
   if (keys.length === 2 && typeof filter.symbol === 'string' && filter.openTime instanceof Date) return `k:${filter.symbol}|${filter.openTime.getTime()}`;
   return undefined;
 }
-
-let nextId = 1;
 
 class FakeCursor {
   private sortSpec: Doc | undefined;
@@ -164,7 +163,8 @@ export class FakeCollection {
   }
 
   private put(doc: Doc): void {
-    if (doc._id === undefined) doc._id = `oid${nextId++}`;
+    // As the driver does before sending: a document without `_id` gets an ObjectId.
+    if (doc._id === undefined) doc._id = new ObjectId();
     this.docs.set(this.storeKey(doc), doc);
   }
 

@@ -3,6 +3,7 @@
  *   npm start -- --sim             offline, against the bundled simulator
  *   npm start                      live Binance (market-data endpoints, no API key)
  */
+import { dirname } from 'node:path';
 import { readBinanceConfig, readMarketFilter, readStoreConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { redactSecrets } from '../core/redact';
@@ -13,7 +14,8 @@ import type { KlineStore } from '../core/store/port';
 import { createLogger, type Logger } from '../ingest-task/logger';
 import { readReportDelivery, sendReportEmail } from '../lambda/reporter';
 import { DEFAULT_START_TIME, faultsFromNames, startSimulator, type Simulator } from '../sim';
-import { parseLocalArgs, USAGE, UsageError, type LocalOptions } from './local/args';
+import { checkLocalEnv, parseLocalArgs, USAGE, UsageError, type LocalOptions } from './local/args';
+import { prepareFolder } from './local/folders';
 import { checkBinanceReachable } from './local/reachability';
 import { acquireStoreLock, StoreLockedError } from './local/store-lock';
 import { startLocalPipeline, type LocalPipeline } from './local/pipeline';
@@ -75,6 +77,12 @@ async function main(): Promise<void> {
   } catch (e) {
     fail(`--faults: ${(e as Error).message}`, 2);
   }
+  try {
+    checkLocalEnv(o, process.env);
+  } catch (e) {
+    if (e instanceof UsageError) fail(`Configuration error: ${e.message}`, 2);
+    throw e;
+  }
   if (o.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -92,6 +100,12 @@ async function main(): Promise<void> {
     throw e;
   }
 
+  try {
+    prepareFolder('--reports', o.reportsDir);
+    if (storeConfig.kind === 'sqlite' && storeConfig.path !== ':memory:') prepareFolder(process.env.KLINE_STORE ? 'KLINE_STORE' : 'KLINE_STORE (default)', dirname(storeConfig.path));
+  } catch (e) {
+    fail(`Configuration error: ${(e as Error).message}`, 2);
+  }
   if (storeConfig.kind === 'sqlite' && storeConfig.path !== ':memory:') {
     try {
       const release = acquireStoreLock(storeConfig.path);
@@ -222,6 +236,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // npm does not forward SIGTERM to the script it runs: when the parent that started us (npm)
+  // exits, stop as if signalled, so `kill <npm pid>` never leaves a pipeline writing on its own.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && signals === 0) onSignal('SIGTERM');
+  }, 250).unref();
   if (o.durationSeconds !== undefined) setTimeout(() => void finish('duration reached'), o.durationSeconds * 1000);
   pipeline.done.catch((e: Error) => {
     process.stderr.write(`\r\x1b[K${redactSecrets(e.message)}\n`);

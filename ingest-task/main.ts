@@ -6,11 +6,13 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { readPositiveInt } from '../core/config';
 import { ConfigError } from '../core/errors';
+import { INGEST_SERVICE } from '../core/metric-names';
 import { readIngestConfig, type IngestConfig } from './config';
-import { startIngest } from './ingest';
+import { startCapture } from './capture/capture';
+import { VENUES } from './venues';
 import { createLogger } from './logger';
 import { EmfPublisher } from './metrics';
-import { readResumePoints, type SecretsClient } from './resume-store';
+import { readResumePoints, type SecretsClient } from './capture/resume-store';
 import { SqsSink } from './sinks/sqs';
 import type { KlineSink } from './sinks/sink';
 
@@ -41,19 +43,20 @@ export async function main(env: NodeJS.ProcessEnv = process.env, deps: MainDeps 
   const sink: KlineSink & { close(): Promise<void> } = new SqsSink({ client: deps.sqs ?? new SQSClient({}), queueUrl: config.sink.queueUrl, logger });
   let ingest;
   try {
-    ingest = await startIngest({
-      restUrl: config.binance.restUrl,
-      streamUrl: config.binance.streamUrl,
+    ingest = await startCapture({
+      venues: config.venues.map((v) => ({ venue: VENUES[v.marketType], restUrl: v.restUrl, streamUrl: v.streamUrl, marketFilter: v.markets })),
       sink,
-      marketFilter: config.markets,
-      resumeFrom: () => readResumePoints(config.resume, { logger, secrets: deps.secrets, serverSelectionTimeoutMS: deps.storeTimeoutMs, retentionDays }),
+      resumeFrom: (marketType) =>
+        marketType === 'spot'
+          ? readResumePoints(config.resume, { logger, secrets: deps.secrets, serverSelectionTimeoutMS: deps.storeTimeoutMs, retentionDays })
+          : Promise.resolve(new Map<string, number>()),
       refreshIntervalMs: config.refreshIntervalMs,
       newMarketHistoryMs: config.newMarketHistoryMs,
       rest: { weightHeadroom: config.weightHeadroom },
       maxConnectionAgeMs: config.maxConnectionAgeMs,
       connectionTimers: { stallTimeoutMs: config.stallTimeoutMs },
       streamCopies: config.streamCopies,
-      metrics: new EmfPublisher({ namespace: config.metricsNamespace, service: 'ingest-task' }),
+      metrics: (marketType) => new EmfPublisher({ namespace: config.metricsNamespace, service: INGEST_SERVICE, marketType }),
       logger,
     });
   } catch (e) {

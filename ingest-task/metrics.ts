@@ -16,18 +16,26 @@ export interface MetricValue {
 export interface EmfOptions {
   namespace: string;
   service: string;
+  /** Adds the dimension set [Service, MarketType] beside [Service] (one venue's ingest). */
+  marketType?: string;
   write?: (line: string) => void;
   now?: () => number;
 }
 
-/** One EMF JSON line for a set of values, with the single dimension `Service`. Pure. */
-export function emfLine(values: readonly MetricValue[], namespace: string, service: string, timestamp: number): string {
+/**
+ * One EMF JSON line for a set of values, with the dimension `Service` and, given a market type,
+ * also [Service, MarketType] (so alarms on the service total keep working). Pure.
+ */
+export function emfLine(values: readonly MetricValue[], namespace: string, service: string, timestamp: number, marketType?: string): string {
   const body: Record<string, unknown> = {
     _aws: {
       Timestamp: timestamp,
-      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [['Service']], Metrics: values.map((v) => ({ Name: v.name, Unit: v.unit })) }],
+      CloudWatchMetrics: [
+        { Namespace: namespace, Dimensions: marketType ? [['Service'], ['Service', 'MarketType']] : [['Service']], Metrics: values.map((v) => ({ Name: v.name, Unit: v.unit })) },
+      ],
     },
     Service: service,
+    ...(marketType ? { MarketType: marketType } : {}),
   };
   for (const v of values) body[v.name] = v.value;
   return JSON.stringify(body);
@@ -44,6 +52,6 @@ export class EmfPublisher {
 
   publish(values: readonly MetricValue[]): void {
     if (values.length === 0) return;
-    this.write(emfLine(values, this.options.namespace, this.options.service, this.now()));
+    this.write(emfLine(values, this.options.namespace, this.options.service, this.now(), this.options.marketType));
   }
 }

@@ -113,14 +113,35 @@ export const handler = async (event: unknown, context?: Context): Promise<Report
   const periodHours = readPositiveInt(process.env, 'REPORT_PERIOD_HOURS', DEFAULT_REPORT_PERIOD_HOURS);
   const range = parseRangeRequest(event, MAX_ON_DEMAND_SPAN_MS) ?? previousHours(Date.now(), periodHours);
   try {
-    const report = await buildQualityReport(await getStore(), range);
+    let report: QualityReport;
+    let opened = false;
+    try {
+      const store = await getStore();
+      opened = true;
+      report = await buildQualityReport(store, range);
+    } catch (err) {
+      // A store that cannot be opened (secret, DNS) or fails a read as a whole: the reporter's own record.
+      if (!opened || err instanceof StoreUnavailableError) {
+        logger.error('store unavailable: no report built', { error: err });
+        metrics.addMetric(METRIC.storeUnavailable, MetricUnit.Count, 1);
+      }
+      throw err;
+    }
     const { summary } = report;
     const completenessPercent = summary.availability === null ? null : summary.availability * 100;
     // Nothing expected publishes no completeness datapoint: the alarm treats that as missing data.
     if (completenessPercent !== null) metrics.addMetric(METRIC.completenessPercent, MetricUnit.Percent, completenessPercent);
     metrics.addMetric(METRIC.marketsCaptured, MetricUnit.Count, summary.marketsCaptured);
     metrics.addMetric(METRIC.missingMinutes, MetricUnit.Count, summary.missingMinutes);
-    const messageId = await sendReportEmail(report, delivery);
+    let messageId: string | undefined;
+    try {
+      messageId = await sendReportEmail(report, delivery);
+    } catch (err) {
+      logger.error('quality report not sent: SES refused it or could not be reached', { sender: delivery.sender, recipients: delivery.recipients.length, error: err });
+      metrics.addMetric(METRIC.reportSendFailures, MetricUnit.Count, 1);
+      throw err;
+    }
+    metrics.addMetric(METRIC.reportSendFailures, MetricUnit.Count, 0);
     const response: ReporterResponse = {
       from: new Date(summary.range.from).toISOString(),
       to: new Date(summary.range.to).toISOString(),

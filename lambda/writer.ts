@@ -89,15 +89,32 @@ export async function writeMessages(store: KlineStore, messages: readonly QueueM
   };
 }
 
+/** The writer's own record of a store outage: one error line and StoreUnavailable = 1 (alarmed on). */
+function storeUnavailable(cause: unknown, messages: number): void {
+  logger.error('store unavailable: batch not stored, SQS delivers it again', { messages, error: cause });
+  metrics.addMetric(METRIC.storeUnavailable, MetricUnit.Count, 1);
+}
+
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   logger.addContext(context);
   try {
-    const store = await getStore();
+    let store: KlineStore;
+    try {
+      store = await getStore();
+    } catch (err) {
+      // No message is acknowledged: the whole batch comes back after the visibility timeout.
+      storeUnavailable(err, event.Records.length);
+      throw err;
+    }
     const outcome = await writeMessages(
       store,
       event.Records.map((r) => ({ id: r.messageId, body: r.body })),
     );
-    if (outcome.storeUnavailable) await discardStore();
+    if (outcome.storeUnavailable) {
+      await discardStore();
+      const reasons = [...new Set(outcome.failures.filter((f) => f.kind === 'store').map((f) => f.reason))];
+      storeUnavailable(reasons.join('; '), event.Records.length);
+    } else metrics.addMetric(METRIC.storeUnavailable, MetricUnit.Count, 0);
     const failed = new Map(outcome.failures.map((f) => [f.id, f]));
     metrics.addMetric(METRIC.klinesReceived, MetricUnit.Count, outcome.klinesReceived);
     metrics.addMetric(METRIC.klinesWritten, MetricUnit.Count, outcome.klinesWritten);

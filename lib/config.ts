@@ -6,6 +6,8 @@
  * Values may arrive typed (from cdk.json) or as strings (from `-c`), so each reader accepts both.
  */
 import type { MarketFilter } from '../core/config';
+import { isMarketType, MARKET_TYPES, type MarketType } from '../core/market';
+import { ATLAS_TIERS, connectionBudget, FUNCTION_MAX_POOL_SIZE, MONITORING_CONNECTIONS_PER_NODE, stackConnectionUses, type AtlasTier } from './connection-budget';
 
 export class AppConfigError extends Error {
   override readonly name = 'AppConfigError';
@@ -31,6 +33,8 @@ export interface AppConfig {
   /** Whole UTC hours each scheduled report covers, ending at the last full hour (match the schedule). */
   readonly reportPeriodHours: number;
   readonly markets: MarketFilter;
+  /** Binance market types captured (the task's MARKET_TYPES). */
+  readonly marketTypes: readonly MarketType[];
   readonly logRetentionDays: number;
   /** Days of 1m klines kept (TTL index); undefined keeps them forever. Resampled bars are always kept. */
   readonly klineRetentionDays: number | undefined;
@@ -38,6 +42,8 @@ export interface AppConfig {
   /** NAT gateway with an Elastic IP; Lambdas and the task in private subnets (for Atlas IP allow-lists). */
   readonly staticEgress: boolean;
   readonly mongoSecret: MongoSecretSource;
+  /** The admin credential's secret for the deploy-time schema step; undefined: run `store migrate` yourself. */
+  readonly mongoAdminSecret: Exclude<MongoSecretSource, { kind: 'create' }> | undefined;
   readonly mongoDatabase: string;
   readonly binanceStreamUrl: string;
   readonly binanceRestUrl: string;
@@ -49,6 +55,8 @@ export interface AppConfig {
   readonly containerInsights: boolean;
   /** Upper bound of concurrent writer invocations (each holds MongoDB connections). */
   readonly writerMaxConcurrency: number;
+  /** The Atlas cluster tier, whose per-node connection limit bounds writerMaxConcurrency. */
+  readonly atlasTier: AtlasTier;
 }
 
 /** Every context key the app reads, in the order the deploy guide documents them. */
@@ -61,21 +69,55 @@ export const CONTEXT_KEYS = [
   'reportPeriodHours',
   'marketsQuoteAssets',
   'marketsSymbols',
+  'marketTypes',
   'logRetentionDays',
   'klineRetentionDays',
   'alarmEmail',
   'staticEgress',
   'mongoSecretName',
+  'mongoAdminSecretName',
   'mongoDatabase',
   'binanceStreamUrl',
   'binanceRestUrl',
   'completenessThreshold',
   'noKlinesAlarmMinutes',
   'writerMaxConcurrency',
+  'atlasTier',
   'containerInsights',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
+/** Context keys of CDK itself that carry no ":" (its own keys are namespaced: "@aws-cdk/…", "aws:cdk:…", lookups "…:account=…"). */
+const CDK_CONTEXT_KEYS = new Set(['acknowledged-issue-numbers', 'cli-telemetry', 'cdk-migrate']);
+
+/**
+ * Context keys that are neither ours nor CDK's: a misspelt setting would otherwise be silently
+ * ignored. Each message names the key and the closest known one.
+ */
+export function unknownContextKeys(context: Record<string, unknown>): string[] {
+  return Object.keys(context)
+    .filter((key) => !key.includes(':') && !key.startsWith('@') && !CDK_CONTEXT_KEYS.has(key) && !(CONTEXT_KEYS as readonly string[]).includes(key))
+    .map((key) => {
+      const nearest = [...CONTEXT_KEYS].sort((a, b) => editDistance(key, a) - editDistance(key, b))[0];
+      const hint = editDistance(key, nearest) <= Math.max(2, Math.floor(nearest.length / 4)) ? ` Did you mean "${nearest}"?` : '';
+      return `Unknown context "${key}": kline-capture reads only ${CONTEXT_KEYS.join(', ')}.${hint}`;
+    });
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
 
 /** CloudWatch Logs accepts only these retention periods. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -90,6 +132,7 @@ export const DEFAULTS = {
   completenessThreshold: 99.9,
   noKlinesAlarmMinutes: 5,
   writerMaxConcurrency: 5,
+  atlasTier: 'M0',
 } as const;
 
 const EMAIL = /^[^\s@<>,;"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
@@ -111,7 +154,7 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
   const recipients = emailList(get, 'reportRecipients');
   if (recipients.length === 0) throw new AppConfigError('reportRecipients', 'expected at least one e-mail address');
 
-  return {
+  const config: AppConfig = {
     reportRecipients: recipients,
     reportSender,
     sesIdentity,
@@ -122,11 +165,13 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
       quoteAssets: symbolList(get, 'marketsQuoteAssets'),
       symbols: symbolList(get, 'marketsSymbols'),
     },
+    marketTypes: marketTypes(get, 'marketTypes'),
     logRetentionDays: logRetention(get, 'logRetentionDays'),
     klineRetentionDays: optionalPositiveInt(get, 'klineRetentionDays'),
     alarmEmail: optionalEmail(get, 'alarmEmail'),
     staticEgress: bool(get, 'staticEgress', false),
     mongoSecret: mongoSecretSource(get, 'mongoSecretName'),
+    mongoAdminSecret: adminSecretSource(get, 'mongoAdminSecretName'),
     mongoDatabase: mongoDatabase(get, 'mongoDatabase'),
     binanceStreamUrl: url(get, 'binanceStreamUrl', DEFAULTS.binanceStreamUrl, ['wss:', 'ws:']),
     binanceRestUrl: url(get, 'binanceRestUrl', DEFAULTS.binanceRestUrl, ['https:', 'http:']),
@@ -134,7 +179,32 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
     noKlinesAlarmMinutes: boundedInt(get, 'noKlinesAlarmMinutes', DEFAULTS.noKlinesAlarmMinutes, 1, 1440),
     writerMaxConcurrency: boundedInt(get, 'writerMaxConcurrency', DEFAULTS.writerMaxConcurrency, 2, 1000),
     containerInsights: bool(get, 'containerInsights', true),
+    atlasTier: atlasTier(get, 'atlasTier'),
   };
+  checkConnectionBudget(config);
+  return config;
+}
+
+/** The Atlas tier, checked against the connections the stack may open (lib/connection-budget.ts). */
+function atlasTier(get: Get, key: ContextKey): AtlasTier {
+  const value = optionalString(get, key) ?? DEFAULTS.atlasTier;
+  const tier = ATLAS_TIERS.find((t) => t.toLowerCase() === value.toLowerCase());
+  if (tier === undefined) throw new AppConfigError(key, `${show(value)} is not an Atlas tier (expected one of ${ATLAS_TIERS.join(', ')})`);
+  return tier;
+}
+
+/** Throws naming writerMaxConcurrency when the stack could open more connections than the tier allows per node. */
+export function checkConnectionBudget(config: Pick<AppConfig, 'atlasTier' | 'writerMaxConcurrency'>): void {
+  const budget = connectionBudget(config.atlasTier, stackConnectionUses(config.writerMaxConcurrency));
+  if (budget.leftForUsers >= 0) return;
+  const perClient = FUNCTION_MAX_POOL_SIZE + MONITORING_CONNECTIONS_PER_NODE;
+  throw new AppConfigError(
+    'writerMaxConcurrency',
+    `${config.writerMaxConcurrency} writer containers can open ${budget.perNode} connections per node ` +
+      `(${budget.uses.map((u) => `${u.who}: ${u.connections}`).join('; ')}; each client ${FUNCTION_MAX_POOL_SIZE} pooled + ${MONITORING_CONNECTIONS_PER_NODE} monitoring), ` +
+      `over the ${budget.limit} an Atlas ${config.atlasTier} node accepts (minus 10 Atlas keeps). ` +
+      `Lower writerMaxConcurrency to at most ${Math.floor((budget.limit - 10 - (budget.perNode - config.writerMaxConcurrency * perClient)) / perClient)} or set atlasTier to your larger tier.`,
+  );
 }
 
 type Get = (key: ContextKey) => unknown;
@@ -167,11 +237,18 @@ function optionalEmail(get: Get, key: ContextKey): string | undefined {
   return value;
 }
 
-/** A JSON array of strings, or one comma-separated string. */
+/** A JSON array of strings (typed, or as text from `-c 'key=["a","b"]'`), or one comma-separated string. */
 function list(get: Get, key: ContextKey): string[] {
   const value = get(key);
   if (isUnset(value)) return [];
-  const items = typeof value === 'string' ? value.split(',') : value;
+  let items: unknown = value;
+  if (typeof value === 'string' && value.trim().startsWith('[')) {
+    try {
+      items = JSON.parse(value);
+    } catch {
+      throw new AppConfigError(key, `${show(value)} starts like a JSON list but is not valid JSON`);
+    }
+  } else if (typeof value === 'string') items = value.split(',');
   if (!Array.isArray(items) || !items.every((i): i is string => typeof i === 'string')) {
     throw new AppConfigError(key, `expected a list of strings (JSON array or comma-separated), got ${show(value)}`);
   }
@@ -188,6 +265,14 @@ function symbolList(get: Get, key: ContextKey): string[] {
   const items = list(get, key).map((i) => i.toUpperCase());
   for (const item of items) if (!SYMBOL.test(item)) throw new AppConfigError(key, `"${item}" is not a symbol or asset name`);
   return items;
+}
+
+function marketTypes(get: Get, key: ContextKey): MarketType[] {
+  const items = list(get, key).map((i) => i.toLowerCase());
+  if (items.length === 0) return ['spot'];
+  const bad = items.find((i) => !isMarketType(i));
+  if (bad !== undefined) throw new AppConfigError(key, `"${bad}" is not a market type (expected a list of ${MARKET_TYPES.join(', ')})`);
+  return [...new Set(items as MarketType[])];
 }
 
 function bool(get: Get, key: ContextKey, fallback: boolean): boolean {
@@ -245,8 +330,70 @@ function scheduleExpression(get: Get, key: ContextKey, fallback: string): string
     return value;
   }
   const cron = /^cron\(([^()]+)\)$/.exec(value);
-  if (cron && cron[1].trim().split(/\s+/).length === 6) return value;
+  if (cron) {
+    const problem = cronProblem(cron[1]);
+    if (problem === undefined) return value;
+    throw new AppConfigError(key, `${show(value)}: ${problem} (EventBridge cron: minutes hours day-of-month month day-of-week year, e.g. "cron(15 0 * * ? *)")`);
+  }
   throw new AppConfigError(key, `${show(value)} is not an EventBridge schedule; use e.g. "cron(15 0 * * ? *)" (daily 00:15 UTC) or "rate(1 day)"`);
+}
+
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+interface CronField {
+  name: string;
+  min: number;
+  max: number;
+  names?: readonly string[];
+}
+
+const CRON_FIELDS: readonly CronField[] = [
+  { name: 'minutes', min: 0, max: 59 },
+  { name: 'hours', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: MONTHS },
+  { name: 'day-of-week', min: 1, max: 7, names: WEEKDAYS },
+  { name: 'year', min: 1970, max: 2199 },
+];
+
+/**
+ * Why a six-field EventBridge cron body is invalid, or undefined. Rules from the EventBridge
+ * Scheduler/rules reference ("Cron expressions"): ranges per field, `, - * /` everywhere, `?` only in
+ * day-of-month or day-of-week and in exactly one of them, `L W` in day-of-month, `L #` in day-of-week.
+ */
+export function cronProblem(body: string): string | undefined {
+  const fields = body.trim().split(/\s+/);
+  if (fields.length !== 6) return `has ${fields.length} fields, EventBridge needs 6`;
+  for (let i = 0; i < 6; i++) {
+    const problem = cronFieldProblem(fields[i], CRON_FIELDS[i]);
+    if (problem !== undefined) return `${CRON_FIELDS[i].name} field "${fields[i]}": ${problem}`;
+  }
+  const [, , dom, , dow] = fields;
+  if ((dom === '?') === (dow === '?')) return 'exactly one of day-of-month and day-of-week must be "?"';
+  return undefined;
+}
+
+function cronFieldProblem(text: string, field: CronField): string | undefined {
+  if (text === '?') return field.name === 'day-of-month' || field.name === 'day-of-week' ? undefined : '"?" is allowed only in day-of-month or day-of-week';
+  if (field.name === 'day-of-month' && /^(L|LW|([1-9]|[12]\d|3[01])W)$/.test(text)) return undefined;
+  if (field.name === 'day-of-week' && /^([1-7]|SUN|MON|TUE|WED|THU|FRI|SAT)(L|#[1-5])$|^L$/i.test(text)) return undefined;
+  const value = (v: string): number | undefined => {
+    if (/^\d+$/.test(v)) return Number(v);
+    const index = field.names?.indexOf(v.toUpperCase()) ?? -1;
+    return index >= 0 ? index + 1 : undefined;
+  };
+  for (const part of text.split(',')) {
+    const m = /^(\*|[A-Za-z0-9]+(?:-[A-Za-z0-9]+)?)(?:\/(\d+))?$/.exec(part);
+    if (!m) return `"${part}" is not a value, range, list or increment`;
+    if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > field.max)) return `increment ${m[2]} is out of range`;
+    if (m[1] === '*') continue;
+    for (const bound of m[1].split('-')) {
+      const n = value(bound);
+      if (n === undefined || n < field.min || n > field.max) return `${bound} is outside ${field.min}-${field.max}${field.names ? ` (or ${field.names[0]}-${field.names[field.names.length - 1]})` : ''}`;
+    }
+  }
+  return undefined;
 }
 
 function url(get: Get, key: ContextKey, fallback: string, schemes: readonly string[]): string {
@@ -276,6 +423,12 @@ function mongoSecretSource(get: Get, key: ContextKey): MongoSecretSource {
   return { kind: 'name', name: value };
 }
 
+/** The admin secret exists before the deploy (the stack never creates it): a name or an ARN, or absent. */
+function adminSecretSource(get: Get, key: ContextKey): Exclude<MongoSecretSource, { kind: 'create' }> | undefined {
+  const source = mongoSecretSource(get, key);
+  return source.kind === 'create' ? undefined : source;
+}
+
 function mongoDatabase(get: Get, key: ContextKey): string {
   const value = optionalString(get, key) ?? DEFAULTS.mongoDatabase;
   if (!MONGO_DB_NAME.test(value)) throw new AppConfigError(key, `${show(value)} is not a MongoDB database name (1-63 characters, none of / \\ . " $ * < > : | ? or space)`);
@@ -298,15 +451,17 @@ export function binanceRegionProblem(region: string | undefined, config: Pick<Ap
 }
 
 /**
- * The region check at synth: a region named in AWS_REGION/AWS_DEFAULT_REGION is the user's choice,
- * so a US one is an error. Otherwise the region is CDK_DEFAULT_REGION, which the CLI sets to
- * us-east-1 when no AWS configuration exists (e.g. offline synth), so a US one is only a warning.
+ * The region check at synth. A region the user configured (AWS_REGION/AWS_DEFAULT_REGION, or the
+ * selected profile's `region` in ~/.aws/config, passed as `configured`) is their choice, so a US
+ * one is an error. Otherwise the region is CDK_DEFAULT_REGION, which the CLI sets to us-east-1 when
+ * no AWS configuration exists (e.g. offline synth), so a US one is only a warning.
  */
 export function checkDeployRegion(
   env: Record<string, string | undefined>,
   config: Pick<AppConfig, 'binanceRestUrl' | 'binanceStreamUrl'>,
+  configured?: string,
 ): { severity: 'error' | 'warning'; message: string } | undefined {
-  const explicit = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  const explicit = env.AWS_REGION || env.AWS_DEFAULT_REGION || configured;
   const message = binanceRegionProblem(explicit || env.CDK_DEFAULT_REGION, config);
   if (message === undefined) return undefined;
   return { severity: explicit ? 'error' : 'warning', message };

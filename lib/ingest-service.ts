@@ -1,7 +1,8 @@
-import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, IgnoreMode, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { AssetImageProps } from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -10,35 +11,35 @@ import { INGEST_SERVICE_NAME, METRICS_NAMESPACE } from './names';
 import { REPO_ROOT } from './paths';
 
 /**
- * Paths left out of the ingest image's build context (the repository root). Only what the image
- * needs at run time stays: package files, tsconfig, core/, ingest-task/ and the small source folders.
- * Leaving out lib/ and test/ also keeps infrastructure and test edits from rebuilding the image.
+ * The ingest image's build context, as an allow-list (Docker ignore syntax, the same list as
+ * ingest-task/Dockerfile.dockerignore): only what the Dockerfile copies. Everything else (README,
+ * cdk.json, bin/, lambda/, lib/, sim/, test/, docs/) is outside the context, so editing it neither
+ * changes the asset hash nor rebuilds the image nor restarts the task.
  */
-export const INGEST_IMAGE_EXCLUDES: readonly string[] = [
-  '.git',
-  '.ci',
-  '**/node_modules',
-  'cdk.out',
-  'data',
-  'reports',
-  'coverage',
-  '.tmp',
+export const INGEST_IMAGE_CONTEXT: readonly string[] = [
+  '*',
+  '!package.json',
+  '!package-lock.json',
+  '!tsconfig.json',
+  '!core/**',
+  '!ingest-task/**',
   '**/*.db',
   '**/*.db-wal',
   '**/*.db-shm',
-  'test',
-  'bench',
-  'docs',
-  'lib',
+  '**/node_modules',
 ];
+
+/** How the ingest image asset is built from the repository root. */
+export const INGEST_IMAGE_OPTIONS = {
+  file: 'ingest-task/Dockerfile',
+  exclude: [...INGEST_IMAGE_CONTEXT],
+  ignoreMode: IgnoreMode.DOCKER,
+  platform: Platform.LINUX_ARM64,
+} satisfies AssetImageProps;
 
 /** The ingest image: built from `ingest-task/Dockerfile` with the repository root as context, for ARM64. */
 export function ingestImage(repoRoot: string = REPO_ROOT): ecs.ContainerImage {
-  return ecs.ContainerImage.fromAsset(repoRoot, {
-    file: 'ingest-task/Dockerfile',
-    exclude: [...INGEST_IMAGE_EXCLUDES],
-    platform: Platform.LINUX_ARM64,
-  });
+  return ecs.ContainerImage.fromAsset(repoRoot, INGEST_IMAGE_OPTIONS);
 }
 
 export interface IngestServiceProps {
@@ -52,6 +53,8 @@ export interface IngestServiceProps {
   /** Binance endpoints and market filter, passed as environment variables. */
   readonly binance: { readonly streamUrl: string; readonly restUrl: string };
   readonly markets: { readonly quoteAssets: readonly string[]; readonly symbols: readonly string[] };
+  /** Binance market types the task captures (MARKET_TYPES). @default ['spot'] */
+  readonly marketTypes?: readonly string[];
   readonly logRetention: logs.RetentionDays;
   /** ECS Container Insights on the cluster. @default true */
   readonly containerInsights?: boolean;
@@ -64,8 +67,10 @@ export interface IngestServiceProps {
  * one (min 100 %, max 200 %), and a stopping task gets a minute to flush what it holds.
  */
 export class IngestService extends Construct {
-  /** Time a stopping task gets between SIGTERM and SIGKILL to flush its buffers to SQS. */
+  /** Time a stopping task gets between SIGTERM and SIGKILL to flush its buffers to SQS (Fargate's maximum, 120 s). */
   static readonly STOP_TIMEOUT = Duration.seconds(60);
+  /** The task's own flush deadline (STOP_TIMEOUT_SECONDS): below STOP_TIMEOUT, so it logs and exits before SIGKILL. */
+  static readonly FLUSH_DEADLINE = Duration.seconds(55);
 
   readonly cluster: ecs.Cluster;
   readonly service: ecs.FargateService;
@@ -109,7 +114,9 @@ export class IngestService extends Construct {
       MONGODB_SECRET_ARN: props.store.secret.secretArn,
       MONGODB_DATABASE: props.store.database,
       POWERTOOLS_SERVICE_NAME: INGEST_SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      METRICS_NAMESPACE,
+      STOP_TIMEOUT_SECONDS: String(IngestService.FLUSH_DEADLINE.toSeconds()),
+      MARKET_TYPES: (props.marketTypes ?? ['spot']).join(','),
       AWS_REGION: Stack.of(this).region,
       ...(props.markets.quoteAssets.length > 0 ? { MARKETS_QUOTE_ASSETS: props.markets.quoteAssets.join(',') } : {}),
       ...(props.markets.symbols.length > 0 ? { MARKETS_SYMBOLS: props.markets.symbols.join(',') } : {}),

@@ -1,6 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { AppConfig } from './config';
 import { IngestService, ingestImage } from './ingest-service';
@@ -11,6 +12,7 @@ import { Monitoring } from './monitoring';
 import { DEFAULT_LAMBDA_ENTRIES, LambdaEntries } from './paths';
 import { ReportEmail } from './report-email';
 import { ScheduledFunctions } from './scheduled-functions';
+import { SchemaStep } from './schema-step';
 import { EgressNetwork } from './static-egress';
 import { WriterFunction } from './writer-function';
 
@@ -37,6 +39,8 @@ export class KlineCaptureStack extends Stack {
   readonly scheduled: ScheduledFunctions;
   readonly email: ReportEmail;
   readonly monitoring: Monitoring;
+  /** The deploy-time schema step, when an admin credential secret is configured. */
+  readonly schema: SchemaStep | undefined;
 
   constructor(scope: Construct, id: string, props: KlineCaptureStackProps) {
     super(scope, id, props);
@@ -51,6 +55,21 @@ export class KlineCaptureStack extends Stack {
       database: config.mongoDatabase,
       klineRetentionDays: config.klineRetentionDays,
     };
+
+    if (config.mongoAdminSecret !== undefined) {
+      const admin = config.mongoAdminSecret;
+      this.schema = new SchemaStep(this, 'SchemaStep', {
+        entry: entries.schema ?? DEFAULT_LAMBDA_ENTRIES.schema!,
+        adminSecret:
+          admin.kind === 'name'
+            ? secretsmanager.Secret.fromSecretNameV2(this, 'MongoAdminSecret', admin.name)
+            : secretsmanager.Secret.fromSecretCompleteArn(this, 'MongoAdminSecret', admin.arn),
+        database: config.mongoDatabase,
+        klineRetentionDays: config.klineRetentionDays,
+        logRetention,
+        placement: this.network.functionPlacement,
+      });
+    }
 
     this.queue = new KlineQueue(this, 'Queue', {
       consumerTimeout: WriterFunction.TIMEOUT,
@@ -67,6 +86,7 @@ export class KlineCaptureStack extends Stack {
       store,
       binance: { streamUrl: config.binanceStreamUrl, restUrl: config.binanceRestUrl },
       markets: config.markets,
+      marketTypes: config.marketTypes,
       logRetention,
       containerInsights: config.containerInsights,
     });
@@ -109,5 +129,8 @@ export class KlineCaptureStack extends Stack {
       completenessThreshold: config.completenessThreshold,
       alarmEmail: config.alarmEmail,
     });
+
+    // Nothing that reads or writes the store starts before the schema step has applied its schema.
+    if (this.schema) for (const user of [this.ingest, this.writer, this.scheduled]) user.node.addDependency(this.schema.resource);
   }
 }

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
+import { FUNCTION_MAX_POOL_SIZE } from './connection-budget';
 import { LAMBDA_METRICS_SERVICE, METRICS_NAMESPACE } from './names';
 import { REPO_ROOT } from './paths';
 
@@ -84,6 +85,8 @@ export class KlineFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: LAMBDA_METRICS_SERVICE,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       NODE_OPTIONS: '--enable-source-maps',
+      // The pool size the connection budget (lib/connection-budget.ts) counts per container.
+      MONGODB_MAX_POOL_SIZE: String(FUNCTION_MAX_POOL_SIZE),
       ...(props.store.klineRetentionDays !== undefined ? { KLINE_1M_RETENTION_DAYS: String(props.store.klineRetentionDays) } : {}),
       ...props.environment,
     };

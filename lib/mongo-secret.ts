@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -36,6 +36,9 @@ export class MongoSecret extends Construct {
           'Created with a random placeholder; set it with aws secretsmanager put-secret-value.',
         // A random placeholder, so no value of ours is ever written into the template.
         generateSecretString: { passwordLength: 32, excludePunctuation: true },
+        // Holds the operator's URI: never deleted with the stack or a changed setting. Its fixed name
+        // means a later deploy that would create it again fails instead of making a new, empty one.
+        removalPolicy: RemovalPolicy.RETAIN,
       });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',

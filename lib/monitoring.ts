@@ -7,7 +7,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LAMBDA_METRICS_SERVICE, METRICS_NAMESPACE, METRIC_NAMES } from './names';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { INGEST_DIMENSIONS, INGEST_METRIC, LAMBDA_DIMENSIONS, METRIC, METRICS_NAMESPACE } from './names';
 
 export interface MonitoringProps {
   readonly queue: sqs.IQueue;
@@ -22,8 +23,6 @@ export interface MonitoringProps {
   readonly completenessThreshold: number;
   /** @default - no notification; alarms show in the console only */
   readonly alarmEmail?: string;
-  /** Dimensions the reporter publishes CompletenessPercent with. @default { service: 'kline-capture' } */
-  readonly reporterMetricDimensions?: Record<string, string>;
 }
 
 /**
@@ -39,6 +38,7 @@ export class Monitoring extends Construct {
     readonly resamplerErrors: cloudwatch.Alarm;
     readonly reporterErrors: cloudwatch.Alarm;
     readonly completeness: cloudwatch.Alarm;
+    readonly storeUnavailable: cloudwatch.Alarm;
   };
   readonly topic: sns.Topic | undefined;
   readonly dashboard: cloudwatch.Dashboard;
@@ -49,21 +49,27 @@ export class Monitoring extends Construct {
       throw new Error(`Monitoring: noKlinesMinutes must be a positive whole number, got ${props.noKlinesMinutes}`);
     }
 
-    // A Metrics Insights query sums KlinesForwarded over whatever dimensions the task's EMF lines
-    // carry, so the alarm does not depend on the task's dimension naming.
-    const klinesForwarded = new cloudwatch.MathExpression({
-      expression: `SELECT SUM(${METRIC_NAMES.klinesForwarded}) FROM ${METRICS_NAMESPACE}`,
+    // The task emits KlinesForwarded as a count since its previous EMF line (one line a minute), so
+    // the Sum per minute is the klines forwarded in that minute, whatever the line's timing jitter.
+    const klinesForwarded = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: INGEST_METRIC.klinesForwarded,
+      dimensionsMap: { ...INGEST_DIMENSIONS },
+      statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(1),
-      label: 'Klines forwarded to SQS',
-      usingMetrics: {},
     });
     const completeness = new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
-      metricName: METRIC_NAMES.completenessPercent,
-      dimensionsMap: props.reporterMetricDimensions ?? { service: LAMBDA_METRICS_SERVICE },
+      metricName: METRIC.completenessPercent,
+      dimensionsMap: { ...LAMBDA_DIMENSIONS },
       statistic: cloudwatch.Stats.MINIMUM,
       period: Duration.days(1),
     });
+    const lambdaMetric = (name: string) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { ...LAMBDA_DIMENSIONS }, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) });
+    // The writer answers a store outage with batch item failures, not an error: only this metric shows it.
+    const storeUnavailable = lambdaMetric(METRIC.storeUnavailable);
+    const reportSendFailures = lambdaMetric(METRIC.reportSendFailures);
     const deadLetters = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM });
 
     const errorsAlarm = (id: string, fn: lambda.IFunction, what: string) =>
@@ -89,8 +95,10 @@ export class Monitoring extends Construct {
         alarmDescription: `The ingest task forwarded no kline for ${props.noKlinesMinutes} minutes: capture has stopped.`,
         threshold: 1,
         evaluationPeriods: props.noKlinesMinutes,
+        datapointsToAlarm: props.noKlinesMinutes,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         // No data point means nothing was forwarded (or the task is not running): that is the alarm.
+        // While klines flow every minute has a Sum ≥ 1, so the alarm stays OK.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
       writerErrors: errorsAlarm('WriterErrorsAlarm', props.writer, 'writer'),
@@ -103,6 +111,16 @@ export class Monitoring extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
+      storeUnavailable: storeUnavailable.createAlarm(this, 'StoreUnavailableAlarm', {
+        alarmDescription:
+          'The functions could not reach MongoDB in 2 of the last 3 five-minute periods; klines wait in the queue ' +
+          '(and reach the dead-letter queue after 5 receives). Check Atlas, the secret and the network access list.',
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
     };
 
     if (props.alarmEmail !== undefined) {
@@ -110,6 +128,23 @@ export class Monitoring extends Construct {
       // encrypted with the AWS-managed aws/sns key (a customer-managed key would cost $1/month).
       this.topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'kline-capture alarms', enforceSSL: true });
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      // enforceSSL gives the topic a policy holding only a Deny, which replaces SNS's default
+      // owner-allow policy: CloudWatch then gets "no resource-based policy allows the SNS:Publish
+      // action". Allow this account's alarms, and no one else's, to publish.
+      const stack = Stack.of(this);
+      this.topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowThisAccountsCloudWatchAlarms',
+          effect: iam.Effect.ALLOW,
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+          },
+        }),
+      );
       const action = new actions.SnsAction(this.topic);
       for (const alarm of Object.values(this.alarms)) {
         alarm.addAlarmAction(action);
@@ -117,7 +152,7 @@ export class Monitoring extends Construct {
       }
     }
 
-    this.dashboard = this.buildDashboard(props, klinesForwarded, completeness, deadLetters);
+    this.dashboard = this.buildDashboard(props, klinesForwarded, completeness, deadLetters, [storeUnavailable, reportSendFailures]);
     const region = Stack.of(this).region;
     new CfnOutput(this, 'DashboardUrl', {
       description: 'CloudWatch dashboard of the capture pipeline',
@@ -127,9 +162,10 @@ export class Monitoring extends Construct {
 
   private buildDashboard(
     props: MonitoringProps,
-    klinesForwarded: cloudwatch.IMetric,
+    klinesForwarded: cloudwatch.Metric,
     completeness: cloudwatch.Metric,
     deadLetters: cloudwatch.Metric,
+    failures: cloudwatch.IMetric[],
   ): cloudwatch.Dashboard {
     // Dashboard names are account-wide (not per region): stack name plus region keeps them apart.
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -141,7 +177,7 @@ export class Monitoring extends Construct {
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 3 }),
     );
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Ingest: klines forwarded per minute', left: [klinesForwarded], width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Ingest: klines forwarded per minute', left: [klinesForwarded.with({ label: 'Klines forwarded to SQS' })], width: 12 }),
       new cloudwatch.GraphWidget({
         title: 'Ingest task: CPU and memory %',
         left: [props.ingestService.metricCpuUtilization(fiveMin), props.ingestService.metricMemoryUtilization(fiveMin)],
@@ -179,6 +215,7 @@ export class Monitoring extends Construct {
       new cloudwatch.SingleValueWidget({ title: 'Completeness % (last report)', metrics: [completeness], width: 12 }),
       new cloudwatch.GraphWidget({ title: 'Completeness % per report', left: [completeness], leftYAxis: { min: 0, max: 100 }, width: 12 }),
     );
+    dashboard.addWidgets(new cloudwatch.GraphWidget({ title: 'Store unavailable and report send failures', left: failures, width: 24 }));
     return dashboard;
   }
 }

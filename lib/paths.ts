@@ -8,10 +8,13 @@ export interface LambdaEntries {
   readonly writer: string;
   readonly resampler: string;
   readonly reporter: string;
+  /** The deploy-time schema step (custom resource). @default lambda/schema.ts */
+  readonly schema?: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   writer: path.join(REPO_ROOT, 'lambda', 'writer.ts'),
   resampler: path.join(REPO_ROOT, 'lambda', 'resampler.ts'),
   reporter: path.join(REPO_ROOT, 'lambda', 'reporter.ts'),
+  schema: path.join(REPO_ROOT, 'lambda', 'schema.ts'),
 };

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
@@ -34,6 +34,8 @@ export class ReportEmail extends Construct {
       const identity = new ses.EmailIdentity(this, 'Identity', {
         identity: isDomain ? ses.Identity.domain(props.identity) : ses.Identity.email(props.identity),
       });
+      // A verified identity (a clicked link, published DKIM records) survives a changed setting or a deleted stack.
+      identity.applyRemovalPolicy(RemovalPolicy.RETAIN);
       new CfnOutput(this, 'IdentityToVerify', {
         description: isDomain
           ? 'SES domain identity: publish its DKIM CNAME records (SES console) to verify it'

@@ -1,13 +1,29 @@
-/** The `/api/v3/exchangeInfo` body, shaped like Binance's documented response. */
+/**
+ * The exchangeInfo body, shaped like Binance's documented response: spot `/api/v3/exchangeInfo`,
+ * USDⓈ-M `/fapi/v1/exchangeInfo` (status in `status`) and COIN-M `/dapi/v1/exchangeInfo`
+ * (status in `contractStatus`, contractSize, quote USD).
+ */
 import type { SimLimits } from './options';
 import { decimal8 } from './kline-generator';
 import type { SimMarket } from './markets';
-import type { MarketStatus } from '../core/market';
+import { SIM_VENUES, type SimStatus } from './venues';
 
 const ORDER_TYPES = ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT'];
 
-export function rateLimits(limits: SimLimits): object[] {
+export function rateLimits(limits: SimLimits, futures = false): object[] {
   const minutes = limits.weightWindowMs % 60_000 === 0 && limits.weightWindowMs > 0;
+  if (futures) {
+    return [
+      {
+        rateLimitType: 'REQUEST_WEIGHT',
+        interval: minutes ? 'MINUTE' : 'SECOND',
+        intervalNum: minutes ? limits.weightWindowMs / 60_000 : Math.max(1, Math.round(limits.weightWindowMs / 1000)),
+        limit: limits.requestWeightPerWindow,
+      },
+      { rateLimitType: 'ORDERS', interval: 'MINUTE', intervalNum: 1, limit: 1200 },
+      { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 300 },
+    ];
+  }
   return [
     {
       rateLimitType: 'REQUEST_WEIGHT',
@@ -21,7 +37,7 @@ export function rateLimits(limits: SimLimits): object[] {
   ];
 }
 
-export function symbolInfo(m: SimMarket, status: Exclude<MarketStatus, 'DELISTED'>): object {
+export function symbolInfo(m: SimMarket, status: Exclude<SimStatus, 'DELISTED'>): object {
   const tick = decimal8(1, m.priceDigits);
   const step = decimal8(1, m.qtyDigits);
   return {
@@ -59,7 +75,55 @@ export function symbolInfo(m: SimMarket, status: Exclude<MarketStatus, 'DELISTED
   };
 }
 
-export function exchangeInfoBody(serverTime: number, limits: SimLimits, listed: { market: SimMarket; status: Exclude<MarketStatus, 'DELISTED'> }[]): object {
+/** One futures contract (USDⓈ-M or COIN-M). */
+export function futuresSymbolInfo(m: SimMarket, status: Exclude<SimStatus, 'DELISTED'>): object {
+  const tick = decimal8(1, m.priceDigits);
+  const coinm = m.marketType === 'coinm';
+  const statusField = SIM_VENUES[m.marketType].statusField;
+  return {
+    symbol: m.symbol,
+    pair: m.baseAsset + m.quoteAsset,
+    contractType: m.contractType ?? 'PERPETUAL',
+    deliveryDate: m.deliveryDate,
+    onboardDate: m.history[0]?.at,
+    [statusField]: status,
+    ...(coinm ? { contractSize: 10 } : {}),
+    maintMarginPercent: '2.5000',
+    requiredMarginPercent: '5.0000',
+    baseAsset: m.baseAsset,
+    quoteAsset: m.quoteAsset,
+    marginAsset: coinm ? m.baseAsset : m.quoteAsset,
+    pricePrecision: m.priceDigits,
+    quantityPrecision: m.qtyDigits,
+    baseAssetPrecision: 8,
+    quotePrecision: 8,
+    ...(coinm ? { equalQtyPrecision: 4 } : {}),
+    underlyingType: 'COIN',
+    underlyingSubType: [],
+    triggerProtect: '0.0500',
+    filters: [
+      { filterType: 'PRICE_FILTER', minPrice: tick, maxPrice: decimal8(m.basePriceTicks * 1000, m.priceDigits), tickSize: tick },
+      { filterType: 'LOT_SIZE', minQty: decimal8(1, m.qtyDigits), maxQty: '1000000', stepSize: decimal8(1, m.qtyDigits) },
+      { filterType: 'MAX_NUM_ORDERS', limit: 200 },
+    ],
+    orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'],
+    timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
+    liquidationFee: '0.010000',
+    marketTakeBound: '0.30',
+  };
+}
+
+export function exchangeInfoBody(serverTime: number, limits: SimLimits, listed: { market: SimMarket; status: Exclude<SimStatus, 'DELISTED'> }[], marketType: SimMarket['marketType'] = 'spot'): object {
+  if (marketType !== 'spot') {
+    return {
+      timezone: 'UTC',
+      serverTime,
+      rateLimits: rateLimits(limits, true),
+      exchangeFilters: [],
+      ...(marketType === 'usdm' ? { assets: [{ asset: 'USDT', marginAvailable: true, autoAssetExchange: '-10000' }] } : {}),
+      symbols: listed.map((l) => futuresSymbolInfo(l.market, l.status)),
+    };
+  }
   return {
     timezone: 'UTC',
     serverTime,

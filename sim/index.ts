@@ -10,7 +10,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kline } from '../core/kline';
-import type { MarketStatus, MarketStatusEvent } from '../core/market';
+import type { MarketStatusEvent, MarketType } from '../core/market';
+import type { SimStatus } from './venues';
 import type { DisconnectReason } from './connection';
 import { FaultController } from './faults';
 import { isTradingAt, MINUTE } from './markets';
@@ -19,6 +20,7 @@ import { KlinePublisher } from './publisher';
 import { handleRest, RESTRICTED_LOCATION_MSG } from './rest';
 import { StreamServer } from './stream-server';
 import { WeightLimiter } from './weight-limiter';
+import { SIM_VENUES } from './venues';
 import { World } from './world';
 import { SimDumpSite } from './dumps/site';
 
@@ -50,7 +52,7 @@ export interface SimMarketInfo {
   baseAsset: string;
   quoteAsset: string;
   /** Status at the given time; undefined before listing. */
-  status: MarketStatus | undefined;
+  status: SimStatus | undefined;
 }
 
 export interface ExpectedMinute {
@@ -59,6 +61,8 @@ export interface ExpectedMinute {
 }
 
 export interface Simulator {
+  /** The venue it plays (REST prefix, stream paths, formats: sim/venues.ts). */
+  readonly marketType: MarketType;
   /** http://127.0.0.1:PORT */
   readonly restUrl: string;
   /** ws://127.0.0.1:PORT — append `/stream?streams=…` or `/ws`. */
@@ -92,7 +96,7 @@ export async function startSimulator(input: SimOptions = {}): Promise<Simulator>
   const world = new World(options);
   const faults = new FaultController(options.faults, options.seed);
   const limiter = new WeightLimiter(options.limits);
-  const streams = new StreamServer(() => options.limits, faults, () => world.now());
+  const streams = new StreamServer(() => options.limits, faults, () => world.now(), SIM_VENUES[options.marketType]);
   const publisher = new KlinePublisher(world, streams, faults);
   const dumps = new SimDumpSite({ now: () => world.now(), klines: (m, from, to) => (m.marketType === 'spot' ? world.truth(m.symbol, from, to - 1) : []) }, input.dumps);
   let restRequests = 0;
@@ -133,6 +137,7 @@ export async function startSimulator(input: SimOptions = {}): Promise<Simulator>
   publisher.start();
 
   return {
+    marketType: options.marketType,
     restUrl: `http://127.0.0.1:${port}`,
     streamUrl: `ws://127.0.0.1:${port}`,
     port,
@@ -178,6 +183,40 @@ export async function startSimulator(input: SimOptions = {}): Promise<Simulator>
       streams.closeAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Several venues, one simulator (and port) each, as Binance serves them from separate hosts. */
+export interface VenueSimulators {
+  readonly marketTypes: readonly MarketType[];
+  /** The simulator of one venue; throws for a type not started. */
+  venue(marketType: MarketType): Simulator;
+  close(): Promise<void>;
+}
+
+/**
+ * Start one simulator per market type with shared options (seed, speed, start time, …) and
+ * per-type overrides. The same seed gives overlapping symbols (BTCUSDT in spot and USDⓈ-M) with
+ * different klines.
+ */
+export async function startVenueSimulators(marketTypes: readonly MarketType[], shared: Omit<SimOptions, 'marketType' | 'port'> = {}, perType: Partial<Record<MarketType, Omit<SimOptions, 'marketType'>>> = {}): Promise<VenueSimulators> {
+  const sims = new Map<MarketType, Simulator>();
+  try {
+    for (const marketType of marketTypes) sims.set(marketType, await startSimulator({ ...shared, ...(perType[marketType] ?? {}), marketType }));
+  } catch (e) {
+    await Promise.all([...sims.values()].map((s) => s.close()));
+    throw e;
+  }
+  return {
+    marketTypes: [...sims.keys()],
+    venue(marketType) {
+      const sim = sims.get(marketType);
+      if (!sim) throw new Error(`no ${marketType} simulator was started (started: ${[...sims.keys()].join(', ')})`);
+      return sim;
+    },
+    async close() {
+      await Promise.all([...sims.values()].map((s) => s.close()));
     },
   };
 }

@@ -3,7 +3,8 @@
  * Everything here is derived from the resolved options, so two simulators with the same seed
  * and options list the same markets with the same parameters.
  */
-import type { MarketStatus } from '../core/market';
+import type { MarketType } from '../core/market';
+import { deliverySuffix, PERPETUAL_DELIVERY, type SimStatus } from './venues';
 import type { LifecycleEvent, QuoteAssetShare, ResolvedOptions } from './options';
 import { hash4, hashString, unit4 } from './random';
 
@@ -31,9 +32,14 @@ export interface SimMarket {
   /** Probability that a minute has no trade. */
   zeroTradeProbability: number;
   /** Status history, sorted by time; the first entry is the listing. */
-  history: { at: number; status: MarketStatus }[];
+  history: { at: number; status: SimStatus }[];
   /** Exchange-wide maintenance windows [from, to): no klines although the status stays TRADING. */
   maintenance?: readonly { from: number; to: number }[];
+  marketType: MarketType;
+  /** Futures: PERPETUAL, CURRENT_QUARTER. */
+  contractType?: string;
+  /** Futures: delivery time (perpetuals: Binance's far-future date). */
+  deliveryDate?: number;
 }
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -66,8 +72,9 @@ function pickQuote(index: number, seed: number, quotes: QuoteAssetShare[]): stri
 }
 
 /** Build a market from its symbol and assets; parameters come from hashes of the symbol. */
-export function makeMarket(index: number, symbol: string, baseAsset: string, quoteAsset: string, seed: number, illiquid: boolean, zeroTradeProbability: number): SimMarket {
-  const key = hash4(seed, hashString(symbol), 17);
+export function makeMarket(index: number, symbol: string, baseAsset: string, quoteAsset: string, seed: number, illiquid: boolean, zeroTradeProbability: number, marketType: MarketType = 'spot'): SimMarket {
+  // Spot keeps its keys; a futures market of the same symbol (BTCUSDT) trades other klines.
+  const key = hash4(seed, hashString(symbol), 17, marketType === 'spot' ? 0 : marketType === 'usdm' ? 1 : 2);
   // Price between 1e-6 and 1e5 (log-uniform) with 6..7 significant digits (at most 8 fraction digits).
   const decade = -6 + Math.floor(unit4(key, 1, 0) * 11);
   const price = 10 ** decade * (1 + 9 * unit4(key, 2, 0));
@@ -92,7 +99,38 @@ export function makeMarket(index: number, symbol: string, baseAsset: string, quo
     tradesPerDay: tradesPerMinute * 1440,
     zeroTradeProbability: illiquid ? zeroTradeProbability : 0,
     history: [],
+    marketType,
   };
+}
+
+/** The quarterly delivery after `t`: last Friday of Mar/Jun/Sep/Dec, 08:00 UTC. */
+export function nextQuarterlyDelivery(t: number): number {
+  const d = new Date(t);
+  for (let y = d.getUTCFullYear(); ; y++) {
+    for (const month of [2, 5, 8, 11]) {
+      const last = new Date(Date.UTC(y, month + 1, 0, 8));
+      const friday = last.getTime() - ((last.getUTCDay() + 2) % 7) * 86_400_000;
+      if (friday > t) return friday;
+    }
+  }
+}
+
+/**
+ * A futures contract's symbol, quote asset and delivery: USDⓈ-M perpetuals BASEUSDT (every 8th
+ * BASEUSDC), quarterlies BASEUSDT_YYMMDD; COIN-M BASEUSD_PERP and BASEUSD_YYMMDD. Every 5th
+ * generated contract is a quarterly; the first `deliveries` of them deliver within the churn window.
+ */
+function futuresContract(o: ResolvedOptions, i: number, base: string, quarterlyOrdinal: number | undefined): { symbol: string; quote: string; contractType: string; deliveryDate: number } {
+  const within = o.churn.withinMs ?? 6 * 3_600_000;
+  const quarterly = quarterlyOrdinal !== undefined;
+  const deliveryDate = !quarterly
+    ? PERPETUAL_DELIVERY
+    : quarterlyOrdinal < (o.churn.deliveries ?? 0)
+      ? o.startTime + (1 + (hash4(o.seed, 109, quarterlyOrdinal) % Math.max(1, Math.floor(within / MINUTE)))) * MINUTE
+      : nextQuarterlyDelivery(o.startTime + within);
+  if (o.marketType === 'coinm') return { symbol: `${base}USD_${quarterly ? deliverySuffix(deliveryDate) : 'PERP'}`, quote: 'USD', contractType: quarterly ? 'CURRENT_QUARTER' : 'PERPETUAL', deliveryDate };
+  const quote = !quarterly && i % 8 === 7 ? 'USDC' : 'USDT';
+  return { symbol: quarterly ? `${base}${quote}_${deliverySuffix(deliveryDate)}` : base + quote, quote, contractType: quarterly ? 'CURRENT_QUARTER' : 'PERPETUAL', deliveryDate };
 }
 
 /** Split a symbol into base and quote by the known quote suffixes (for lifecycle-created listings). */
@@ -110,12 +148,29 @@ export function generateMarkets(o: ResolvedOptions): SimMarket[] {
     // Unicode markets are spread through the list (every k-th), not bunched at the end.
     const unicodeSlot = o.unicodeSymbols > 0 ? Math.floor(o.markets / o.unicodeSymbols) : 0;
     const unicodeIndex = unicodeSlot > 0 && i % unicodeSlot === unicodeSlot - 1 ? Math.floor(i / unicodeSlot) : -1;
-    const quote = unicodeIndex >= 0 ? 'USDT' : pickQuote(i, o.seed, o.quoteAssets);
+    let quote = unicodeIndex >= 0 ? 'USDT' : pickQuote(i, o.seed, o.quoteAssets);
     let base = unicodeIndex >= 0 && unicodeIndex < o.unicodeSymbols ? UNICODE_BASES[unicodeIndex % UNICODE_BASES.length] + (unicodeIndex >= UNICODE_BASES.length ? String(unicodeIndex) : '') : baseAssetName(i, o.seed);
-    while (bySymbol.has(base + quote)) base += 'X';
+    let symbol = base + quote;
+    let contract: ReturnType<typeof futuresContract> | undefined;
+    if (o.marketType !== 'spot') {
+      contract = futuresContract(o, i, base, i % 5 === 4 ? Math.floor(i / 5) : undefined);
+      ({ symbol, quote } = contract);
+    }
+    while (bySymbol.has(symbol)) {
+      base += 'X';
+      symbol = contract ? futuresContract(o, i, base, i % 5 === 4 ? Math.floor(i / 5) : undefined).symbol : base + quote;
+    }
     const illiquid = unit4(o.seed, i, 19) < o.illiquidShare;
-    const m = makeMarket(i, base + quote, base, quote, o.seed, illiquid, o.zeroTradeProbability);
+    const m = makeMarket(i, symbol, base, quote, o.seed, illiquid, o.zeroTradeProbability, o.marketType);
     m.history.push({ at: listedAt, status: 'TRADING' });
+    if (contract) {
+      m.contractType = contract.contractType;
+      m.deliveryDate = contract.deliveryDate;
+      // Delivered within the run: no klines from the delivery date on.
+      if (contract.deliveryDate < o.startTime + (o.churn.withinMs ?? 6 * 3_600_000) + MINUTE) {
+        m.history.push({ at: contract.deliveryDate, status: 'DELIVERING' }, { at: contract.deliveryDate + 10 * MINUTE, status: 'DELIVERED' });
+      }
+    }
     markets.push(m);
     bySymbol.set(m.symbol, m);
   }
@@ -124,7 +179,11 @@ export function generateMarkets(o: ResolvedOptions): SimMarket[] {
     let m = bySymbol.get(e.symbol);
     if (!m) {
       const { base, quote } = splitSymbol(e.symbol);
-      m = makeMarket(markets.length, e.symbol, base, quote, o.seed, false, 0);
+      m = makeMarket(markets.length, e.symbol, base, quote, o.seed, false, 0, o.marketType);
+      if (o.marketType !== 'spot') {
+        m.contractType = 'PERPETUAL';
+        m.deliveryDate = PERPETUAL_DELIVERY;
+      }
       markets.push(m);
       bySymbol.set(m.symbol, m);
     }
@@ -160,13 +219,22 @@ export function churnEvents(o: ResolvedOptions, generated: readonly SimMarket[])
   };
   for (let i = 0; i < (c.breaks ?? 0); i++) episode('BREAK');
   for (let i = 0; i < (c.halts ?? 0); i++) episode('HALT');
-  for (let i = 0; i < (c.delistings ?? 0) && next < order.length; i++) events.push({ symbol: generated[order[next++]].symbol, at: at(), status: 'DELISTED' });
+  const perpetual = generated.filter((m) => m.contractType === undefined || m.contractType === 'PERPETUAL');
+  for (let i = 0; i < (c.delistings ?? 0) && next < order.length; i++) {
+    let m = generated[order[next++]];
+    while (!perpetual.includes(m) && next < order.length) m = generated[order[next++]];
+    if (!perpetual.includes(m)) break;
+    const t = at();
+    // A futures delisting closes the contract, which leaves exchangeInfo later.
+    if (o.marketType === 'spot') events.push({ symbol: m.symbol, at: t, status: 'DELISTED' });
+    else events.push({ symbol: m.symbol, at: t, status: 'SETTLING' }, { symbol: m.symbol, at: t + 30 * MINUTE, status: 'DELISTED' });
+  }
   return events;
 }
 
 /** Status at simulated time `t`, or undefined before the market was listed. */
-export function statusAt(m: SimMarket, t: number): MarketStatus | undefined {
-  let s: MarketStatus | undefined;
+export function statusAt(m: SimMarket, t: number): SimStatus | undefined {
+  let s: SimStatus | undefined;
   for (const h of m.history) {
     if (h.at > t) break;
     s = h.status;

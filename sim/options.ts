@@ -8,7 +8,8 @@
  *   weight window, Retry-After and bans) is what a client measures with its own clock. These stay
  *   in real milliseconds so an unmodified client's timers still make sense; tests make them short.
  */
-import type { MarketStatus } from '../core/market';
+import type { MarketType } from '../core/market';
+import { SIM_VENUES, type SimStatus } from './venues';
 import { hashString } from './random';
 
 export const FAULT_NAMES = ['drop', 'stall', 'duplicate', 'reorder', 'malformed', 'late', 'rest-errors', 'shutdown'] as const;
@@ -54,7 +55,7 @@ export interface LifecycleEvent {
   /** Simulated ms; floored to the minute. */
   at: number;
   /** DELISTED removes the market from exchangeInfo. A symbol not generated is created (a new listing). */
-  status: MarketStatus;
+  status: SimStatus;
 }
 
 export interface ChurnOptions {
@@ -64,8 +65,10 @@ export interface ChurnOptions {
   breaks?: number;
   /** Markets that go HALT for 5..60 simulated minutes, then TRADING again. */
   halts?: number;
-  /** Markets delisted (removed from exchangeInfo). */
+  /** Markets delisted (removed from exchangeInfo). Futures: perpetuals go SETTLING (how Binance shows a delisted perpetual), then leave 30 minutes later. */
   delistings?: number;
+  /** Futures: quarterly contracts delivered (DELIVERING at their delivery date, DELIVERED 10 minutes later). */
+  deliveries?: number;
   /** Events fall in (startTime, startTime + withinMs]; default 6 simulated hours. */
   withinMs?: number;
 }
@@ -105,6 +108,11 @@ export interface SimLimits {
 }
 
 export interface SimOptions {
+  /**
+   * Which Binance venue to play (default spot): REST prefix (/api/v3, /fapi/v1, /dapi/v1),
+   * stream paths, frame rate, limits, exchangeInfo format, symbols and lifecycle (sim/venues.ts).
+   */
+  marketType?: MarketType;
   /** TCP port on 127.0.0.1; 0 picks a free one. */
   port?: number;
   /** Number of generated markets (thousands are fine). */
@@ -126,7 +134,10 @@ export interface SimOptions {
   lifecycle?: LifecycleEvent[];
   /** Random listings, BREAK/HALT episodes and delistings added to `lifecycle` (deterministic from the seed). */
   churn?: ChurnOptions;
-  /** `x:false` updates per market per simulated minute (Binance: 29, one per 2 s, plus the closing one). */
+  /**
+   * `x:false` updates per market per simulated minute (Binance: spot 29, one per 2 s; futures 239,
+   * one per 250 ms; plus the closing one). Default: that rate divided by the speed, at least 1.
+   */
   updatesPerMinute?: number;
   limits?: Partial<SimLimits>;
   faults?: FaultConfig | readonly (FaultName | 'all')[];
@@ -137,6 +148,7 @@ export interface SimOptions {
 }
 
 export interface ResolvedOptions {
+  marketType: MarketType;
   port: number;
   markets: number;
   seed: number;
@@ -198,9 +210,17 @@ export const DEFAULT_FAULT_RATES: Required<Omit<FaultConfig, 'schedule' | 'restr
   restErrors: 0.02,
 };
 
-/** Intermediate updates per minute: 29 at speed 1 (every 2 s), fewer as the clock speeds up. */
-export function defaultUpdatesPerMinute(speed: number): number {
-  return Math.max(1, Math.min(29, Math.round(29 / speed)));
+/** Most intermediate updates per minute (futures: one per 250 ms). */
+export const MAX_UPDATES_PER_MINUTE = 239;
+
+/**
+ * Intermediate updates per minute: at speed 1 the venue's real rate (spot every 2 s: 29;
+ * futures every 250 ms: 239), fewer as the clock speeds up so real frames per second stay as on
+ * Binance.
+ */
+export function defaultUpdatesPerMinute(speed: number, frameIntervalMs = 2000): number {
+  const perMinute = Math.round(60_000 / frameIntervalMs) - 1;
+  return Math.max(1, Math.min(perMinute, Math.round(perMinute / speed)));
 }
 
 /** Fault names (`drop,stall,…` or `all`) to a FaultConfig with the default rates. */
@@ -241,12 +261,16 @@ export function resolveOptions(o: SimOptions = {}): ResolvedOptions {
   check(Number.isInteger(markets) && markets >= 0 && markets <= 100_000, 'markets must be an integer 0..100000');
   check(Number.isFinite(speed) && speed > 0, 'speed must be > 0');
   check(Number.isInteger(startTime) && startTime % 60_000 === 0, 'startTime must be a minute-aligned ms timestamp');
-  const limits: SimLimits = { ...DEFAULT_LIMITS, ...(o.limits ?? {}) };
+  const marketType = o.marketType ?? 'spot';
+  const venue = SIM_VENUES[marketType];
+  check(venue !== undefined, 'marketType must be spot, usdm or coinm');
+  const limits: SimLimits = { ...DEFAULT_LIMITS, maxIncomingPerSecond: venue.maxIncomingPerSecond, requestWeightPerWindow: venue.requestWeightPerWindow, ...(o.limits ?? {}) };
   for (const [k, v] of Object.entries(limits)) check(typeof v === 'number' && v >= 0, `limits.${k} must be a number ≥ 0`);
   const faults = o.faults === undefined ? {} : Array.isArray(o.faults) ? faultsFromNames(o.faults as readonly string[]) : { ...(o.faults as FaultConfig) };
-  const updatesPerMinute = o.updatesPerMinute ?? defaultUpdatesPerMinute(speed);
-  check(Number.isInteger(updatesPerMinute) && updatesPerMinute >= 0 && updatesPerMinute <= 59, 'updatesPerMinute must be 0..59');
+  const updatesPerMinute = o.updatesPerMinute ?? defaultUpdatesPerMinute(speed, venue.frameIntervalMs);
+  check(Number.isInteger(updatesPerMinute) && updatesPerMinute >= 0 && updatesPerMinute <= MAX_UPDATES_PER_MINUTE, `updatesPerMinute must be 0..${MAX_UPDATES_PER_MINUTE}`);
   return {
+    marketType,
     port: o.port ?? 0,
     markets,
     seed: o.seed === undefined ? 1 : typeof o.seed === 'number' && Number.isInteger(o.seed) ? o.seed >>> 0 : hashString(String(o.seed)),

@@ -1,21 +1,36 @@
 /**
- * REST endpoints: /api/v3/ping, /time, /exchangeInfo, /klines (and /uiKlines), with Binance's
+ * REST endpoints under the venue's prefix (spot /api/v3, USDⓈ-M /fapi/v1, COIN-M /dapi/v1):
+ * /ping, /time, /exchangeInfo, /klines (and spot's /uiKlines), with Binance's
  * weights, the X-MBX-USED-WEIGHT-1M header, 429/418 with Retry-After and Binance's error JSON.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exchangeInfoBody } from './exchange-info';
 import { barToRestRow } from './kline-generator';
 import { MINUTE, statusAt, type SimMarket } from './markets';
+import { SIM_VENUES, type SimVenue } from './venues';
 import type { WeightLimiter } from './weight-limiter';
 import type { World } from './world';
 
-export const REST_WEIGHTS: Record<string, number> = {
-  '/api/v3/ping': 1,
-  '/api/v3/time': 1,
-  '/api/v3/exchangeInfo': 20,
-  '/api/v3/klines': 2,
-  '/api/v3/uiKlines': 2,
-};
+/** The endpoint (path without the venue prefix) and its weight; undefined for unknown paths. */
+export function restWeight(venue: SimVenue, path: string, q: URLSearchParams): { endpoint: string; weight: number } | undefined {
+  if (!path.startsWith(venue.restPrefix + '/')) return undefined;
+  const endpoint = path.slice(venue.restPrefix.length);
+  switch (endpoint) {
+    case '/ping':
+    case '/time':
+      return { endpoint, weight: 1 };
+    case '/exchangeInfo':
+      return { endpoint, weight: venue.exchangeInfoWeight };
+    case '/uiKlines':
+    case '/klines': {
+      if (endpoint === '/uiKlines' && venue.marketType !== 'spot') return undefined;
+      const limit = Number(q.get('limit') ?? 500);
+      return { endpoint, weight: venue.klinesWeight(Number.isFinite(limit) ? limit : 500) };
+    }
+    default:
+      return undefined;
+  }
+}
 
 /** Interval name → length in ms (the ones built from 1m bars; 1s, 3d, 1w, 1M are not simulated). */
 export const REST_INTERVALS: Record<string, number> = {
@@ -70,8 +85,9 @@ export function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerRe
     return;
   }
   const path = url.pathname;
-  const weight = REST_WEIGHTS[path];
-  if (req.method !== 'GET' || weight === undefined) {
+  const venue = SIM_VENUES[ctx.world.options.marketType];
+  const known = restWeight(venue, path, url.searchParams);
+  if (req.method !== 'GET' || known === undefined) {
     send(res, 404, { code: -1000, msg: 'Unknown endpoint.' });
     ctx.onRequest(path, 404);
     return;
@@ -82,7 +98,7 @@ export function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerRe
     return;
   }
   const ip = req.socket.remoteAddress ?? 'unknown';
-  const decision = ctx.limiter.admit(ip, weight);
+  const decision = ctx.limiter.admit(ip, known.weight);
   const weightHeader = { 'X-MBX-USED-WEIGHT': decision.usedWeight, 'X-MBX-USED-WEIGHT-1M': decision.usedWeight };
   if (decision.kind === 'limited') {
     const msg =
@@ -106,7 +122,7 @@ export function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerRe
     return;
   }
   try {
-    const body = route(ctx, path, url.searchParams);
+    const body = route(ctx, known.endpoint, url.searchParams);
     send(res, 200, body, weightHeader);
     ctx.onRequest(path, 200);
   } catch (e) {
@@ -117,14 +133,14 @@ export function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerRe
   }
 }
 
-function route(ctx: RestContext, path: string, q: URLSearchParams): unknown {
+function route(ctx: RestContext, endpoint: string, q: URLSearchParams): unknown {
   const now = ctx.world.now();
-  switch (path) {
-    case '/api/v3/ping':
+  switch (endpoint) {
+    case '/ping':
       return {};
-    case '/api/v3/time':
+    case '/time':
       return { serverTime: now };
-    case '/api/v3/exchangeInfo':
+    case '/exchangeInfo':
       return exchangeInfo(ctx, q, now);
     default:
       return klines(ctx, q, now);
@@ -165,7 +181,7 @@ function exchangeInfo(ctx: RestContext, q: URLSearchParams, now: number): unknow
     if (!['TRADING', 'HALT', 'BREAK'].includes(symbolStatus)) throw badParam(-1122, 'Invalid symbolStatus.');
     listed = listed.filter((l) => l.status === symbolStatus);
   }
-  return exchangeInfoBody(now, ctx.world.options.limits, listed);
+  return exchangeInfoBody(now, ctx.world.options.limits, listed, ctx.world.options.marketType);
 }
 
 /** Parse an optional integer parameter (Binance: -1100 for non-digits). */
@@ -185,7 +201,7 @@ function klines(ctx: RestContext, q: URLSearchParams, now: number): unknown {
   const startTime = intParam(q, 'startTime');
   const endTime = intParam(q, 'endTime');
   const limit = intParam(q, 'limit') ?? 500;
-  if (limit < 1 || limit > 1000) throw badParam(-1130, "Data sent for parameter 'limit' is not valid.");
+  if (limit < 1 || limit > SIM_VENUES[ctx.world.options.marketType].klinesMaxLimit) throw badParam(-1130, "Data sent for parameter 'limit' is not valid.");
   const tz = q.get('timeZone');
   if (tz !== null && tz !== '0' && tz !== '00:00' && tz !== '0:00') throw badParam(-1130, "Data sent for parameter 'timeZone' is not valid.");
   const m = listedMarket(ctx, symbol, now);

@@ -1,6 +1,8 @@
 /**
  * The stream endpoint: upgrades `/stream?streams=…` (combined) and `/ws`, `/ws/<name>` (raw)
  * on the shared HTTP server, keeps the stream → connections registry and fans frames out.
+ * USDⓈ-M routes by path (`/market/stream…` carries klines); a connection on another of its paths
+ * (`/public`, none) is accepted, acknowledges SUBSCRIBEs and never receives a kline.
  * Frame text is built once per event and shared by every connection that receives it.
  */
 import type { IncomingMessage } from 'node:http';
@@ -9,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import { StreamConnection, type ConnectionHub, type DisconnectReason } from './connection';
 import type { FaultController } from './faults';
 import type { SimLimits } from './options';
+import { SIM_VENUES, type SimVenue } from './venues';
 
 export interface StreamStats {
   connectionsOpened: number;
@@ -19,15 +22,29 @@ export interface StreamStats {
   disconnects: Partial<Record<DisconnectReason, number>>;
 }
 
-/** `/stream?streams=a/b` (combined), `/ws` or `/ws/a/b` (raw); undefined for other paths; throws on bad encoding. */
-export function parseStreamPath(rawUrl: string): { combined: boolean; names: string[] } | undefined {
+/**
+ * `[/<routed path>]/stream?streams=a/b` (combined), `/ws` or `/ws/a/b` (raw); undefined for other
+ * paths; throws on bad encoding. `delivers`: the routed path carries kline streams.
+ */
+export function parseStreamPath(rawUrl: string, venue: SimVenue = SIM_VENUES.spot): { combined: boolean; names: string[]; delivers: boolean } | undefined {
   const url = new URL(rawUrl, 'http://sim');
-  if (url.pathname === '/stream' || url.pathname === '/stream/') {
-    const streams = url.searchParams.get('streams');
-    return { combined: true, names: streams ? streams.split('/').filter((s) => s !== '') : [] };
+  let path = url.pathname;
+  let routed = '';
+  for (const p of [...venue.deliveringPaths, ...venue.silentPaths]) {
+    if (p !== '' && (path === p || path.startsWith(p + '/'))) {
+      routed = p;
+      path = path.slice(p.length);
+      break;
+    }
   }
-  if (url.pathname === '/ws' || url.pathname === '/ws/') return { combined: false, names: [] };
-  if (url.pathname.startsWith('/ws/')) return { combined: false, names: decodeURIComponent(url.pathname.slice(4)).split('/').filter((s) => s !== '') };
+  if (!venue.deliveringPaths.includes(routed) && !venue.silentPaths.includes(routed)) return undefined;
+  const delivers = venue.deliveringPaths.includes(routed);
+  if (path === '/stream' || path === '/stream/') {
+    const streams = url.searchParams.get('streams');
+    return { combined: true, names: streams ? streams.split('/').filter((s) => s !== '') : [], delivers };
+  }
+  if (path === '/ws' || path === '/ws/') return { combined: false, names: [], delivers };
+  if (path.startsWith('/ws/')) return { combined: false, names: decodeURIComponent(path.slice(4)).split('/').filter((s) => s !== ''), delivers };
   return undefined;
 }
 
@@ -41,8 +58,10 @@ export class StreamServer {
   private readonly hub: ConnectionHub;
   /** Real times of recent connection attempts per IP. */
   private readonly attempts = new Map<string, number[]>();
+  /** Connections on a routed path that does not carry kline streams. */
+  private readonly silent = new WeakSet<StreamConnection>();
 
-  constructor(limits: () => SimLimits, faults: FaultController, simNow: () => number) {
+  constructor(limits: () => SimLimits, faults: FaultController, simNow: () => number, private readonly venue: SimVenue = SIM_VENUES.spot) {
     this.hub = {
       limits,
       faults,
@@ -57,9 +76,9 @@ export class StreamServer {
 
   /** Handle an HTTP upgrade; answers 404 for paths that are not stream endpoints. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    let target: { combined: boolean; names: string[] } | undefined;
+    let target: ReturnType<typeof parseStreamPath>;
     try {
-      target = parseStreamPath(req.url ?? '/');
+      target = parseStreamPath(req.url ?? '/', this.venue);
     } catch {
       socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
@@ -68,7 +87,7 @@ export class StreamServer {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
-    const { combined, names } = target;
+    const { combined, names, delivers } = target;
     const retryAfter = this.countAttempt(req.socket.remoteAddress ?? 'unknown');
     if (retryAfter !== undefined) {
       this.stats.connectionsRefused++;
@@ -77,6 +96,7 @@ export class StreamServer {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new StreamConnection(this.nextId++, ws, combined, this.hub);
+      if (!delivers) this.silent.add(conn);
       this.connections.add(conn);
       this.stats.connectionsOpened++;
       if (names.length > this.hub.limits().maxStreamsPerConnection) {
@@ -127,6 +147,7 @@ export class StreamServer {
     for (const name of names) {
       if (conn.streams.has(name)) continue;
       conn.streams.add(name);
+      if (this.silent.has(conn)) continue;
       let set = this.registry.get(name);
       if (!set) this.registry.set(name, (set = new Set()));
       set.add(conn);

@@ -3,13 +3,14 @@
  * generator and the clock. Read-only after start except for the clock moving.
  */
 import type { Kline } from '../core/kline';
-import type { MarketStatus, MarketStatusEvent } from '../core/market';
+import type { MarketStatusEvent } from '../core/market';
+import type { SimStatus } from './venues';
 import { SimClock } from './clock';
 import { barToKline, KlineGenerator } from './kline-generator';
 import { generateMarkets, isTradingAt, MINUTE, statusAt, type SimMarket } from './markets';
 import type { ResolvedOptions } from './options';
 
-export type ListedStatus = Exclude<MarketStatus, 'DELISTED'>;
+export type ListedStatus = Exclude<SimStatus, 'DELISTED'>;
 
 export class World {
   readonly markets: SimMarket[];
@@ -36,7 +37,7 @@ export class World {
     return this.clock.now();
   }
 
-  statusAt(m: SimMarket, t: number): MarketStatus | undefined {
+  statusAt(m: SimMarket, t: number): SimStatus | undefined {
     return statusAt(m, t);
   }
 
@@ -66,7 +67,8 @@ export class World {
   /** Every status change, in time order (listings included; DELISTED when a market leaves). */
   history(): MarketStatusEvent[] {
     const events: MarketStatusEvent[] = [];
-    for (const m of this.markets) for (const h of m.history) events.push({ marketType: 'spot', symbol: m.symbol, status: h.status, at: h.at });
+    // Futures statuses go out as Binance names them (docs/data-model.md lists them in MarketStatus).
+    for (const m of this.markets) for (const h of m.history) events.push({ marketType: 'spot', symbol: m.symbol, status: h.status as MarketStatusEvent['status'], at: h.at });
     return events.sort((a, b) => a.at - b.at || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `audit --date DAY [--market-type T,…] [--symbols A,B] [--store URL] [--out DIR] [--no-repair]`:
  * compare the archive's DAY with Binance's daily dumps minute by minute, repair minutes we lack
- * from the dump, list differing minutes with both values, classify every missing minute.
+ * from the dump, list differing minutes with both values, classify every missing minute (REST,
+ * BINANCE_REST_URL, is asked about minutes neither we nor the dump have; `--no-rest` skips it).
  * Writes DIR/audit-DAY.json (default ./reports; the quality report reads it) and prints the
  * headline and the differences. Exit codes: 0 done, 1 store failure, 2 bad arguments,
  * 3 some dump files were unusable (named on stderr).
@@ -12,7 +13,9 @@ import { parseArgs } from 'node:util';
 import { auditFileName } from '../../core/audit/files';
 import { auditHeadline, runAudit, type AuditResult } from '../../core/audit/run';
 import { lifePeriods } from '../../core/audit/gaps';
-import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
+import { parseStoreUrl, readBinanceConfig, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
+import { BinanceRestClient } from '../../ingest-task/rest/rest-client';
+import { restHistory } from './history-rest';
 import { DEFAULT_DUMPS_URL } from '../../core/dumps/paths';
 import { DumpSite } from '../../core/dumps/site';
 import { DAY_MS } from '../../core/interval';
@@ -22,7 +25,7 @@ import type { KlineStore } from '../../core/store/port';
 import type { CliIo } from '../cli';
 import { parseInstant } from './report';
 
-const USAGE = 'usage: npm run cli -- audit --date YYYY-MM-DD [--market-type spot[,usdm,coinm]] [--symbols A,B] [--store URL] [--out DIR] [--no-repair] [--dumps-url URL]\n';
+const USAGE = 'usage: npm run cli -- audit --date YYYY-MM-DD [--market-type spot[,usdm,coinm]] [--symbols A,B] [--store URL] [--out DIR] [--no-repair] [--no-rest] [--dumps-url URL]\n';
 
 export interface AuditDeps {
   env?: Env;
@@ -33,12 +36,10 @@ export interface AuditDeps {
 /** Markets to audit on a day: those with klines that day and those listed during it. */
 async function marketsOfDay(store: KlineStore, types: readonly MarketType[], day: number): Promise<MarketRef[]> {
   const keys = new Set<string>();
-  for (const marketType of types) {
-    for (const symbol of (await store.countByMarket(marketType, '1m', { from: day, to: day + DAY_MS })).keys()) keys.add(marketKey({ marketType, symbol }));
-  }
+  if (types.includes('spot')) for (const symbol of (await store.countByMarket('spot', '1m', { from: day, to: day + DAY_MS })).keys()) keys.add(marketKey({ marketType: 'spot', symbol }));
   const bySymbol = new Map<string, { marketType: MarketType; symbol: string; events: Awaited<ReturnType<KlineStore['marketHistory']>> }>();
   for (const e of await store.marketHistory()) {
-    const { marketType } = e;
+    const marketType = (e as { marketType?: MarketType }).marketType ?? 'spot';
     if (!types.includes(marketType)) continue;
     const key = marketKey({ marketType, symbol: e.symbol });
     const entry = bySymbol.get(key) ?? { marketType, symbol: e.symbol, events: [] };
@@ -69,6 +70,7 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
   let storeConfig: StoreConfig;
   let outDir: string;
   let repair: boolean;
+  let restUrl: string | undefined;
   let site: DumpSite;
   try {
     const { values, positionals } = parseArgs({
@@ -80,6 +82,7 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
         store: { type: 'string' },
         out: { type: 'string' },
         'no-repair': { type: 'boolean' },
+        'no-rest': { type: 'boolean' },
         'dumps-url': { type: 'string' },
       },
       allowPositionals: true,
@@ -95,16 +98,19 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
     storeConfig = values.store !== undefined ? parseStoreUrl(values.store, '--store') : readStoreConfig(env);
     outDir = values.out ?? 'reports';
     repair = values['no-repair'] !== true;
+    restUrl = values['no-rest'] === true ? undefined : readBinanceConfig(env).restUrl;
     site = new DumpSite({ baseUrl: values['dumps-url'] ?? env.BINANCE_DUMPS_URL ?? DEFAULT_DUMPS_URL, tmpDir: join(outDir, '.audit-downloads'), fetchImpl: deps.fetchImpl });
   } catch (err) {
     io.stderr.write(`audit: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   let store: KlineStore | undefined;
+  const client = restUrl === undefined ? undefined : new BinanceRestClient({ baseUrl: restUrl, fetchImpl: deps.fetchImpl });
+  const rest = client === undefined ? undefined : restHistory(() => client);
   try {
     store = await (deps.openStore ?? openStore)(storeConfig);
     const markets = symbols ? types.flatMap((marketType) => (symbols as string[]).map((symbol) => ({ marketType, symbol }))) : await marketsOfDay(store, types, day);
-    const result = await runAudit({ store, site, markets, day, repair });
+    const result = await runAudit({ store, site, markets, day, repair, rest });
     await mkdir(outDir, { recursive: true });
     const path = join(outDir, auditFileName(result.day));
     await writeFile(`${path}.tmp`, JSON.stringify(result));
@@ -120,6 +126,7 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
     io.stderr.write(`audit: ${(err as Error).message}\n`);
     return 1;
   } finally {
+    client?.close();
     await store?.close().catch(() => undefined);
   }
 }

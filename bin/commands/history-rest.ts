@@ -7,7 +7,7 @@ import type { Kline } from '../../core/kline';
 import type { MarketRef } from '../../core/market';
 import { parseRestRow } from '../../core/parse';
 import { BinanceApiError } from '../../ingest-task/errors';
-import type { BinanceRestClient } from '../../ingest-task/rest-client';
+import type { BinanceRestClient } from '../../ingest-task/rest/rest-client';
 
 const PAGE = 1000;
 const MINUTE = 60_000;

@@ -19,7 +19,7 @@ import { parseMarketTypes, type MarketRef, type MarketType } from '../../core/ma
 import { DEFAULT_RESAMPLE_OPTIONS, rebuildRange } from '../../core/resample-job';
 import { openStore } from '../../core/store/index';
 import type { KlineStore, TimeRange } from '../../core/store/port';
-import { BinanceRestClient } from '../../ingest-task/rest-client';
+import { BinanceRestClient } from '../../ingest-task/rest/rest-client';
 import type { CliIo } from '../cli';
 import { restHistory } from './history-rest';
 import { parseInstant } from './report';

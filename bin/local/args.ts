@@ -39,13 +39,21 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-function positive(flag: string, raw: string | undefined, integer: boolean): number {
+function positive(flag: string, raw: string | undefined, integer: boolean, max = Number.MAX_SAFE_INTEGER, why = ''): number {
   const n = Number(raw);
-  if (raw === undefined || raw === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+  if (raw === undefined || raw === '' || raw.startsWith('--') || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
     throw new UsageError(`${flag} needs a positive ${integer ? 'integer' : 'number'}, got "${raw ?? ''}"`);
   }
+  if (n > max) throw new UsageError(`${flag} is at most ${max}${why}, got ${raw}`);
   return n;
 }
+
+/** Node timers hold at most 2^31 − 1 ms; a longer one fires at once. */
+export const MAX_DURATION_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+/** Beyond this the simulated clock outruns the pipeline's timers (a minute every 6 ms). */
+export const MAX_SPEED = 10_000;
+/** More markets than Binance lists across all venues, with room to spare. */
+export const MAX_MARKETS = 20_000;
 
 export function parseLocalArgs(argv: readonly string[]): LocalOptions {
   const o: LocalOptions = {
@@ -68,34 +76,35 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
         o.sim = true;
         break;
       case '--markets':
-        o.markets = positive(flag, value(), true);
+        o.markets = positive(flag, value(), true, MAX_MARKETS, ' simulated markets');
         break;
       case '--speed':
-        o.speed = positive(flag, value(), false);
+        o.speed = positive(flag, value(), false, MAX_SPEED, ' (simulated minutes per real minute)');
         break;
       case '--faults': {
         const v = value();
-        if (!v) throw new UsageError('--faults needs a list, e.g. drop,stall or all');
-        o.faults = v.split(',').map((s) => s.trim()).filter(Boolean);
+        const names = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        if (!v || v.startsWith('--') || names.length === 0) throw new UsageError(`--faults needs a list of fault names, e.g. drop,stall or all, got "${v ?? ''}"`);
+        o.faults = names;
         break;
       }
       case '--seed':
         o.seed = positive(flag, value(), true);
         break;
       case '--duration':
-        o.durationSeconds = positive(flag, value(), false);
+        o.durationSeconds = positive(flag, value(), false, MAX_DURATION_SECONDS, ' seconds (24.8 days; leave it out to run until Ctrl-C)');
         break;
       case '--report-every':
-        o.reportEveryMinutes = positive(flag, value(), true);
+        o.reportEveryMinutes = positive(flag, value(), true, 7 * 1440, ' minutes (a week)');
         break;
       case '--reports': {
         const v = value();
-        if (!v) throw new UsageError('--reports needs a folder');
+        if (!v || v.startsWith('--')) throw new UsageError('--reports needs a folder');
         o.reportsDir = v;
         break;
       }
       case '--stop-timeout':
-        o.stopTimeoutSeconds = positive(flag, value(), false);
+        o.stopTimeoutSeconds = positive(flag, value(), false, 3_600, ' seconds');
         break;
       case '--help':
       case '-h':
@@ -109,4 +118,22 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
   if (!o.sim && simOnly.length > 0) throw new UsageError(`${simOnly.join(', ')} only apply with --sim`);
   if (o.reportEveryMinutes === 0) o.reportEveryMinutes = o.sim ? 15 : 60;
   return o;
+}
+
+/**
+ * Environment settings that contradict each other or the flags: each is one message naming the
+ * setting (a setting silently ignored is a surprise found too late).
+ */
+export function checkLocalEnv(o: LocalOptions, env: Record<string, string | undefined>): void {
+  if (env.KLINE_STORE && env.MONGODB_URI) {
+    throw new UsageError('KLINE_STORE and MONGODB_URI are both set: set only one (KLINE_STORE=mongodb://… works too)');
+  }
+  if (o.sim) {
+    for (const name of ['MARKETS_SYMBOLS', 'MARKETS_QUOTE_ASSETS']) {
+      if (env[name]) throw new UsageError(`${name} does not apply with --sim (the simulator captures all its markets; use --markets N)`);
+    }
+    for (const name of ['BINANCE_REST_URL', 'BINANCE_STREAM_URL']) {
+      if (env[name]) throw new UsageError(`${name} does not apply with --sim (the simulator serves its own endpoints)`);
+    }
+  }
 }

@@ -10,7 +10,7 @@ import { DEFAULT_RESAMPLE_OPTIONS, runResampleCycle, type ResampleOptions } from
 import { lastOpenTimesBySymbol } from '../../core/store/known-markets';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { MarketFilter } from '../../core/config';
-import { startIngest, type IngestHandle, type IngestOptions, type IngestStatus } from '../../ingest-task/ingest';
+import { startIngest, type IngestHandle, type IngestOptions, type IngestStatus } from '../../ingest-task/capture/ingest';
 import type { Logger } from '../../ingest-task/logger';
 import { InProcessSink } from '../../ingest-task/sinks/in-process';
 import { InProcessQueue, percentile } from './in-process-queue';

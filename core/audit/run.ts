@@ -12,6 +12,7 @@ import { DAY_MS } from '../interval';
 import type { Kline } from '../kline';
 import { marketKey, type MarketRef, type MarketStatusEvent } from '../market';
 import type { KlineStore, TimeRange } from '../store/port';
+import type { HistoryRest } from '../history/run';
 import { compareDay, type MinuteDifference } from './compare';
 import { classifyMissing, gapMinutes, lifePeriods, type ClassifiedGap, type GapClass } from './gaps';
 
@@ -24,10 +25,13 @@ export interface MarketAudit {
   exchangeMinutes: number;
   equal: number;
   differing: MinuteDifference[];
-  /** Open times Binance has and we did not (before repair). */
+  /** Open times Binance's dump has and we did not (before repair). */
   missingOurs: number[];
   missingTheirs: number[];
+  /** Minutes filled from the dump. */
   repaired: number;
+  /** Minutes the dump lacks and REST had (filled with source 'rest'). */
+  restRecovered: number;
   gaps: ClassifiedGap[];
 }
 
@@ -40,6 +44,7 @@ export interface AuditTotals {
   missingOurs: number;
   missingTheirs: number;
   repaired: number;
+  restRecovered: number;
   gapMinutes: Record<GapClass | 'repaired', number>;
 }
 
@@ -59,6 +64,11 @@ export interface AuditOptions {
   day: number;
   /** Fill missing minutes from the dump (default true). */
   repair?: boolean;
+  /**
+   * Binance REST, asked for the minutes neither we nor the dump have while the market was listed:
+   * a kline REST has is a capture loss (repaired with source 'rest'), not the exchange's gap.
+   */
+  rest?: HistoryRest;
   concurrency?: number;
 }
 
@@ -83,7 +93,7 @@ async function readDump(site: DumpSite, file: DumpFile): Promise<Kline[]> {
 }
 
 function emptyAudit(market: MarketRef, status: MarketAudit['status'], problem?: string): MarketAudit {
-  return { market, status, ...(problem ? { problem } : {}), exchangeMinutes: 0, equal: 0, differing: [], missingOurs: [], missingTheirs: [], repaired: 0, gaps: [] };
+  return { market, status, ...(problem ? { problem } : {}), exchangeMinutes: 0, equal: 0, differing: [], missingOurs: [], missingTheirs: [], repaired: 0, restRecovered: 0, gaps: [] };
 }
 
 export async function auditMarket(o: AuditOptions, market: MarketRef, history: readonly MarketStatusEvent[]): Promise<MarketAudit> {
@@ -105,22 +115,56 @@ export async function auditMarket(o: AuditOptions, market: MarketRef, history: r
     const refused = new Set(result.failures.map((f) => f.index));
     fill.forEach((k, i) => refused.has(i) || repaired.add(k.openTime));
   }
-  const gaps = classifyMissing(range, new Set(ours.map((k) => k.openTime)), new Set(theirs.map((k) => k.openTime)), lifePeriods(history), repaired);
+  const oursTimes = new Set(ours.map((k) => k.openTime));
+  const exchange = new Set(theirs.map((k) => k.openTime));
+  const life = lifePeriods(history);
+  let gaps = classifyMissing(range, oursTimes, exchange, life, repaired);
+  const repairedFromDump = repaired.size;
+  let restRecovered = 0;
+  let restProblem: string | undefined;
+  if (o.rest) {
+    const fromRest: Kline[] = [];
+    try {
+      for (const g of gaps.filter((x) => x.class === 'no-kline-at-exchange')) {
+        for await (const page of o.rest.klines(market, g.from, g.to)) fromRest.push(...page);
+      }
+    } catch (err) {
+      // A delisted market has no REST any more (-1121): the dump's word stands.
+      restProblem = `REST check of the exchange's gaps failed: ${(err as Error).message}`;
+      fromRest.length = 0;
+    }
+    if (fromRest.length > 0) {
+      for (const k of fromRest) exchange.add(k.openTime);
+      if (o.repair ?? true) {
+        const fill = fromRest.map((k) => ({ ...k, source: 'rest' as const }));
+        const result = await o.store.upsert('1m', fill);
+        const refused = new Set(result.failures.map((f) => f.index));
+        fill.forEach((k, i) => {
+          if (refused.has(i)) return;
+          repaired.add(k.openTime);
+          restRecovered++;
+        });
+      }
+      gaps = classifyMissing(range, oursTimes, exchange, life, repaired);
+    }
+  }
   return {
     market,
     status: 'audited',
+    ...(restProblem ? { problem: restProblem } : {}),
     exchangeMinutes: theirs.length,
     equal: cmp.equal,
     differing: cmp.differing,
     missingOurs: cmp.missingOurs.map((k) => k.openTime),
     missingTheirs: cmp.missingTheirs,
-    repaired: repaired.size,
+    repaired: repairedFromDump,
+    restRecovered,
     gaps,
   };
 }
 
 export function auditTotals(markets: readonly MarketAudit[]): AuditTotals {
-  const t: AuditTotals = { markets: markets.length, audited: 0, exchangeMinutes: 0, equal: 0, differing: 0, missingOurs: 0, missingTheirs: 0, repaired: 0, gapMinutes: gapMinutes([]) };
+  const t: AuditTotals = { markets: markets.length, audited: 0, exchangeMinutes: 0, equal: 0, differing: 0, missingOurs: 0, missingTheirs: 0, repaired: 0, restRecovered: 0, gapMinutes: gapMinutes([]) };
   for (const m of markets) {
     if (m.status === 'audited') t.audited++;
     t.exchangeMinutes += m.exchangeMinutes;
@@ -129,6 +173,7 @@ export function auditTotals(markets: readonly MarketAudit[]): AuditTotals {
     t.missingOurs += m.missingOurs.length;
     t.missingTheirs += m.missingTheirs.length;
     t.repaired += m.repaired;
+    t.restRecovered += m.restRecovered ?? 0;
     const g = gapMinutes(m.gaps);
     for (const k of Object.keys(g) as (keyof typeof g)[]) t.gapMinutes[k] += g[k];
   }
@@ -160,7 +205,7 @@ export function auditHeadline(r: AuditResult): string {
   const captured = t.exchangeMinutes - t.missingOurs;
   return (
     `${r.day}: verified against Binance's dump: ${t.equal.toLocaleString('en')} of ${t.exchangeMinutes.toLocaleString('en')} minutes equal, ` +
-    `${t.differing} differing, ${t.missingOurs} missing in ours (${t.repaired} repaired from the dump), ${t.missingTheirs} missing in Binance's; ` +
+    `${t.differing} differing, ${t.missingOurs} missing in ours (${t.repaired} repaired from the dump), ${t.missingTheirs} missing in Binance's${t.restRecovered > 0 ? ` (${t.restRecovered} more found in REST and filled)` : ''}; ` +
     `captured ${pct(captured, t.exchangeMinutes)} of what Binance produced (${pct(captured + t.repaired, t.exchangeMinutes)} after repair); ` +
     `exchange gaps ${t.gapMinutes['no-kline-at-exchange']} min, outside market life ${t.gapMinutes['outside-life']} min; ` +
     `${t.audited} of ${t.markets} markets audited`

@@ -238,16 +238,6 @@ export function marketId(e: MarketStatusEvent): string {
   return e.marketType === 'spot' ? id : `${e.marketType}${ID_SEPARATOR}${id}`;
 }
 
-/**
- * The event a `markets` document records; a document without `marketType` (round 1) is spot.
- * Undefined when the document holds a status or type this code does not know.
- */
-export function marketEventFromDocument(doc: MarketDocument): MarketStatusEvent | undefined {
-  const marketType = doc.marketType ?? 'spot';
-  if (!isMarketType(marketType) || !isMarketStatus(doc.status)) return undefined;
-  return { marketType, symbol: doc.symbol, status: doc.status, at: doc.at.getTime() };
-}
-
 /** Insert-if-absent: recording the same (marketType, symbol, status, at) twice leaves one document. */
 export function marketStatusOperation(e: MarketStatusEvent): AnyBulkWriteOperation<MarketDocument> {
   return {
@@ -258,4 +248,14 @@ export function marketStatusOperation(e: MarketStatusEvent): AnyBulkWriteOperati
       hint: { _id: 1 },
     },
   };
+}
+
+/**
+ * The event a `markets` document records; a document without `marketType` (round 1) is spot.
+ * Undefined when the document holds a status or type this code does not know.
+ */
+export function marketEventFromDocument(doc: MarketDocument): MarketStatusEvent | undefined {
+  const marketType = doc.marketType ?? 'spot';
+  if (!isMarketType(marketType) || !isMarketStatus(doc.status)) return undefined;
+  return { marketType, symbol: doc.symbol, status: doc.status, at: doc.at.getTime() };
 }

@@ -52,13 +52,9 @@ export interface KlineCollection {
   interval: StoredInterval;
 }
 
-/** Spot keeps round 1's names; futures get a prefix (docs/data-model.md). */
-export function klineCollectionName(marketType: MarketType, interval: StoredInterval): string {
-  return collectionName(marketType, interval);
-}
-
+/** Every kline collection: one per market type and stored interval (`collectionName`). */
 export function klineCollections(): KlineCollection[] {
-  return MARKET_TYPES.flatMap((marketType) => STORED_INTERVALS.map((interval) => ({ name: klineCollectionName(marketType, interval), marketType, interval })));
+  return MARKET_TYPES.flatMap((marketType) => STORED_INTERVALS.map((interval) => ({ name: collectionName(marketType, interval), marketType, interval })));
 }
 
 export function numericViewName(collection: string): string {

@@ -67,10 +67,10 @@ export interface MongoStoreOptions {
 /** Markets per query when reading several markets: each query is one `$in` on the index prefix. */
 const SYMBOLS_PER_QUERY = 200;
 
+const MAX_TIME_MS_EXPIRED = 50;
+
 /** `lastOpenTimes` lookups in flight at once: one small indexed query per market. */
 const LAST_OPEN_TIME_CONCURRENCY = 16;
-
-const MAX_TIME_MS_EXPIRED = 50;
 
 export class MongoKlineStore implements KlineStore {
   private readonly client: MongoClient;
@@ -125,9 +125,10 @@ export class MongoKlineStore implements KlineStore {
     let written = 0;
     const refused: UpsertFailure[] = [];
     for (const { marketType, bulk } of bulks) {
+      const name = collectionName(marketType, interval);
       // A whole-operation failure of any type's write rejects the upsert: the caller retries the
       // batch, and the types already written are idempotent upserts.
-      await this.guard(`write ${collectionName(marketType, interval)}`, async () => {
+      await this.guard(`write ${name}`, async () => {
         try {
           const r = await this.klines(marketType, interval).bulkWrite(bulk.operations, { ordered: false, maxTimeMS: this.maxTimeMS });
           written += r.upsertedCount + r.modifiedCount;
@@ -191,8 +192,8 @@ export class MongoKlineStore implements KlineStore {
     return this.guard(`read last open times (${interval})`, async () => {
       const result = new Map<string, number>();
       let next = 0;
-      // One `find({symbol}).sort({openTime: -1}).limit(1)` per market: a seek on the
-      // {symbol, openTime} index, a few in flight at once; never a scan of the collection.
+      // One `find({symbol}).sort({openTime: -1}).limit(1)` per market (an index seek on
+      // {symbol, openTime}), a few in flight at once; never a scan of the collection.
       const worker = async () => {
         while (next < markets.length) {
           const market = markets[next++];
@@ -224,11 +225,13 @@ export class MongoKlineStore implements KlineStore {
       const events = docs.map((d) => {
         const event = marketEventFromDocument(d);
         if (!event) {
-          throw new StoreUnavailableError(`MongoDB markets collection holds unknown status "${d.status}" or market type "${d.marketType}" (_id ${d._id})`);
+          throw new StoreUnavailableError(
+            `MongoDB markets collection holds unknown status "${d.status}" or market type "${d.marketType}" (_id ${d._id})`,
+          );
         }
         return event;
       });
-      // Stable: within a type the order above (symbol, at, status) stays.
+      // Stable: within a type the server's order (symbol, at, status) stays.
       return events.sort((a, b) => MARKET_TYPES.indexOf(a.marketType) - MARKET_TYPES.indexOf(b.marketType));
     });
   }
@@ -315,12 +318,22 @@ export function partialBulkFailure(e: unknown, batchIndexes: readonly number[]):
 }
 
 /**
+ * DNS and socket failures the driver passes on unwrapped, e.g. `querySrv ENOTFOUND` while resolving
+ * a mongodb+srv host (Atlas paused, a typo in the host, no DNS from the subnet).
+ */
+const NETWORK_ERROR_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ETIMEOUT', 'ETIMEDOUT', 'ESERVFAIL', 'ECONNREFUSED', 'ECONNRESET', 'ENODATA']);
+
+/**
  * Any driver or server error that ended the whole operation means the store is unavailable
  * (retryable): network errors, server selection, the time limit (MaxTimeMSExpired, 50), and a
  * hint naming an index the collection lacks (a store the schema step has not migrated).
  */
 export function toStoreError(e: unknown, store: string, operation: string, maxTimeMS?: number): unknown {
   if (e instanceof StoreUnavailableError) return e;
+  const code = e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) {
+    return new StoreUnavailableError(`${store} is unavailable: cannot ${operation}: ${(e as Error).name}: ${(e as Error).message}`, e);
+  }
   if (!(e instanceof MongoError)) return e;
   if (e.code === MAX_TIME_MS_EXPIRED) {
     const limit = maxTimeMS === undefined ? '' : ` of ${maxTimeMS} ms (MONGODB_MAX_TIME_MS)`;

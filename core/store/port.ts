@@ -67,9 +67,10 @@ export interface ReadQuery {
 }
 
 /**
- * Where klines live. Adapters: SQLite (embedded default) and MongoDB. All writes are
- * idempotent upserts on (symbol, openTime): writing the same batch twice changes nothing and a
- * later kline with the same key replaces the earlier one.
+ * Where klines live. Adapters: SQLite (embedded default) and MongoDB. One table/collection per
+ * market type and interval (`collectionName`), so the same symbol in two market types never
+ * mixes. All writes are idempotent upserts on (marketType, symbol, openTime): writing the same
+ * batch twice changes nothing and a later kline with the same key replaces the earlier one.
  *
  * Whole-operation failures (store unreachable) reject with `StoreUnavailableError`;
  * per-kline refusals are returned in `UpsertResult.failures`.
@@ -83,14 +84,14 @@ export interface KlineStore {
   applySchema(options?: SchemaOptions): Promise<string[]>;
   /** How the store differs from the expected schema; changes nothing. Runtime processes warn on each. */
   checkSchema(options?: SchemaOptions): Promise<SchemaDifference[]>;
-  /**
-   * Klines of several market types in one batch each go to their own table/collection
-   * (`collectionName(marketType, interval)`), so the same symbol in two types never mixes.
-   */
+  /** Klines of several market types in one batch each go to their own table/collection. */
   upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult>;
   /** Klines of one market type ordered by symbol, then openTime. */
   read(query: ReadQuery): Promise<Kline[]>;
-  /** Number of stored klines per symbol of one market type with openTime in [from, to). Symbols with none are absent. */
+  /**
+   * Number of stored klines per symbol of one market type with openTime in [from, to).
+   * Symbols with none are absent.
+   */
   countByMarket(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<Map<string, number>>;
   /**
    * Missing intervals of each given symbol of one market type within `range` (window-aligned), as

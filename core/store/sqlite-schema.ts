@@ -18,11 +18,6 @@ const RESAMPLE_TABLES: [string, string][] = [
 
 export const MARKETS_TABLE = 'markets';
 
-/** Every kline table: one per market type and interval. */
-function klineTables(): { table: string; marketType: MarketType; interval: StoredInterval }[] {
-  return MARKET_TYPES.flatMap((marketType) => STORED_INTERVALS.map((interval) => ({ table: collectionName(marketType, interval), marketType, interval })));
-}
-
 export function createKlineTableSql(marketType: MarketType, interval: StoredInterval): string {
   const table = collectionName(marketType, interval);
   return `CREATE TABLE IF NOT EXISTS ${table} (
@@ -50,13 +45,15 @@ const CREATE_MARKETS_SQL = `CREATE TABLE IF NOT EXISTS ${MARKETS_TABLE} (
   PRIMARY KEY (market_type, symbol, at, status)
 ) STRICT, WITHOUT ROWID`;
 
-/**
- * A round-1 `markets` table has no market type and is keyed (symbol, at, status), so a futures
- * event would collide with the spot event of the same symbol, status and time: it is rebuilt keyed
- * with the type, its rows becoming spot (what they were).
- */
+/** Every kline table: one per market type and stored interval. */
+function klineTables(): { table: string; marketType: MarketType; interval: StoredInterval }[] {
+  return MARKET_TYPES.flatMap((marketType) => STORED_INTERVALS.map((interval) => ({ table: collectionName(marketType, interval), marketType, interval })));
+}
+
+/** Round 1's markets table has no market_type: rebuild it with every event as spot. Returns true if it did. */
 function upgradeMarketsTable(db: Database.Database): boolean {
-  if (tableSql(db, MARKETS_TABLE) === undefined || columnsOf(db, MARKETS_TABLE).has('market_type')) return false;
+  const columns = columnsOf(db, MARKETS_TABLE);
+  if (columns.size === 0 || columns.has('market_type')) return false;
   db.exec(`ALTER TABLE ${MARKETS_TABLE} RENAME TO markets_round1`);
   db.exec(CREATE_MARKETS_SQL);
   db.exec(`INSERT INTO ${MARKETS_TABLE} (market_type, symbol, at, status) SELECT 'spot', symbol, at, status FROM markets_round1`);
@@ -103,8 +100,9 @@ export function checkSqliteSchema(db: Database.Database): SchemaDifference[] {
   for (const table of [MARKETS_TABLE, ...RESAMPLE_TABLES.map(([t]) => t)]) {
     if (tableSql(db, table) === undefined) out.push({ kind: 'missing-collection', collection: table, message: `table ${table} is missing (${migrate})` });
   }
-  if (tableSql(db, MARKETS_TABLE) !== undefined && !columnsOf(db, MARKETS_TABLE).has('market_type')) {
-    out.push({ kind: 'missing-column', collection: MARKETS_TABLE, message: `table ${MARKETS_TABLE} has no column market_type (${migrate})` });
+  const markets = columnsOf(db, MARKETS_TABLE);
+  if (markets.size > 0 && !markets.has('market_type')) {
+    out.push({ kind: 'missing-column', collection: MARKETS_TABLE, message: `table ${MARKETS_TABLE} has no column market_type (round 1; ${migrate})` });
   }
   return out;
 }
@@ -130,7 +128,7 @@ export function applySqliteSchema(db: Database.Database, options: SchemaOptions 
         changed(`${table}: added column ${column}`);
       }
     }
-    if (upgradeMarketsTable(db)) changed(`${MARKETS_TABLE}: keyed by market type (round-1 events are spot)`);
+    if (upgradeMarketsTable(db)) changed(`${MARKETS_TABLE}: added column market_type (round-1 events are spot)`);
     for (const [table, sql] of [[MARKETS_TABLE, CREATE_MARKETS_SQL], ...RESAMPLE_TABLES]) {
       if (tableSql(db, table) !== undefined) continue;
       db.exec(sql);

@@ -132,6 +132,12 @@ interface TableStatements {
   lastOpenTime: Database.Statement<[string], number | null>;
 }
 
+/** Key of a table's statements: the table's name. */
+function tableKey(marketType: MarketType, interval: StoredInterval): string {
+  return collectionName(marketType, interval);
+}
+
+
 /** Order of `marketHistory`: market types as MARKET_TYPES lists them. */
 function typeRank(marketType: MarketType): number {
   return MARKET_TYPES.indexOf(marketType);
@@ -145,7 +151,6 @@ export interface SqliteStoreOptions {
 export class SqliteKlineStore implements KlineStore {
   readonly path: string;
   private db: Database.Database | undefined;
-  /** Keyed by table name (`collectionName(marketType, interval)`). */
   private tables = new Map<string, TableStatements>();
   private resampleLog: SqliteResampleLog | undefined;
   private closed = false;
@@ -178,7 +183,6 @@ export class SqliteKlineStore implements KlineStore {
     if (accepted.length === 0) return { written: 0, failures };
     const types = [...new Set(accepted.map((i) => klines[i].marketType))];
     const written = this.guard(`write ${types.map((t) => collectionName(t, interval)).join(', ')}`, () => {
-      // One transaction over every type's table: klines of several types go to their own tables.
       const statements = new Map(types.map((t) => [t, this.table(t, interval).upsert]));
       const oneMinute = interval === '1m';
       const log = oneMinute ? this.log() : undefined;
@@ -327,10 +331,10 @@ export class SqliteKlineStore implements KlineStore {
     return this.resampleLog;
   }
 
-  /** The interval's statements, prepared on first use; a missing table names the schema step. */
+  /** The table's statements, prepared on first use; a missing table names the schema step. */
   private table(marketType: MarketType, interval: StoredInterval): TableStatements {
     const db = this.open();
-    const key = collectionName(marketType, interval);
+    const key = tableKey(marketType, interval);
     let t = this.tables.get(key);
     if (!t) {
       try {
@@ -392,6 +396,12 @@ export class SqliteKlineStore implements KlineStore {
     }
   }
 }
+
+/**
+ * A round-1 file's `markets` table has no market type and is keyed (symbol, at, status), so a
+ * futures event would collide with the spot event of the same symbol, status and time. Rebuild
+ * it keyed with the type, its rows becoming spot (what they were), in one transaction.
+ */
 
 // Errors from Node and the native module may come from another realm (e.g. under jest), so they
 // are recognised by shape, not by `instanceof Error`.

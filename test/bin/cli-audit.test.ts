@@ -70,7 +70,7 @@ test('compares a day minute by minute, repairs our losses from the dump, lists d
     s.upsert = (interval, klines) => (sent.push(...klines), upsert(interval, klines));
     return s;
   };
-  const code = await run(['--date', '2026-01-03', '--store', `sqlite:${path}`, '--out', dir], { stdout, stderr }, { env: { BINANCE_DUMPS_URL: sim.restUrl }, openStore: spyStore });
+  const code = await run(['--date', '2026-01-03', '--store', `sqlite:${path}`, '--out', dir], { stdout, stderr }, { env: { BINANCE_DUMPS_URL: sim.restUrl, BINANCE_REST_URL: sim.restUrl }, openStore: spyStore });
 
   expect(stderr.text).toBe('');
   expect(code).toBe(0);

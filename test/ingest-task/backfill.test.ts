@@ -1,9 +1,9 @@
 import { MINUTE_MS } from '../../core/interval';
 import type { Kline } from '../../core/kline';
-import { Backfiller } from '../../ingest-task/backfill';
+import { Backfiller } from '../../ingest-task/capture/backfill';
 import { BinanceApiError, LocationRefusedError } from '../../ingest-task/errors';
-import type { BinanceRestClient } from '../../ingest-task/rest-client';
-import { Sequencer } from '../../ingest-task/sequencer';
+import type { BinanceRestClient } from '../../ingest-task/rest/rest-client';
+import { Sequencer } from '../../ingest-task/capture/sequencer';
 
 const T0 = Date.UTC(2026, 0, 5);
 const row = (minute: number): unknown[] => {

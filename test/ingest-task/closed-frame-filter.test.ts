@@ -1,4 +1,4 @@
-import { classifyFrame } from '../../ingest-task/closed-frame-filter';
+import { classifyFrame } from '../../ingest-task/frames/closed-frame-filter';
 
 function frame(x: string, symbol = 'BNBBTC', extra = ''): string {
   return (

@@ -1,8 +1,8 @@
 import type { ParseResult } from '../../core/kline';
 import { compareDecimal } from '../../core/decimal';
 import { parseStreamKline, validateKline } from '../../core/parse';
-import { classifyFrame } from '../../ingest-task/closed-frame-filter';
-import { parseClosingFrame } from '../../ingest-task/closing-frame-parser';
+import { classifyFrame } from '../../ingest-task/frames/closed-frame-filter';
+import { parseClosingFrame } from '../../ingest-task/frames/closing-frame-parser';
 import { rng } from '../fixtures/trades';
 
 const T0 = Date.UTC(2026, 0, 5, 13, 7);

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Connection, DEFAULT_CONNECTION_TIMERS, type ConnectionTimers } from '../../ingest-task/connection';
+import { Connection, DEFAULT_CONNECTION_TIMERS, type ConnectionTimers } from '../../ingest-task/streams/connection';
 
 interface FakeServer {
   url: string;

@@ -6,8 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { ExchangeClock } from '../../ingest-task/exchange-clock';
-import { startIngest } from '../../ingest-task/ingest';
+import { ExchangeClock } from '../../ingest-task/capture/exchange-clock';
+import { startIngest } from '../../ingest-task/capture/ingest';
 import { startSimulator, type Simulator } from '../../sim/index';
 import { recordingSink, sleep, waitCaughtUp } from './harness';
 

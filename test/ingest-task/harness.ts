@@ -3,7 +3,7 @@ import type { IngestBatch } from '../../core/codec';
 import { MINUTE_MS } from '../../core/interval';
 import type { Kline } from '../../core/kline';
 import type { MarketStatusEvent } from '../../core/market';
-import type { IngestHandle } from '../../ingest-task/ingest';
+import type { IngestHandle } from '../../ingest-task/capture/ingest';
 import { InProcessSink } from '../../ingest-task/sinks/in-process';
 import type { RemoteSimulator } from './sim-process';
 

@@ -5,7 +5,7 @@
  * within the limit (no 429 from weight, no 418 ban).
  */
 import { MINUTE_MS } from '../../core/interval';
-import { startIngest } from '../../ingest-task/ingest';
+import { startIngest } from '../../ingest-task/capture/ingest';
 import { compareWithTruth, minuteOf, recordingSink, waitCaughtUp, waitForSimTime } from './harness';
 import { startRemoteSimulator, type RemoteSimulator } from './sim-process';
 

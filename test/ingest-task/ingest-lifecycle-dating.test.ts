@@ -5,7 +5,7 @@
  */
 import { MINUTE_MS } from '../../core/interval';
 import type { MarketStatusEvent } from '../../core/market';
-import { startIngest, type IngestOptions } from '../../ingest-task/ingest';
+import { startIngest, type IngestOptions } from '../../ingest-task/capture/ingest';
 import { compareWithTruth, minuteOf, recordingSink, waitCaughtUp, waitForSimTime } from './harness';
 import { startRemoteSimulator, type RemoteSimulator } from './sim-process';
 

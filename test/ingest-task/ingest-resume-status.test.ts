@@ -3,7 +3,7 @@
  * get their status recorded, dated by their klines, so the report does not expect their minutes.
  */
 import { MINUTE_MS } from '../../core/interval';
-import { startIngest, type IngestOptions } from '../../ingest-task/ingest';
+import { startIngest, type IngestOptions } from '../../ingest-task/capture/ingest';
 import { recordingSink, sleep, waitForSimTime } from './harness';
 import { startRemoteSimulator, type RemoteSimulator } from './sim-process';
 

@@ -45,6 +45,7 @@ describe('ingest-task main', () => {
     try {
       const env = {
         SINK: 'sqs',
+        MARKET_TYPES: 'spot',
         SQS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/klines',
         BINANCE_REST_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         AWS_REGION: 'eu-west-1',
@@ -89,6 +90,7 @@ describe('ingest-task main in AWS (MONGODB_SECRET_ARN)', () => {
     try {
       const env = {
         SINK: 'sqs',
+        MARKET_TYPES: 'spot',
         SQS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/klines',
         BINANCE_REST_URL: sim.restUrl,
         BINANCE_STREAM_URL: sim.streamUrl,

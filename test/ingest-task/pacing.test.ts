@@ -1,4 +1,4 @@
-import { ControlPacer, nextSendAt } from '../../ingest-task/pacing';
+import { ControlPacer, nextSendAt } from '../../ingest-task/streams/pacing';
 
 describe('nextSendAt', () => {
   it('sends at once when nothing was sent, else one interval after the last send', () => {

@@ -4,7 +4,7 @@
  * other market's klines and status events keep flowing.
  */
 import { createLogger } from '../../ingest-task/logger';
-import { startIngest } from '../../ingest-task/ingest';
+import { startIngest } from '../../ingest-task/capture/ingest';
 import { startSimulator, type Simulator } from '../../sim/index';
 import { recordingSink, waitCaughtUp } from './harness';
 

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Kline } from '../../core/kline';
 import { MongoKlineStore } from '../../core/store/mongo';
 import { createLogger, type Logger } from '../../ingest-task/logger';
-import { readResumePoints } from '../../ingest-task/resume-store';
+import { readResumePoints } from '../../ingest-task/capture/resume-store';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kline-capture/mongodb-AbCdEf';
 /** Unreachable on purpose: port 1 refuses at once; the password must never reach a log line. */

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AttemptBudget } from '../../ingest-task/backoff';
-import { DEFAULT_CONNECTION_TIMERS } from '../../ingest-task/connection';
-import { StreamManager } from '../../ingest-task/stream-manager';
+import { DEFAULT_CONNECTION_TIMERS } from '../../ingest-task/streams/connection';
+import { StreamManager } from '../../ingest-task/streams/stream-manager';
 
 const M = 60_000;
 const T0 = Date.UTC(2026, 0, 5);

@@ -1,5 +1,5 @@
 import type { Kline } from '../../core/kline';
-import { Sequencer } from '../../ingest-task/sequencer';
+import { Sequencer } from '../../ingest-task/capture/sequencer';
 
 const M = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 0, 0);

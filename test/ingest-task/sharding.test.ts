@@ -1,4 +1,4 @@
-import { klineStreamName, pickConnectionWithRoom, plannedCapacity, shardMarkets } from '../../ingest-task/sharding';
+import { klineStreamName, pickConnectionWithRoom, plannedCapacity, shardMarkets } from '../../ingest-task/streams/sharding';
 
 const symbols = (n: number): string[] => Array.from({ length: n }, (_, i) => `S${i}USDT`);
 const limits = { maxStreamsPerConnection: 1024, headroom: 0.1 };

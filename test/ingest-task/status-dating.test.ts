@@ -1,5 +1,5 @@
 import type { Kline } from '../../core/kline';
-import { dateChange, StatusDater, type SettledProgress } from '../../ingest-task/status-dating';
+import { dateChange, StatusDater, type SettledProgress } from '../../ingest-task/capture/status-dating';
 
 const M = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 0, 0);

@@ -1,4 +1,4 @@
-import { AppConfigError, binanceRegionProblem, checkDeployRegion, ContextKey, DEFAULTS, placeholderWarnings, readAppConfig } from '../../lib/config';
+import { AppConfigError, binanceRegionProblem, checkDeployRegion, ContextKey, cronProblem, DEFAULTS, placeholderWarnings, readAppConfig, unknownContextKeys } from '../../lib/config';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -62,6 +62,24 @@ describe('readAppConfig accepts strings from `cdk -c key=value`', () => {
     expect(config.alarmEmail).toBe('alarms@example.com');
   });
 
+  it('parses a JSON list given as text, as `-c \'reportRecipients=["a@b.com","c@d.com"]\'` passes it', () => {
+    expect(read({ reportRecipients: '["a@b.com","c@d.com"]' }).reportRecipients).toEqual(['a@b.com', 'c@d.com']);
+    expect(read({ marketsSymbols: ' ["btcusdt"] ' }).markets.symbols).toEqual(['BTCUSDT']);
+  });
+
+  it.each(['cron(15 0 * * ? *)', 'cron(0/15 * * * ? *)', 'cron(0 6 ? * MON-FRI *)', 'cron(0 12 L * ? *)', 'cron(0 8 ? * 2#1 *)', 'cron(5,35 1-3 1W JAN,JUL ? 2026-2030)', 'rate(6 hours)'])(
+    'accepts the EventBridge schedule %s',
+    (schedule) => {
+      expect(read({ reportSchedule: schedule }).reportSchedule).toBe(schedule);
+    },
+  );
+
+  it('captures spot by default and the market types the context lists, as a list or text', () => {
+    expect(read({}).marketTypes).toEqual(['spot']);
+    expect(read({ marketTypes: 'spot,usdm' }).marketTypes).toEqual(['spot', 'usdm']);
+    expect(read({ marketTypes: ['COINM', 'coinm'] }).marketTypes).toEqual(['coinm']);
+  });
+
   it('references an existing secret by name or by full ARN', () => {
     expect(read({ mongoSecretName: 'prod/mongodb-uri' }).mongoSecret).toEqual({ kind: 'name', name: 'prod/mongodb-uri' });
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/mongodb-uri-AbCdEf';
@@ -88,10 +106,24 @@ describe('readAppConfig rejects bad context with a message naming the key', () =
     ['reportSchedule', 'daily'],
     ['reportSchedule', 'cron(0 6 * * *)'],
     ['reportSchedule', 'rate(1 days)'],
+    ['reportSchedule', 'cron(75 0 * * ? *)'],
+    ['reportSchedule', 'cron(0 24 * * ? *)'],
+    ['reportSchedule', 'cron(0 6 * * * *)'],
+    ['reportSchedule', 'cron(0 6 ? * ? *)'],
+    ['reportSchedule', 'cron(0 6 32 * ? *)'],
+    ['reportSchedule', 'cron(0 6 ? 13 MON *)'],
+    ['reportSchedule', 'cron(0 6 ? * 8 *)'],
+    ['reportSchedule', 'cron(0 ? * * MON *)'],
+    ['reportSchedule', 'cron(0 6 * * ? 1969)'],
+    ['reportSchedule', 'cron(0/0 6 * * ? *)'],
+    ['reportRecipients', '["a@b.com", "c@d.com"'],
+    ['reportRecipients', '["a@b.com", 3]'],
     ['reportPeriodHours', 0],
     ['reportPeriodHours', '24h'],
     ['marketsQuoteAssets', ['US DT']],
     ['marketsSymbols', { BTCUSDT: true }],
+    ['marketTypes', ['spot', 'margin']],
+    ['marketTypes', 'futures'],
     ['logRetentionDays', 10],
     ['logRetentionDays', 'forever'],
     ['klineRetentionDays', -1],
@@ -109,6 +141,8 @@ describe('readAppConfig rejects bad context with a message naming the key', () =
     ['completenessThreshold', 101],
     ['noKlinesAlarmMinutes', 0],
     ['writerMaxConcurrency', 1],
+    ['writerMaxConcurrency', 93],
+    ['atlasTier', 'M5'],
     ['sesIdentity', 'other.org'],
   ])('%s = %j', (key, value) => {
     // Act
@@ -155,6 +189,10 @@ describe('checkDeployRegion', () => {
     expect(checkDeployRegion({ CDK_DEFAULT_REGION: 'us-east-1' }, global)).toMatchObject({ severity: 'warning', message: expect.stringContaining('451') });
   });
 
+  it("fails the synth when the region is only in the selected AWS profile (~/.aws/config)", () => {
+    expect(checkDeployRegion({ CDK_DEFAULT_REGION: 'us-east-2' }, global, 'us-east-2')).toMatchObject({ severity: 'error' });
+  });
+
   it('lets a named non-US region override a US default', () => {
     expect(checkDeployRegion({ AWS_REGION: 'eu-central-1', CDK_DEFAULT_REGION: 'us-east-1' }, global)).toBeUndefined();
   });
@@ -170,5 +208,52 @@ describe('placeholderWarnings', () => {
 
   it('is silent for real addresses', () => {
     expect(placeholderWarnings({ reportSender: 'reports@mycorp.io', reportRecipients: ['ops@examples.com'], alarmEmail: 'a@mycorp.io' })).toEqual([]);
+  });
+});
+
+describe('cronProblem', () => {
+  it('names the field that is out of range', () => {
+    expect(cronProblem('75 0 * * * *')).toMatch(/^minutes field "75": 75 is outside 0-59/);
+    expect(cronProblem('0 6 * * * *')).toMatch(/exactly one of day-of-month and day-of-week must be "\?"/);
+    expect(cronProblem('0 6 * *')).toMatch(/4 fields/);
+  });
+});
+
+describe('unknownContextKeys', () => {
+  it('refuses a misspelt key and suggests the one meant', () => {
+    expect(unknownContextKeys({ reportSender: 'a@b.com', reportRecipent: 'x@y.com' })).toEqual([
+      expect.stringMatching(/^Unknown context "reportRecipent": .*Did you mean "reportRecipients"\?$/),
+    ]);
+  });
+
+  it("lets CDK's own keys through (feature flags, aws:cdk:*, lookups, acknowledged notices) and every key of cdk.json", () => {
+    const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+    const context = {
+      ...cdkJson.context,
+      '@aws-cdk/aws-lambda:recognizeLayerVersion': true,
+      'aws:cdk:bundling-stacks': ['**'],
+      'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a'],
+      'acknowledged-issue-numbers': [32775],
+    };
+    expect(unknownContextKeys(context)).toEqual([]);
+  });
+});
+
+describe('connection budget (atlasTier)', () => {
+  it('fits the defaults on the free tier, and a writer concurrency up to what an M0 node accepts', () => {
+    expect(read({}).atlasTier).toBe('M0');
+    // (500 − 10 reserved − 6 other clients × 5) / 5 connections per writer container = 92.
+    expect(read({ writerMaxConcurrency: 92 }).writerMaxConcurrency).toBe(92);
+  });
+
+  it('refuses more writer containers than the tier accepts, with the arithmetic and the largest value that fits', () => {
+    expect(() => read({ writerMaxConcurrency: 93 })).toThrow(
+      /^Invalid context "writerMaxConcurrency": 93 writer containers can open 495 connections per node .*over the 500 an Atlas M0 node accepts .*at most 92/,
+    );
+  });
+
+  it('allows more on a larger tier', () => {
+    expect(read({ writerMaxConcurrency: 250, atlasTier: 'm10' })).toMatchObject({ writerMaxConcurrency: 250, atlasTier: 'M10' });
+    expect(() => read({ writerMaxConcurrency: 300, atlasTier: 'M10' })).toThrow(/at most 292/);
   });
 });

@@ -11,6 +11,7 @@ describe('cdk-nag AwsSolutions', () => {
       staticEgress: true,
       alarmEmail: 'oncall@example.com',
       mongoSecretName: 'prod/kline-mongodb',
+      mongoAdminSecretName: 'prod/kline-mongodb-admin',
       sesIdentity: 'example.com',
       createSesIdentity: false,
       containerInsights: false,

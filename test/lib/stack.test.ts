@@ -241,6 +241,14 @@ describe('ingest service', () => {
     });
   });
 
+  it("sets the task's own flush deadline (STOP_TIMEOUT_SECONDS) a few seconds below the SIGKILL, not the code's 25 s default", () => {
+    const task = resourcesOfType(template, 'AWS::ECS::TaskDefinition')[0][1];
+    const [container] = (task.Properties as { ContainerDefinitions: Array<{ StopTimeout: number; Environment: Array<{ Name: string; Value: string }> }> }).ContainerDefinitions;
+    const flush = Number(container.Environment.find((e) => e.Name === 'STOP_TIMEOUT_SECONDS')?.Value);
+    expect(flush).toBeGreaterThanOrEqual(container.StopTimeout - 10);
+    expect(flush).toBeLessThan(container.StopTimeout);
+  });
+
   it('accepts no inbound connection: the task security group has no ingress rule', () => {
     const sgId = logicalId(template, 'AWS::EC2::SecurityGroup', 'IngestSecurityGroup');
     const sg = template.findResources('AWS::EC2::SecurityGroup')[sgId];
@@ -325,11 +333,28 @@ describe('monitoring', () => {
   it('alarms when no kline is forwarded for the configured number of minutes, counting silence as breaching', () => {
     const t = custom;
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      // Summed over any dimensions the task's EMF lines carry.
-      Metrics: [Match.objectLike({ Expression: 'SELECT SUM(KlinesForwarded) FROM KlineCapture', Period: 60, ReturnData: true })],
+      // The metric the task emits (count since its previous line), with the task's dimension, summed per minute.
+      Namespace: 'KlineCapture',
+      MetricName: 'KlinesForwarded',
+      Dimensions: [{ Name: 'Service', Value: 'ingest-task' }],
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 1,
       EvaluationPeriods: 7,
+      DatapointsToAlarm: 7,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
+    });
+  });
+
+  it('alarms when the functions cannot reach the store, which the writer reports only as a metric', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'KlineCapture',
+      MetricName: 'StoreUnavailable',
+      Dimensions: [{ Name: 'service', Value: 'kline-capture' }],
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
     });
   });
 
@@ -358,8 +383,55 @@ describe('monitoring', () => {
     for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([topicRef]);
   });
 
+  it("lets this account's CloudWatch alarms publish to the topic, which enforceSSL's Deny-only policy would otherwise stop", () => {
+    // Act
+    const policies = resourcesOfType(custom, 'AWS::SNS::TopicPolicy');
+    // Assess
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0][1].Properties as { PolicyDocument: { Statement: Array<Record<string, unknown>> } }).PolicyDocument.Statement;
+    const allow = statements.filter((s) => s.Effect === 'Allow');
+    expect(allow).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: logicalId(custom, 'AWS::SNS::Topic', 'MonitoringAlarmTopic') },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+        },
+      }),
+    ]);
+    expect(statements.some((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'))).toBe(true);
+  });
+
   it('builds one dashboard named after the stack and region (dashboard names are account-wide)', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: { 'Fn::Join': ['', ['KlineCaptureTest-', { Ref: 'AWS::Region' }]] } });
+  });
+});
+
+describe('schema step at deploy', () => {
+  it('runs applySchema through a custom resource with the admin secret, before anything uses the store', () => {
+    // Act
+    const { template: t } = buildStack({ mongoSecretName: 'prod/kline-mongodb', mongoAdminSecretName: 'prod/kline-mongodb-admin', klineRetentionDays: 30 });
+    // Assess
+    const fn = logicalId(t, 'AWS::Lambda::Function', 'SchemaStepSchemaFunction');
+    t.hasResourceProperties('Custom::KlineCaptureSchema', {
+      ServiceToken: { 'Fn::GetAtt': [fn, 'Arn'] },
+      Database: 'klines',
+      RetentionDays: '30',
+      SchemaVersion: Match.anyValue(),
+    });
+    const schemaRole = logicalId(t, 'AWS::IAM::Role', 'SchemaStepSchemaRole');
+    const readsAdmin = (role: string) => JSON.stringify(statementsOfRole(t, role)).includes('prod/kline-mongodb-admin');
+    expect(readsAdmin(schemaRole)).toBe(true);
+    expect(readsAdmin(logicalId(t, 'AWS::IAM::Role', 'WriterRole'))).toBe(false);
+    const custom = logicalId(t, 'Custom::KlineCaptureSchema', 'SchemaStepApply');
+    const writer = t.findResources('AWS::Lambda::Function')[logicalId(t, 'AWS::Lambda::Function', 'WriterFunction')];
+    expect(writer.DependsOn).toEqual(expect.arrayContaining([custom]));
+  });
+
+  it('has no schema step without an admin secret (run `store migrate` yourself)', () => {
+    template.resourceCountIs('Custom::KlineCaptureSchema', 0);
   });
 });

@@ -341,9 +341,9 @@ describe('simulator stream limits and faults', () => {
 
 describe('stream paths', () => {
   it('reads combined, raw and raw-with-streams paths, with URL-encoded Unicode names', () => {
-    expect(parseStreamPath(`/stream?streams=${encodeURIComponent('币安人生usdt@kline_1m')}/btcusdt@kline_1m`)).toEqual({ combined: true, names: ['币安人生usdt@kline_1m', 'btcusdt@kline_1m'] });
-    expect(parseStreamPath('/ws')).toEqual({ combined: false, names: [] });
-    expect(parseStreamPath('/ws/btcusdt@kline_1m')).toEqual({ combined: false, names: ['btcusdt@kline_1m'] });
+    expect(parseStreamPath(`/stream?streams=${encodeURIComponent('币安人生usdt@kline_1m')}/btcusdt@kline_1m`)).toEqual({ combined: true, names: ['币安人生usdt@kline_1m', 'btcusdt@kline_1m'], delivers: true });
+    expect(parseStreamPath('/ws')).toEqual({ combined: false, names: [], delivers: true });
+    expect(parseStreamPath('/ws/btcusdt@kline_1m')).toEqual({ combined: false, names: ['btcusdt@kline_1m'], delivers: true });
     expect(parseStreamPath('/api/v3/klines')).toBeUndefined();
     expect(() => parseStreamPath('/ws/%E0%A4%A')).toThrow();
   });

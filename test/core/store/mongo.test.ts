@@ -128,7 +128,8 @@ class FakeCollection {
   calls: Call[] = [];
   indexes: FakeIndex[] = [{ name: '_id_', key: { _id: 1 } }];
   bulkWriteImpl: (ops: AnyBulkWriteOperation<KlineDocument>[], options: BulkWriteOptions) => Promise<unknown> = async (ops) => new FakeBulkResult(ops.length, 0);
-  findImpl: () => Promise<unknown[]> = async () => [];
+  /** What `find` answers (every call, whatever the filter). */
+  findImpl: (filter: unknown) => unknown[] | Promise<unknown[]> = () => [];
   aggregateImpl: (pipeline: unknown[]) => Promise<unknown[]> = async () => [];
 
   constructor(readonly name: string) {}
@@ -146,7 +147,8 @@ class FakeCollection {
 
   find(filter: unknown, options: unknown) {
     this.calls.push({ method: 'find', args: [filter, options] });
-    return { toArray: () => this.findImpl(), next: async () => (await this.findImpl())[0] ?? null };
+    const docs = async () => this.findImpl(filter);
+    return { toArray: docs, next: async () => (await docs())[0] ?? null };
   }
 
   aggregate(pipeline: unknown[], options: unknown) {
@@ -367,6 +369,89 @@ describe('MongoKlineStore without a server', () => {
 
       expect(db.collection('klines_1m').calls).toStrictEqual([]);
       expect(result.failures.map((f) => f.index)).toStrictEqual([0]);
+    });
+  });
+
+  describe('market types', () => {
+    test('a batch of two types is one bulk write per type, each to its own collection', async () => {
+      const { db, store } = fakeStore();
+      const spot = makeSeries(['BTCUSDT'], T0, 2);
+      const usdm = spot.map((k) => ({ ...k, marketType: 'usdm' as const }));
+
+      const result = await store.upsert('1m', [spot[0], usdm[0], spot[1], usdm[1]]);
+
+      const ids = (name: string) =>
+        db.collection(name).calls.map((c) => (c.args[0] as AnyBulkWriteOperation<KlineDocument>[]).map((o) => ('replaceOne' in o ? o.replaceOne.filter : undefined)));
+      const keys = [{ symbol: 'BTCUSDT', openTime: new Date(T0) }, { symbol: 'BTCUSDT', openTime: new Date(T0 + 60_000) }];
+      expect(ids('klines_1m')).toStrictEqual([keys]);
+      expect(ids('usdm_klines_1m')).toStrictEqual([keys]);
+      expect(db.collections.has('coinm_klines_1m')).toBe(false);
+      expect(result).toStrictEqual({ written: 4, failures: [] });
+    });
+
+    test("a partial failure of one type's bulk maps back to that type's batch indexes", async () => {
+      const { db, store } = fakeStore();
+      const spot = makeSeries(['BTCUSDT'], T0, 2);
+      const coinm = makeSeries(['BTCUSD_PERP'], T0, 2).map((k) => ({ ...k, marketType: 'coinm' as const }));
+      db.collection('coinm_klines_1m').bulkWrite = async () => {
+        throw bulkError([1], 1, 0); // coinm operations: [batch 1, batch 3]
+      };
+
+      const result = await store.upsert('1m', [spot[0], coinm[0], spot[1], coinm[1]]);
+
+      expect(result.written).toBe(3);
+      expect(result.failures.map((f) => f.index)).toStrictEqual([3]);
+    });
+
+    test('lastOpenTimes asks each market its latest open time with one sorted, limited find', async () => {
+      const { db, store } = fakeStore();
+      db.collection('klines_1m').findImpl = () => [{ openTime: new Date(T0 + 120_000) }];
+      db.collection('usdm_klines_1m').findImpl = (filter) => ((filter as { symbol: string }).symbol === 'ETHUSDT' ? [] : [{ openTime: new Date(T0) }]);
+
+      const last = await store.lastOpenTimes('1m', [
+        { marketType: 'spot', symbol: 'BTCUSDT' },
+        { marketType: 'usdm', symbol: 'BTCUSDT' },
+        { marketType: 'usdm', symbol: 'ETHUSDT' },
+      ]);
+
+      expect(last).toStrictEqual(new Map([['spot:BTCUSDT', T0 + 120_000], ['usdm:BTCUSDT', T0]]));
+      const find = (symbol: string) => ({
+        method: 'find',
+        args: [{ symbol }, { projection: { _id: 0, openTime: 1 }, sort: { openTime: -1 }, limit: 1, hint: 'symbol_1_openTime_1', maxTimeMS: DEFAULT_MAX_TIME_MS }],
+      });
+      expect(db.collection('klines_1m').calls).toStrictEqual([find('BTCUSDT')]);
+      expect(db.collection('usdm_klines_1m').calls).toStrictEqual([find('BTCUSDT'), find('ETHUSDT')]);
+    });
+
+    test("read asks the type's collection and gives its klines that type", async () => {
+      const { db, store } = fakeStore();
+      const k = makeKline('BTCUSD_PERP', T0);
+      db.collection('coinm_klines_1m').findImpl = () => [klineDocument(k, '1m')];
+
+      const klines = await store.read({ marketType: 'coinm', interval: '1m', from: T0, to: T0 + 60_000 });
+
+      expect(klines).toStrictEqual([{ ...k, marketType: 'coinm' }]);
+      expect(db.collections.has('klines_1m')).toBe(false);
+    });
+
+    test('marketHistory reads a round-1 document (no marketType) as spot and orders types spot, usdm, coinm', async () => {
+      const { db, store } = fakeStore();
+      db.collection('markets').findImpl = () => [
+        { _id: 'usdm#BTCUSDT#5#TRADING', marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: new Date(5) },
+        { _id: 'BTCUSDT#7#TRADING', symbol: 'BTCUSDT', status: 'TRADING', at: new Date(7) },
+      ];
+
+      expect(await store.marketHistory()).toStrictEqual([
+        { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: 7 },
+        { marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: 5 },
+      ]);
+    });
+
+    test('a markets document of an unknown market type is reported, not guessed', async () => {
+      const { db, store } = fakeStore();
+      db.collection('markets').findImpl = () => [{ _id: 'x', marketType: 'margin', symbol: 'BTCUSDT', status: 'TRADING', at: new Date(5) }];
+
+      await expect(store.marketHistory()).rejects.toThrow(/unknown status "TRADING" or market type "margin"/);
     });
   });
 

@@ -9,11 +9,11 @@
  * Everything around it (clock, rotation bookkeeping, control replies) arrives through hooks so
  * the benchmark can run exactly this code.
  */
-import type { Kline } from '../core/kline';
-import { parseStreamKline } from '../core/parse';
+import type { Kline } from '../../core/kline';
+import { parseStreamKline } from '../../core/parse';
 import { classifyFrame } from './closed-frame-filter';
 import { parseClosingFrame } from './closing-frame-parser';
-import type { Sequencer } from './sequencer';
+import type { Sequencer } from '../capture/sequencer';
 
 export interface FrameHooks<C> {
   sequencer: Sequencer;

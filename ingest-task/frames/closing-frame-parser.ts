@@ -23,8 +23,8 @@
  * digits) or else `Number(text)`, what JSON.parse computes. Binance's
  * own frames always have this layout, so the fallback only costs time on frames it never sends.
  */
-import type { Kline } from '../core/kline';
-import { validateKline } from '../core/parse';
+import type { Kline } from '../../core/kline';
+import { validateKline } from '../../core/parse';
 
 export interface ClosingFrame {
   kline: Kline;

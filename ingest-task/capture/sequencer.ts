@@ -15,8 +15,8 @@
  * Which minutes are "due" is decided by exchange time (frames' `E`, `/api/v3/time`), never by the
  * local clock, because Binance's (and the simulator's) clock is what closes a minute.
  */
-import { MINUTE_MS } from '../core/interval';
-import type { Kline } from '../core/kline';
+import { MINUTE_MS } from '../../core/interval';
+import type { Kline } from '../../core/kline';
 
 export interface MarketTrack {
   /** Open time of the last settled minute; the next expected minute is watermark + 1 min. */

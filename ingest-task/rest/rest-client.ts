@@ -4,17 +4,22 @@
  * 429/418/403 close the gate for Retry-After (a ban is waited out, never hammered); 5xx and
  * network errors are retried with jittered backoff; 451 fails at once with a clear message.
  */
-import { backoffDelay, type BackoffOptions } from './backoff';
-import { BinanceApiError, LocationRefusedError, RestUnavailableError, StoppedError } from './errors';
-import { silentLogger, type Logger } from './logger';
-import { Semaphore, sleep } from './timing';
+import { backoffDelay, type BackoffOptions } from '../backoff';
+import { BinanceApiError, LocationRefusedError, RestUnavailableError, StoppedError } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+import { Semaphore, sleep } from '../timing';
+import { SPOT } from '../venues/spot';
+import type { Venue, VenueSymbol } from '../venues/venue';
 import { WeightGate } from './weight-gate';
 
-export const WEIGHTS = { exchangeInfo: 20, time: 1, klines: 2 } as const;
+/** Spot's weights (other venues: their `Venue`). */
+export const WEIGHTS = { exchangeInfo: SPOT.exchangeInfoWeight, time: 1, klines: SPOT.klinesWeight(1000) } as const;
 
 export interface RestClientOptions {
   baseUrl: string;
-  /** Used until exchangeInfo tells the live limit (Binance: 6000/min). */
+  /** Paths, weights and exchangeInfo format (default spot). */
+  venue?: Venue;
+  /** Used until exchangeInfo tells the live limit (default: the venue's, spot 6000/min). */
   weightLimit?: number;
   /** Weight window; when absent it is read from exchangeInfo.rateLimits (Binance: 1 minute). */
   weightWindowMs?: number;
@@ -39,12 +44,7 @@ export interface RateLimit {
   limit: number;
 }
 
-export interface ExchangeInfoSymbol {
-  symbol: string;
-  status: string;
-  baseAsset: string;
-  quoteAsset: string;
-}
+export type ExchangeInfoSymbol = VenueSymbol;
 
 export interface ExchangeInfo {
   serverTime: number;
@@ -76,9 +76,11 @@ export class BinanceRestClient {
   private readonly windowFixed: boolean;
   /** Counters for status and metrics. */
   readonly stats = { requests: 0, throttled: 0, banned: 0, serverErrors: 0 };
+  readonly venue: Venue;
 
   constructor(private readonly options: RestClientOptions) {
-    this.gate = new WeightGate({ limit: options.weightLimit ?? 6000, windowMs: options.weightWindowMs ?? 60_000, headroom: options.weightHeadroom ?? 0.5 });
+    this.venue = options.venue ?? SPOT;
+    this.gate = new WeightGate({ limit: options.weightLimit ?? this.venue.defaultWeightLimit, windowMs: options.weightWindowMs ?? 60_000, headroom: options.weightHeadroom ?? 0.5 });
     this.windowFixed = options.weightWindowMs !== undefined;
     this.semaphore = new Semaphore(options.maxConcurrent ?? 3);
     this.logger = options.logger ?? silentLogger;
@@ -91,22 +93,23 @@ export class BinanceRestClient {
   }
 
   async exchangeInfo(): Promise<ExchangeInfo> {
-    const info = await this.get<ExchangeInfo>('/api/v3/exchangeInfo', {}, WEIGHTS.exchangeInfo);
-    if (!info || !Array.isArray(info.symbols) || typeof info.serverTime !== 'number') throw new BinanceApiError(200, undefined, 'exchangeInfo answer has no symbols/serverTime');
-    const limit = requestWeightLimit(info.rateLimits ?? []);
+    const raw = await this.get<{ serverTime?: unknown; rateLimits?: unknown; symbols?: unknown }>(this.venue.paths.exchangeInfo, {}, this.venue.exchangeInfoWeight);
+    if (!raw || !Array.isArray(raw.symbols) || typeof raw.serverTime !== 'number') throw new BinanceApiError(200, undefined, 'exchangeInfo answer has no symbols/serverTime');
+    const rateLimits = Array.isArray(raw.rateLimits) ? (raw.rateLimits as RateLimit[]) : [];
+    const limit = requestWeightLimit(rateLimits);
     if (limit) this.gate.setLimit(limit.limit, this.windowFixed ? undefined : limit.windowMs);
-    return info;
+    return { serverTime: raw.serverTime, rateLimits, symbols: this.venue.symbols(raw) };
   }
 
   async serverTime(): Promise<number> {
-    const body = await this.get<{ serverTime: number }>('/api/v3/time', {}, WEIGHTS.time);
+    const body = await this.get<{ serverTime: number }>(this.venue.paths.time, {}, 1);
     if (typeof body?.serverTime !== 'number') throw new BinanceApiError(200, undefined, 'time answer has no serverTime');
     return body.serverTime;
   }
 
-  /** Raw `/api/v3/klines` rows of 1m klines with open time in [startTime, endTime]. */
-  async klines(symbol: string, startTime: number, endTime: number, limit = 1000): Promise<unknown[]> {
-    const rows = await this.get<unknown>('/api/v3/klines', { symbol, interval: '1m', startTime: String(startTime), endTime: String(endTime), limit: String(limit) }, WEIGHTS.klines);
+  /** Raw `klines` rows of 1m klines with open time in [startTime, endTime]. */
+  async klines(symbol: string, startTime: number, endTime: number, limit = this.venue.backfillLimit): Promise<unknown[]> {
+    const rows = await this.get<unknown>(this.venue.paths.klines, { symbol, interval: '1m', startTime: String(startTime), endTime: String(endTime), limit: String(limit) }, this.venue.klinesWeight(limit));
     if (!Array.isArray(rows)) throw new BinanceApiError(200, undefined, 'klines answer is not an array');
     return rows;
   }

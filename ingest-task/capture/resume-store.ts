@@ -15,11 +15,11 @@
  * its value) and an empty map: capture starts now, only the minutes before it are not backfilled.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parseStoreUrl } from '../core/config';
-import { mongoUriFromSecretString } from '../core/mongo-uri';
-import { lastOpenTimesBySymbol } from '../core/store/known-markets';
-import { MongoKlineStore } from '../core/store/mongo';
-import type { Logger } from './logger';
+import { parseStoreUrl } from '../../core/config';
+import { mongoUriFromSecretString } from '../../core/mongo-uri';
+import { lastOpenTimesBySymbol } from '../../core/store/known-markets';
+import { MongoKlineStore } from '../../core/store/mongo';
+import type { Logger } from '../logger';
 
 export type ResumeSource =
   | { kind: 'none' }

@@ -8,14 +8,25 @@
  * wait until it has delivered closing updates of a minute that began after it was fully
  * subscribed (or `rotationOverlapMaxMs` passed), then close the old one. Both deliver during the
  * overlap; the sequencer drops the doubles.
+ *
+ * Silence (checkSilence, driven by the exchange clock): a fully subscribed connection that
+ * delivers no closing kline through the close of its first full minute is on a path that does
+ * not carry its streams (USDⓈ-M routes streams by path and a wrong path is silent): the venue's
+ * route moves to its next path and the connection is replaced. A stream that misses two closes
+ * its connection's other streams delivered is subscribed again (the gap detector backfills it).
  */
-import { AttemptBudget, backoffDelay, type BackoffOptions } from './backoff';
+import { AttemptBudget, backoffDelay, type BackoffOptions } from '../backoff';
 import { Connection, type ConnectionTimers } from './connection';
-import { silentLogger, type Logger } from './logger';
+import { silentLogger, type Logger } from '../logger';
 import { klineStreamName, pickConnectionWithRoom, shardMarkets, type ShardLimits } from './sharding';
+import type { StreamRoute } from './stream-route';
+
+const MINUTE_MS = 60_000;
 
 export interface StreamManagerOptions {
   streamUrl: string;
+  /** The venue's routed path, shared by its managers (default: `streamUrl` as given, never changed). */
+  route?: StreamRoute;
   shardLimits: ShardLimits;
   timers: ConnectionTimers;
   urlStreamsMax: number;
@@ -46,9 +57,19 @@ interface Shard {
 
 interface ConnectionProgress {
   shard: Shard;
+  /** The base URL it was opened with (its routed path). */
+  url: string;
   /** Minute of the first closing update after full subscription. */
   firstMinute: number | undefined;
   healthy: boolean;
+  /** Exchange time the silence check first saw it fully subscribed. */
+  subscribedAt: number | undefined;
+  /** Latest closing minute it delivered, of any stream. */
+  lastMinute: number | undefined;
+  /** Per stream: latest closing minute delivered. */
+  streamLast: Map<string, number>;
+  /** Per stream subscribed after the connection: exchange time of the SUBSCRIBE. */
+  streamSince: Map<string, number>;
 }
 
 export class StreamManager {
@@ -59,7 +80,9 @@ export class StreamManager {
   private stopping = false;
   private paused = false;
   private readonly logger: Logger;
-  readonly stats = { connectionsOpened: 0, reconnects: 0, rotations: 0, stalls: 0, serverShutdowns: 0 };
+  readonly stats = { connectionsOpened: 0, reconnects: 0, rotations: 0, stalls: 0, serverShutdowns: 0, silentConnections: 0, silentStreams: 0, pathSwitches: 0 };
+  /** Exchange time of the latest silence check (0 before the first). */
+  private checkedAt = 0;
 
   constructor(private readonly options: StreamManagerOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -82,8 +105,11 @@ export class StreamManager {
       }
       const shard = shards[i];
       shard.streams.add(stream);
-      shard.active?.subscribe([stream]);
-      shard.replacement?.subscribe([stream]);
+      for (const c of [shard.active, shard.replacement]) {
+        if (!c) continue;
+        c.subscribe([stream]);
+        this.progress.get(c)?.streamSince.set(stream, this.checkedAt);
+      }
     }
     for (const group of shardMarkets(overflow, this.options.shardLimits)) this.createShard(group);
   }
@@ -101,9 +127,14 @@ export class StreamManager {
   }
 
   /** Called by the frame handler for every closing kline a connection delivers. */
-  noteClosing(connection: Connection, openTime: number): void {
+  noteClosing(connection: Connection, openTime: number, symbol?: string): void {
     const p = this.progress.get(connection);
     if (!p) return;
+    if (p.lastMinute === undefined || openTime > p.lastMinute) p.lastMinute = openTime;
+    if (symbol !== undefined) {
+      const stream = klineStreamName(symbol);
+      if ((p.streamLast.get(stream) ?? -Infinity) < openTime) p.streamLast.set(stream, openTime);
+    }
     if (!p.healthy) {
       p.healthy = true;
       p.shard.failures = 0;
@@ -111,6 +142,54 @@ export class StreamManager {
     if (connection !== p.shard.replacement || !connection.fullySubscribed) return;
     if (p.firstMinute === undefined) p.firstMinute = openTime;
     else if (openTime > p.firstMinute) this.promote(p.shard, 'replacement proven');
+  }
+
+  /**
+   * Find silent connections and streams at exchange time `now` (see the header). `graceMs`: how
+   * late a closing update may be (exchange ms).
+   */
+  checkSilence(now: number, graceMs: number): void {
+    if (now <= 0 || this.stopping || this.paused) return;
+    this.checkedAt = now;
+    for (const [c, p] of this.progress) {
+      if (c.state !== 'open' || !c.fullySubscribed || c.streams.size === 0) continue;
+      if (p.subscribedAt === undefined) {
+        p.subscribedAt = now;
+        continue;
+      }
+      if (p.lastMinute === undefined) {
+        // The minute after the one it subscribed in must have closed (and its close arrived).
+        if (now > Math.floor(p.subscribedAt / MINUTE_MS) * MINUTE_MS + 2 * MINUTE_MS + graceMs) this.silentConnection(p.shard, c, p);
+        continue;
+      }
+      const ref = p.lastMinute - MINUTE_MS;
+      for (const stream of c.streams) {
+        const since = p.streamSince.get(stream) ?? p.subscribedAt;
+        const firstFull = Math.floor(since / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+        if (firstFull > ref || (p.streamLast.get(stream) ?? -Infinity) >= ref) continue;
+        this.stats.silentStreams++;
+        this.logger.warn('stream silent while its connection delivers others: subscribing it again', { connection: c.id, stream, lastMinute: p.lastMinute });
+        p.streamLast.delete(stream);
+        p.streamSince.set(stream, now);
+        c.unsubscribe([stream]);
+        c.subscribe([stream]);
+      }
+    }
+  }
+
+  private silentConnection(shard: Shard, c: Connection, p: ConnectionProgress): void {
+    this.stats.silentConnections++;
+    const route = this.options.route;
+    const switched = route?.abandon(p.url) ?? false;
+    if (switched) this.stats.pathSwitches++;
+    this.logger.warn('connection silent past the expected close: its path does not carry the streams', {
+      connection: c.id,
+      shard: shard.id,
+      url: p.url,
+      nextUrl: route?.url ?? p.url,
+      switched,
+    });
+    c.close('silent: no kline through the expected close');
   }
 
   /** `serverShutdown` on a connection: replace it now. */
@@ -212,9 +291,10 @@ export class StreamManager {
   private open(shard: Shard, role: 'active' | 'replacement'): Connection | undefined {
     if (!this.options.budget.tryAcquire()) return undefined;
     this.stats.connectionsOpened++;
+    const url = this.options.route?.url ?? this.options.streamUrl;
     const connection = new Connection({
       id: this.options.nextConnectionId ? this.options.nextConnectionId() : this.nextConnectionId++,
-      baseUrl: this.options.streamUrl,
+      baseUrl: url,
       streams: [...shard.streams],
       urlStreamsMax: this.options.urlStreamsMax,
       streamsPerMessage: this.options.streamsPerMessage,
@@ -227,7 +307,7 @@ export class StreamManager {
       },
       onClose: (c, reason) => this.onClose(shard, c, reason),
     });
-    this.progress.set(connection, { shard, firstMinute: undefined, healthy: false });
+    this.progress.set(connection, { shard, url, firstMinute: undefined, healthy: false, subscribedAt: undefined, lastMinute: undefined, streamLast: new Map(), streamSince: new Map() });
     return connection;
   }
 
@@ -276,9 +356,18 @@ export class StreamManager {
   }
 
   private onClose(shard: Shard, c: Connection, reason: string): void {
+    const p = this.progress.get(c);
     this.progress.delete(c);
     if (this.stopping) return;
-    if (reason.startsWith('stalled')) this.stats.stalls++;
+    if (reason.startsWith('stalled')) {
+      this.stats.stalls++;
+      // Silent from the start (no kline ever): as suspect as a silent connection, and the stall
+      // timeout may well come before the first expected close.
+      if (p && p.lastMinute === undefined && this.options.route?.abandon(p.url)) {
+        this.stats.pathSwitches++;
+        this.logger.warn('connection stalled without a single kline: trying the next stream path', { connection: c.id, url: p.url, nextUrl: this.options.route.url });
+      }
+    }
     if (shard.replacement === c) {
       // The replacement failed: keep the old one and try again after a backoff.
       shard.replacement = undefined;

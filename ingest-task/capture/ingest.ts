@@ -1,5 +1,5 @@
 /**
- * The ingest: discovers markets, holds their kline streams, forwards every closed 1m kline
+ * The ingest of one venue (market type): discovers markets, holds their kline streams, forwards every closed 1m kline
  * exactly once (in minute order per market) to a sink, and backfills every gap from REST.
  *
  *   const ingest = await startIngest({ restUrl, streamUrl, sink, resumeFrom });
@@ -10,31 +10,40 @@
  * market's first minute without a kline, a listing at its first kline, each once the market's
  * backfill covers the refresh that noticed it. A listing is backfilled from the previous refresh.
  *
- * Wiring only: the decisions live in the modules it composes (see each file).
+ * Wiring only: the decisions live in the modules it composes (see each file). Every venue's
+ * ingest is independent (own REST client and weight budget, connections, clock, sequencer);
+ * capture.ts runs one per selected market type.
  */
-import type { IngestBatch } from '../core/codec';
-import type { MarketFilter } from '../core/config';
-import { MINUTE_MS } from '../core/interval';
-import type { Kline } from '../core/kline';
-import type { MarketStatusEvent } from '../core/market';
-import { AttemptBudget, DEFAULT_ATTEMPT_BUDGET, DEFAULT_BACKOFF, type AttemptBudgetOptions, type BackoffOptions } from './backoff';
+import type { IngestBatch } from '../../core/codec';
+import type { MarketFilter } from '../../core/config';
+import { MINUTE_MS } from '../../core/interval';
+import type { Kline } from '../../core/kline';
+import type { MarketStatusEvent } from '../../core/market';
+import { AttemptBudget, DEFAULT_ATTEMPT_BUDGET, DEFAULT_BACKOFF, type AttemptBudgetOptions, type BackoffOptions } from '../backoff';
 import { Backfiller } from './backfill';
-import { DEFAULT_CONNECTION_TIMERS, type Connection, type ConnectionTimers } from './connection';
-import { StoppedError } from './errors';
+import { DEFAULT_CONNECTION_TIMERS, type Connection, type ConnectionTimers } from '../streams/connection';
+import { StoppedError } from '../errors';
 import { ExchangeClock } from './exchange-clock';
-import { createFrameHandler } from './frame-handler';
-import { silentLogger, type Logger } from './logger';
+import { createFrameHandler } from '../frames/frame-handler';
+import { silentLogger, type Logger } from '../logger';
 import { MarketWatcher, type MarketChanges } from './markets';
-import type { EmfPublisher, MetricValue } from './metrics';
-import { BinanceRestClient, type RestClientOptions } from './rest-client';
-import { MirroredStreams } from './mirrored-streams';
+import { INGEST_METRIC } from '../../core/metric-names';
+import type { EmfPublisher, MetricValue } from '../metrics';
+import { BinanceRestClient, type RestClientOptions } from '../rest/rest-client';
+import { MirroredStreams } from '../streams/mirrored-streams';
 import { minuteOf, Sequencer } from './sequencer';
-import { DEFAULT_SHARD_LIMITS, type ShardLimits } from './sharding';
-import type { KlineSink } from './sinks/sink';
+import { DEFAULT_SHARD_LIMITS, type ShardLimits } from '../streams/sharding';
+import type { KlineSink } from '../sinks/sink';
 import { StatusDater } from './status-dating';
+import { StreamRoute } from '../streams/stream-route';
+import { SPOT } from '../venues/spot';
+import type { Venue } from '../venues/venue';
 
 export interface IngestOptions {
+  /** The market type captured: paths, limits, exchangeInfo format (default spot). */
+  venue?: Venue;
   restUrl: string;
+  /** The venue's stream host, with or without one of its routed paths (e.g. wss://fstream.binance.com/market). */
   streamUrl: string;
   sink: KlineSink;
   /** Which markets to capture; empty lists = every TRADING market. */
@@ -56,7 +65,7 @@ export interface IngestOptions {
   gapCheckIntervalMs?: number;
   /** EXCHANGE ms a closed minute may arrive late before it is backfilled (default 10 s). */
   lateGraceMs?: number;
-  /** REAL ms without exchange-time progress after which `/api/v3/time` is asked (default 10 s). */
+  /** REAL ms without exchange-time progress after which the venue's `time` is asked (default 10 s). */
   clockPollMs?: number;
   /** REAL ms between sink sends (default 250 ms). */
   flushIntervalMs?: number;
@@ -123,6 +132,14 @@ export interface IngestStatus {
   /** Connections cut because they went silent. */
   stalls: number;
   serverShutdowns: number;
+  /** Connections that delivered no kline through the expected close (wrong stream path). */
+  silentConnections: number;
+  /** Streams silent while their connection delivered others (subscribed again). */
+  silentStreams: number;
+  /** Times the venue's stream path was abandoned for the next one. */
+  pathSwitches: number;
+  /** The routed stream path in use ('' = none). */
+  streamPath: string;
 }
 
 export interface IngestHandle {
@@ -138,7 +155,9 @@ export interface IngestHandle {
 export async function startIngest(options: IngestOptions): Promise<IngestHandle> {
   const logger = options.logger ?? silentLogger;
   const filter = options.marketFilter ?? { quoteAssets: [], symbols: [] };
-  const rest = new BinanceRestClient({ baseUrl: options.restUrl, logger, ...(options.rest ?? {}) });
+  const venue = options.venue ?? SPOT;
+  const rest = new BinanceRestClient({ baseUrl: options.restUrl, venue, logger, ...(options.rest ?? {}) });
+  const route = new StreamRoute(venue, options.streamUrl);
   const clock = new ExchangeClock();
   const sequencer = new Sequencer(options.maxHeldPerMarket ?? 240);
   const watcher = new MarketWatcher(filter);
@@ -171,7 +190,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
         recheckClock(eventTime);
         return false;
       }
-      manager.noteClosing(connection, k.openTime);
+      manager.noteClosing(connection, k.openTime, k.symbol);
     },
     onControlReply: (connection, id) => manager.acknowledge(connection, id),
     // Its streams stay unsubscribed; the gap detector backfills them and the next reconnect retries.
@@ -209,7 +228,8 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
 
   const managerOptions = {
     streamUrl: options.streamUrl,
-    shardLimits: { ...DEFAULT_SHARD_LIMITS, ...(options.shardLimits ?? {}) },
+    route,
+    shardLimits: { ...DEFAULT_SHARD_LIMITS, maxStreamsPerConnection: venue.maxStreamsPerConnection, ...(options.shardLimits ?? {}) },
     timers: { ...DEFAULT_CONNECTION_TIMERS, ...(options.connectionTimers ?? {}) },
     urlStreamsMax: options.urlStreamsMax ?? 100,
     streamsPerMessage: options.streamsPerMessage ?? 1024,
@@ -229,6 +249,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     currentGap: (symbol) => sequencer.gapOf(symbol, clock.now() - lateGraceMs),
     onFatal: (e) => fail(e),
     concurrency: options.backfillConcurrency ?? 4,
+    limit: venue.backfillLimit,
     retryAfterMs: options.backfillRetryMs ?? 5_000,
     logger,
   });
@@ -307,7 +328,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     }
   }
   releaseEvents();
-  logger.info('ingest started', { markets: watcher.trading().length, connections: manager.shardCount, resumed: resume.size, serverTime: info.serverTime });
+  logger.info('ingest started', { marketType: venue.marketType, streamUrl: route.url, markets: watcher.trading().length, connections: manager.shardCount, resumed: resume.size, serverTime: info.serverTime });
 
   // --- loops --------------------------------------------------------------------------------
   const timers: NodeJS.Timeout[] = [];
@@ -330,9 +351,19 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   };
 
   let flushing: Promise<void> = Promise.resolve();
+  // A frame or REST row does not say which venue it came from; the venue's ingest does, here, once
+  // for everything it forwards (spot is what a kline without a type means).
+  const typeTag = venue.marketType === 'spot' ? undefined : { marketType: venue.marketType };
+  function stampMarketType(batch: IngestBatch): void {
+    if (!typeTag) return;
+    for (const k of batch.klines) Object.assign(k, typeTag);
+    for (const e of batch.marketEvents) Object.assign(e, typeTag);
+  }
+
   async function flushPending(): Promise<void> {
     while (pendingKlines.length > 0 || pendingEvents.length > 0) {
       const batch: IngestBatch = { klines: pendingKlines.splice(0, 10_000), marketEvents: pendingEvents.splice(0) };
+      stampMarketType(batch);
       await options.sink.send(batch);
     }
     if (pausedForSink && pendingKlines.length < maxPending / 2) {
@@ -350,6 +381,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     if (now === 0) return;
     for (const gap of sequencer.gaps(now - lateGraceMs)) backfiller.offer(gap);
     releaseEvents();
+    manager.checkSilence(now, lateGraceMs);
   });
 
   every(options.clockPollMs ?? 10_000, async () => {
@@ -371,15 +403,18 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       const s = status();
       const sinkStats = options.sink.stats;
       const values: MetricValue[] = [
-        { name: 'OpenConnections', value: s.connections, unit: 'Count' },
-        { name: 'KlinesForwardedPerMinute', value: ((s.klinesForwarded - lastForwarded) * 60_000) / intervalMs, unit: 'Count' },
-        { name: 'GapsFound', value: s.gapsFound, unit: 'Count' },
-        { name: 'GapsFilled', value: s.gapsFilled, unit: 'Count' },
-        { name: 'RestWeightUsed', value: s.restWeightUsed, unit: 'Count' },
-        { name: 'PendingKlines', value: s.pendingKlines, unit: 'Count' },
-        { name: 'SinkBufferDepth', value: sinkStats?.bufferedItems ?? 0, unit: 'Count' },
-        { name: 'SinkLatency', value: sinkStats?.lastLatencyMs ?? 0, unit: 'Milliseconds' },
-        { name: 'LagMs', value: s.lagMs ?? 0, unit: 'Milliseconds' },
+        { name: INGEST_METRIC.openConnections, value: s.connections, unit: 'Count' },
+        // A count since the previous line: the alarm and dashboard sum it per minute.
+        { name: INGEST_METRIC.klinesForwarded, value: s.klinesForwarded - lastForwarded, unit: 'Count' },
+        { name: INGEST_METRIC.gapsFound, value: s.gapsFound, unit: 'Count' },
+        { name: INGEST_METRIC.gapsFilled, value: s.gapsFilled, unit: 'Count' },
+        { name: INGEST_METRIC.restWeightUsed, value: s.restWeightUsed, unit: 'Count' },
+        { name: INGEST_METRIC.pendingKlines, value: s.pendingKlines, unit: 'Count' },
+        { name: INGEST_METRIC.sinkBufferDepth, value: sinkStats?.bufferedItems ?? 0, unit: 'Count' },
+        { name: INGEST_METRIC.sinkLatency, value: sinkStats?.lastLatencyMs ?? 0, unit: 'Milliseconds' },
+        { name: INGEST_METRIC.lagMs, value: s.lagMs ?? 0, unit: 'Milliseconds' },
+        { name: INGEST_METRIC.silentStreams, value: s.silentStreams, unit: 'Count' },
+        { name: INGEST_METRIC.streamPathSwitches, value: s.pathSwitches, unit: 'Count' },
       ];
       lastForwarded = s.klinesForwarded;
       metrics.publish(values);
@@ -413,6 +448,10 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       rotations: manager.stats.rotations,
       stalls: manager.stats.stalls,
       serverShutdowns: manager.stats.serverShutdowns,
+      silentConnections: manager.stats.silentConnections,
+      silentStreams: manager.stats.silentStreams,
+      pathSwitches: manager.stats.pathSwitches,
+      streamPath: route.path,
     };
   }
 
@@ -428,7 +467,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     releaseEvents(true);
     await flushPending();
     await options.sink.flush();
-    logger.info('ingest stopped', { klinesForwarded: counters.forwarded, heldDropped: sequencer.heldCount() });
+    logger.info('ingest stopped', { marketType: venue.marketType, klinesForwarded: counters.forwarded, heldDropped: sequencer.heldCount() });
   }
 
   function fail(e: Error): void {

@@ -14,9 +14,9 @@
  * An event waits until its market is settled through R's minute; events of one market leave in
  * the order they were noticed, never dated before the previous one.
  */
-import { MINUTE_MS } from '../core/interval';
-import type { Kline } from '../core/kline';
-import type { MarketStatus, MarketStatusEvent } from '../core/market';
+import { MINUTE_MS } from '../../core/interval';
+import type { Kline } from '../../core/kline';
+import type { MarketStatus, MarketStatusEvent } from '../../core/market';
 import { minuteOf } from './sequencer';
 
 export type StatusChangeKind = 'start' | 'stop' | 'other';

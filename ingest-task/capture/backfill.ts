@@ -1,15 +1,15 @@
 /**
- * Fills the gaps the sequencer reports from REST `/api/v3/klines`, one job per market at a
+ * Fills the gaps the sequencer reports from the venue's REST `klines`, one job per market at a
  * time, a few markets in parallel, always through the weight-aware client. Only minutes that
  * closed before the gap's due time are asked for; a complete answer settles every minute of
  * the range (minutes it does not contain did not exist, e.g. during a halt).
  */
-import { MINUTE_MS } from '../core/interval';
-import type { Kline } from '../core/kline';
-import { parseRestRow } from '../core/parse';
-import { BinanceApiError, LocationRefusedError, StoppedError } from './errors';
-import { silentLogger, type Logger } from './logger';
-import type { BinanceRestClient } from './rest-client';
+import { MINUTE_MS } from '../../core/interval';
+import type { Kline } from '../../core/kline';
+import { parseRestRow } from '../../core/parse';
+import { BinanceApiError, LocationRefusedError, StoppedError } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+import type { BinanceRestClient } from '../rest/rest-client';
 import type { Gap, Sequencer } from './sequencer';
 
 /** Binance's error code for an unknown symbol. */
@@ -30,7 +30,7 @@ export interface BackfillOptions {
    * behind many others: by then the stream may have closed the gap, or more minutes may be due.
    */
   currentGap?: (symbol: string) => Gap | undefined;
-  /** Rows per request (Binance: ≤ 1000). */
+  /** Rows per request (default 1000; the ingest passes its venue's `backfillLimit`). */
   limit?: number;
   logger?: Logger;
 }

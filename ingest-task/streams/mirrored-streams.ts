@@ -28,8 +28,12 @@ export class MirroredStreams {
   }
 
   /** Each manager ignores connections that are not its own. */
-  noteClosing(connection: Connection, openTime: number): void {
-    for (const m of this.copies) m.noteClosing(connection, openTime);
+  noteClosing(connection: Connection, openTime: number, symbol?: string): void {
+    for (const m of this.copies) m.noteClosing(connection, openTime, symbol);
+  }
+
+  checkSilence(now: number, graceMs: number): void {
+    for (const m of this.copies) m.checkSilence(now, graceMs);
   }
 
   serverShutdown(connection: Connection): void {
@@ -62,7 +66,7 @@ export class MirroredStreams {
   }
 
   get stats(): StreamManager['stats'] {
-    const total = { connectionsOpened: 0, reconnects: 0, rotations: 0, stalls: 0, serverShutdowns: 0 };
+    const total = { connectionsOpened: 0, reconnects: 0, rotations: 0, stalls: 0, serverShutdowns: 0, silentConnections: 0, silentStreams: 0, pathSwitches: 0 };
     for (const m of this.copies) for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += m.stats[k];
     return total;
   }

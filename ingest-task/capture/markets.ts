@@ -2,10 +2,10 @@
  * Market discovery: which markets exist, which we capture, and what changed since the last look.
  * The pure functions decide; `MarketWatcher` only remembers the previous answer.
  */
-import type { MarketFilter } from '../core/config';
-import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../core/market';
-import { symbolProblem } from '../core/symbol';
-import type { ExchangeInfo, ExchangeInfoSymbol } from './rest-client';
+import type { MarketFilter } from '../../core/config';
+import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../../core/market';
+import { symbolProblem } from '../../core/symbol';
+import type { ExchangeInfo, ExchangeInfoSymbol } from '../rest/rest-client';
 
 /** A market passes when it matches every filter given (an empty filter matches all). */
 export function matchesFilter(s: Pick<ExchangeInfoSymbol, 'symbol' | 'quoteAsset'>, filter: MarketFilter): boolean {

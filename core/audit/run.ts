@@ -185,7 +185,7 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
   const history = await o.store.marketHistory();
   const byMarket = new Map<string, MarketStatusEvent[]>();
   for (const e of history) {
-    const key = marketKey({ marketType: (e as { marketType?: MarketRef['marketType'] }).marketType ?? 'spot', symbol: e.symbol });
+    const key = marketKey(e);
     byMarket.set(key, [...(byMarket.get(key) ?? []), e]);
   }
   const queue = [...o.markets];

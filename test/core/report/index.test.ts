@@ -175,3 +175,54 @@ describe('buildQualityReport', () => {
     await expect(buildQualityReport(broken, WINDOW)).rejects.toThrow(StoreUnavailableError);
   });
 });
+
+describe('buildQualityReport with several market types', () => {
+  let store: KlineStore;
+  beforeEach(async () => {
+    // AUSDT spot: complete; AUSDT USDⓈ-M: 00:30–00:40 missing; nothing COIN-M.
+    store = new SqliteKlineStore(':memory:');
+    await store.applySchema();
+    await store.recordMarketStatus([
+      { marketType: 'spot', symbol: 'AUSDT', status: 'TRADING', at: LONG_AGO },
+      { marketType: 'usdm', symbol: 'AUSDT', status: 'TRADING', at: LONG_AGO },
+    ]);
+    const usdm = minutes('AUSDT', t(0), t(2), [{ from: t(0, 30), to: t(0, 40) }]).map((k) => ({ ...k, marketType: 'usdm' as const }));
+    expect((await store.upsert('1m', [...minutes('AUSDT', t(0), t(2)), ...usdm])).failures).toEqual([]);
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('gives each type with history its own section, never mixing the same symbol, and adds them up in the summary', async () => {
+    // Act
+    const report = await buildQualityReport(store, WINDOW, { generatedAt: t(2, 5) });
+
+    // Assess
+    expect(report.sections.map((s) => [s.marketType, s.summary.datapointsPresent, s.summary.missingMinutes])).toStrictEqual([
+      ['spot', 120, 0],
+      ['usdm', 110, 10],
+    ]);
+    expect(report.summary).toMatchObject({ marketsReported: 2, datapointsExpected: 240, datapointsPresent: 230, gapCount: 1 });
+    expect(report.csv.split('\r\n').filter(Boolean).map((r) => r.split(',').slice(0, 4))).toStrictEqual([
+      ['market_type', 'symbol', 'expected_minutes', 'captured'],
+      ['spot', 'AUSDT', '120', '120'],
+      ['usdm', 'AUSDT', '120', '110'],
+    ]);
+    expect(report.gapsCsv.split('\r\n').filter(Boolean)).toStrictEqual([
+      'market_type,symbol,from,until,minutes',
+      'usdm,AUSDT,2024-03-01T00:30:00Z,2024-03-01T00:40:00Z,10',
+    ]);
+    expect(report.html).toContain('Binance spot, USDⓈ-M futures · 1m klines');
+    expect(report.html.indexOf('>Spot<')).toBeGreaterThan(0);
+    expect(report.html.indexOf('>USDⓈ-M futures<')).toBeGreaterThan(report.html.indexOf('>Spot<'));
+    expect(report.html).not.toContain('COIN-M');
+  });
+
+  it('reports only the types asked for', async () => {
+    const report = await buildQualityReport(store, WINDOW, { marketTypes: ['usdm'] });
+
+    expect(report.sections.map((s) => s.marketType)).toStrictEqual(['usdm']);
+    expect(report.summary).toMatchObject({ datapointsExpected: 120, datapointsPresent: 110 });
+    expect(report.html).not.toContain('>Spot<');
+  });
+});

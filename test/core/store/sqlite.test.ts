@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { STORED_INTERVALS } from '../../../core/interval';
 import { SqliteKlineStore } from '../../../core/store/sqlite';
 import { describeKlineStoreContract, type StoreHarness } from './contract';
-import { T0, makeSeries } from './fixtures';
+import { MINUTE, T0, makeSeries, ofType } from './fixtures';
 
 function fileHarness(): StoreHarness {
   const dir = mkdtempSync(join(tmpdir(), 'kline-store-'));
@@ -170,5 +170,72 @@ describe('SqliteKlineStore', () => {
     expect(lines.at(-1)).toBe('SQLite keeps every kline: retention is a MongoDB TTL, ignored here');
     expect(await store.checkSchema({ retentionDays: 7 })).toStrictEqual([]);
     await store.close();
+  });
+});
+
+describe('a round-1 SQLite file (before market types)', () => {
+  /** The tables exactly as round 1 created them (commit 6bfccad), with one spot market's data. */
+  function writeRound1File(path: string): void {
+    const db = new Database(path);
+    db.exec(`CREATE TABLE klines_1m (
+    symbol TEXT NOT NULL, open_time INTEGER NOT NULL, close_time INTEGER NOT NULL,
+    open TEXT NOT NULL, high TEXT NOT NULL, low TEXT NOT NULL, close TEXT NOT NULL,
+    volume TEXT NOT NULL, quote_volume TEXT NOT NULL, trades INTEGER NOT NULL,
+    taker_buy_base_volume TEXT NOT NULL, taker_buy_quote_volume TEXT NOT NULL,
+    PRIMARY KEY (symbol, open_time)
+  ) STRICT, WITHOUT ROWID`);
+    db.exec(`CREATE TABLE markets (
+    symbol TEXT NOT NULL, at INTEGER NOT NULL, status TEXT NOT NULL,
+    PRIMARY KEY (symbol, at, status)
+  ) STRICT, WITHOUT ROWID`);
+    const insert = db.prepare('INSERT INTO klines_1m VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const k of makeSeries(['BTCUSDT'], T0, 3)) {
+      insert.run(k.symbol, k.openTime, k.closeTime, k.open, k.high, k.low, k.close, k.volume, k.quoteVolume, k.trades, k.takerBuyBaseVolume, k.takerBuyQuoteVolume);
+    }
+    db.prepare('INSERT INTO markets VALUES (?, ?, ?)').run('BTCUSDT', T0, 'TRADING');
+    db.close();
+  }
+
+  test('its spot klines and status history read back as spot, and a futures event of the same key is kept apart', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'kline-round1-'));
+    const path = join(dir, 'round1.db');
+    writeRound1File(path);
+    const store = new SqliteKlineStore({ path });
+    try {
+      // Act
+      await store.applySchema();
+      await store.recordMarketStatus([{ marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]);
+      await store.upsert('1m', ofType('usdm', makeSeries(['BTCUSDT'], T0, 1)));
+
+      // Assess
+      const range = { from: T0, to: T0 + 3 * MINUTE };
+      expect(await store.read({ marketType: 'spot', interval: '1m', ...range })).toStrictEqual(makeSeries(['BTCUSDT'], T0, 3));
+      expect(await store.read({ marketType: 'usdm', interval: '1m', ...range })).toStrictEqual(ofType('usdm', makeSeries(['BTCUSDT'], T0, 1)));
+      expect(await store.marketHistory()).toStrictEqual([
+        { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+        { marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+      ]);
+      expect(await store.lastOpenTimes('1m', [{ marketType: 'spot', symbol: 'BTCUSDT' }])).toStrictEqual(new Map([['spot:BTCUSDT', T0 + 2 * MINUTE]]));
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('opening it twice upgrades the markets table once and loses no event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kline-round1-'));
+    const path = join(dir, 'round1.db');
+    writeRound1File(path);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const store = new SqliteKlineStore({ path });
+        await store.applySchema();
+        expect(await store.marketHistory()).toStrictEqual([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }]);
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

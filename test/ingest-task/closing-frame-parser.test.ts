@@ -1,5 +1,5 @@
 import type { ParseResult } from '../../core/kline';
-import { compareDecimal } from '../../core/decimal';
+import { compareDecimal, isDecimalText } from '../../core/decimal';
 import { parseStreamKline, validateKline } from '../../core/parse';
 import { classifyFrame } from '../../ingest-task/frames/closed-frame-filter';
 import { parseClosingFrame } from '../../ingest-task/frames/closing-frame-parser';
@@ -206,7 +206,9 @@ describe('validateKline’s price order checks', () => {
 
       const problem = validateKline(kline);
 
-      const sound = compareDecimal(high, low) >= 0 && [open, close].every((p) => compareDecimal(p, low) >= 0 && compareDecimal(p, high) <= 0);
+      // leading zeros (from the padding) are not canonical decimal text: refused whatever the order
+      const canonical = [open, high, low, close].every(isDecimalText);
+      const sound = canonical && compareDecimal(high, low) >= 0 && [open, close].every((p) => compareDecimal(p, low) >= 0 && compareDecimal(p, high) <= 0);
       expect(problem === undefined).toBe(sound);
     }
   });

@@ -47,9 +47,9 @@ describe('ingest start after a downtime', () => {
     const haltedMinutes = klines.filter((k) => k.symbol === halted).map((k) => k.openTime);
     expect(Math.min(...haltedMinutes)).toBe(rel(-44));
     expect(Math.max(...haltedMinutes)).toBe(rel(-31));
-    expect(events.filter((e) => e.symbol === halted)).toEqual([{ symbol: halted, status: 'HALT', at: rel(-30) }]);
+    expect(events.filter((e) => e.symbol === halted)).toEqual([{ marketType: 'spot', symbol: halted, status: 'HALT', at: rel(-30) }]);
     // the delisted market is recorded DELISTED right after its last stored minute
-    expect(events.filter((e) => e.symbol === 'GONEUSDT')).toEqual([{ symbol: 'GONEUSDT', status: 'DELISTED', at: rel(-89) }]);
+    expect(events.filter((e) => e.symbol === 'GONEUSDT')).toEqual([{ marketType: 'spot', symbol: 'GONEUSDT', status: 'DELISTED', at: rel(-89) }]);
     // a market that kept trading is backfilled from its last stored minute, with no status change before now
     expect(klines.filter((k) => k.symbol === trading).some((k) => k.openTime === rel(-44))).toBe(true);
     expect(events.filter((e) => e.symbol === trading).every((e) => e.status === 'TRADING')).toBe(true);

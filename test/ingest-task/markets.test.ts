@@ -27,10 +27,10 @@ describe('diffMarkets', () => {
     const changes = diffMarkets(before, after, 42);
     expect(changes.events).toEqual(
       expect.arrayContaining([
-        { symbol: 'B', status: 'HALT', at: 42 },
-        { symbol: 'C', status: 'TRADING', at: 42 },
-        { symbol: 'E', status: 'TRADING', at: 42 },
-        { symbol: 'D', status: 'DELISTED', at: 42 },
+        { marketType: 'spot', symbol: 'B', status: 'HALT', at: 42 },
+        { marketType: 'spot', symbol: 'C', status: 'TRADING', at: 42 },
+        { marketType: 'spot', symbol: 'E', status: 'TRADING', at: 42 },
+        { marketType: 'spot', symbol: 'D', status: 'DELISTED', at: 42 },
       ]),
     );
     expect(changes.events).toHaveLength(4);
@@ -49,8 +49,8 @@ describe('MarketWatcher', () => {
     const w = new MarketWatcher({ quoteAssets: ['USDT'], symbols: [] });
     const first = w.apply(info(1, [['AUSDT', 'TRADING', 'USDT'], ['BUSDT', 'BREAK', 'USDT'], ['CBTC', 'TRADING', 'BTC']]));
     expect(first.events).toEqual([
-      { symbol: 'AUSDT', status: 'TRADING', at: 1 },
-      { symbol: 'BUSDT', status: 'BREAK', at: 1 },
+      { marketType: 'spot', symbol: 'AUSDT', status: 'TRADING', at: 1 },
+      { marketType: 'spot', symbol: 'BUSDT', status: 'BREAK', at: 1 },
     ]);
     expect(first.started).toEqual(['AUSDT']);
     expect(w.apply(info(2, [['AUSDT', 'TRADING', 'USDT'], ['BUSDT', 'BREAK', 'USDT']])).events).toEqual([]);
@@ -59,10 +59,10 @@ describe('MarketWatcher', () => {
   it('emits DELISTED once when a market leaves, and TRADING again when it is relisted', () => {
     const w = new MarketWatcher({ quoteAssets: [], symbols: [] });
     w.apply(info(1, [['AUSDT', 'TRADING', 'USDT']]));
-    expect(w.apply(info(2, [])).events).toEqual([{ symbol: 'AUSDT', status: 'DELISTED', at: 2 }]);
+    expect(w.apply(info(2, [])).events).toEqual([{ marketType: 'spot', symbol: 'AUSDT', status: 'DELISTED', at: 2 }]);
     expect(w.apply(info(3, [])).events).toEqual([]);
     const back = w.apply(info(4, [['AUSDT', 'TRADING', 'USDT']]));
-    expect(back.events).toEqual([{ symbol: 'AUSDT', status: 'TRADING', at: 4 }]);
+    expect(back.events).toEqual([{ marketType: 'spot', symbol: 'AUSDT', status: 'TRADING', at: 4 }]);
     expect(back.started).toEqual(['AUSDT']);
   });
 });

@@ -49,7 +49,7 @@ describe('simulator streams', () => {
 
     const k = data.k;
     expect(rows[0]).toEqual([k.t, k.o, k.h, k.l, k.c, k.v, k.T, k.q, k.n, k.V, k.Q, '0']);
-    expect(truth).toEqual({ symbol, interval: '1m', openTime: k.t, closeTime: k.T, open: k.o, high: k.h, low: k.l, close: k.c, volume: k.v, quoteVolume: k.q, trades: k.n, takerBuyBaseVolume: k.V, takerBuyQuoteVolume: k.Q });
+    expect(truth).toEqual({ marketType: 'spot', symbol, interval: '1m', openTime: k.t, closeTime: k.T, open: k.o, high: k.h, low: k.l, close: k.c, volume: k.v, quoteVolume: k.q, trades: k.n, takerBuyBaseVolume: k.V, takerBuyQuoteVolume: k.Q });
   });
 
   it('answers SUBSCRIBE, LIST_SUBSCRIPTIONS and UNSUBSCRIBE on /ws and sends raw events', async () => {

@@ -6,6 +6,7 @@
  */
 import { Annotations, App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { tierSizingWarning } from '../lib/tier-sizing';
 import { AppConfig, AppConfigError, checkDeployRegion, placeholderWarnings, readAppConfig, unknownContextKeys } from '../lib/config';
 import { configuredRegion } from '../lib/deploy-region';
 import { KlineCaptureStack } from '../lib/kline-capture-stack';
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
 
   if (region?.severity === 'warning') Annotations.of(stack).addWarningV2('kline-capture:binance-region', region.message);
   for (const warning of placeholderWarnings(config)) Annotations.of(stack).addWarningV2('kline-capture:placeholder-address', warning);
+  const sizing = tierSizingWarning({ tier: config.atlasTier, marketTypes: config.marketTypes, ...config.markets, klineRetentionDays: config.klineRetentionDays });
+  if (sizing !== undefined) Annotations.of(stack).addWarningV2('kline-capture:tier-sizing', sizing);
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();

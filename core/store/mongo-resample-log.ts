@@ -75,7 +75,7 @@ export class MongoResampleLog {
   }
 
   async state(): Promise<ResampleWatermark[]> {
-    const docs = await this.stateCollection().find({}).maxTimeMS(this.maxTimeMS).toArray();
+    const docs = await this.stateCollection().find({}).hint({ _id: 1 }).maxTimeMS(this.maxTimeMS).toArray();
     return docs
       .filter((d) => (MARKET_TYPES as readonly string[]).includes(d.marketType) && d.watermark instanceof Date)
       .map((d) => ({ marketType: d.marketType, interval: d.interval, watermark: d.watermark.getTime() }));

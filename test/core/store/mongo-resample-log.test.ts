@@ -137,6 +137,15 @@ describe('MongoDB resample log', () => {
     ]);
   });
 
+  test('watermarks are read through the _id index with a time limit', async () => {
+    const { calls, store } = fakeDb({ found: [{ _id: 'usdm:5m', marketType: 'usdm', interval: '5m', watermark: new Date(T0) }] });
+
+    const state = await store.readResampleState();
+
+    expect(state).toStrictEqual([{ marketType: 'usdm', interval: '5m', watermark: T0 }]);
+    expect(calls.filter((c) => c.method.startsWith('find.')).map((c) => c.method)).toStrictEqual(['find.hint', 'find.maxTimeMS']);
+  });
+
   test('documents round-trip', () => {
     const runs = minuteRuns(makeSeries(['A', 'B'], T0, 2), [0, 1, 2, 3]);
     expect(entryFromDocument({ _id: new ObjectId('0123456789abcdef01234567'), ...logDocument(runs) })).toStrictEqual({ id: '0123456789abcdef01234567', runs });

@@ -90,6 +90,10 @@ class FakeCursor {
     return this.collection.runFind(this.filter, this.sortSpec, this.limitN, this.projection);
   }
 
+  async next(): Promise<Doc | null> {
+    return (await this.toArray())[0] ?? null;
+  }
+
   async *[Symbol.asyncIterator](): AsyncGenerator<Doc> {
     for (const d of await this.toArray()) yield d;
   }

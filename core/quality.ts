@@ -316,20 +316,7 @@ export function computeQuality(input: QualityInput): QualityFigures {
     .map((symbol) => marketFigures(marketType, symbol, window, periods.get(symbol), input.counts.get(symbol) ?? 0, input.gaps.get(symbol), hours))
     .sort(compareWorstFirst);
 
-  const summary: QualitySummary = {
-    range: window,
-    marketsReported: markets.length,
-    marketsCaptured: 0,
-    marketsExpected: 0,
-    marketsComplete: 0,
-    datapointsCaptured: 0,
-    datapointsExpected: 0,
-    datapointsPresent: 0,
-    datapointsUnexpected: 0,
-    missingMinutes: 0,
-    gapCount: 0,
-    availability: null,
-  };
+  const summary: QualitySummary = { ...emptySummary(window), marketsReported: markets.length };
   for (const m of markets) {
     if (m.captured > 0) summary.marketsCaptured++;
     if (m.expected > 0) summary.marketsExpected++;
@@ -345,10 +332,10 @@ export function computeQuality(input: QualityInput): QualityFigures {
   return { marketType, summary, markets };
 }
 
-/** The summaries of several market types over one window, added up. */
-export function combineSummaries(range: TimeRange, summaries: readonly QualitySummary[]): QualitySummary {
-  const total: QualitySummary = {
-    range: alignToMinutes(range),
+/** A summary of nothing over `range`: every count 0, availability unknown. */
+function emptySummary(range: TimeRange): QualitySummary {
+  return {
+    range,
     marketsReported: 0,
     marketsCaptured: 0,
     marketsExpected: 0,
@@ -361,6 +348,11 @@ export function combineSummaries(range: TimeRange, summaries: readonly QualitySu
     gapCount: 0,
     availability: null,
   };
+}
+
+/** The summaries of several market types over one window, added up. */
+export function combineSummaries(range: TimeRange, summaries: readonly QualitySummary[]): QualitySummary {
+  const total = emptySummary(alignToMinutes(range));
   for (const s of summaries) {
     total.marketsReported += s.marketsReported;
     total.marketsCaptured += s.marketsCaptured;

@@ -16,9 +16,10 @@ import { exportKlines, type ExportFormat, type ExportSource } from '../../core/e
 import { MARKET_TYPES, parseMarketTypes, type MarketType } from '../../core/market';
 import { openStore } from '../../core/store/index';
 import type { KlineStore } from '../../core/store/port';
-import { BINANCE_INTERVALS, formatTimeZone, isBinanceInterval, parseTimeZone, type BinanceInterval } from '../../core/windows';
+import { BINANCE_INTERVALS, formatTimeZone, isBinanceInterval, type BinanceInterval } from '../../core/windows';
 import type { CliIo } from '../cli';
 import { parseInstant } from './report';
+import { timeZoneOption } from './time-zone-option';
 
 const USAGE =
   'usage: npm run cli -- export --interval 1m|5m|…|1d|1w|1M --from ISO --to ISO [--format csv|parquet] [--store URL]\n' +
@@ -70,14 +71,7 @@ function parse(argv: string[], env: Record<string, string | undefined>): Args {
   if (from >= to) throw new Error(`--from (${new Date(from).toISOString()}) must be before --to (${new Date(to).toISOString()})`);
   if (values.format !== 'csv' && values.format !== 'parquet') throw new Error(`--format ${values.format} is not csv or parquet`);
   if (values.monthly && values.format === 'parquet') throw new Error('--monthly is for CSV (Parquet files are partitioned by day)');
-  let tzOffsetMs = 0;
-  if (values['time-zone'] !== undefined) {
-    try {
-      tzOffsetMs = parseTimeZone(values['time-zone']);
-    } catch (err) {
-      throw new Error(`--time-zone: ${(err as Error).message}`);
-    }
-  }
+  const tzOffsetMs = timeZoneOption(values['time-zone']);
   if (values.out.trim() === '') throw new Error('--out is empty');
   const symbols = values.symbols?.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (symbols !== undefined && symbols.length === 0) throw new Error('--symbols is empty');

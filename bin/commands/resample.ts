@@ -21,9 +21,10 @@ import { MINUTE_MS } from '../../core/interval';
 import type { Kline } from '../../core/kline';
 import type { MarketType } from '../../core/market';
 import { Resampler } from '../../core/resample';
-import { BINANCE_INTERVALS, isBinanceInterval, parseTimeZone } from '../../core/windows';
+import { BINANCE_INTERVALS, isBinanceInterval } from '../../core/windows';
 import type { CliIo } from '../cli';
 import { MARKET_TYPE_USAGE, marketTypeOfFile, parseMarketTypeFlag } from './market-type-option';
+import { timeZoneOption } from './time-zone-option';
 
 const USAGE = `usage: npm run cli -- resample --to ${BINANCE_INTERVALS.slice(1).join('|')} [--time-zone ±HH:MM] [${MARKET_TYPE_USAGE}] [--out FILE] FILE.csv\n`;
 /** Bytes of output held back before the first write (see the module comment). */
@@ -48,14 +49,7 @@ function parse(argv: string[]): Args {
   if (!isBinanceInterval(values.to) || values.to === '1m') {
     throw new Error(`--to ${values.to} is not an interval to resample into (one of ${BINANCE_INTERVALS.slice(1).join(', ')})`);
   }
-  let tzOffsetMs = 0;
-  if (values['time-zone'] !== undefined) {
-    try {
-      tzOffsetMs = parseTimeZone(values['time-zone']);
-    } catch (err) {
-      throw new Error(`--time-zone: ${(err as Error).message}`);
-    }
-  }
+  const tzOffsetMs = timeZoneOption(values['time-zone']);
   if (positionals.length !== 1) throw new Error(positionals.length === 0 ? 'no FILE.csv given' : 'give exactly one FILE.csv');
   const marketType = marketTypeOfFile(positionals[0], parseMarketTypeFlag(values['market-type']));
   return { to: values.to, tzOffsetMs, file: positionals[0], marketType, out: values.out };

@@ -15,6 +15,17 @@ const HOURS = 3;
 const WEIGHT_LIMIT = 1200;
 const START = Date.UTC(2026, 0, 5);
 const MINUTE = 60_000;
+const RATES = {
+  dropPerMinute: 0.005,
+  stallPerMinute: 0.003,
+  shutdownPerMinute: 0.005,
+  duplicate: 0.001,
+  reorder: 0.001,
+  malformed: 0.0005,
+  late: 0.01,
+  lateDelayMs: 5_000,
+  restErrors: 0.005,
+};
 
 describe('ingest with every fault enabled', () => {
   let sim: RemoteSimulator;
@@ -27,23 +38,8 @@ describe('ingest with every fault enabled', () => {
       startTime: START,
       // Real-time limits, shortened like the clock so the run meets pings, lifetimes and weight windows.
       limits: { pingIntervalMs: 1_000, pongTimeoutMs: 3_000, maxConnectionLifetimeMs: 12_000, weightWindowMs: 1_000, requestWeightPerWindow: WEIGHT_LIMIT, shutdownGraceMs: 500 },
-      // Random faults at moderate rates, plus one of each connection fault for certain.
-      faults: {
-        dropPerMinute: 0.005,
-        stallPerMinute: 0.003,
-        shutdownPerMinute: 0.005,
-        duplicate: 0.001,
-        reorder: 0.001,
-        malformed: 0.0005,
-        late: 0.01,
-        lateDelayMs: 5_000,
-        restErrors: 0.005,
-        schedule: [
-          { at: START + 30 * MINUTE, kind: 'drop', count: 1 },
-          { at: START + 70 * MINUTE, kind: 'stall', count: 1 },
-          { at: START + 110 * MINUTE, kind: 'shutdown' },
-        ],
-      },
+      // Random faults at moderate rates from the start; the scheduled ones are set once the ingest runs.
+      faults: RATES,
     });
   });
 
@@ -65,6 +61,16 @@ describe('ingest with every fault enabled', () => {
       gapCheckIntervalMs: 250,
     });
     const from = minuteOf(await sim.now());
+    // One of each connection fault for certain, timed from when the ingest is connected: on a loaded
+    // machine its start-up can outlast sim minutes a schedule fixed at launch would have fired in.
+    await sim.setFaults({
+      ...RATES,
+      schedule: [
+        { at: from + 30 * MINUTE, kind: 'drop', count: 1 },
+        { at: from + 70 * MINUTE, kind: 'stall', count: 1 },
+        { at: from + 110 * MINUTE, kind: 'shutdown' },
+      ],
+    });
     try {
       // Act: run three simulated hours with faults, then let the ingest catch up without them
       await waitForSimTime(sim, from + HOURS * 60 * MINUTE_MS, 60_000);

@@ -60,6 +60,14 @@ export class FaultController {
     return frame.replace('"x":', '"x"').replace('"k":{', '"k":[');
   }
 
+  /** Once per minute with closing updates: send one of them again with a bogus event time? Counts down. */
+  bogusTimeFrame(): boolean {
+    const left = this.config.bogusTimeFrames ?? 0;
+    if (left <= 0) return false;
+    this.config = { ...this.config, bogusTimeFrames: left - 1 };
+    return true;
+  }
+
   /** Per (market, minute): delay the closing update? */
   late(): boolean {
     return this.chance(this.config.late);

@@ -25,7 +25,7 @@ import { World } from './world';
 import { SimDumpSite } from './dumps/site';
 
 export type { FaultConfig, FaultName, SimOptions, SimLimits, LifecycleEvent, ScheduledFault, QuoteAssetShare, ChurnOptions, ResolvedOptions } from './options';
-export { FAULT_NAMES, faultsFromNames, DEFAULT_LIMITS, DEFAULT_START_TIME } from './options';
+export { FAULT_NAMES, HOSTILE_FAULT_NAMES, BOGUS_EVENT_TIME, faultsFromNames, DEFAULT_LIMITS, DEFAULT_START_TIME } from './options';
 export type { DisconnectReason } from './connection';
 
 export interface SimStats {

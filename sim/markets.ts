@@ -126,8 +126,8 @@ function futuresContract(o: ResolvedOptions, i: number, base: string, quarterlyO
   const deliveryDate = !quarterly
     ? PERPETUAL_DELIVERY
     : quarterlyOrdinal < (o.churn.deliveries ?? 0)
-      ? o.startTime + (1 + (hash4(o.seed, 109, quarterlyOrdinal) % Math.max(1, Math.floor(within / MINUTE)))) * MINUTE
-      : nextQuarterlyDelivery(o.startTime + within);
+      ? o.worldStartTime + (1 + (hash4(o.seed, 109, quarterlyOrdinal) % Math.max(1, Math.floor(within / MINUTE)))) * MINUTE
+      : nextQuarterlyDelivery(o.worldStartTime + within);
   if (o.marketType === 'coinm') return { symbol: `${base}USD_${quarterly ? deliverySuffix(deliveryDate) : 'PERP'}`, quote: 'USD', contractType: quarterly ? 'CURRENT_QUARTER' : 'PERPETUAL', deliveryDate };
   const quote = !quarterly && i % 8 === 7 ? 'USDC' : 'USDT';
   return { symbol: quarterly ? `${base}${quote}_${deliverySuffix(deliveryDate)}` : base + quote, quote, contractType: quarterly ? 'CURRENT_QUARTER' : 'PERPETUAL', deliveryDate };
@@ -143,7 +143,7 @@ export function splitSymbol(symbol: string): { base: string; quote: string } {
 export function generateMarkets(o: ResolvedOptions): SimMarket[] {
   const markets: SimMarket[] = [];
   const bySymbol = new Map<string, SimMarket>();
-  const listedAt = o.startTime - o.historyMs;
+  const listedAt = o.worldStartTime - o.historyMs;
   for (let i = 0; i < o.markets; i++) {
     // Unicode markets are spread through the list (every k-th), not bunched at the end.
     const unicodeSlot = o.unicodeSymbols > 0 ? Math.floor(o.markets / o.unicodeSymbols) : 0;
@@ -167,7 +167,7 @@ export function generateMarkets(o: ResolvedOptions): SimMarket[] {
       m.contractType = contract.contractType;
       m.deliveryDate = contract.deliveryDate;
       // Delivered within the run: no klines from the delivery date on.
-      if (contract.deliveryDate < o.startTime + (o.churn.withinMs ?? 6 * 3_600_000) + MINUTE) {
+      if (contract.deliveryDate < o.worldStartTime + (o.churn.withinMs ?? 6 * 3_600_000) + MINUTE) {
         m.history.push({ at: contract.deliveryDate, status: 'DELIVERING' }, { at: contract.deliveryDate + 10 * MINUTE, status: 'DELIVERED' });
       }
     }
@@ -204,7 +204,7 @@ export function churnEvents(o: ResolvedOptions, generated: readonly SimMarket[])
   const within = c.withinMs ?? 6 * 3_600_000;
   const minutes = Math.max(1, Math.floor(within / MINUTE));
   let salt = 0;
-  const at = (): number => o.startTime + (1 + (hash4(o.seed, 101, salt++) % minutes)) * MINUTE;
+  const at = (): number => o.worldStartTime + (1 + (hash4(o.seed, 101, salt++) % minutes)) * MINUTE;
   const events: LifecycleEvent[] = [];
   for (let i = 0; i < (c.listings ?? 0); i++) events.push({ symbol: `NEW${baseAssetName(i, o.seed)}USDT`, at: at(), status: 'TRADING' });
   // Distinct markets, picked by a seeded shuffle of the generated ones.

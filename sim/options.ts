@@ -13,7 +13,12 @@ import { SIM_VENUES, type SimStatus } from './venues';
 import { hashString } from './random';
 
 export const FAULT_NAMES = ['drop', 'stall', 'duplicate', 'reorder', 'malformed', 'late', 'rest-errors', 'shutdown'] as const;
-export type FaultName = (typeof FAULT_NAMES)[number];
+/** Hostile inputs rather than weather: only by name, never part of `all`. */
+export const HOSTILE_FAULT_NAMES = ['bogus-time'] as const;
+export type FaultName = (typeof FAULT_NAMES)[number] | (typeof HOSTILE_FAULT_NAMES)[number];
+
+/** The event time of a bogus-time frame: 2100-01-01. */
+export const BOGUS_EVENT_TIME = Date.UTC(2100, 0, 1);
 
 /** Fault injection. Probabilities are 0..1; absent or 0 means off. */
 export interface FaultConfig {
@@ -35,6 +40,11 @@ export interface FaultConfig {
   lateDelayMs?: number;
   /** Per REST request: answer 500, 503 or 429 (with Retry-After) instead. */
   restErrors?: number;
+  /**
+   * How many closing frames (one per simulated minute, from the first minute with subscribers)
+   * are sent a second time with the event time `E` in the year 2100 (BOGUS_EVENT_TIME).
+   */
+  bogusTimeFrames?: number;
   /** Refuse every REST request and stream connection with HTTP 451, as Binance does for restricted locations. */
   restrictedLocation?: boolean;
   /** Scheduled faults at simulated times, applied to all open connections (or the first `count`). */
@@ -122,6 +132,12 @@ export interface SimOptions {
   speed?: number;
   /** Simulated time at start, ms, minute-aligned (default 2026-01-05T00:00:00Z). */
   startTime?: number;
+  /**
+   * When the simulated world began (default `startTime`): listings, churn, deliveries and the
+   * history window are placed from here, so the world is a pure function of (seed, worldStartTime)
+   * and a simulator started later with the same world start continues the same world.
+   */
+  worldStartTime?: number;
   /** Simulated ms before startTime from which generated markets have klines (REST history). */
   historyMs?: number;
   quoteAssets?: QuoteAssetShare[];
@@ -154,6 +170,7 @@ export interface ResolvedOptions {
   seed: number;
   speed: number;
   startTime: number;
+  worldStartTime: number;
   historyMs: number;
   quoteAssets: QuoteAssetShare[];
   unicodeSymbols: number;
@@ -198,7 +215,7 @@ export const DEFAULT_QUOTE_ASSETS: QuoteAssetShare[] = [
 ];
 
 /** Moderate fault rates used by `--faults all` and by fault names without explicit rates. */
-export const DEFAULT_FAULT_RATES: Required<Omit<FaultConfig, 'schedule' | 'restrictedLocation'>> = {
+export const DEFAULT_FAULT_RATES: Required<Omit<FaultConfig, 'schedule' | 'restrictedLocation' | 'bogusTimeFrames'>> = {
   dropPerMinute: 0.02,
   stallPerMinute: 0.01,
   shutdownPerMinute: 0.01,
@@ -230,8 +247,8 @@ export function faultsFromNames(names: readonly string[]): FaultConfig {
     const name = raw.trim();
     if (name === '') continue;
     if (name === 'all') FAULT_NAMES.forEach((n) => set.add(n));
-    else if ((FAULT_NAMES as readonly string[]).includes(name)) set.add(name);
-    else throw new RangeError(`unknown fault "${name}" (expected ${FAULT_NAMES.join(', ')} or all)`);
+    else if ((FAULT_NAMES as readonly string[]).includes(name) || (HOSTILE_FAULT_NAMES as readonly string[]).includes(name)) set.add(name);
+    else throw new RangeError(`unknown fault "${name}" (expected ${[...FAULT_NAMES, ...HOSTILE_FAULT_NAMES].join(', ')} or all)`);
   }
   const r = DEFAULT_FAULT_RATES;
   const f: FaultConfig = {};
@@ -246,6 +263,7 @@ export function faultsFromNames(names: readonly string[]): FaultConfig {
     f.lateDelayMs = r.lateDelayMs;
   }
   if (set.has('rest-errors')) f.restErrors = r.restErrors;
+  if (set.has('bogus-time')) f.bogusTimeFrames = 1;
   return f;
 }
 
@@ -261,6 +279,8 @@ export function resolveOptions(o: SimOptions = {}): ResolvedOptions {
   check(Number.isInteger(markets) && markets >= 0 && markets <= 100_000, 'markets must be an integer 0..100000');
   check(Number.isFinite(speed) && speed > 0, 'speed must be > 0');
   check(Number.isInteger(startTime) && startTime % 60_000 === 0, 'startTime must be a minute-aligned ms timestamp');
+  const worldStartTime = o.worldStartTime ?? startTime;
+  check(Number.isInteger(worldStartTime) && worldStartTime % 60_000 === 0 && worldStartTime <= startTime, 'worldStartTime must be a minute-aligned ms timestamp at or before startTime');
   const marketType = o.marketType ?? 'spot';
   const venue = SIM_VENUES[marketType];
   check(venue !== undefined, 'marketType must be spot, usdm or coinm');
@@ -276,6 +296,7 @@ export function resolveOptions(o: SimOptions = {}): ResolvedOptions {
     seed: o.seed === undefined ? 1 : typeof o.seed === 'number' && Number.isInteger(o.seed) ? o.seed >>> 0 : hashString(String(o.seed)),
     speed,
     startTime,
+    worldStartTime,
     historyMs: o.historyMs ?? 7 * 86_400_000,
     quoteAssets: o.quoteAssets ?? DEFAULT_QUOTE_ASSETS,
     unicodeSymbols: o.unicodeSymbols ?? (markets >= 20 ? 3 : 0),

@@ -10,7 +10,7 @@
 import type { FaultController } from './faults';
 import { barToStreamData } from './kline-generator';
 import { isTradingAt, MINUTE } from './markets';
-import type { ScheduledFault } from './options';
+import { BOGUS_EVENT_TIME, type ScheduledFault } from './options';
 import type { StreamServer } from './stream-server';
 import type { World } from './world';
 
@@ -115,12 +115,18 @@ export class KlinePublisher {
   private closeMinute(minute: number, t: number): void {
     const openTime = minute * MINUTE;
     const lateAt = t + Math.max(this.faults.lateDelayMs(), (this.offsets[0] ?? 0) + 1);
+    let bogusSent = false;
     for (const m of this.world.markets) {
       if (!isTradingAt(m, openTime)) continue;
       const name = `${m.streamSymbol}@kline_1m`;
       if (!this.streams.hasSubscribers(name)) continue;
       if (this.faults.late()) this.late.push({ at: lateAt, marketIndex: m.index, minute });
       else this.publishClosing(m, minute, t);
+      if (!bogusSent && this.faults.bogusTimeFrame()) {
+        // A true closed kline whose event time claims the year 2100.
+        bogusSent = true;
+        this.streams.broadcast(name, barToStreamData(m, '1m', this.world.generator.closedBar(m, minute), BOGUS_EVENT_TIME, true));
+      }
     }
     // The delay may have been changed at run time: keep the queue in time order.
     if (this.late.length > 1 && this.late[this.late.length - 1].at < this.late[this.late.length - 2].at) this.late.sort((a, b) => a.at - b.at);

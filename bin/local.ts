@@ -49,9 +49,13 @@ async function startSim(o: LocalOptions, startTime: number): Promise<Simulator> 
     speed: o.speed,
     seed: o.seed,
     startTime,
+    // Every run begins the world at DEFAULT_START_TIME and a resumed run continues that world
+    // (same listings, breaks and klines), whatever time its clock starts at.
+    worldStartTime: DEFAULT_START_TIME,
     faults: faultsFromNames(o.faults),
     // A listing and a trading break early on, so the first reports show how they are counted.
     churn: { listings: 1, breaks: 1, withinMs: 20 * MINUTE_MS },
+    lifecycle: o.simListings.map((symbol) => ({ symbol, status: 'TRADING' as const, at: DEFAULT_START_TIME })),
   });
 }
 

@@ -6,6 +6,8 @@ export interface LocalOptions {
   /** Simulated ms per real ms (sim only). */
   speed: number;
   faults: string[];
+  /** Extra markets the simulator lists from its world's start, any symbol (hostile ones included). */
+  simListings: string[];
   seed: number;
   /** Real seconds to run, then stop cleanly; undefined = until Ctrl-C. */
   durationSeconds: number | undefined;
@@ -26,6 +28,7 @@ Runs the whole capture pipeline in one process: ingest, queue, writer, resampler
   --speed X             simulated minutes per real minute (default 60: one minute per second)
   --faults LIST         simulator faults: drop,stall,duplicate,reorder,malformed,late,rest-errors,shutdown or all
   --seed N              simulator seed (default 1)
+  --sim-listing SYMBOL  the simulator also lists SYMBOL (repeatable; any text, e.g. a hostile "BAD USDT")
   --duration SECONDS    run this long, then stop cleanly (and, with --sim, verify against the truth)
   --report-every MIN    exchange minutes between quality reports (default 15 with --sim, 60 live)
   --reports DIR         where reports are written (default ./reports)
@@ -61,6 +64,7 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
     markets: 300,
     speed: 60,
     faults: [],
+    simListings: [],
     seed: 1,
     durationSeconds: undefined,
     reportEveryMinutes: 0,
@@ -91,6 +95,12 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
       case '--seed':
         o.seed = positive(flag, value(), true);
         break;
+      case '--sim-listing': {
+        const v = value();
+        if (v === undefined || v === '') throw new UsageError('--sim-listing needs a symbol');
+        o.simListings.push(v);
+        break;
+      }
       case '--duration':
         o.durationSeconds = positive(flag, value(), false, MAX_DURATION_SECONDS, ' seconds (24.8 days; leave it out to run until Ctrl-C)');
         break;
@@ -114,7 +124,7 @@ export function parseLocalArgs(argv: readonly string[]): LocalOptions {
         throw new UsageError(`unknown option "${flag}"`);
     }
   }
-  const simOnly = ['--markets', '--speed', '--faults', '--seed'].filter((f) => argv.includes(f));
+  const simOnly = ['--markets', '--speed', '--faults', '--seed', '--sim-listing'].filter((f) => argv.includes(f));
   if (!o.sim && simOnly.length > 0) throw new UsageError(`${simOnly.join(', ')} only apply with --sim`);
   if (o.reportEveryMinutes === 0) o.reportEveryMinutes = o.sim ? 15 : 60;
   return o;

@@ -18,7 +18,15 @@ describe('parseLocalArgs', () => {
     expect(o).toMatchObject({ markets: 1500, speed: 600, faults: ['drop', 'stall'], seed: 7, durationSeconds: 12.5 });
   });
 
+  it('collects --sim-listing symbols verbatim, hostile ones included', () => {
+    const o = parseLocalArgs(['--sim', '--sim-listing', 'BAD USDT', '--sim-listing', 'NEWXUSDT']);
+    expect(o.simListings).toStrictEqual(['BAD USDT', 'NEWXUSDT']);
+    expect(parseLocalArgs(['--sim']).simListings).toStrictEqual([]);
+  });
+
   it.each([
+    [['--sim', '--sim-listing'], /--sim-listing needs a symbol/],
+    [['--sim-listing', 'XUSDT'], /--sim-listing only apply with --sim/],
     [['--markets', '0', '--sim'], /--markets needs a positive integer/],
     [['--sim', '--speed', 'fast'], /--speed needs a positive number/],
     [['--duration'], /--duration needs a positive number, got ""/],

@@ -12,6 +12,7 @@
 import type { RejectedItem } from './codec';
 import { klineKey, type Kline } from './kline';
 import type { MarketStatusEvent } from './market';
+import { statusChangesOnly } from './status-changes';
 import { marketEventProblem } from './store/batch';
 import type { KlineStore } from './store/port';
 
@@ -42,7 +43,7 @@ export interface WriteBatchResult {
   klinesReceived: number;
   /** Klines inserted or changed. */
   klinesWritten: number;
-  /** Market status events recorded (0 when recording failed). */
+  /** Market status events recorded: those that change their market's status (0 when recording failed). */
   marketEventsRecorded: number;
   /** A store call failed as a whole (outage): the caller may want a fresh connection. */
   storeUnavailable: boolean;
@@ -127,8 +128,10 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
   let marketEventsRecorded = 0;
   if (events.length > 0) {
     try {
-      await store.recordMarketStatus(events);
-      marketEventsRecorded = events.length;
+      // Only real changes: a restarted ingest reports every market's unchanged status again.
+      const changes = statusChangesOnly(await store.marketHistory(), events);
+      if (changes.length > 0) await store.recordMarketStatus(changes);
+      marketEventsRecorded = changes.length;
     } catch (err) {
       storeUnavailable = true;
       const reason = `recording market status failed: ${errorText(err)}`;

@@ -146,6 +146,17 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   const missed = missedWindows(lastReportedTo(o.reportsDir), nextReportAt - offset, reportEvery);
   if (missed.length > 0) o.logger.warn('reporting windows missed while not running', { windows: missed.length, from: new Date(missed[0].from).toISOString() });
 
+  /**
+   * A report counts a market's minutes by its recorded status: it waits until every status change
+   * up to its end (a market that just entered BREAK) was handed on, then flushes them to the store
+   * before it reads. It waits at most one report period, then reports what is known.
+   */
+  const statusRecordedFor = (to: number, now: number): boolean => {
+    if (now >= to + offset + reportEvery) return true;
+    const known = ingest.status().statusKnownTo;
+    return known !== undefined && known >= to;
+  };
+
   const tick = (): void => {
     if (busy) return;
     const now = o.exchangeNow();
@@ -155,10 +166,12 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       jobs.push(() => resampleNow());
       nextResampleAt += Math.ceil((now - nextResampleAt + 1) / resampleEvery) * resampleEvery;
     }
-    if (now >= nextReportAt) {
+    if (now >= nextReportAt && statusRecordedFor(nextReportAt - offset, now)) {
       const to = nextReportAt - offset;
       const from = Math.max(startedAt, to - 24 * 60 * MINUTE_MS);
-      if (to > from) jobs.push(() => reportNow({ from, to }));
+      // The flush is bounded: a store outage fails the report instead of holding the other jobs.
+      const flushed = (): Promise<unknown> => Promise.race([sink.flush(), new Promise((r) => setTimeout(r, Math.max(1_000, reportEvery / o.speed)).unref())]);
+      if (to > from) jobs.push(() => flushed().then(() => reportNow({ from, to })));
       nextReportAt += Math.ceil((now - nextReportAt + 1) / reportEvery) * reportEvery;
     }
     if (jobs.length === 0) return;

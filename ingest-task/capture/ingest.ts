@@ -117,6 +117,11 @@ export interface IngestStatus {
   caughtUpTo: number | undefined;
   /** Exchange time minus the end of the `caughtUpTo` minute. */
   lagMs: number | undefined;
+  /**
+   * Every market status change at or before this exchange time has been handed to the sink
+   * (undefined before the first look): a report up to here sees every BREAK, HALT and listing.
+   */
+  statusKnownTo: number | undefined;
   restWeightUsed: number;
   restWeightPeak: number;
   restWeightLimit: number;
@@ -421,6 +426,16 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     });
   }
 
+  function statusKnownTo(): number | undefined {
+    if (previousRefreshAt === undefined) return undefined;
+    let t = previousRefreshAt;
+    // A change still waiting to be dated, or dated but not yet sent, happened after this.
+    const waiting = dater.earliestWaiting();
+    if (waiting !== undefined) t = Math.min(t, waiting - 1);
+    for (const e of pendingEvents) t = Math.min(t, e.at - 1);
+    return t;
+  }
+
   function status(): IngestStatus {
     const caughtUpTo = sequencer.caughtUpTo();
     const exchangeTime = clock.now();
@@ -436,6 +451,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       exchangeTime,
       caughtUpTo,
       lagMs: caughtUpTo === undefined ? undefined : Math.max(0, exchangeTime - (caughtUpTo + MINUTE_MS)),
+      statusKnownTo: statusKnownTo(),
       restWeightUsed: rest.gate.usedNow,
       restWeightPeak: rest.gate.peakUsed,
       restWeightLimit: rest.gate.limit,

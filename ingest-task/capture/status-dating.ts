@@ -65,6 +65,13 @@ export class StatusDater {
     return n;
   }
 
+  /** The earliest `previousAt` of the changes waiting (their status is known only up to then), or undefined. */
+  earliestWaiting(): number | undefined {
+    let t: number | undefined;
+    for (const q of this.pending.values()) for (const p of q) if (t === undefined || p.previousAt < t) t = p.previousAt;
+    return t;
+  }
+
   notice(change: NoticedChange): void {
     const q = this.pending.get(change.symbol);
     if (q) q.push({ ...change });

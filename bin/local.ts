@@ -19,6 +19,7 @@ import { prepareFolder } from './local/folders';
 import { checkBinanceReachable } from './local/reachability';
 import { acquireStoreLock, StoreLockedError } from './local/store-lock';
 import { startLocalPipeline, type LocalPipeline } from './local/pipeline';
+import { simulatorOptions } from './local/sim-world';
 import { checkAgainstSimulator, formatSimCheck } from './local/sim-check';
 import { formatDuration, formatStatusLine } from './local/status-line';
 
@@ -44,19 +45,7 @@ async function simStartTime(store: KlineStore): Promise<number> {
 }
 
 async function startSim(o: LocalOptions, startTime: number): Promise<Simulator> {
-  return startSimulator({
-    markets: o.markets,
-    speed: o.speed,
-    seed: o.seed,
-    startTime,
-    // Every run begins the world at DEFAULT_START_TIME and a resumed run continues that world
-    // (same listings, breaks and klines), whatever time its clock starts at.
-    worldStartTime: DEFAULT_START_TIME,
-    faults: faultsFromNames(o.faults),
-    // A listing and a trading break early on, so the first reports show how they are counted.
-    churn: { listings: 1, breaks: 1, withinMs: 20 * MINUTE_MS },
-    lifecycle: o.simListings.map((symbol) => ({ symbol, status: 'TRADING' as const, at: DEFAULT_START_TIME })),
-  });
+  return startSimulator(simulatorOptions(o, startTime));
 }
 
 function emailer(logger: Logger): ((report: Parameters<typeof sendReportEmail>[0]) => Promise<void>) | undefined {

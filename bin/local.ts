@@ -215,6 +215,7 @@ async function main(): Promise<void> {
         const s = pipeline.status();
         process.stdout.write(`Stored ${s.storedTotal} klines; ${s.reportsWritten} report(s) in ${o.reportsDir}.\n`);
         if (s.rejected > 0) process.stdout.write(`Rejected ${s.rejected} kline(s)/market event(s) that can never be stored (logged with their reasons).\n`);
+        if (s.ingest.framesRefusedForTime > 0) process.stdout.write(`Refused ${s.ingest.framesRefusedForTime} frame(s) whose time was beyond the exchange clock (logged; their minutes are backfilled).\n`);
       } catch (e) {
         problem('Stop failed', e);
       } finally {

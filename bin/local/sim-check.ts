@@ -5,12 +5,15 @@
 import { intervalMs, RESAMPLED_INTERVALS } from '../../core/interval';
 import { klineKey, type Kline } from '../../core/kline';
 import { resample } from '../../core/resample';
+import { describeSymbol, symbolProblem } from '../../core/symbol';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { Simulator } from '../../sim';
 import { compareKlines, isPerfect, type KlineComparison } from './verify';
 
 export interface SimCheck {
   range: TimeRange;
+  /** Markets the simulator listed whose symbol breaks the symbol rule: their minutes are rejected, never expected. */
+  refused: { symbol: string; reason: string; minutes: number }[];
   oneMinute: KlineComparison;
   /** Stored klines outside the expected minutes that equal the simulator's (e.g. a halt's last minute). */
   extraButTrue: number;
@@ -25,10 +28,24 @@ function byOpenTime(a: Kline, b: Kline): number {
 
 /** Compare the store with the simulator for open times in [range.from, range.to). */
 export async function checkAgainstSimulator(sim: Simulator, store: KlineStore, range: TimeRange): Promise<SimCheck> {
+  // A market whose symbol breaks the rule is refused at discovery: its minutes are rejected, and
+  // one of its klines in the store would be unexpected.
+  const refusedReasons = new Map<string, string>();
+  for (const m of sim.markets()) {
+    const problem = symbolProblem(m.symbol);
+    if (problem !== undefined) refusedReasons.set(m.symbol, problem);
+  }
+  const refusedMinutes = new Map<string, number>();
+  const expectedMinutes = sim.expectedMinutes(range.from, range.to - 1).filter((m) => {
+    if (!refusedReasons.has(m.symbol)) return true;
+    refusedMinutes.set(m.symbol, (refusedMinutes.get(m.symbol) ?? 0) + 1);
+    return false;
+  });
+  const refused = [...refusedMinutes].map(([symbol, minutes]) => ({ symbol, reason: refusedReasons.get(symbol)!, minutes }));
   // The simulator is a spot exchange: its minutes are spot's unless it says otherwise.
-  const expectedKeys = new Set(sim.expectedMinutes(range.from, range.to - 1).map((m) => klineKey({ marketType: 'spot', ...m })));
+  const expectedKeys = new Set(expectedMinutes.map((m) => klineKey({ marketType: 'spot', ...m })));
   const truthAll = new Map<string, Kline>();
-  for (const m of sim.markets()) for (const k of sim.truth(m.symbol, range.from, range.to - 1)) truthAll.set(klineKey(k), k);
+  for (const m of sim.markets()) if (!refusedReasons.has(m.symbol)) for (const k of sim.truth(m.symbol, range.from, range.to - 1)) truthAll.set(klineKey(k), k);
 
   const stored = await store.read({ marketType: 'spot', interval: '1m', from: range.from, to: range.to });
   const storedKeys = new Set(stored.map(klineKey));
@@ -58,7 +75,7 @@ export async function checkAgainstSimulator(sim: Simulator, store: KlineStore, r
     resampled.push({ interval, comparison });
   }
   const ok = isPerfect(oneMinute) && resampled.every((r) => isPerfect(r.comparison));
-  return { range, oneMinute, extraButTrue, resampled, barsChecked, ok };
+  return { range, refused, oneMinute, extraButTrue, resampled, barsChecked, ok };
 }
 
 export function formatSimCheck(c: SimCheck): string {
@@ -67,6 +84,7 @@ export function formatSimCheck(c: SimCheck): string {
   return (
     `${c.ok ? 'VERIFIED' : 'MISMATCH'}: expected ${m.expected}, stored ${m.stored}, missing ${m.missing}, ` +
     `duplicated ${m.duplicated}, differing ${m.differing}; resampled bars checked ${c.barsChecked}, wrong ${badBars}` +
-    ` (open times ${new Date(c.range.from).toISOString()} – ${new Date(c.range.to).toISOString()})`
+    ` (open times ${new Date(c.range.from).toISOString()} – ${new Date(c.range.to).toISOString()})` +
+    c.refused.map((r) => `; rejected ${r.minutes} kline(s) of ${describeSymbol(r.symbol)}: ${r.reason}`).join('')
   );
 }

@@ -20,8 +20,12 @@ import { checkBinanceReachable } from './local/reachability';
 import { acquireStoreLock, StoreLockedError } from './local/store-lock';
 import { startLocalPipeline, type LocalPipeline } from './local/pipeline';
 import { simulatorOptions } from './local/sim-world';
+import { replayUndelivered } from './local/undelivered';
 import { checkAgainstSimulator, formatSimCheck } from './local/sim-check';
 import { formatDuration, formatStatusLine } from './local/status-line';
+
+/** Where a stop past its deadline keeps what it could not store (the pipeline's default). */
+const UNDELIVERED_FILE = './data/undelivered.jsonl';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${redactSecrets(message)}\n`);
@@ -120,6 +124,12 @@ async function main(): Promise<void> {
   let sim: Simulator | undefined;
   let endpoints = binance;
   if (o.sim) {
+    // What an earlier run kept goes in first: the simulated world continues after it, not before.
+    try {
+      await replayUndelivered(store, UNDELIVERED_FILE, logger);
+    } catch (e) {
+      fail(`Could not store what an earlier run kept: ${(e as Error).message}`, 1);
+    }
     sim = await startSim(o, await simStartTime(store));
     endpoints = { restUrl: sim.restUrl, streamUrl: sim.streamUrl };
   } else {
@@ -143,6 +153,7 @@ async function main(): Promise<void> {
       if (sendEmail) await sendEmail(report);
     },
     logger,
+    undeliveredFile: UNDELIVERED_FILE,
     ingest: sim
       ? {
           // The simulator's clock runs `speed` times faster: keep the ingest's real-time timers in step.

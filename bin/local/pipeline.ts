@@ -149,12 +149,16 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   /**
    * A report counts a market's minutes by its recorded status: it waits until every status change
    * up to its end (a market that just entered BREAK) was handed on, then flushes them to the store
-   * before it reads. It waits at most one report period, then reports what is known.
+   * before it reads. It waits at most one report period (and at least 30 real seconds, for an
+   * accelerated clock on a busy machine), then reports what is known.
    */
+  let waitingSince: number | undefined;
   const statusRecordedFor = (to: number, now: number): boolean => {
-    if (now >= to + offset + reportEvery) return true;
     const known = ingest.status().statusKnownTo;
-    return known !== undefined && known >= to;
+    waitingSince ??= Date.now();
+    const settled = (known !== undefined && known >= to) || (now >= to + offset + reportEvery && Date.now() - waitingSince >= 30_000);
+    if (settled) waitingSince = undefined;
+    return settled;
   };
 
   const tick = (): void => {

@@ -241,7 +241,7 @@ export function csvTimestampMs(text: string): number | undefined {
 export function parseCsvLine(symbol: string, interval: string, line: string, marketType: MarketType): ParseResult {
   // guarded() without its closure: this runs once per row of every imported dump.
   try {
-    return csvLine(symbol, interval, line, marketType);
+    return csvLineFast(symbol, interval, line, marketType) ?? csvLine(symbol, interval, line, marketType);
   } catch (err) {
     return reject(`unreadable input: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -259,6 +259,82 @@ function isDigits(text: string, max: number): boolean {
 }
 
 const CSV_DECIMAL_COLUMNS = [1, 2, 3, 4, 5, 7, 9, 10] as const;
+
+/** text[from, to) as a number when it is 1 to `max` digits, else -1; exact (Number()'s value) past 2^53 too. */
+function digitsValue(text: string, from: number, to: number, max: number): number {
+  const n = to - from;
+  if (n <= 0 || n > max) return -1;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v <= Number.MAX_SAFE_INTEGER ? v : Number(text.slice(from, to));
+}
+
+/**
+ * The common line (11 or 12 columns, integer times and trades, no empty decimal, no CR) read
+ * by comma positions: no column array, no substrings for numbers. Anything else returns
+ * undefined and `csvLine` reads it and names the problem, so both accept and refuse the same
+ * lines (test/core/parse.test.ts compares them); validateKline then judges the kline either way.
+ */
+function csvLineFast(symbol: string, interval: string, line: string, marketType: MarketType): ParseResult | undefined {
+  const first = line.charCodeAt(0);
+  if (first < 48 || first > 57 || line.charCodeAt(line.length - 1) === 13) return undefined;
+  const p0 = line.indexOf(',');
+  if (p0 < 0) return undefined;
+  const p1 = line.indexOf(',', p0 + 1);
+  if (p1 < 0) return undefined;
+  const p2 = line.indexOf(',', p1 + 1);
+  if (p2 < 0) return undefined;
+  const p3 = line.indexOf(',', p2 + 1);
+  if (p3 < 0) return undefined;
+  const p4 = line.indexOf(',', p3 + 1);
+  if (p4 < 0) return undefined;
+  const p5 = line.indexOf(',', p4 + 1);
+  if (p5 < 0) return undefined;
+  const p6 = line.indexOf(',', p5 + 1);
+  if (p6 < 0) return undefined;
+  const p7 = line.indexOf(',', p6 + 1);
+  if (p7 < 0) return undefined;
+  const p8 = line.indexOf(',', p7 + 1);
+  if (p8 < 0) return undefined;
+  const p9 = line.indexOf(',', p8 + 1);
+  if (p9 < 0) return undefined;
+  const p10 = line.indexOf(',', p9 + 1);
+  const end = p10 < 0 ? line.length : p10;
+  if (p10 >= 0 && line.indexOf(',', p10 + 1) >= 0) return undefined;
+  // Empty decimals: a comma right after the previous one (or at the end).
+  if (p1 === p0 + 1 || p2 === p1 + 1 || p3 === p2 + 1 || p4 === p3 + 1 || p5 === p4 + 1 || p7 === p6 + 1 || p9 === p8 + 1 || end === p9 + 1) return undefined;
+  let openTime = digitsValue(line, 0, p0, 17);
+  let closeTime = digitsValue(line, p5 + 1, p6, 17);
+  const trades = digitsValue(line, p7 + 1, p8, 15);
+  if (openTime < 0 || closeTime < 0 || trades < 0) return undefined;
+  if (openTime >= MICROSECOND_THRESHOLD) openTime = Math.floor(openTime / 1000);
+  if (closeTime >= MICROSECOND_THRESHOLD) closeTime = Math.floor(closeTime / 1000);
+  return accept({
+    marketType,
+    symbol,
+    interval,
+    openTime,
+    closeTime,
+    open: line.slice(p0 + 1, p1),
+    high: line.slice(p1 + 1, p2),
+    low: line.slice(p2 + 1, p3),
+    close: line.slice(p3 + 1, p4),
+    volume: line.slice(p4 + 1, p5),
+    quoteVolume: line.slice(p6 + 1, p7),
+    trades,
+    takerBuyBaseVolume: line.slice(p8 + 1, p9),
+    takerBuyQuoteVolume: line.slice(p9 + 1, end),
+  });
+}
+
+/** The column-array reading of a CSV line that parseCsvLine's fast path must agree with (tests compare them). */
+export function parseCsvLineByColumns(symbol: string, interval: string, line: string, marketType: MarketType): ParseResult {
+  return guarded(() => csvLine(symbol, interval, line, marketType));
+}
 
 function csvLine(symbol: string, interval: string, line: string, marketType: MarketType): ParseResult {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;

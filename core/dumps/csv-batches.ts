@@ -83,25 +83,36 @@ export async function* readCsvBatches(input: Readable, options: CsvBatchOptions)
   if (reader.batch.length > 0) yield { klines: reader.batch, bytes };
 }
 
+/** Text decoded per piece: V8 puts a string over ~256 KB in its large-object space, 20× dearer per byte. */
+const PIECE_BYTES = 64 * 1024;
+
 /**
- * The same batches from a CSV already in memory (a checked zip entry, `VerifiedDump.csv`):
- * no stream, no decoder, one string. `bytes` counts UTF-8 bytes of the lines consumed.
+ * The same batches from a CSV already in memory (a checked zip entry, `VerifiedDump.csv`): no
+ * stream, no per-chunk decoder; decoded in pieces cut after a newline (a 0x0A byte never sits
+ * inside a UTF-8 sequence). `bytes` counts the CSV's bytes consumed.
  */
 export function* csvBatchesFromBuffer(csv: Buffer, options: CsvBatchOptions): Generator<CsvBatch> {
   const batchSize = options.batchSize ?? 5000;
-  const text = csv.toString('utf8');
   const reader = lineReader(options);
-  const ascii = text.length === csv.length; // then a character is a byte
-  let start = 0;
-  const bytesAt = (end: number) => (ascii ? end : Buffer.byteLength(text.slice(0, end)));
-  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-    reader.take(text.slice(start, nl));
-    start = nl + 1;
-    if (reader.batch.length >= batchSize) {
-      yield { klines: reader.batch, bytes: bytesAt(start) };
-      reader.batch = [];
+  let at = 0;
+  while (at < csv.length) {
+    let end = csv.length;
+    if (end - at > PIECE_BYTES) {
+      const nl = csv.lastIndexOf(10, at + PIECE_BYTES - 1);
+      end = nl >= at ? nl + 1 : csv.indexOf(10, at + PIECE_BYTES) + 1 || csv.length;
     }
+    const text = csv.toString('utf8', at, end);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      reader.take(text.slice(start, nl));
+      start = nl + 1;
+      if (reader.batch.length >= batchSize) {
+        yield { klines: reader.batch, bytes: at + Buffer.byteLength(text.slice(0, start)) };
+        reader.batch = [];
+      }
+    }
+    if (start < text.length) reader.take(text.slice(start)); // only the last piece ends without a newline
+    at = end;
   }
-  if (start < text.length) reader.take(text.slice(start));
   if (reader.batch.length > 0) yield { klines: reader.batch, bytes: csv.length };
 }

@@ -24,7 +24,7 @@ function restServing(minutes: number[], calls: { start: number; end: number }[] 
 async function fill(rest: BinanceRestClient, sequencer: Sequencer, gap: { from: number; to: number }, limit = 1000): Promise<{ out: Kline[]; fatal: Error[]; backfiller: Backfiller }> {
   const out: Kline[] = [];
   const fatal: Error[] = [];
-  const backfiller = new Backfiller({ rest, sequencer, forward: (k) => out.push(...k), onFatal: (e) => fatal.push(e), limit });
+  const backfiller = new Backfiller({ marketType: 'spot', rest, sequencer, forward: (k) => out.push(...k), onFatal: (e) => fatal.push(e), limit });
   backfiller.offer({ symbol: 'AUSDT', from: T0 + gap.from * MINUTE_MS, to: T0 + gap.to * MINUTE_MS });
   await backfiller.idle();
   return { out, fatal, backfiller };
@@ -82,7 +82,7 @@ describe('Backfiller', () => {
     } as unknown as BinanceRestClient;
     let dueBefore = T0 + 3 * MINUTE_MS;
     const out: Kline[] = [];
-    const backfiller = new Backfiller({ rest, sequencer: seq, forward: (k) => out.push(...k), onFatal: () => undefined, concurrency: 1, currentGap: (s) => seq.gapOf(s, dueBefore) });
+    const backfiller = new Backfiller({ marketType: 'spot', rest, sequencer: seq, forward: (k) => out.push(...k), onFatal: () => undefined, concurrency: 1, currentGap: (s) => seq.gapOf(s, dueBefore) });
     for (const symbol of ['SLOWUSDT', 'AUSDT', 'BUSDT']) backfiller.offer({ symbol, from: T0, to: T0 + MINUTE_MS });
 
     // Act: the stream delivers A's minutes; time passes, B's gap grows

@@ -121,7 +121,7 @@ describe('parseClosingFrame', () => {
     const text = frameText('币安人生USDT', canonical('币安人生USDT').data, canonical('币安人生USDT').k);
     const slow = slowPath(text);
 
-    const fast = parseClosingFrame(Buffer.from(text, 'utf8'));
+    const fast = parseClosingFrame(Buffer.from(text, 'utf8'), 'spot');
 
     expect(slow.kind === 'parsed' && slow.result.ok).toBe(true);
     if (slow.kind !== 'parsed' || !slow.result.ok) return;
@@ -132,7 +132,7 @@ describe('parseClosingFrame', () => {
   it('accepts any JSON whitespace between tokens', () => {
     const { data, k } = canonical('ETHBTC');
     const spaced = frameText('ETHBTC', data, k, () => ' \n\t\r ');
-    expect(parseClosingFrame(spaced)?.kline.symbol).toBe('ETHBTC');
+    expect(parseClosingFrame(spaced, 'spot')?.kline.symbol).toBe('ETHBTC');
   });
 
   it('leaves what it does not decide to the slow path: intermediate updates, control replies, reordered fields, escapes, malformed JSON', () => {
@@ -141,7 +141,7 @@ describe('parseClosingFrame', () => {
     const reordered = frameText('ETHBTC', data, [...k].reverse());
     const escaped = frameText('ETHBTC', data, k.map(([key, v]) => [key, key === 'o' ? '"101.5\\u0030"' : v]));
     for (const text of [open, reordered, escaped, '{"result":null,"id":1}', '{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1}}', frameText('ETHBTC', data, k).slice(0, -1), '']) {
-      expect(parseClosingFrame(text)).toBeUndefined();
+      expect(parseClosingFrame(text, 'spot')).toBeUndefined();
     }
     // The slow path still reads the reordered and escaped frames (so nothing is lost by declining them).
     for (const text of [reordered, escaped]) {
@@ -155,7 +155,7 @@ describe('parseClosingFrame', () => {
     const badHigh = frameText('ETHBTC', data, k.map(([key, v]) => [key, key === 'h' ? '"101.00000000"' : v]));
     const slow = slowPath(badHigh);
     expect(slow.kind === 'parsed' && !slow.result.ok && slow.result.reason).toContain('outside');
-    expect(parseClosingFrame(badHigh)).toBeUndefined();
+    expect(parseClosingFrame(badHigh, 'spot')).toBeUndefined();
   });
 
   it('never disagrees with JSON.parse + parseStreamKline over 20,000 generated frames (Unicode, escapes, odd whitespace, reordering, wrong types, malformed JSON)', () => {
@@ -167,7 +167,7 @@ describe('parseClosingFrame', () => {
       const text = generate(random);
       const slow = slowPath(text);
 
-      const fast = parseClosingFrame(n % 2 === 0 ? text : Buffer.from(text, 'utf8'));
+      const fast = parseClosingFrame(n % 2 === 0 ? text : Buffer.from(text, 'utf8'), 'spot');
 
       if (slow.kind === 'parsed' && slow.result.ok) slowAccepted++;
       if (fast === undefined) {

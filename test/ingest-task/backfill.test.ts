@@ -44,6 +44,20 @@ describe('Backfiller', () => {
     expect(seq.get('AUSDT')?.watermark).toBe(T0 + 24 * MINUTE_MS);
   });
 
+  it('stamps the venue’s market type on every row (REST rows do not carry it)', async () => {
+    const seq = new Sequencer();
+    seq.track('AUSDT', T0);
+    const out: Kline[] = [];
+    const backfiller = new Backfiller({ marketType: 'coinm', rest: restServing([0, 1, 2]), sequencer: seq, forward: (k) => out.push(...k), onFatal: () => undefined });
+    backfiller.offer({ symbol: 'AUSDT', from: T0, to: T0 + 2 * MINUTE_MS });
+    await backfiller.idle();
+    expect(out.map((k) => [k.marketType, k.source, minutes([k])[0]])).toEqual([
+      ['coinm', 'rest', 0],
+      ['coinm', 'rest', 1],
+      ['coinm', 'rest', 2],
+    ]);
+  });
+
   it('settles minutes REST does not have (a halt) so they are not asked for again', async () => {
     const seq = new Sequencer();
     seq.track('AUSDT', T0);

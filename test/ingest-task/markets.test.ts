@@ -56,6 +56,16 @@ describe('MarketWatcher', () => {
     expect(w.apply(info(2, [['AUSDT', 'TRADING', 'USDT'], ['BUSDT', 'BREAK', 'USDT']])).events).toEqual([]);
   });
 
+  it('stamps its venue’s market type on every event (COIN-M: the same symbol as elsewhere stays COIN-M)', () => {
+    const w = new MarketWatcher({ quoteAssets: [], symbols: [] }, 'coinm');
+    const first = w.apply(info(1, [['BTCUSD_PERP', 'TRADING', 'USD']]));
+    const gone = w.apply(info(2, []));
+    expect([...first.events, ...gone.events]).toEqual([
+      { marketType: 'coinm', symbol: 'BTCUSD_PERP', status: 'TRADING', at: 1 },
+      { marketType: 'coinm', symbol: 'BTCUSD_PERP', status: 'DELISTED', at: 2 },
+    ]);
+  });
+
   it('emits DELISTED once when a market leaves, and TRADING again when it is relisted', () => {
     const w = new MarketWatcher({ quoteAssets: [], symbols: [] }, 'spot');
     w.apply(info(1, [['AUSDT', 'TRADING', 'USDT']]));

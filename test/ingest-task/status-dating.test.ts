@@ -82,6 +82,12 @@ describe('StatusDater', () => {
     expect(dater.release(progress({ A: at(10) }), true)).toEqual([{ marketType: 'spot', symbol: 'A', status: 'DELISTED', at: at(11) }]);
   });
 
+  it('dates events of its own venue: a USDⓈ-M dater emits usdm events', () => {
+    const dater = new StatusDater('usdm');
+    dater.notice({ symbol: 'BTCUSDT', status: 'HALT', kind: 'stop', noticedAt: at(14, 20), previousAt: at(9, 50), lastKline: at(12) });
+    expect(dater.release(progress({ BTCUSDT: at(14) }))).toEqual([{ marketType: 'usdm', symbol: 'BTCUSDT', status: 'HALT', at: at(13) }]);
+  });
+
   it('never dates a change before an event already sent for the market', () => {
     const dater = new StatusDater('spot');
     dater.dated({ marketType: 'spot', symbol: 'A', status: 'TRADING', at: at(9, 50) });

@@ -153,14 +153,21 @@ function attachment(raw: string, filename: string): string | undefined {
     const queue = await sqs.send(
       new CreateQueueCommand({
         QueueName: 'kline-batches',
-        // The template's 185 s would make a redelivery outlast the test; the redrive is the template's.
-        Attributes: { VisibilityTimeout: '3', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: queueProps.RedrivePolicy.maxReceiveCount }) },
+        Attributes: {
+          VisibilityTimeout: String(queueProps.VisibilityTimeout),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: queueProps.RedrivePolicy.maxReceiveCount }),
+        },
       }),
     );
+    // How the Lambda service polls for the writer: batch size, batching window, partial responses.
+    const mapping = Object.values<any>(synth.template.Resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping').Properties;
+    expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    const batchSize: number = mapping.BatchSize;
+    const batchingWindowMs: number = (mapping.MaximumBatchingWindowInSeconds ?? 0) * 1000;
     const queueUrl = queue.QueueUrl!;
     const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
     secretArn = (await secrets.send(new CreateSecretCommand({ Name: 'kline-capture/mongodb', SecretString: MONGO_URI }))).ARN!;
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: CORRUPT_BODY }));
+    const corruptId = (await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: CORRUPT_BODY }))).MessageId!;
 
     sim = await startSimulator({ markets: MARKETS, speed: SPEED, seed: 10 });
     const queueRef = Object.entries<any>(synth.template.Resources).find(([, r]) => r.Properties === queueProps)![0];
@@ -198,23 +205,30 @@ function attachment(raw: string, filename: string): string | undefined {
     let ingestDone = false;
     void ingestExit.then(() => (ingestDone = true));
 
-    // The Lambda service's side: poll ≤ 10 messages, invoke, delete what was not reported failed.
+    // The Lambda service's side: gather up to the batch size within the batching window, invoke,
+    // delete what was not reported failed (nothing when the handler throws).
     const failedIds = new Set<string>();
     let invocations = 0;
     let largestBatch = 0;
+    const receive = async (max: number) =>
+      (await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(10, max), WaitTimeSeconds: 1, AttributeNames: ['All'] }))).Messages ?? [];
     const drain = (async () => {
       let idleAfterStop = 0;
-      while (idleAfterStop < 3) {
-        const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, AttributeNames: ['All'] }));
-        const messages = got.Messages ?? [];
-        const fresh = messages.filter((m) => m.Body !== CORRUPT_BODY);
-        if (ingestDone && fresh.length === 0) idleAfterStop++;
+      while (idleAfterStop < 2) {
+        const messages = await receive(batchSize);
+        const windowEnds = Date.now() + batchingWindowMs;
+        while (messages.length > 0 && messages.length < batchSize && Date.now() < windowEnds && !ingestDone) messages.push(...(await receive(batchSize - messages.length)));
+        if (ingestDone && messages.length === 0) idleAfterStop++;
         else idleAfterStop = 0;
         if (messages.length === 0) continue;
         invocations++;
         largestBatch = Math.max(largestBatch, messages.length);
         const { result, error } = await writer.invoke<SQSBatchResponse>(sqsEventOf(messages, queueArn));
-        if (error) continue; // a thrown handler: the whole batch comes back
+        if (error) {
+          // A thrown handler (e.g. every record failed): the whole batch comes back, nothing is deleted.
+          for (const m of messages) failedIds.add(m.MessageId!);
+          continue;
+        }
         const failures = new Set(result!.batchItemFailures.map((f) => f.itemIdentifier));
         for (const id of failures) failedIds.add(id);
         const done = messages.filter((m) => !failures.has(m.MessageId!));
@@ -236,15 +250,16 @@ function attachment(raw: string, filename: string): string | undefined {
     expect(ingestLines.some((l) => l.includes('stopped cleanly'))).toBe(true);
     // The writer saw batches of at most 10 and reported the corrupt message, which was never deleted.
     expect(largestBatch).toBeLessThanOrEqual(10);
+    expect(largestBatch).toBeGreaterThan(1);
     expect(invocations).toBeGreaterThan(1);
-    expect(failedIds.size).toBe(1);
+    expect([...failedIds]).toEqual([corruptId]);
     const left = await Promise.all(
       [queueUrl, dlq.QueueUrl!].map(async (url) => {
         const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;
         return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
       }),
     );
-    // Only the corrupt message is left, in the queue or (after maxReceiveCount receives) in the DLQ.
+    // Only the corrupt message is left, waiting out its visibility timeout (the DLQ after maxReceiveCount).
     expect(left[0] + left[1]).toBe(1);
     expect(writer.lines().some((l) => l.includes('corrupt message'))).toBe(true);
 

@@ -198,8 +198,8 @@ function atlasTier(get: Get, key: ContextKey): AtlasTier {
 }
 
 /** Throws naming writerMaxConcurrency when the stack could open more connections than the tier allows per node. */
-export function checkConnectionBudget(config: Pick<AppConfig, 'atlasTier' | 'writerMaxConcurrency'>): void {
-  const budget = connectionBudget(config.atlasTier, stackConnectionUses(config.writerMaxConcurrency));
+export function checkConnectionBudget(config: Pick<AppConfig, 'atlasTier' | 'writerMaxConcurrency'> & Partial<Pick<AppConfig, 's3Export'>>): void {
+  const budget = connectionBudget(config.atlasTier, stackConnectionUses(config.writerMaxConcurrency, config.s3Export));
   if (budget.leftForUsers >= 0) return;
   const perClient = FUNCTION_MAX_POOL_SIZE + MONITORING_CONNECTIONS_PER_NODE;
   throw new AppConfigError(

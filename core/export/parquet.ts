@@ -38,6 +38,9 @@ function libraries(): Libraries {
   });
 }
 
+/** Klines converted and handed to the writer at a time. */
+const SLICE_ROWS = 16_384;
+
 /** Rows per row group (a row group is buffered, encoded, in the writer until it is full). */
 export const ROW_GROUP_ROWS = 500_000;
 
@@ -101,15 +104,20 @@ export class KlineParquetFile {
   /** Append klines (nothing for an empty batch); rejects naming a decimal that would round. */
   async write(klines: readonly Kline[]): Promise<void> {
     if (this.closed) throw new Error('Parquet file already closed');
-    if (klines.length === 0) return;
-    const taken = new Promise<void>((resolve) => {
-      this.wanted = resolve;
-    });
-    this.enqueue(klines);
-    this.rows += klines.length;
-    await taken;
-    this.wanted = undefined;
-    if (this.failure !== undefined) throw this.failure;
+    // In slices: each slice's column buffers die young (cheap scavenges), where one buffer set per
+    // 288,000-kline batch made V8 run full collections over every live kline (measured: GC was
+    // 40% of the CPU).
+    for (let i = 0; i < klines.length; i += SLICE_ROWS) {
+      const taken = new Promise<void>((resolve) => {
+        this.wanted = resolve;
+      });
+      const slice = klines.slice(i, i + SLICE_ROWS);
+      this.enqueue(slice);
+      this.rows += slice.length;
+      await taken;
+      this.wanted = undefined;
+      if (this.failure !== undefined) throw this.failure;
+    }
   }
 
   private enqueue(klines: readonly Kline[]): void {

@@ -66,6 +66,8 @@ describe('cdk-nag acknowledgements', () => {
     const acks = acknowledgements(stack);
     // Assess
     expect(acks.map((a) => `${a.path.slice(stack.node.path.length + 1)} ${a.id}`).sort()).toEqual([
+      'Audit/Auditor/Function AwsSolutions-L1',
+      'Audit/Auditor/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
       'Ingest/Cluster AwsSolutions-ECS4',
       'Ingest/Task AwsSolutions-ECS2',
       'Ingest/Task/ExecutionRole AwsSolutions-IAM5[Resource::*]',

@@ -30,7 +30,8 @@ describe('the daily audit in the stack', () => {
 });
 
 describe('binanceDumpsUrl setting', () => {
-  const read = (ctx: Record<string, unknown>) => readAppConfig((key) => ({ reportRecipients: 'a@example.com', reportSender: 'r@example.com', ...ctx })[key]);
+  const context = (ctx: Record<string, unknown>): Record<string, unknown> => ({ reportRecipients: 'a@example.com', reportSender: 'r@example.com', ...ctx });
+  const read = (ctx: Record<string, unknown>) => readAppConfig((key) => context(ctx)[key]);
 
   it('defaults to data.binance.vision and refuses what is not an http(s) URL, naming the setting', () => {
     expect(read({}).binanceDumpsUrl).toBe('https://data.binance.vision');

@@ -10,6 +10,7 @@ import { benchWiredTigerBytes, wiredTigerTable } from './wiredtiger';
 import { benchResumeReads, resumeReadsTable } from './resume-reads';
 import { benchHistoryImport, historyImportTable } from './history-import';
 import { auditZipsTable, benchAuditZips } from './audit-zips';
+import { EXPORT_ROW_DEFS } from './export';
 
 export const ROWS: Record<string, { describe: string; run: () => Promise<Table> }> = {
   'venues-load': {
@@ -45,6 +46,7 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
     describe: 'daily audit of one day against the simulator’s dump site: bytes, wall and CPU per zip, extrapolated to ≈ 2,600 zips of all market types',
     run: async () => auditZipsTable(await benchAuditZips(100)),
   },
+  ...EXPORT_ROW_DEFS,
 };
 
 export async function listRows(): Promise<void> {

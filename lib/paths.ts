@@ -12,6 +12,8 @@ export interface LambdaEntries {
   readonly schema?: string;
   /** The daily dump audit. @default lambda/auditor.ts */
   readonly auditor?: string;
+  /** The daily Parquet export to S3. @default lambda/exporter.ts */
+  readonly exporter?: string;
 }
 
 export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
@@ -20,4 +22,5 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   reporter: path.join(REPO_ROOT, 'lambda', 'reporter.ts'),
   schema: path.join(REPO_ROOT, 'lambda', 'schema.ts'),
   auditor: path.join(REPO_ROOT, 'lambda', 'auditor.ts'),
+  exporter: path.join(REPO_ROOT, 'lambda', 'exporter.ts'),
 };

@@ -126,6 +126,8 @@ describe('three venues at once with every fault and lifecycle event', () => {
     try {
       for (let i = 0; i < 600 && !TYPES.every((t) => capture.ingest(t)); i++) await sleep(100);
       const first = new Map(TYPES.map((t) => [t, capture.ingest(t) as IngestHandle]));
+      // USDⓈ-M leaves the silent path first (the certain faults below must meet open connections).
+      for (let i = 0; i < 600 && (first.get('usdm') as IngestHandle).status().pathSwitches === 0; i++) await sleep(100);
       // The certain faults, timed from now that the capture runs (one schedule per venue, on its own clock).
       const schedules = new Map<MarketType, FaultConfig['schedule']>();
       for (const t of TYPES) {

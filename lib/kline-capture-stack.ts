@@ -128,6 +128,7 @@ export class KlineCaptureStack extends Stack {
       resampler: this.scheduled.resampler.function,
       reporter: this.scheduled.reporter.function,
       ingestService: this.ingest.service,
+      marketTypes: config.marketTypes,
       noKlinesMinutes: config.noKlinesAlarmMinutes,
       completenessThreshold: config.completenessThreshold,
       alarmEmail: config.alarmEmail,

@@ -115,7 +115,9 @@ export class KlineFunction extends Construct {
         minify: true,
         sourceMap: true,
         // The Node.js 22 runtime ships AWS SDK v3; the handlers use it from there.
-        externalModules: ['@aws-sdk/*'],
+        // better-sqlite3 is a native module esbuild cannot bundle; only a KLINE_STORE=sqlite: run (the
+        // moto end-to-end test, which provides it like the runtime provides the SDK) ever loads it.
+        externalModules: ['@aws-sdk/*', 'better-sqlite3'],
       },
       ...(props.placement
         ? { vpc: props.placement.vpc, vpcSubnets: props.placement.vpcSubnets, securityGroups: props.placement.securityGroups }

@@ -333,10 +333,13 @@ describe('monitoring', () => {
   it('alarms when no kline is forwarded for the configured number of minutes, counting silence as breaching', () => {
     const t = custom;
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      // The metric the task emits (count since its previous line), with the task's dimension, summed per minute.
+      // The metric the task emits (count since its previous line), with the task's and the market type's dimensions, summed per minute.
       Namespace: 'KlineCapture',
       MetricName: 'KlinesForwarded',
-      Dimensions: [{ Name: 'Service', Value: 'ingest-task' }],
+      Dimensions: [
+        { Name: 'MarketType', Value: 'spot' },
+        { Name: 'Service', Value: 'ingest-task' },
+      ],
       Statistic: 'Sum',
       Period: 60,
       Threshold: 1,
@@ -345,6 +348,18 @@ describe('monitoring', () => {
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
     });
+  });
+
+  it('has one "no klines forwarded" alarm and one dashboard widget per selected market type, none for the task total', () => {
+    const forwardedAlarms = (t: Template) =>
+      Object.values(t.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'KlinesForwarded' } })).map(
+        (r) => (r.Properties.Dimensions as Array<{ Name: string; Value: string }>).find((d) => d.Name === 'MarketType')?.Value ?? 'total',
+      );
+    expect(forwardedAlarms(template).sort()).toEqual(['spot']);
+    const all = buildStack({ marketTypes: ['spot', 'usdm', 'coinm'] }).template;
+    expect(forwardedAlarms(all).sort()).toEqual(['coinm', 'spot', 'usdm']);
+    const dashboard = JSON.stringify(Object.values(all.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
+    for (const type of ['spot', 'usdm', 'coinm']) expect(dashboard).toContain(`Ingest: ${type} klines forwarded per minute`);
   });
 
   it('alarms when the functions cannot reach the store, which the writer reports only as a metric', () => {

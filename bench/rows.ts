@@ -9,6 +9,7 @@ import { benchVenuesLoad, venuesLoadTable } from './venues-load';
 import { benchWiredTigerBytes, wiredTigerTable } from './wiredtiger';
 import { benchResumeReads, resumeReadsTable } from './resume-reads';
 import { benchHistoryImport, historyImportTable } from './history-import';
+import { EXPORT_ROW_DEFS } from './export';
 
 export const ROWS: Record<string, { describe: string; run: () => Promise<Table> }> = {
   'venues-load': {
@@ -40,6 +41,7 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
     describe: 'history job from a local data.binance.vision mirror into SQLite, end to end: klines/s (goal ≥ 200,000) and peak heap over two range lengths',
     run: async () => historyImportTable([await benchHistoryImport(20, 5), await benchHistoryImport(20, 20)]),
   },
+  ...EXPORT_ROW_DEFS,
 };
 
 export async function listRows(): Promise<void> {

@@ -57,6 +57,8 @@ export interface AppConfig {
   readonly writerMaxConcurrency: number;
   /** The Atlas cluster tier, whose per-node connection limit bounds writerMaxConcurrency. */
   readonly atlasTier: AtlasTier;
+  /** Daily Parquet export to an S3 bucket of the stack, with a Glue table and an Athena workgroup. */
+  readonly s3Export: boolean;
 }
 
 /** Every context key the app reads, in the order the deploy guide documents them. */
@@ -84,6 +86,7 @@ export const CONTEXT_KEYS = [
   'writerMaxConcurrency',
   'atlasTier',
   'containerInsights',
+  's3Export',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -180,6 +183,7 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
     writerMaxConcurrency: boundedInt(get, 'writerMaxConcurrency', DEFAULTS.writerMaxConcurrency, 2, 1000),
     containerInsights: bool(get, 'containerInsights', true),
     atlasTier: atlasTier(get, 'atlasTier'),
+    s3Export: bool(get, 's3Export', true),
   };
   checkConnectionBudget(config);
   return config;
@@ -194,8 +198,8 @@ function atlasTier(get: Get, key: ContextKey): AtlasTier {
 }
 
 /** Throws naming writerMaxConcurrency when the stack could open more connections than the tier allows per node. */
-export function checkConnectionBudget(config: Pick<AppConfig, 'atlasTier' | 'writerMaxConcurrency'>): void {
-  const budget = connectionBudget(config.atlasTier, stackConnectionUses(config.writerMaxConcurrency));
+export function checkConnectionBudget(config: Pick<AppConfig, 'atlasTier' | 'writerMaxConcurrency'> & Partial<Pick<AppConfig, 's3Export'>>): void {
+  const budget = connectionBudget(config.atlasTier, stackConnectionUses(config.writerMaxConcurrency, config.s3Export));
   if (budget.leftForUsers >= 0) return;
   const perClient = FUNCTION_MAX_POOL_SIZE + MONITORING_CONNECTIONS_PER_NODE;
   throw new AppConfigError(

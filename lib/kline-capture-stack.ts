@@ -14,6 +14,7 @@ import { ReportEmail } from './report-email';
 import { ScheduledFunctions } from './scheduled-functions';
 import { SchemaStep } from './schema-step';
 import { EgressNetwork } from './static-egress';
+import { KlineExport } from './export-bucket';
 import { WriterFunction } from './writer-function';
 
 export interface KlineCaptureStackProps extends StackProps {
@@ -39,6 +40,8 @@ export class KlineCaptureStack extends Stack {
   readonly scheduled: ScheduledFunctions;
   readonly email: ReportEmail;
   readonly monitoring: Monitoring;
+  /** The daily Parquet export to S3 with its Glue table, unless `s3Export` is false. */
+  readonly export: KlineExport | undefined;
   /** The deploy-time schema step, when an admin credential secret is configured. */
   readonly schema: SchemaStep | undefined;
 
@@ -125,12 +128,18 @@ export class KlineCaptureStack extends Stack {
       resampler: this.scheduled.resampler.function,
       reporter: this.scheduled.reporter.function,
       ingestService: this.ingest.service,
+      marketTypes: config.marketTypes,
       noKlinesMinutes: config.noKlinesAlarmMinutes,
       completenessThreshold: config.completenessThreshold,
       alarmEmail: config.alarmEmail,
     });
 
+    if (config.s3Export) {
+      const entry = entries.exporter ?? DEFAULT_LAMBDA_ENTRIES.exporter!;
+      this.export = new KlineExport(this, 'Export', { entry, store, marketTypes: config.marketTypes, logRetention, placement: this.network.functionPlacement });
+    }
+
     // Nothing that reads or writes the store starts before the schema step has applied its schema.
-    if (this.schema) for (const user of [this.ingest, this.writer, this.scheduled]) user.node.addDependency(this.schema.resource);
+    if (this.schema) for (const user of [this.ingest, this.writer, this.scheduled, ...(this.export ? [this.export] : [])]) user.node.addDependency(this.schema.resource);
   }
 }

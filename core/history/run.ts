@@ -6,10 +6,9 @@
  * the same store. Done tasks are kept in the resume state.
  */
 import { DumpError } from '../dumps/errors';
-import { readCsvBatches, DumpRowError } from '../dumps/csv-batches';
+import { csvBatchesFromBuffer, DumpRowError } from '../dumps/csv-batches';
 import { dumpLabel } from '../dumps/paths';
 import type { DumpSite } from '../dumps/site';
-import { openDumpZip } from '../dumps/zip';
 import { DAY_MS } from '../interval';
 import type { Kline, KlineSource } from '../kline';
 import { marketKey, type MarketRef } from '../market';
@@ -175,16 +174,14 @@ export async function runHistory(o: HistoryOptions): Promise<HistorySummary> {
     }
     try {
       s.bytes += dump.bytes;
-      const { stream } = await openDumpZip(dump.path, label);
+      // The CSV DumpSite checked (size, CRC-32) is parsed from memory: the zip is inflated once.
       try {
-        for await (const batch of readCsvBatches(stream, { marketType: task.file.marketType, symbol: task.file.symbol, batchSize: o.batchSize })) {
+        for (const batch of csvBatchesFromBuffer(dump.csv, { marketType: task.file.marketType, symbol: task.file.symbol, batchSize: o.batchSize })) {
           await write(withSource(batch.klines, 'dump'), label);
         }
       } catch (err) {
         if (err instanceof DumpRowError) throw new DumpError('bad-row', label, err.message);
         throw err;
-      } finally {
-        stream.destroy();
       }
       s.files++;
       o.state.markDone(task.id);

@@ -122,6 +122,7 @@ describe('local pipeline against the three simulated venues with every fault on'
       ...pipeline.status().ingest,
       runUntil: new Date(runUntil).toISOString(),
       caughtUpTo: new Date(pipeline.status().ingest.caughtUpTo ?? 0).toISOString(),
+      types: pipeline.status().types.map((t) => ({ ...t, caughtUpTo: new Date(t.caughtUpTo ?? 0).toISOString() })),
     }));
     await pipeline.stop();
     await pipeline.resampleNow({ graceMs: 0 });

@@ -64,16 +64,21 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Peak RSS sampled every `everyMs` until `stop()`; returns the peak in bytes. */
+/**
+ * Peak RSS sampled every `everyMs` until `stop()`; returns the peak in bytes. Reads RSS alone
+ * (`process.memoryUsage.rss()`): the full `process.memoryUsage()` also walks the V8 heaps, which
+ * cost ≈ 0.5 % of a core at this rate and was counted in the measured process's CPU.
+ */
 export function rssSampler(everyMs = 250): { stop(): number; peak(): number } {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), everyMs);
+  const rss = (): number => process.memoryUsage.rss();
+  let peak = rss();
+  const timer = setInterval(() => (peak = Math.max(peak, rss())), everyMs);
   timer.unref();
   return {
-    peak: () => Math.max(peak, process.memoryUsage().rss),
+    peak: () => Math.max(peak, rss()),
     stop() {
       clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss);
+      return Math.max(peak, rss());
     },
   };
 }

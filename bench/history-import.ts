@@ -7,7 +7,7 @@
  *   npx tsx bench/history-import.ts [markets] [days]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatChecksum } from '../core/dumps/checksum';
@@ -68,6 +68,8 @@ export interface HistoryImportFigures {
   klinesPerSecond: number;
   peakHeapMiB: number;
   peakRssMiB: number;
+  /** 1-minute load average at the start and end of the import (the machine is shared). */
+  load: [number, number];
 }
 
 export async function benchHistoryImport(marketCount: number, days: number): Promise<HistoryImportFigures> {
@@ -87,6 +89,7 @@ export async function benchHistoryImport(marketCount: number, days: number): Pro
       peakRss = Math.max(peakRss, m.rss);
     };
     const timer = setInterval(sample, 20);
+    const load0 = loadavg()[0];
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const summary = await runHistory({
@@ -116,6 +119,7 @@ export async function benchHistoryImport(marketCount: number, days: number): Pro
       klinesPerSecond: summary.rows / seconds,
       peakHeapMiB: peakHeap / 2 ** 20,
       peakRssMiB: peakRss / 2 ** 20,
+      load: [load0, loadavg()[0]],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -129,6 +133,7 @@ export function historyImportTable(runs: readonly HistoryImportFigures[]): Table
     align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     rows: runs.map((r) => [`${r.markets} × ${r.days}`, num(r.klines), (r.zipBytes / 1e6).toFixed(1), r.seconds.toFixed(2), r.cpuSeconds.toFixed(2), num(Math.round(r.klinesPerSecond)), num(Math.round(r.klines / r.cpuSeconds)), r.peakHeapMiB.toFixed(0), r.peakRssMiB.toFixed(0)]),
     notes: [
+      `Load average (1 min) during the runs: ${runs.map((r) => `${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)}`).join(', ')}.`,
       'The second run covers a range 4× as long: a bounded importer keeps its peak heap about the same (one batch per task in flight).',
       'On a shared machine wall time is not one core: klines per CPU-second is the figure to hold against the goal.',
     ],

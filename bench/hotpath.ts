@@ -138,12 +138,12 @@ function freshSequencer(symbols: string[]): Sequencer {
  * other frame takes createFrameHandler's path unchanged.
  */
 function fastHandler(sequencer: Sequencer, forward: (k: Kline[]) => void): (frame: Buffer) => void {
-  const slow = createFrameHandler<undefined>({ sequencer, forward });
+  const slow = createFrameHandler<undefined>({ marketType: 'spot', sequencer, forward });
   const out: Kline[] = [];
   return (frame) => {
     const kind = classifyFrame(frame);
     if (kind === 'skip') return;
-    const fast = kind === 'candidate' ? parseClosingFrame(frame) : undefined;
+    const fast = kind === 'candidate' ? parseClosingFrame(frame, 'spot') : undefined;
     if (fast === undefined) return slow.handle(frame, undefined);
     if (fast.kline.interval !== '1m') return;
     sequencer.offer(fast.kline, out);
@@ -212,7 +212,7 @@ export async function benchHotPath(options: HotPathOptions = {}): Promise<HotPat
     return { cpu: replay(r, handle), forwarded };
   };
   const wired = (sequencer: Sequencer, forward: (k: Kline[]) => void): ((frame: Buffer) => void) => {
-    const h = createFrameHandler<undefined>({ sequencer, forward });
+    const h = createFrameHandler<undefined>({ marketType: 'spot', sequencer, forward });
     return (frame) => h.handle(frame, undefined);
   };
   const receiveAlone = (): number => deliveryOnly(r);
@@ -251,7 +251,7 @@ export async function benchHotPath(options: HotPathOptions = {}): Promise<HotPat
   for (let rep = 0; rep < 5; rep++) for (const f of closingFrames) parseStreamKline((JSON.parse(f.toString('utf8')) as { data: unknown }).data, 'spot');
   const closingParseNs = (cpuSeconds(parseStart) * 1e9) / (5 * closingFrames.length);
   const fastStart = process.cpuUsage();
-  for (let rep = 0; rep < 5; rep++) for (const f of closingFrames) parseClosingFrame(f);
+  for (let rep = 0; rep < 5; rep++) for (const f of closingFrames) parseClosingFrame(f, 'spot');
   const closingFastNs = (cpuSeconds(fastStart) * 1e9) / (5 * closingFrames.length);
   if (skipped === 0) throw new Error('the filter skipped nothing');
 

@@ -118,6 +118,8 @@ function observedStore(inner: KlineStore, onStored: (klines: readonly Kline[]) =
     settleResampleLog: (consumed, carried) => inner.settleResampleLog(consumed, carried),
     readResampleState: () => inner.readResampleState(),
     writeResampleState: (w) => inner.writeResampleState(w),
+    saveAudit: (r) => inner.saveAudit(r),
+    readAudits: (r) => inner.readAudits(r),
     close: () => inner.close(),
   };
 }

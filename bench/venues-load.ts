@@ -9,7 +9,7 @@
  * time at the sink minus the minute's close, in exchange time (the simulators' clocks run at
  * speed 1 from a known offset, measured before the start).
  *
- *   npx tsx bench/venues-load.ts [--seconds 90]      (or `npm run bench -- --only venues-load`)
+ *   npx tsx bench/venues-load.ts [--seconds 90] [--cpu-prof DIR]   (or `npm run bench -- --only venues-load`)
  */
 import type { MarketType } from '../core/market';
 import { startCapture } from '../ingest-task/capture/capture';
@@ -108,7 +108,9 @@ async function measure(r: Request): Promise<VenuesLoadFigures> {
   };
 }
 
-export async function benchVenuesLoad(options: { seconds?: number; warmupSeconds?: number; markets?: Partial<Record<MarketType, number>> } = {}): Promise<VenuesLoadFigures> {
+export async function benchVenuesLoad(
+  options: { seconds?: number; warmupSeconds?: number; markets?: Partial<Record<MarketType, number>>; cpuProfileDir?: string } = {},
+): Promise<VenuesLoadFigures> {
   const sims: { marketType: MarketType; sim: RemoteSimulator }[] = [];
   try {
     for (const marketType of ['spot', 'usdm', 'coinm'] as const) {
@@ -121,7 +123,11 @@ export async function benchVenuesLoad(options: { seconds?: number; warmupSeconds
       const simNow = await sim.now();
       endpoints.push({ marketType, restUrl: sim.restUrl, streamUrl: sim.streamUrl, offsetMs: simNow - (before + Date.now()) / 2 });
     }
-    return await runInChild<Request, VenuesLoadFigures>(__filename, { endpoints, warmupSeconds: options.warmupSeconds ?? 20, seconds: options.seconds ?? 90 }, { timeoutMs: 600_000 });
+    return await runInChild<Request, VenuesLoadFigures>(__filename, { endpoints, warmupSeconds: options.warmupSeconds ?? 20, seconds: options.seconds ?? 90 }, {
+      timeoutMs: 600_000,
+      // A V8 CPU profile of the measured process (open it in Chrome DevTools or speedscope).
+      execArgv: options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [],
+    });
   } finally {
     await Promise.all(sims.map((s) => s.sim.close()));
   }
@@ -145,8 +151,12 @@ export function venuesLoadTable(f: VenuesLoadFigures): Table {
 if (require.main === module && isBenchChild()) {
   serveChild<Request, VenuesLoadFigures>(measure);
 } else if (require.main === module) {
-  const at = process.argv.indexOf('--seconds');
-  benchVenuesLoad({ seconds: at >= 0 ? Number(process.argv[at + 1]) : undefined })
+  const arg = (name: string): string | undefined => {
+    const at = process.argv.indexOf(name);
+    return at >= 0 ? process.argv[at + 1] : undefined;
+  };
+  const seconds = arg('--seconds');
+  benchVenuesLoad({ seconds: seconds !== undefined ? Number(seconds) : undefined, cpuProfileDir: arg('--cpu-prof') })
     .then((f) => console.log(JSON.stringify(f, null, 2)))
     .catch((e: unknown) => {
       console.error(e);

@@ -4,25 +4,29 @@
  *   npm start                      live Binance (market-data endpoints, no API key)
  */
 import { dirname } from 'node:path';
-import { readBinanceConfig, readMarketFilter, readStoreConfig } from '../core/config';
+import { readStoreConfig } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { redactSecrets } from '../core/redact';
 import { MINUTE_MS } from '../core/interval';
 import { openStore } from '../core/store';
+import type { MarketType } from '../core/market';
 import { lastOpenTimesBySymbol } from '../core/store/known-markets';
 import type { KlineStore } from '../core/store/port';
+import type { VenueSelection } from '../ingest-task/capture/capture';
+import { readVenueConfigs, type VenueConfig } from '../ingest-task/config';
 import { createLogger, type Logger } from '../ingest-task/logger';
+import { VENUES } from '../ingest-task/venues';
 import { readReportDelivery, sendReportEmail } from '../lambda/reporter';
-import { DEFAULT_START_TIME, faultsFromNames, startSimulator, type Simulator } from '../sim';
-import { checkLocalEnv, parseLocalArgs, USAGE, UsageError, type LocalOptions } from './local/args';
+import { DEFAULT_START_TIME, faultsFromNames, startVenueSimulators, type Simulator, type VenueSimulators } from '../sim';
+import { simulatorOptions, simulatorVenueOptions } from './local/sim-world';
+import { replayUndelivered } from './local/undelivered';
+import { checkLocalEnv, parseLocalArgs, simMarkets, USAGE, UsageError, type LocalOptions } from './local/args';
 import { prepareFolder } from './local/folders';
 import { checkBinanceReachable } from './local/reachability';
 import { acquireStoreLock, StoreLockedError } from './local/store-lock';
 import { startLocalPipeline, type LocalPipeline } from './local/pipeline';
-import { simulatorOptions } from './local/sim-world';
-import { replayUndelivered } from './local/undelivered';
-import { checkAgainstSimulator, formatSimCheck } from './local/sim-check';
-import { formatDuration, formatStatusLine } from './local/status-line';
+import { formatStatusLine } from './local/status-line';
+import { verifySimulatedRun } from './local/verify-run';
 
 /** Where a stop past its deadline keeps what it could not store (the pipeline's default). */
 const UNDELIVERED_FILE = './data/undelivered.jsonl';
@@ -39,17 +43,32 @@ function makeLogger(tty: boolean): Logger {
 }
 
 /**
- * A simulated exchange continues where the store's data ends, so a second `--sim` run resumes
- * (and backfills the gap) instead of replaying minutes that are already stored.
+ * A simulated exchange continues where the store's data ends (the latest minute of any selected
+ * type: the venues share one clock), so a second `--sim` run resumes (and backfills the gap)
+ * instead of replaying minutes that are already stored.
  */
-async function simStartTime(store: KlineStore): Promise<number> {
+async function simStartTime(store: KlineStore, marketTypes: readonly MarketType[]): Promise<number> {
   let last = -Infinity;
-  for (const t of (await lastOpenTimesBySymbol(store, '1m', 'spot')).values()) last = Math.max(last, t);
+  for (const type of marketTypes) for (const t of (await lastOpenTimesBySymbol(store, '1m', type)).values()) last = Math.max(last, t);
   return Math.max(DEFAULT_START_TIME, Number.isFinite(last) ? last + 5 * MINUTE_MS : DEFAULT_START_TIME);
 }
 
-async function startSim(o: LocalOptions, startTime: number): Promise<Simulator> {
-  return startSimulator(simulatorOptions(o, startTime));
+async function startSims(o: LocalOptions, marketTypes: readonly MarketType[], startTime: number): Promise<VenueSimulators> {
+  const perType = Object.fromEntries(marketTypes.map((t) => [t, simulatorVenueOptions(o, t)]));
+  return startVenueSimulators(marketTypes, simulatorOptions(o, startTime), perType);
+}
+
+/**
+ * Live Binance: a look at each selected venue first. None answering is one clear message and a
+ * stop; some answering, the others are named as warnings and the capture retries them.
+ */
+async function checkVenuesReachable(venues: readonly VenueConfig[], logger: Logger): Promise<string | undefined> {
+  const problems = await Promise.all(venues.map((v) => checkBinanceReachable(v.restUrl, 5000, fetch, VENUES[v.marketType].paths.ping)));
+  if (problems.every((p) => p !== undefined)) return problems[0];
+  venues.forEach((v, i) => {
+    if (problems[i]) logger.warn('market type not reachable at start; the others are captured and it is retried', { marketType: v.marketType, problem: problems[i] });
+  });
+  return undefined;
 }
 
 function emailer(logger: Logger): ((report: Parameters<typeof sendReportEmail>[0]) => Promise<void>) | undefined {
@@ -86,11 +105,11 @@ async function main(): Promise<void> {
   }
   const tty = Boolean(process.stdout.isTTY);
   const logger = makeLogger(tty);
-  let storeConfig, binance, marketFilter, sendEmail;
+  let storeConfig, venueConfigs: VenueConfig[], sendEmail;
   try {
     storeConfig = readStoreConfig();
-    binance = readBinanceConfig();
-    marketFilter = readMarketFilter();
+    // The Fargate task's reader: MARKET_TYPES and each type's endpoints and filters.
+    venueConfigs = readVenueConfigs(process.env);
     sendEmail = emailer(logger);
   } catch (e) {
     if (e instanceof ConfigError) fail(`Configuration error: ${e.message}`, 2);
@@ -121,8 +140,9 @@ async function main(): Promise<void> {
     fail(`Could not open the store (${storeConfig.kind}): ${(e as Error).message}`, 1);
   }
 
-  let sim: Simulator | undefined;
-  let endpoints = binance;
+  const marketTypes = venueConfigs.map((v) => v.marketType);
+  let sims: VenueSimulators | undefined;
+  let venues: VenueSelection[];
   if (o.sim) {
     // What an earlier run kept goes in first: the simulated world continues after it, not before.
     try {
@@ -130,40 +150,57 @@ async function main(): Promise<void> {
     } catch (e) {
       fail(`Could not store what an earlier run kept: ${(e as Error).message}`, 1);
     }
-    sim = await startSim(o, await simStartTime(store));
-    endpoints = { restUrl: sim.restUrl, streamUrl: sim.streamUrl };
+    sims = await startSims(o, marketTypes, await simStartTime(store, marketTypes));
+    venues = marketTypes.map((t) => ({ venue: VENUES[t], restUrl: sims!.venue(t).restUrl, streamUrl: sims!.venue(t).streamUrl }));
   } else {
-    const problem = await checkBinanceReachable(binance.restUrl);
+    const problem = await checkVenuesReachable(venueConfigs, logger);
     if (problem) fail(problem, 1);
+    venues = venueConfigs.map((v) => ({ venue: VENUES[v.marketType], restUrl: v.restUrl, streamUrl: v.streamUrl, marketFilter: v.markets }));
   }
-  const exchangeNow = sim ? () => sim!.now() : () => Date.now();
+  const sim: Simulator | undefined = sims?.venue(marketTypes[0]);
+  const exchangeNow = sim ? () => sim.now() : () => Date.now();
   const speed = sim ? o.speed : 1;
 
-  const pipeline: LocalPipeline = await startLocalPipeline({
-    store,
-    ...endpoints,
-    exchangeNow,
-    speed,
-    marketFilter: sim ? undefined : marketFilter,
-    reportEveryMinutes: o.reportEveryMinutes,
-    reportsDir: o.reportsDir,
-    onReport: async (report, files) => {
-      // JSON logs already carry the report; a terminal gets one readable line above the status line.
-      if (tty) process.stdout.write(`\r\x1b[Kreport ${report.summaryLine} → ${files.html}\n`);
-      if (sendEmail) await sendEmail(report);
-    },
-    logger,
-    undeliveredFile: UNDELIVERED_FILE,
-    ingest: sim
-      ? {
-          // The simulator's clock runs `speed` times faster: keep the ingest's real-time timers in step.
-          refreshIntervalMs: Math.max(1000, (5 * MINUTE_MS) / speed),
-          connectionTimers: { stallTimeoutMs: Math.max(3000, (5 * MINUTE_MS) / speed) },
-          gapCheckIntervalMs: 250,
-        }
-      : undefined,
+  let pipeline: LocalPipeline;
+  try {
+    pipeline = await startLocalPipeline({
+      store,
+      venues,
+      exchangeNow,
+      speed,
+      reportEveryMinutes: o.reportEveryMinutes,
+      reportsDir: o.reportsDir,
+      onReport: async (report, files) => {
+        // JSON logs already carry the report; a terminal gets one readable line above the status line.
+        if (tty) process.stdout.write(`\r\x1b[Kreport ${report.summaryLine} → ${files.html}\n`);
+        if (sendEmail) await sendEmail(report);
+      },
+      logger,
+      undeliveredFile: UNDELIVERED_FILE,
+      ingest: sim
+        ? {
+            // The simulator's clock runs `speed` times faster: keep the ingest's real-time timers in step.
+            refreshIntervalMs: Math.max(1000, (5 * MINUTE_MS) / speed),
+            connectionTimers: { stallTimeoutMs: Math.max(3000, (5 * MINUTE_MS) / speed) },
+            gapCheckIntervalMs: 250,
+            // A venue that fails is retried soon, in step with the clock.
+            venueRetryMs: Math.max(2_000, (5 * MINUTE_MS) / speed),
+          }
+        : undefined,
+    });
+  } catch (e) {
+    // Every selected market type failed its first start (e.g. HTTP 451 on each).
+    await sims?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    fail(`Capture could not start: ${(e as Error).message}`, 1);
+  }
+  logger.info('pipeline started', {
+    sim: Boolean(sims),
+    store: storeConfig.kind,
+    marketTypes,
+    restUrls: Object.fromEntries(venues.map((v) => [v.venue.marketType, redactSecrets(v.restUrl)])),
+    reports: o.reportsDir,
   });
-  logger.info('pipeline started', { sim: Boolean(sim), store: storeConfig.kind, restUrl: redactSecrets(endpoints.restUrl), reports: o.reportsDir });
 
   const statusTimer = tty ? setInterval(() => process.stdout.write(`\r\x1b[K${formatStatusLine(pipeline.status())}`), 500) : undefined;
   const logTimer = tty ? undefined : setInterval(() => logger.info('status', { ...pipeline.status(), ingest: undefined }), 10_000);
@@ -198,27 +235,13 @@ async function main(): Promise<void> {
             problem('Final resample failed', e);
           }
           try {
-            const caughtUpTo = pipeline.status().ingest.caughtUpTo;
-            // How far capture was behind the exchange when the stop was asked for: minutes after
-            // caughtUpTo were not verified, so a run far behind is INCOMPLETE, never VERIFIED.
-            const behindMs = caughtUpTo === undefined ? exchangeAtStop - pipeline.startedAt : Math.max(0, exchangeAtStop - (caughtUpTo + MINUTE_MS));
-            const allowedMs = 3 * MINUTE_MS + 2_000 * speed;
-            process.stdout.write(`Capture was ${formatDuration(behindMs)} behind the exchange at the stop (exchange time ${new Date(exchangeAtStop).toISOString()}).\n`);
-            if (behindMs > allowedMs) {
-              process.stdout.write(`INCOMPLETE: capture was ${formatDuration(behindMs)} behind (more than ${formatDuration(allowedMs)}); the minutes after ${caughtUpTo === undefined ? 'the start' : new Date(caughtUpTo + MINUTE_MS).toISOString()} are not verified.\n`);
-              exitCode = 1;
-            }
-            if (caughtUpTo !== undefined && caughtUpTo >= pipeline.startedAt) {
-              const check = await checkAgainstSimulator(sim, store, { from: pipeline.startedAt, to: caughtUpTo + MINUTE_MS });
-              process.stdout.write(`${formatSimCheck(check)}\n`);
-              if (!check.ok) {
-                process.stdout.write(`examples: ${[...check.oneMinute.examples, ...check.resampled.flatMap((r) => r.comparison.examples)].slice(0, 10).join(', ')}\n`);
-                exitCode = 1;
-              }
-            } else {
-              process.stdout.write('Nothing to verify yet: no full minute was captured.\n');
-              exitCode = 1;
-            }
+            // Everything stored for the simulated world (earlier runs included), per market type.
+            const verification = await verifySimulatedRun(
+              { sims: new Map(marketTypes.map((t) => [t, sims!.venue(t)])), store, types: pipeline.status().types, exchangeAtStop, allowedBehindMs: 3 * MINUTE_MS + 2_000 * speed },
+              pipeline.startedAt,
+            );
+            process.stdout.write(`${verification.lines.join('\n')}\n`);
+            if (!verification.ok) exitCode = 1;
           } catch (e) {
             problem('Verification failed', e);
           }
@@ -230,7 +253,7 @@ async function main(): Promise<void> {
       } catch (e) {
         problem('Stop failed', e);
       } finally {
-        if (sim) await sim.close().catch(() => undefined);
+        if (sims) await sims.close().catch(() => undefined);
         try {
           await store.close();
         } catch (e) {

@@ -12,7 +12,8 @@
  *
  * where each row is one string of comma-separated fields, `"step,open,high,low,close,volume,
  * quoteVolume,trades,takerBuyBaseVolume,takerBuyQuoteVolume"` (+ `,sourceCount` for resampled
- * bars), and `step` is the open time's distance from the previous row of the group in whole
+ * bars; + `,r` or `,d` for a 1m kline from REST backfill or a dump: its provenance, absent =
+ * the stream, which is how every body written before provenance travelled reads), and `step` is the open time's distance from the previous row of the group in whole
  * intervals (the first row counts from `firstOpenTime`, so it is 0). One string per row instead
  * of a JSON array saves the quotes around every decimal (~15 % of the body). Close times are not
  * sent: they follow from the open time and the interval. Decimals travel as the exact text they
@@ -23,7 +24,7 @@
  */
 import { CodecError } from './errors';
 import { intervalMs, isInterval } from './interval';
-import type { Kline } from './kline';
+import type { Kline, KlineSource } from './kline';
 import { MARKET_TYPES, isMarketStatus, isMarketType, type MarketStatusEvent, type MarketType } from './market';
 import { validateKline } from './parse';
 import { symbolProblem } from './symbol';
@@ -125,10 +126,29 @@ class BodyBuilder {
   }
 }
 
+/**
+ * Provenance in one letter (two bytes with its comma, on non-stream rows only). A letter can never
+ * be a sourceCount, so the row stays unambiguous; a reader from before provenance refuses such a
+ * row (its sourceCount is not a count) rather than storing it under another key.
+ */
+const SOURCE_CODES: Record<KlineSource, string> = { rest: 'r', dump: 'd' };
+const SOURCE_OF_CODE = new Map<string, KlineSource>(Object.entries(SOURCE_CODES).map(([source, code]) => [code, source as KlineSource]));
+
 function rowText(k: Kline, step: number): string {
-  const fields = `${step},${k.open},${k.high},${k.low},${k.close},${k.volume},${k.quoteVolume},${k.trades},${k.takerBuyBaseVolume},${k.takerBuyQuoteVolume}`;
+  let fields = `${step},${k.open},${k.high},${k.low},${k.close},${k.volume},${k.quoteVolume},${k.trades},${k.takerBuyBaseVolume},${k.takerBuyQuoteVolume}`;
+  if (k.sourceCount !== undefined) fields += `,${k.sourceCount}`;
+  if (k.source !== undefined) fields += `,${SOURCE_CODES[k.source] ?? k.source}`;
   // JSON.stringify, not plain quotes: encode does not validate, and text must stay valid JSON.
-  return JSON.stringify(k.sourceCount === undefined ? fields : `${fields},${k.sourceCount}`);
+  return JSON.stringify(fields);
+}
+
+/** A trailing provenance code, if the row ends with one (letters only: a count is digits). */
+function trailingSource(row: string[]): { source?: KlineSource; unknown?: string } {
+  const last = row[row.length - 1];
+  if (row.length < 11 || !/^[a-z]+$/.test(last)) return {};
+  row.pop();
+  const source = SOURCE_OF_CODE.get(last);
+  return source ? { source } : { unknown: last };
 }
 
 const INTEGER_TEXT = /^(0|[1-9][0-9]{0,15})$/;
@@ -236,6 +256,11 @@ function decodeGroup(group: unknown, gi: number, klines: Kline[], rejected: Reje
       return;
     }
     openTime += step * ms;
+    const provenance = trailingSource(row);
+    if (provenance.unknown !== undefined) {
+      rejected.push({ kind: 'kline', marketType, symbol: sym, openTime, reason: `kline ${marketType} ${sym} ${interval} at ${openTime}: unknown source code ${JSON.stringify(provenance.unknown)} (expected ${[...SOURCE_OF_CODE.keys()].join(', ')})` });
+      continue;
+    }
     if (row.length !== 10 && row.length !== 11) {
       rejected.push({ kind: 'kline', marketType, symbol: sym, openTime, reason: `kline ${marketType} ${sym} ${interval} at ${openTime}: expected 10 or 11 fields, got ${row.length}` });
       continue;
@@ -257,6 +282,7 @@ function decodeGroup(group: unknown, gi: number, klines: Kline[], rejected: Reje
       takerBuyQuoteVolume: row[9],
     };
     if (row.length === 11) k.sourceCount = integerOrText(row[10]) as number;
+    if (provenance.source !== undefined) k.source = provenance.source;
     const problem = validateKline(k);
     if (problem) rejected.push({ kind: 'kline', marketType, symbol: sym, openTime, reason: `kline ${marketType} ${sym} ${interval} at ${openTime}: ${problem}` });
     else klines.push(k);

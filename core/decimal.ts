@@ -13,12 +13,32 @@
  * "10.00000000"; not "00.5" or "01"). One rule for every store: MongoDB's Decimal128 would give
  * "00.5" back as "0.5" while SQLite keeps the text, so the two stores would disagree.
  */
-const DECIMAL_TEXT = /^(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
 const LEADING_ZERO = /^0[0-9]/;
 
-/** True for canonical non-negative decimal text: an integer part without leading zeros, optionally a dot and digits. */
+/**
+ * True for canonical non-negative decimal text: an integer part without leading zeros, optionally a dot and digits
+ * (`/^(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/`, at most 64 characters). A character loop, not the
+ * regex: every kline runs it eight times, twice on the history import's path.
+ */
 export function isDecimalText(s: unknown): s is string {
-  return typeof s === 'string' && s.length > 0 && s.length <= 64 && DECIMAL_TEXT.test(s);
+  if (typeof s !== 'string') return false;
+  const n = s.length;
+  if (n === 0 || n > 64) return false;
+  let c = s.charCodeAt(0);
+  if (c < 48 || c > 57) return false;
+  let i = 1;
+  if (c === 48) {
+    if (n > 1 && s.charCodeAt(1) !== 46) return false;
+  } else {
+    while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
+  }
+  if (i === n) return true;
+  if (s.charCodeAt(i) !== 46 || i === n - 1) return false;
+  for (i++; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** True for digits-and-dot text refused only because its integer part has a leading zero ("007.5"). */

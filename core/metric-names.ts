@@ -18,6 +18,17 @@ export const LAMBDA_DIMENSIONS: Readonly<Record<string, string>> = { service: ME
 /** The dimension set of every metric the ingest task publishes (its EMF lines name it `Service`). */
 export const INGEST_DIMENSIONS: Readonly<Record<string, string>> = { Service: INGEST_SERVICE };
 
+/**
+ * The dimension each venue's ingest adds: its EMF lines carry [Service, MarketType] beside
+ * [Service], so one market type that stops is seen even while the others flow.
+ */
+export const INGEST_MARKET_TYPE_DIMENSION = 'MarketType';
+
+/** The dimension set of one market type's ingest metrics. */
+export function ingestMarketTypeDimensions(marketType: string): Readonly<Record<string, string>> {
+  return { ...INGEST_DIMENSIONS, [INGEST_MARKET_TYPE_DIMENSION]: marketType };
+}
+
 /** Metrics of the ingest task, one EMF line per metrics interval (60 s). */
 export const INGEST_METRIC = {
   /** Closed klines handed to the sink since the previous metrics line (Count; Sum per minute = klines per minute). */

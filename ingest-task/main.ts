@@ -12,7 +12,7 @@ import { startCapture } from './capture/capture';
 import { VENUES } from './venues';
 import { createLogger } from './logger';
 import { EmfPublisher } from './metrics';
-import { readResumePoints, type SecretsClient } from './capture/resume-store';
+import { readResumePoints, resumeReader, type SecretsClient } from './capture/resume-store';
 import { SqsSink } from './sinks/sqs';
 import type { KlineSink } from './sinks/sink';
 
@@ -46,10 +46,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, deps: MainDeps 
     ingest = await startCapture({
       venues: config.venues.map((v) => ({ venue: VENUES[v.marketType], restUrl: v.restUrl, streamUrl: v.streamUrl, marketFilter: v.markets })),
       sink,
-      resumeFrom: (marketType) =>
-        marketType === 'spot'
-          ? readResumePoints(config.resume, { logger, secrets: deps.secrets, serverSelectionTimeoutMS: deps.storeTimeoutMs, retentionDays })
-          : Promise.resolve(new Map<string, number>()),
+      resumeFrom: resumeReader(
+        config.venues.map((v) => v.marketType),
+        (types) => readResumePoints(config.resume, types, { logger, secrets: deps.secrets, serverSelectionTimeoutMS: deps.storeTimeoutMs, retentionDays }),
+      ),
       refreshIntervalMs: config.refreshIntervalMs,
       newMarketHistoryMs: config.newMarketHistoryMs,
       rest: { weightHeadroom: config.weightHeadroom },

@@ -4,6 +4,7 @@
  * (a dozen lines) because the Powertools Metrics utility is built around a Lambda invocation's
  * lifecycle, while this service publishes on its own timer.
  */
+import { INGEST_MARKET_TYPE_DIMENSION } from '../core/metric-names';
 
 export type MetricUnit = 'Count' | 'Milliseconds' | 'Count/Second' | 'None';
 
@@ -31,11 +32,11 @@ export function emfLine(values: readonly MetricValue[], namespace: string, servi
     _aws: {
       Timestamp: timestamp,
       CloudWatchMetrics: [
-        { Namespace: namespace, Dimensions: marketType ? [['Service'], ['Service', 'MarketType']] : [['Service']], Metrics: values.map((v) => ({ Name: v.name, Unit: v.unit })) },
+        { Namespace: namespace, Dimensions: marketType ? [['Service'], ['Service', INGEST_MARKET_TYPE_DIMENSION]] : [['Service']], Metrics: values.map((v) => ({ Name: v.name, Unit: v.unit })) },
       ],
     },
     Service: service,
-    ...(marketType ? { MarketType: marketType } : {}),
+    ...(marketType ? { [INGEST_MARKET_TYPE_DIMENSION]: marketType } : {}),
   };
   for (const v of values) body[v.name] = v.value;
   return JSON.stringify(body);

@@ -7,7 +7,9 @@
  * On demand: `{"from": ISO, "to": ISO}` reports that window instead (at most 31 days).
  *
  * Env: REPORT_SENDER (one address, a verified SES identity), REPORT_RECIPIENTS (comma-separated),
- * REPORT_PERIOD_HOURS (24), SES_ENDPOINT (local SES only), the store's (lambda/shared/store.ts).
+ * REPORT_PERIOD_HOURS (24), SES_ENDPOINT (local SES only), AUDIT_LAG_DAYS (2: the report shows the
+ * dump audits of its days shifted back by it, as the auditor keeps them), the store's
+ * (lambda/shared/store.ts).
  */
 import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -17,6 +19,7 @@ import { composeReportEmail, type EmailAttachment } from '../core/email';
 import { ConfigError, StoreUnavailableError } from '../core/errors';
 import { METRIC } from '../core/metric-names';
 import { HOUR_MS, parseRangeRequest, previousHours } from '../core/range-request';
+import { auditRangeOfReport, DEFAULT_AUDIT_LAG_DAYS } from '../core/audit/daily';
 import { buildQualityReport, type QualityReport } from '../core/report';
 import { flushMetrics, logger, metrics } from './shared/powertools';
 import { discardStore, getStore } from './shared/store';
@@ -69,6 +72,10 @@ export const MAX_GAPS_CSV_BYTES = 2 * 1024 * 1024;
 /** The per-market CSV, and the gaps CSV when there are gaps and it is not too large. */
 export function reportAttachments(report: QualityReport): EmailAttachment[] {
   const attachments: EmailAttachment[] = [{ filename: `${report.fileBase}.csv`, content: report.csv, contentType: 'text/csv; charset=utf-8' }];
+  // The audit CSV lists differing minutes: attached when there is one (a header line and more).
+  if (report.auditCsv !== undefined && report.auditCsv.split('\r\n').length > 2 && Buffer.byteLength(report.auditCsv, 'utf8') <= MAX_GAPS_CSV_BYTES) {
+    attachments.push({ filename: `${report.fileBase}-audit.csv`, content: report.auditCsv, contentType: 'text/csv; charset=utf-8' });
+  }
   if (report.summary.gapCount === 0) return attachments;
   const bytes = Buffer.byteLength(report.gapsCsv, 'utf8');
   if (bytes <= MAX_GAPS_CSV_BYTES) {
@@ -118,7 +125,9 @@ export const handler = async (event: unknown, context?: Context): Promise<Report
     try {
       const store = await getStore();
       opened = true;
-      report = await buildQualityReport(store, range);
+      // The auditor (lambda/auditor.ts) audits a day AUDIT_LAG_DAYS later: show each audit once.
+      const audits = await store.readAudits(auditRangeOfReport(range, readPositiveInt(process.env, 'AUDIT_LAG_DAYS', DEFAULT_AUDIT_LAG_DAYS)));
+      report = await buildQualityReport(store, range, { audits });
     } catch (err) {
       // A store that cannot be opened (secret, DNS) or fails a read as a whole: the reporter's own record.
       if (!opened || err instanceof StoreUnavailableError) {

@@ -47,6 +47,8 @@ export interface AppConfig {
   readonly mongoDatabase: string;
   readonly binanceStreamUrl: string;
   readonly binanceRestUrl: string;
+  /** Binance's dump file site the daily audit reads (the auditor's BINANCE_DUMPS_URL). */
+  readonly binanceDumpsUrl: string;
   /** Alarm when a report's completeness (percent of expected minutes stored) falls below this. */
   readonly completenessThreshold: number;
   /** Alarm when the ingest task forwards no kline for this many consecutive minutes. */
@@ -57,6 +59,8 @@ export interface AppConfig {
   readonly writerMaxConcurrency: number;
   /** The Atlas cluster tier, whose per-node connection limit bounds writerMaxConcurrency. */
   readonly atlasTier: AtlasTier;
+  /** Daily Parquet export to an S3 bucket of the stack, with a Glue table and an Athena workgroup. */
+  readonly s3Export: boolean;
 }
 
 /** Every context key the app reads, in the order the deploy guide documents them. */
@@ -79,11 +83,13 @@ export const CONTEXT_KEYS = [
   'mongoDatabase',
   'binanceStreamUrl',
   'binanceRestUrl',
+  'binanceDumpsUrl',
   'completenessThreshold',
   'noKlinesAlarmMinutes',
   'writerMaxConcurrency',
   'atlasTier',
   'containerInsights',
+  's3Export',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -129,6 +135,7 @@ export const DEFAULTS = {
   mongoDatabase: 'klines',
   binanceStreamUrl: 'wss://data-stream.binance.vision',
   binanceRestUrl: 'https://data-api.binance.vision',
+  binanceDumpsUrl: 'https://data.binance.vision',
   completenessThreshold: 99.9,
   noKlinesAlarmMinutes: 5,
   writerMaxConcurrency: 5,
@@ -175,11 +182,13 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
     mongoDatabase: mongoDatabase(get, 'mongoDatabase'),
     binanceStreamUrl: url(get, 'binanceStreamUrl', DEFAULTS.binanceStreamUrl, ['wss:', 'ws:']),
     binanceRestUrl: url(get, 'binanceRestUrl', DEFAULTS.binanceRestUrl, ['https:', 'http:']),
+    binanceDumpsUrl: url(get, 'binanceDumpsUrl', DEFAULTS.binanceDumpsUrl, ['https:', 'http:']),
     completenessThreshold: percent(get, 'completenessThreshold', DEFAULTS.completenessThreshold),
     noKlinesAlarmMinutes: boundedInt(get, 'noKlinesAlarmMinutes', DEFAULTS.noKlinesAlarmMinutes, 1, 1440),
     writerMaxConcurrency: boundedInt(get, 'writerMaxConcurrency', DEFAULTS.writerMaxConcurrency, 2, 1000),
     containerInsights: bool(get, 'containerInsights', true),
     atlasTier: atlasTier(get, 'atlasTier'),
+    s3Export: bool(get, 's3Export', true),
   };
   checkConnectionBudget(config);
   return config;
@@ -194,8 +203,8 @@ function atlasTier(get: Get, key: ContextKey): AtlasTier {
 }
 
 /** Throws naming writerMaxConcurrency when the stack could open more connections than the tier allows per node. */
-export function checkConnectionBudget(config: Pick<AppConfig, 'atlasTier' | 'writerMaxConcurrency'>): void {
-  const budget = connectionBudget(config.atlasTier, stackConnectionUses(config.writerMaxConcurrency));
+export function checkConnectionBudget(config: Pick<AppConfig, 'atlasTier' | 'writerMaxConcurrency'> & Partial<Pick<AppConfig, 's3Export'>>): void {
+  const budget = connectionBudget(config.atlasTier, stackConnectionUses(config.writerMaxConcurrency, config.s3Export));
   if (budget.leftForUsers >= 0) return;
   const perClient = FUNCTION_MAX_POOL_SIZE + MONITORING_CONNECTIONS_PER_NODE;
   throw new AppConfigError(

@@ -58,11 +58,12 @@ export function connectionBudget(tier: AtlasTier, uses: readonly ConnectionUse[]
 }
 
 /** What the stack runs: the writer's SQS concurrency bound, the scheduled functions (a run plus a retry or an on-demand call), the task (twice during a deployment). */
-export function stackConnectionUses(writerMaxConcurrency: number): ConnectionUse[] {
+export function stackConnectionUses(writerMaxConcurrency: number, s3Export = false): ConnectionUse[] {
   return [
     { who: `writer (${writerMaxConcurrency} concurrent containers, the SQS event source maximum concurrency)`, clients: writerMaxConcurrency },
     { who: 'resampler (a scheduled run and an overlapping retry or on-demand run)', clients: 2 },
     { who: 'reporter (a scheduled run and an on-demand run)', clients: 2 },
     { who: 'ingest task (old and new task during a deployment)', clients: 2 },
+    ...(s3Export ? [{ who: 'exporter (a scheduled run and an on-demand run)', clients: 2 }] : []),
   ];
 }

@@ -1,4 +1,5 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
+import { AuditFunction } from './audit-function';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -14,6 +15,7 @@ import { ReportEmail } from './report-email';
 import { ScheduledFunctions } from './scheduled-functions';
 import { SchemaStep } from './schema-step';
 import { EgressNetwork } from './static-egress';
+import { KlineExport } from './export-bucket';
 import { WriterFunction } from './writer-function';
 
 export interface KlineCaptureStackProps extends StackProps {
@@ -37,8 +39,11 @@ export class KlineCaptureStack extends Stack {
   readonly ingest: IngestService;
   readonly writer: WriterFunction;
   readonly scheduled: ScheduledFunctions;
+  readonly audit: AuditFunction;
   readonly email: ReportEmail;
   readonly monitoring: Monitoring;
+  /** The daily Parquet export to S3 with its Glue table, unless `s3Export` is false. */
+  readonly export: KlineExport | undefined;
   /** The deploy-time schema step, when an admin credential secret is configured. */
   readonly schema: SchemaStep | undefined;
 
@@ -118,6 +123,15 @@ export class KlineCaptureStack extends Stack {
       placement: this.network.functionPlacement,
     });
 
+    this.audit = new AuditFunction(this, 'Audit', {
+      entry: entries.auditor ?? DEFAULT_LAMBDA_ENTRIES.auditor!,
+      store,
+      logRetention,
+      marketTypes: config.marketTypes,
+      dumpsUrl: config.binanceDumpsUrl,
+      placement: this.network.functionPlacement,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       queue: this.queue.queue,
       deadLetterQueue: this.queue.deadLetterQueue,
@@ -125,12 +139,18 @@ export class KlineCaptureStack extends Stack {
       resampler: this.scheduled.resampler.function,
       reporter: this.scheduled.reporter.function,
       ingestService: this.ingest.service,
+      marketTypes: config.marketTypes,
       noKlinesMinutes: config.noKlinesAlarmMinutes,
       completenessThreshold: config.completenessThreshold,
       alarmEmail: config.alarmEmail,
     });
 
+    if (config.s3Export) {
+      const entry = entries.exporter ?? DEFAULT_LAMBDA_ENTRIES.exporter!;
+      this.export = new KlineExport(this, 'Export', { entry, store, marketTypes: config.marketTypes, logRetention, placement: this.network.functionPlacement });
+    }
+
     // Nothing that reads or writes the store starts before the schema step has applied its schema.
-    if (this.schema) for (const user of [this.ingest, this.writer, this.scheduled]) user.node.addDependency(this.schema.resource);
+    if (this.schema) for (const user of [this.ingest, this.writer, this.scheduled, this.audit, ...(this.export ? [this.export] : [])]) user.node.addDependency(this.schema.resource);
   }
 }

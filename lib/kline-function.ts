@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -36,6 +36,10 @@ export interface KlineFunctionProps {
   readonly timeout: Duration;
   /** @default 512 */
   readonly memorySize?: number;
+  /** /tmp size. @default 512 MiB (Lambda's default) */
+  readonly ephemeralStorageSize?: Size;
+  /** Files (relative to the repository root) copied beside the bundle's index.js, e.g. a WebAssembly module a package reads from its own folder. */
+  readonly copyFiles?: readonly string[];
   readonly logRetention: logs.RetentionDays;
   /** Extra environment variables (never secrets). */
   readonly environment?: Record<string, string>;
@@ -98,6 +102,7 @@ export class KlineFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
+      ...(props.ephemeralStorageSize ? { ephemeralStorageSize: props.ephemeralStorageSize } : {}),
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
@@ -112,7 +117,18 @@ export class KlineFunction extends Construct {
         minify: true,
         sourceMap: true,
         // The Node.js 22 runtime ships AWS SDK v3; the handlers use it from there.
-        externalModules: ['@aws-sdk/*'],
+        // better-sqlite3 is a native module esbuild cannot bundle; only a KLINE_STORE=sqlite: run (the
+        // moto end-to-end test, which provides it like the runtime provides the SDK) ever loads it.
+        externalModules: ['@aws-sdk/*', 'better-sqlite3'],
+        ...(props.copyFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) => props.copyFiles!.map((f) => `cp "${path.join(inputDir, f)}" "${outputDir}/"`),
+              },
+            }
+          : {}),
       },
       ...(props.placement
         ? { vpc: props.placement.vpc, vpcSubnets: props.placement.vpcSubnets, securityGroups: props.placement.securityGroups }

@@ -8,7 +8,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { INGEST_DIMENSIONS, INGEST_METRIC, LAMBDA_DIMENSIONS, METRIC, METRICS_NAMESPACE } from './names';
+import type { MarketType } from '../core/market';
+import { INGEST_DIMENSIONS, INGEST_METRIC, ingestMarketTypeDimensions, LAMBDA_DIMENSIONS, METRIC, METRICS_NAMESPACE } from './names';
 
 export interface MonitoringProps {
   readonly queue: sqs.IQueue;
@@ -17,6 +18,8 @@ export interface MonitoringProps {
   readonly resampler: lambda.IFunction;
   readonly reporter: lambda.IFunction;
   readonly ingestService: ecs.FargateService;
+  /** The market types the ingest captures: one "no klines forwarded" alarm and graph line each. */
+  readonly marketTypes: readonly MarketType[];
   /** Alarm when no kline is forwarded for this many consecutive minutes. */
   readonly noKlinesMinutes: number;
   /** Alarm when a report's completeness percentage is below this. */
@@ -33,13 +36,18 @@ export interface MonitoringProps {
 export class Monitoring extends Construct {
   readonly alarms: {
     readonly deadLetters: cloudwatch.Alarm;
-    readonly noKlinesForwarded: cloudwatch.Alarm;
     readonly writerErrors: cloudwatch.Alarm;
     readonly resamplerErrors: cloudwatch.Alarm;
     readonly reporterErrors: cloudwatch.Alarm;
     readonly completeness: cloudwatch.Alarm;
     readonly storeUnavailable: cloudwatch.Alarm;
   };
+  /**
+   * One "no klines forwarded" alarm per captured market type, reading [Service, MarketType]. No
+   * alarm on the task's total: with one type it would fire with that type's alarm every time, and
+   * with several it stays quiet while any type flows, so it would only ever repeat these.
+   */
+  readonly noKlinesForwarded: ReadonlyMap<MarketType, cloudwatch.Alarm>;
   readonly topic: sns.Topic | undefined;
   readonly dashboard: cloudwatch.Dashboard;
 
@@ -58,6 +66,10 @@ export class Monitoring extends Construct {
       statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(1),
     });
+    if (props.marketTypes.length === 0) throw new Error('Monitoring: marketTypes must name at least one market type');
+    const forwardedByType = new Map(
+      props.marketTypes.map((t) => [t, klinesForwarded.with({ dimensionsMap: { ...ingestMarketTypeDimensions(t) } })] as const),
+    );
     const completeness = new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName: METRIC.completenessPercent,
@@ -91,16 +103,6 @@ export class Monitoring extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      noKlinesForwarded: klinesForwarded.createAlarm(this, 'NoKlinesForwardedAlarm', {
-        alarmDescription: `The ingest task forwarded no kline for ${props.noKlinesMinutes} minutes: capture has stopped.`,
-        threshold: 1,
-        evaluationPeriods: props.noKlinesMinutes,
-        datapointsToAlarm: props.noKlinesMinutes,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        // No data point means nothing was forwarded (or the task is not running): that is the alarm.
-        // While klines flow every minute has a Sum ≥ 1, so the alarm stays OK.
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      }),
       writerErrors: errorsAlarm('WriterErrorsAlarm', props.writer, 'writer'),
       resamplerErrors: errorsAlarm('ResamplerErrorsAlarm', props.resampler, 'resampler'),
       reporterErrors: fnAlarmOnce(this, props.reporter),
@@ -122,6 +124,22 @@ export class Monitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     };
+
+    this.noKlinesForwarded = new Map(
+      [...forwardedByType].map(([type, metric]) => [
+        type,
+        metric.createAlarm(this, `NoKlinesForwarded${type[0].toUpperCase()}${type.slice(1)}Alarm`, {
+          alarmDescription: `The ingest task forwarded no ${type} kline for ${props.noKlinesMinutes} minutes: ${type} capture has stopped.`,
+          threshold: 1,
+          evaluationPeriods: props.noKlinesMinutes,
+          datapointsToAlarm: props.noKlinesMinutes,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          // No data point means nothing of this type was forwarded (or the task is not running): that
+          // is the alarm. While klines flow every minute has a Sum ≥ 1, so the alarm stays OK.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        }),
+      ]),
+    );
 
     if (props.alarmEmail !== undefined) {
       // No SSE: the topic carries only alarm state changes, and CloudWatch cannot publish to a topic
@@ -146,13 +164,13 @@ export class Monitoring extends Construct {
         }),
       );
       const action = new actions.SnsAction(this.topic);
-      for (const alarm of Object.values(this.alarms)) {
+      for (const alarm of this.allAlarms()) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }
     }
 
-    this.dashboard = this.buildDashboard(props, klinesForwarded, completeness, deadLetters, [storeUnavailable, reportSendFailures]);
+    this.dashboard = this.buildDashboard(props, klinesForwarded, forwardedByType, completeness, deadLetters, [storeUnavailable, reportSendFailures]);
     const region = Stack.of(this).region;
     new CfnOutput(this, 'DashboardUrl', {
       description: 'CloudWatch dashboard of the capture pipeline',
@@ -160,9 +178,15 @@ export class Monitoring extends Construct {
     });
   }
 
+  /** Every alarm of the stack's monitoring, the per-type ones included. */
+  allAlarms(): cloudwatch.Alarm[] {
+    return [...Object.values(this.alarms), ...this.noKlinesForwarded.values()];
+  }
+
   private buildDashboard(
     props: MonitoringProps,
     klinesForwarded: cloudwatch.Metric,
+    forwardedByType: ReadonlyMap<MarketType, cloudwatch.Metric>,
     completeness: cloudwatch.Metric,
     deadLetters: cloudwatch.Metric,
     failures: cloudwatch.IMetric[],
@@ -174,15 +198,25 @@ export class Monitoring extends Construct {
     });
     const fiveMin = { period: Duration.minutes(5) };
     dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 3 }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.allAlarms(), width: 24, height: 3 }),
     );
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Ingest: klines forwarded per minute', left: [klinesForwarded.with({ label: 'Klines forwarded to SQS' })], width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'Ingest: klines forwarded per minute, per market type',
+        left: [klinesForwarded.with({ label: 'All klines forwarded to SQS' }), ...[...forwardedByType].map(([t, m]) => m.with({ label: `${t} klines forwarded to SQS` }))],
+        width: 12,
+      }),
       new cloudwatch.GraphWidget({
         title: 'Ingest task: CPU and memory %',
         left: [props.ingestService.metricCpuUtilization(fiveMin), props.ingestService.metricMemoryUtilization(fiveMin)],
         width: 12,
       }),
+    );
+    // One widget per market type: its klines per minute against its alarm's threshold.
+    dashboard.addWidgets(
+      ...[...this.noKlinesForwarded].map(
+        ([type, alarm]) => new cloudwatch.AlarmWidget({ title: `Ingest: ${type} klines forwarded per minute`, alarm, width: Math.floor(24 / this.noKlinesForwarded.size) }),
+      ),
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({

@@ -3,7 +3,8 @@
  * compare the archive's DAY with Binance's daily dumps minute by minute, repair minutes we lack
  * from the dump, list differing minutes with both values, classify every missing minute (REST,
  * BINANCE_REST_URL, is asked about minutes neither we nor the dump have; `--no-rest` skips it).
- * Writes DIR/audit-DAY.json (default ./reports; the quality report reads it) and prints the
+ * Writes DIR/audit-DAY.json (default ./reports; the quality report reads it) and keeps the result
+ * in the store (the report in AWS reads it there), and prints the
  * headline and the differences. Exit codes: 0 done, 1 store failure, 2 bad arguments,
  * 3 some dump files were unusable (named on stderr).
  */
@@ -12,13 +13,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { auditFileName } from '../../core/audit/files';
 import { auditHeadline, runAudit, type AuditResult } from '../../core/audit/run';
-import { lifePeriods } from '../../core/audit/gaps';
+import { marketsOfDay } from '../../core/audit/markets';
 import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
 import { restHistory, venueClients } from './history-rest';
 import { DEFAULT_DUMPS_URL } from '../../core/dumps/paths';
 import { DumpSite } from '../../core/dumps/site';
-import { DAY_MS } from '../../core/interval';
-import { marketKey, parseMarketKey, parseMarketTypes, type MarketRef, type MarketType } from '../../core/market';
+import { marketKey, parseMarketTypes, type MarketType } from '../../core/market';
 import { openStore } from '../../core/store/index';
 import type { KlineStore } from '../../core/store/port';
 import type { CliIo } from '../cli';
@@ -30,23 +30,6 @@ export interface AuditDeps {
   env?: Env;
   openStore?: (config: StoreConfig) => Promise<KlineStore>;
   fetchImpl?: typeof fetch;
-}
-
-/** Markets to audit on a day: those with klines that day and those listed during it. */
-async function marketsOfDay(store: KlineStore, types: readonly MarketType[], day: number): Promise<MarketRef[]> {
-  const keys = new Set<string>();
-  if (types.includes('spot')) for (const symbol of (await store.countByMarket('spot', '1m', { from: day, to: day + DAY_MS })).keys()) keys.add(marketKey({ marketType: 'spot', symbol }));
-  const bySymbol = new Map<string, { marketType: MarketType; symbol: string; events: Awaited<ReturnType<KlineStore['marketHistory']>> }>();
-  for (const e of await store.marketHistory()) {
-    const marketType = (e as { marketType?: MarketType }).marketType ?? 'spot';
-    if (!types.includes(marketType)) continue;
-    const key = marketKey({ marketType, symbol: e.symbol });
-    const entry = bySymbol.get(key) ?? { marketType, symbol: e.symbol, events: [] };
-    entry.events.push(e);
-    bySymbol.set(key, entry);
-  }
-  for (const [key, m] of bySymbol) if (lifePeriods(m.events).some((p) => p.from < day + DAY_MS && p.to > day)) keys.add(key);
-  return [...keys].sort().map(parseMarketKey);
 }
 
 function describeDifferences(r: AuditResult, limit = 50): string[] {
@@ -110,6 +93,8 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
     store = await (deps.openStore ?? openStore)(storeConfig);
     const markets = symbols ? types.flatMap((marketType) => (symbols as string[]).map((symbol) => ({ marketType, symbol }))) : await marketsOfDay(store, types, day);
     const result = await runAudit({ store, site, markets, day, repair, rest });
+    // Kept in the store too, where the AWS report reads it (core/audit/daily.ts).
+    await store.saveAudit(result);
     await mkdir(outDir, { recursive: true });
     const path = join(outDir, auditFileName(result.day));
     await writeFile(`${path}.tmp`, JSON.stringify(result));

@@ -12,7 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import { parseStoreUrl, readStoreConfig, type StoreConfig } from '../../core/config';
-import { exportKlines, type ExportFormat, type ExportSource } from '../../core/export/run';
+import { exportKlines, type ExportFormat } from '../../core/export/run';
+import { storeSource } from '../../core/export/store-source';
 import { MARKET_TYPES, parseMarketTypes, type MarketType } from '../../core/market';
 import { openStore } from '../../core/store/index';
 import type { KlineStore } from '../../core/store/port';
@@ -89,17 +90,7 @@ function parse(argv: string[], env: Record<string, string | undefined>): Args {
   };
 }
 
-/** The export's view of a store. */
-export function storeSource(store: KlineStore): ExportSource {
-  return {
-    async symbols(marketType, interval, range) {
-      return [...(await store.countByMarket(marketType, interval, range)).keys()].sort();
-    },
-    async read(marketType, interval, symbols, range) {
-      return store.read({ marketType, interval, symbols, from: range.from, to: range.to });
-    },
-  };
-}
+export { storeSource };
 
 export async function run(argv: string[], io: CliIo, deps: ExportDeps = {}): Promise<number> {
   let args: Args;

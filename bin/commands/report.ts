@@ -126,8 +126,10 @@ export async function run(argv: string[], io: CliIo, deps: ReportDeps = {}): Pro
 
   let report: QualityReport;
   try {
-    // Audits (`cli audit`) of the window's days, kept beside the reports, join the report.
-    const audits = await readAudits(args.outDir, args.range);
+    // Audits (`cli audit`) of the window's days, kept beside the reports or in the store, join the report.
+    const files = await readAudits(args.outDir, args.range);
+    const inFiles = new Set(files.map((a) => a.day));
+    const audits = [...files, ...(await store.readAudits(args.range)).filter((a) => !inFiles.has(a.day))].sort((x, y) => (x.day < y.day ? -1 : 1));
     report = await buildQualityReport(store, args.range, { generatedAt: (deps.now ?? Date.now)(), audits, marketTypes: args.marketTypes });
   } catch (err) {
     io.stderr.write(`report: reading the store failed: ${(err as Error).message}\n`);

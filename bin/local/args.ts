@@ -1,4 +1,5 @@
 /** Command-line flags of `npm start`. Pure: argv in, options or a message out. */
+import type { MarketType } from '../../core/market';
 
 export interface LocalOptions {
   sim: boolean;
@@ -24,7 +25,7 @@ export const USAGE = `Usage: npm start -- [--sim] [options]
 Runs the whole capture pipeline in one process: ingest, queue, writer, resampler, reporter.
 
   --sim                 use the bundled Binance simulator instead of live Binance (offline)
-  --markets N           simulated markets (default 300)
+  --markets N           simulated spot markets (default 300); USDⓈ-M gets N/3, COIN-M N/10
   --speed X             simulated minutes per real minute (default 60: one minute per second)
   --faults LIST         simulator faults: drop,stall,duplicate,reorder,malformed,late,rest-errors,shutdown or all
   --seed N              simulator seed (default 1)
@@ -36,6 +37,8 @@ Runs the whole capture pipeline in one process: ingest, queue, writer, resampler
                         then is kept in ./data/undelivered.jsonl, stored at the next start, and the
                         exit code is 1. A second Ctrl-C exits at once (also keeping what is held).
 
+Market types: MARKET_TYPES=spot,usdm,coinm (default all three), as in the Fargate task; live
+endpoints per type: BINANCE_REST_URL / BINANCE_STREAM_URL (spot), BINANCE_USDM_REST_URL, …
 Store: KLINE_STORE=sqlite:PATH (default sqlite:./data/klines.db) or a mongodb:// URI.`;
 
 export class UsageError extends Error {
@@ -139,11 +142,18 @@ export function checkLocalEnv(o: LocalOptions, env: Record<string, string | unde
     throw new UsageError('KLINE_STORE and MONGODB_URI are both set: set only one (KLINE_STORE=mongodb://… works too)');
   }
   if (o.sim) {
-    for (const name of ['MARKETS_SYMBOLS', 'MARKETS_QUOTE_ASSETS']) {
+    const perType = ['SPOT', 'USDM', 'COINM'].flatMap((t) => [`MARKETS_${t}_SYMBOLS`, `MARKETS_${t}_QUOTE_ASSETS`]);
+    for (const name of ['MARKETS_SYMBOLS', 'MARKETS_QUOTE_ASSETS', ...perType]) {
       if (env[name]) throw new UsageError(`${name} does not apply with --sim (the simulator captures all its markets; use --markets N)`);
     }
-    for (const name of ['BINANCE_REST_URL', 'BINANCE_STREAM_URL']) {
+    const urls = ['USDM', 'COINM'].flatMap((t) => [`BINANCE_${t}_REST_URL`, `BINANCE_${t}_STREAM_URL`]);
+    for (const name of ['BINANCE_REST_URL', 'BINANCE_STREAM_URL', ...urls]) {
       if (env[name]) throw new UsageError(`${name} does not apply with --sim (the simulator serves its own endpoints)`);
     }
   }
+}
+
+/** Simulated markets per type for `--markets N`: roughly Binance's proportions (≈ 2,000 spot, 600 USDⓈ-M, 60 COIN-M). */
+export function simMarkets(marketType: MarketType, n: number): number {
+  return marketType === 'spot' ? n : Math.max(1, Math.round(n / (marketType === 'usdm' ? 3 : 10)));
 }

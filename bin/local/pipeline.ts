@@ -10,18 +10,25 @@ import { DEFAULT_RESAMPLE_OPTIONS, runResampleCycle, type ResampleOptions } from
 import { lastOpenTimesBySymbol } from '../../core/store/known-markets';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { MarketFilter } from '../../core/config';
-import { startIngest, type IngestHandle, type IngestOptions, type IngestStatus } from '../../ingest-task/capture/ingest';
+import type { MarketType } from '../../core/market';
+import { startCapture, type CaptureHandle, type CaptureOptions, type VenueSelection } from '../../ingest-task/capture/capture';
+import type { IngestStatus } from '../../ingest-task/capture/ingest';
+import { SPOT } from '../../ingest-task/venues';
 import type { Logger } from '../../ingest-task/logger';
 import { InProcessSink } from '../../ingest-task/sinks/in-process';
 import { InProcessQueue, percentile } from './in-process-queue';
 import { lastReportedTo, missedWindows, writeReportFiles, type ReportFiles } from './report-files';
 import { keepUndelivered, replayUndelivered, type KeptSummary } from './undelivered';
 import type { PipelineStatus } from './status-line';
+import { combinedIngestStatus, typeFigures, type TypeFigures } from './capture-status';
 
 export interface LocalPipelineOptions {
   store: KlineStore;
-  restUrl: string;
-  streamUrl: string;
+  /** Every market type to capture, as the Fargate task selects them (ingest-task/config.ts readVenueConfigs). */
+  venues?: readonly VenueSelection[];
+  /** Spot alone, when `venues` is not given (tests and benches of one simulator). */
+  restUrl?: string;
+  streamUrl?: string;
   /** Exchange time now, ms (the simulator's clock, or the wall clock for live Binance). */
   exchangeNow: () => number;
   /** Exchange ms per real ms (1 for live Binance). */
@@ -33,7 +40,7 @@ export interface LocalPipelineOptions {
   resample?: Partial<ResampleOptions>;
   /** Called with each report once written (e.g. to e-mail it). */
   onReport?: (report: QualityReport, files: ReportFiles) => Promise<void>;
-  ingest?: Partial<Omit<IngestOptions, 'restUrl' | 'streamUrl' | 'sink' | 'resumeFrom' | 'logger'>>;
+  ingest?: Partial<Omit<CaptureOptions, 'venues' | 'sink' | 'resumeFrom' | 'logger'>>;
   logger: Logger;
   deadLetterFile?: string;
   /** Where klines not stored by a stop's deadline are kept, and replayed from at start. */
@@ -50,7 +57,8 @@ export interface StopOutcome {
 export interface LocalPipeline {
   /** First minute fully observed by this run. */
   readonly startedAt: number;
-  status(): PipelineStatus & { ingest: IngestStatus; deadLettered: number; reportsWritten: number; storeLatencyMs: number | undefined; rejected: number };
+  /** `ingest`: all running market types together (caughtUpTo the earliest); `types`: each one. */
+  status(): Omit<PipelineStatus, 'types'> & { ingest: IngestStatus; types: TypeFigures[]; deadLettered: number; reportsWritten: number; storeLatencyMs: number | undefined; rejected: number };
   /**
    * Run the resampler now, as many runs as it takes to catch up (it also runs every
    * `resampleEveryMinutes` exchange minutes). `graceMs: 0` after stop: everything the ingest
@@ -66,7 +74,7 @@ export interface LocalPipeline {
   stop(options?: { deadlineMs?: number }): Promise<StopOutcome>;
   /** For an immediate exit: keep everything not yet stored, synchronously; undefined if nothing. */
   keepHeldNow(reason: string): KeptSummary | undefined;
-  /** Rejects if the ingest fails for good (e.g. Binance refuses the location). */
+  /** Resolves after stop(). A venue that fails (e.g. HTTP 451) is retried and shows in `types`; it never ends the run. */
   readonly done: Promise<void>;
 }
 
@@ -94,15 +102,15 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     },
     logger: o.logger,
   });
-  const ingest: IngestHandle = await startIngest({
+  const venues: readonly VenueSelection[] = o.venues ?? [{ venue: SPOT, restUrl: o.restUrl ?? '', streamUrl: o.streamUrl ?? '', marketFilter: o.marketFilter }];
+  const capture: CaptureHandle = await startCapture({
     // As in AWS: every stream on two connections, so one dropped or stalled connection loses nothing.
     streamCopies: 2,
     ...o.ingest,
-    restUrl: o.restUrl,
-    streamUrl: o.streamUrl,
+    venues,
     sink,
-    marketFilter: o.marketFilter,
-    resumeFrom: () => lastOpenTimesBySymbol(o.store, '1m', 'spot'),
+    // Each type resumes from its own last stored minutes.
+    resumeFrom: (marketType: MarketType) => lastOpenTimesBySymbol(o.store, '1m', marketType),
     // Markets without stored history are captured from the first full minute of this run.
     captureFrom: startedAt,
     logger: o.logger.child({ component: 'ingest' }),
@@ -133,7 +141,8 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   };
 
   const reportNow = async (range: TimeRange): Promise<QualityReport> => {
-    const report = await buildQualityReport(o.store, range);
+    // A section per captured market type, as in AWS.
+    const report = await buildQualityReport(o.store, range, { marketTypes: venues.map((v) => v.venue.marketType) });
     mkdirSync(o.reportsDir, { recursive: true });
     const files = writeReportFiles(o.reportsDir, report);
     reportsWritten++;
@@ -154,7 +163,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
    */
   let waitingSince: number | undefined;
   const statusRecordedFor = (to: number, now: number): boolean => {
-    const known = ingest.status().statusKnownTo;
+    const known = combinedIngestStatus(capture.status().venues).statusKnownTo;
     waitingSince ??= Date.now();
     const settled = (known !== undefined && known >= to) || (now >= to + offset + reportEvery && Date.now() - waitingSince >= 30_000);
     if (settled) waitingSince = undefined;
@@ -203,7 +212,7 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
       clearInterval(timer);
       const deadline = options.deadlineMs ?? Infinity;
       const started = Date.now();
-      const ingestStopped = ingest.stop();
+      const ingestStopped = capture.stop();
       let outcome = Number.isFinite(deadline) ? await Promise.race([ingestStopped.then(() => 'done' as const), timeout(deadline)]) : (await ingestStopped, 'done' as const);
       if (outcome === 'timeout') {
         sink.giveUp();
@@ -227,9 +236,11 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   return {
     startedAt,
     status() {
-      const s = ingest.status();
+      const venueStatuses = capture.status().venues;
+      const s = combinedIngestStatus(venueStatuses);
       return {
         ingest: s,
+        types: venueStatuses.map(typeFigures),
         markets: s.markets,
         connections: s.connections,
         storedLastMinute: queue.storedInLastMinute(),
@@ -250,6 +261,6 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     reportNow,
     stop,
     keepHeldNow,
-    done: ingest.done,
+    done: capture.done,
   };
 }

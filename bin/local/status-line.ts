@@ -1,4 +1,6 @@
 /** The live status line shown on a terminal. Pure: figures in, one line out. */
+import { redactSecrets } from '../../core/redact';
+import type { TypeFigures } from './capture-status';
 
 export interface PipelineStatus {
   markets: number;
@@ -17,6 +19,8 @@ export interface PipelineStatus {
   /** Exchange time now, ms. */
   exchangeNow: number;
   storedTotal: number;
+  /** Per market type (markets, lag, a failed venue's reason); without it, the totals alone. */
+  types?: readonly Pick<TypeFigures, 'marketType' | 'state' | 'markets' | 'lagMs' | 'error'>[];
 }
 
 function hhmm(ms: number): string {
@@ -31,15 +35,27 @@ export function formatDuration(ms: number): string {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
+function lagText(ms: number | undefined): string {
+  return ms === undefined ? '–' : formatDuration(ms);
+}
+
+/** One type, compactly: `usdm 60 lag 1.2 s`, or `coinm FAILED (reason)` while its venue is down. */
+export function formatType(t: NonNullable<PipelineStatus['types']>[number]): string {
+  if (t.state === 'running') return `${t.marketType} ${t.markets} lag ${lagText(t.lagMs)}`;
+  const error = t.error === undefined ? undefined : redactSecrets(t.error);
+  const why = error ? ` (${error.length > 60 ? `${error.slice(0, 57)}…` : error})` : '';
+  return `${t.marketType} ${t.state === 'failed' ? 'FAILED' : t.state}${why}`;
+}
+
 export function formatStatusLine(s: PipelineStatus): string {
-  const lag = s.lagMs === undefined ? '–' : formatDuration(s.lagMs);
   const next = s.nextReportAt === undefined ? '–' : `${hhmm(s.nextReportAt)}Z`;
+  const perType = s.types && s.types.length > 0 ? [s.types.map(formatType).join(' · ')] : [`markets ${s.markets}`, `lag ${lagText(s.lagMs)}`];
   return [
     `${hhmm(s.exchangeNow)}Z`,
-    `markets ${s.markets}`,
+    ...perType.slice(0, 1),
     `connections ${s.connections}`,
     `stored ${s.storedTotal.toLocaleString('en-US')} (${s.storedLastMinute.toLocaleString('en-US')}/min)`,
-    `lag ${lag}`,
+    ...perType.slice(1),
     `gaps ${s.gapsFilled}/${s.gapsFound} filled`,
     `next report ${next}`,
   ].join(' │ ');

@@ -201,17 +201,17 @@ export async function exportKlines(source: ExportSource, options: ExportOptions)
         for (let i = 0; i < symbols.length; i += batch) {
           const klines = await (pending ?? klinesOf(marketType, from!, symbols.slice(i, i + batch), range, ps, pe));
           pending = i + batch < symbols.length ? klinesOf(marketType, from!, symbols.slice(i + batch, i + 2 * batch), range, ps, pe) : undefined;
-          file.write(klines);
+          await file.write(klines);
           rows += klines.length;
         }
-        file.close();
+        await file.close();
         if (rows === 0) {
           rmSync(tmp, { force: true });
           continue;
         }
         renameSync(tmp, path);
       } catch (err) {
-        file.abort();
+        await file.abort();
         await pending?.catch(() => undefined);
         rmSync(tmp, { force: true });
         throw err;

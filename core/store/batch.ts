@@ -54,9 +54,35 @@ export interface PreparedBatch {
   replaced: Map<number, number[]>;
 }
 
+/**
+ * True when every kline of the batch is one market's and open times ascend strictly (a dump's
+ * batch, a REST page): no key can repeat, so prepareBatch needs no key map.
+ */
+function isOneMarketAscending(klines: readonly Kline[]): boolean {
+  const first = klines[0];
+  if (first === null || typeof first !== 'object') return false;
+  const { marketType, symbol } = first;
+  let previous = -Infinity;
+  for (let i = 0; i < klines.length; i++) {
+    const k = klines[i];
+    if (k === null || typeof k !== 'object' || k.marketType !== marketType || k.symbol !== symbol || !(k.openTime > previous)) return false;
+    previous = k.openTime;
+  }
+  return true;
+}
+
 /** Split a batch into the klines to write and the refused ones. */
 export function prepareBatch(interval: StoredInterval, klines: readonly Kline[]): PreparedBatch {
   const failures: UpsertFailure[] = [];
+  if (klines.length > 0 && isOneMarketAscending(klines)) {
+    const accepted: number[] = [];
+    for (let i = 0; i < klines.length; i++) {
+      const problem = storeProblem(interval, klines[i]);
+      if (problem === undefined) accepted.push(i);
+      else failures.push({ index: i, reason: problem });
+    }
+    return { accepted, failures, replaced: new Map() };
+  }
   const lastIndexByKey = new Map<string, number>();
   const replaced = new Map<number, number[]>();
   for (let i = 0; i < klines.length; i++) {

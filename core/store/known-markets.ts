@@ -36,3 +36,19 @@ export async function lastOpenTimesBySymbol(
   }
   return bySymbol;
 }
+
+/**
+ * Latest stored open time of each known market of several types at once: one read of the status
+ * history and one `lastOpenTimes` over every market (one index lookup each), split by type and
+ * keyed by symbol. Every requested type has an entry (empty when it has no stored market).
+ */
+export async function lastOpenTimesByType(store: KlineStore, interval: StoredInterval, marketTypes: readonly MarketType[]): Promise<Map<MarketType, Map<string, number>>> {
+  const markets = await knownMarkets(store, marketTypes);
+  const last = markets.length > 0 ? await store.lastOpenTimes(interval, markets) : new Map<string, number>();
+  const out = new Map<MarketType, Map<string, number>>(marketTypes.map((t) => [t, new Map<string, number>()]));
+  for (const m of markets) {
+    const t = last.get(marketKey(m));
+    if (t !== undefined) out.get(m.marketType)?.set(m.symbol, t);
+  }
+  return out;
+}

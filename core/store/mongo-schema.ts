@@ -9,7 +9,8 @@
  * - on 1m collections only, the optional TTL index `openTime_1` (retention); anywhere else an
  *   `openTime_1` is round 1's read index and is dropped;
  * - a read-only view `<collection>_numeric` with the decimals as doubles for Atlas Charts/Grafana.
- * Plus the plain collections `markets`, `resample_log` and `resample_state`.
+ * Plus the plain collections `markets`, `resample_log`, `resample_state` and `audits` (one
+ * document per audited day, `_id` the day).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { MongoServerError, type Db, type Document, type IndexDescriptionInfo } from 'mongodb';
@@ -22,8 +23,9 @@ export const KLINE_INDEX = 'symbol_1_openTime_1';
 export const KLINE_INDEX_KEY = { symbol: 1, openTime: 1 } as const;
 export const TTL_INDEX = 'openTime_1';
 export const MARKETS_COLLECTION = 'markets';
-/** Plain collections besides the klines: market status history and the resampler's bookkeeping (`_id` index only). */
-export const PLAIN_COLLECTIONS = [MARKETS_COLLECTION, 'resample_log', 'resample_state'] as const;
+/** Plain collections besides the klines: market status history, the resampler's bookkeeping and the dump audits (`_id` index only). */
+export const AUDITS_COLLECTION = 'audits';
+export const PLAIN_COLLECTIONS = [MARKETS_COLLECTION, 'resample_log', 'resample_state', AUDITS_COLLECTION] as const;
 
 /** Options for `createCollection`: zstd block compression (WiredTiger). */
 export const ZSTD_COLLECTION_OPTIONS = { storageEngine: { wiredTiger: { configString: 'block_compressor=zstd' } } } as const;

@@ -34,7 +34,9 @@ import {
   type KlineDocument,
   type MarketDocument,
 } from './mongo-documents';
-import { KLINE_INDEX, MARKETS_COLLECTION, applyMongoSchema, checkMongoSchema } from './mongo-schema';
+import { AUDITS_COLLECTION, KLINE_INDEX, MARKETS_COLLECTION, applyMongoSchema, checkMongoSchema } from './mongo-schema';
+import { auditDays, auditText, parseAuditText } from '../audit/record';
+import type { AuditResult } from '../audit/run';
 import type {
   KlineStore,
   MinuteRun,
@@ -252,8 +254,30 @@ export class MongoKlineStore implements KlineStore {
     await this.guard('write resample_state', () => this.resampleLog.writeWatermarks(watermarks));
   }
 
+  /** `{_id: "YYYY-MM-DD", result: "<JSON>"}`: text, so the result's own keys never meet MongoDB's rules. */
+  async saveAudit(result: AuditResult): Promise<void> {
+    await this.guard(`save audit ${result.day}`, async () => {
+      await this.audits().replaceOne({ _id: result.day }, { result: auditText(result) }, { upsert: true, maxTimeMS: this.maxTimeMS });
+    });
+  }
+
+  async readAudits(range: TimeRange): Promise<AuditResult[]> {
+    const days = auditDays(range);
+    if (days.length === 0) return [];
+    return this.guard('read audits', async () => {
+      const docs = await this.audits()
+        .find({ _id: { $gte: days[0], $lte: days[days.length - 1] } }, { sort: { _id: 1 }, hint: { _id: 1 }, maxTimeMS: this.maxTimeMS })
+        .toArray();
+      return docs.map((d) => parseAuditText(d.result, d._id, `MongoDB ${AUDITS_COLLECTION} document ${d._id}`));
+    });
+  }
+
   async close(): Promise<void> {
     if (this.ownsClient) await this.client.close();
+  }
+
+  private audits(): Collection<{ _id: string; result: string }> {
+    return this.db.collection<{ _id: string; result: string }>(AUDITS_COLLECTION);
   }
 
   private klines(marketType: MarketType, interval: StoredInterval): Collection<KlineDocument> {

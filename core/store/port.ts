@@ -1,3 +1,4 @@
+import type { AuditResult } from '../audit/run';
 import type { Kline } from '../kline';
 import type { MarketRef, MarketStatusEvent, MarketType } from '../market';
 import type { StoredInterval } from '../interval';
@@ -122,5 +123,12 @@ export interface KlineStore {
   /** Every stored watermark (none before the first run). */
   readResampleState(): Promise<ResampleWatermark[]>;
   writeResampleState(watermarks: readonly ResampleWatermark[]): Promise<void>;
+  /**
+   * Keep a day's dump audit (core/audit) for the quality report (`audits`: one entry per UTC
+   * day; auditing a day again replaces its entry).
+   */
+  saveAudit(result: AuditResult): Promise<void>;
+  /** The kept audits of the UTC days that lie wholly in `range`, oldest first. */
+  readAudits(range: TimeRange): Promise<AuditResult[]>;
   close(): Promise<void>;
 }

@@ -18,6 +18,13 @@ const RESAMPLE_TABLES: [string, string][] = [
 
 export const MARKETS_TABLE = 'markets';
 
+/** The daily dump audits (core/audit/record.ts): one row per UTC day, the result as JSON text. */
+export const AUDITS_TABLE = 'audits';
+const CREATE_AUDITS_SQL = `CREATE TABLE IF NOT EXISTS ${AUDITS_TABLE} (
+  day TEXT NOT NULL PRIMARY KEY,
+  result TEXT NOT NULL
+) STRICT, WITHOUT ROWID`;
+
 export function createKlineTableSql(marketType: MarketType, interval: StoredInterval): string {
   const table = collectionName(marketType, interval);
   return `CREATE TABLE IF NOT EXISTS ${table} (
@@ -97,7 +104,7 @@ export function checkSqliteSchema(db: Database.Database): SchemaDifference[] {
       if (!columns.has(column)) out.push({ kind: 'missing-column', collection: table, message: `table ${table} has no column ${column} (${migrate})` });
     }
   }
-  for (const table of [MARKETS_TABLE, ...RESAMPLE_TABLES.map(([t]) => t)]) {
+  for (const table of [MARKETS_TABLE, ...RESAMPLE_TABLES.map(([t]) => t), AUDITS_TABLE]) {
     if (tableSql(db, table) === undefined) out.push({ kind: 'missing-collection', collection: table, message: `table ${table} is missing (${migrate})` });
   }
   const markets = columnsOf(db, MARKETS_TABLE);
@@ -129,7 +136,7 @@ export function applySqliteSchema(db: Database.Database, options: SchemaOptions 
       }
     }
     if (upgradeMarketsTable(db)) changed(`${MARKETS_TABLE}: added column market_type (round-1 events are spot)`);
-    for (const [table, sql] of [[MARKETS_TABLE, CREATE_MARKETS_SQL], ...RESAMPLE_TABLES]) {
+    for (const [table, sql] of [[MARKETS_TABLE, CREATE_MARKETS_SQL], ...RESAMPLE_TABLES, [AUDITS_TABLE, CREATE_AUDITS_SQL]]) {
       if (tableSql(db, table) !== undefined) continue;
       db.exec(sql);
       changed(`${table}: created`);

@@ -16,7 +16,9 @@ import { assertMarketEvents, prepareBatch } from './batch';
 import { gapsFromOpenTimes } from './gaps';
 import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, SchemaDifference, SchemaOptions, TimeRange, UpsertResult } from './port';
 import { minuteRuns } from './resample-log';
-import { applySqliteSchema, checkSqliteSchema, isEmptySqliteStore } from './sqlite-schema';
+import { AUDITS_TABLE, applySqliteSchema, checkSqliteSchema, isEmptySqliteStore } from './sqlite-schema';
+import { auditDays, auditText, parseAuditText } from '../audit/record';
+import type { AuditResult } from '../audit/run';
 import { SqliteResampleLog } from './sqlite-resample-log';
 
 const KLINE_COLUMNS = [
@@ -96,8 +98,8 @@ function toParams(k: Kline, oneMinute: boolean): KlineParams {
     k.trades,
     k.takerBuyBaseVolume,
     k.takerBuyQuoteVolume,
+    oneMinute ? (k.source ?? null) : (k.sourceCount as number), // storeProblem requires sourceCount on resampled intervals
   ];
-  p.push(oneMinute ? (k.source ?? null) : (k.sourceCount as number)); // storeProblem requires sourceCount on resampled intervals
   return p;
 }
 
@@ -284,6 +286,25 @@ export class SqliteKlineStore implements KlineStore {
 
   async writeResampleState(watermarks: readonly ResampleWatermark[]): Promise<void> {
     this.guard('write resample_state', () => this.log().writeWatermarks(watermarks));
+  }
+
+  async saveAudit(result: AuditResult): Promise<void> {
+    this.guard(`save audit ${result.day}`, () => {
+      this.open()
+        .prepare<[string, string]>(`INSERT INTO ${AUDITS_TABLE} (day, result) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET result = excluded.result`)
+        .run(result.day, auditText(result));
+    });
+  }
+
+  async readAudits(range: TimeRange): Promise<AuditResult[]> {
+    const days = auditDays(range);
+    if (days.length === 0) return [];
+    return this.guard('read audits', () => {
+      const rows = this.open()
+        .prepare<[string, string], { day: string; result: string }>(`SELECT day, result FROM ${AUDITS_TABLE} WHERE day >= ? AND day <= ? ORDER BY day`)
+        .all(days[0], days[days.length - 1]);
+      return rows.map((r) => parseAuditText(r.result, r.day, `SQLite store ${this.path}: audit of ${r.day}`));
+    });
   }
 
   async close(): Promise<void> {

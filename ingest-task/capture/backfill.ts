@@ -6,6 +6,7 @@
  */
 import { MINUTE_MS } from '../../core/interval';
 import type { Kline } from '../../core/kline';
+import type { MarketType } from '../../core/market';
 import { parseRestRow } from '../../core/parse';
 import { BinanceApiError, LocationRefusedError, StoppedError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
@@ -16,6 +17,8 @@ import type { Gap, Sequencer } from './sequencer';
 const INVALID_SYMBOL = -1121;
 
 export interface BackfillOptions {
+  /** The venue's market type, which its REST rows do not carry. */
+  marketType: MarketType;
   rest: BinanceRestClient;
   sequencer: Sequencer;
   /** Receives klines the sequencer released, in order per market. */
@@ -106,7 +109,7 @@ export class Backfiller {
         const out: Kline[] = [];
         let last = from - MINUTE_MS;
         for (const row of rows) {
-          const parsed = parseRestRow(gap.symbol, '1m', row, 'spot');
+          const parsed = parseRestRow(gap.symbol, '1m', row, this.options.marketType);
           if (!parsed.ok) {
             this.logger.warn('backfill row rejected', { symbol: gap.symbol, reason: parsed.reason });
             continue;

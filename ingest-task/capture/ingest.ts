@@ -165,14 +165,14 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   const route = new StreamRoute(venue, options.streamUrl);
   const clock = new ExchangeClock();
   const sequencer = new Sequencer(options.maxHeldPerMarket ?? 240);
-  const watcher = new MarketWatcher(filter);
+  const watcher = new MarketWatcher(filter, venue.marketType);
   const budget = new AttemptBudget(options.attemptBudget ?? DEFAULT_ATTEMPT_BUDGET);
   const lateGraceMs = options.lateGraceMs ?? 10_000;
   const maxPending = options.maxPendingKlines ?? 20_000;
 
   const pendingKlines: Kline[] = [];
   const pendingEvents: MarketStatusEvent[] = [];
-  const dater = new StatusDater();
+  const dater = new StatusDater(venue.marketType);
   const counters = { fromStream: 0, fromBackfill: 0, forwarded: 0, events: 0 };
   let stopped = false;
   let pausedForSink = false;
@@ -186,6 +186,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
 
   // --- the hot path (frame-handler.ts) ------------------------------------------------------
   const frames = createFrameHandler<Connection>({
+    marketType: venue.marketType,
     sequencer,
     forward: (klines) => forward(klines, 'stream'),
     onClosing: (connection, k, eventTime) => {
@@ -248,6 +249,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   const manager = new MirroredStreams(managerOptions, options.streamCopies ?? 1);
 
   const backfiller = new Backfiller({
+    marketType: venue.marketType,
     rest,
     sequencer,
     forward: (klines) => forward(klines, 'backfill'),
@@ -356,19 +358,9 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   };
 
   let flushing: Promise<void> = Promise.resolve();
-  // A frame or REST row does not say which venue it came from; the venue's ingest does, here, once
-  // for everything it forwards (spot is what a kline without a type means).
-  const typeTag = venue.marketType === 'spot' ? undefined : { marketType: venue.marketType };
-  function stampMarketType(batch: IngestBatch): void {
-    if (!typeTag) return;
-    for (const k of batch.klines) Object.assign(k, typeTag);
-    for (const e of batch.marketEvents) Object.assign(e, typeTag);
-  }
-
   async function flushPending(): Promise<void> {
     while (pendingKlines.length > 0 || pendingEvents.length > 0) {
       const batch: IngestBatch = { klines: pendingKlines.splice(0, 10_000), marketEvents: pendingEvents.splice(0) };
-      stampMarketType(batch);
       await options.sink.send(batch);
     }
     if (pausedForSink && pendingKlines.length < maxPending / 2) {

@@ -3,7 +3,7 @@
  * The pure functions decide; `MarketWatcher` only remembers the previous answer.
  */
 import type { MarketFilter } from '../../core/config';
-import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent } from '../../core/market';
+import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent, type MarketType } from '../../core/market';
 import { symbolProblem } from '../../core/symbol';
 import type { ExchangeInfo, ExchangeInfoSymbol } from '../rest/rest-client';
 
@@ -57,20 +57,20 @@ export interface MarketChanges {
 }
 
 /** What changed between two looks at exchangeInfo, observed at exchange time `at`. Pure. */
-export function diffMarkets(previous: ReadonlyMap<string, MarketStatus>, current: ReadonlyMap<string, MarketStatus>, at: number): MarketChanges {
+export function diffMarkets(previous: ReadonlyMap<string, MarketStatus>, current: ReadonlyMap<string, MarketStatus>, at: number, marketType: MarketType): MarketChanges {
   const events: MarketStatusEvent[] = [];
   const started: string[] = [];
   const stopped: string[] = [];
   for (const [symbol, status] of current) {
     const before = previous.get(symbol);
     if (before === status) continue;
-    events.push({ marketType: 'spot', symbol, status, at });
+    events.push({ marketType, symbol, status, at });
     if (status === 'TRADING') started.push(symbol);
     else if (before === 'TRADING') stopped.push(symbol);
   }
   for (const [symbol, before] of previous) {
     if (current.has(symbol) || before === 'DELISTED') continue;
-    events.push({ marketType: 'spot', symbol, status: 'DELISTED', at });
+    events.push({ marketType, symbol, status: 'DELISTED', at });
     if (before === 'TRADING') stopped.push(symbol);
   }
   return { events, started, stopped };
@@ -81,11 +81,14 @@ export class MarketWatcher {
   private statuses = new Map<string, MarketStatus>();
   private refused = new Set<string>();
 
-  constructor(private readonly filter: MarketFilter) {}
+  constructor(
+    private readonly filter: MarketFilter,
+    private readonly marketType: MarketType,
+  ) {}
 
   apply(info: ExchangeInfo): MarketChanges {
     const current = marketStatuses(info, this.filter);
-    const changes = diffMarkets(this.statuses, current, info.serverTime);
+    const changes = diffMarkets(this.statuses, current, info.serverTime, this.marketType);
     // Delisted markets are remembered as DELISTED so a relisting is a change again.
     for (const e of changes.events) if (e.status === 'DELISTED') current.set(e.symbol, 'DELISTED');
     for (const [symbol, status] of this.statuses) if (status === 'DELISTED' && !current.has(symbol)) current.set(symbol, 'DELISTED');

@@ -17,7 +17,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseStoreUrl } from '../../core/config';
 import { mongoUriFromSecretString } from '../../core/mongo-uri';
-import { lastOpenTimesBySymbol } from '../../core/store/known-markets';
+import type { MarketType } from '../../core/market';
+import { lastOpenTimesByType } from '../../core/store/known-markets';
 import { MongoKlineStore } from '../../core/store/mongo';
 import type { Logger } from '../logger';
 
@@ -80,15 +81,21 @@ async function connectionOf(source: Exclude<ResumeSource, { kind: 'none' }>, sec
   }
 }
 
+/** Last stored 1m open time per market (symbol → open time), per market type. */
+export type ResumePoints = Map<MarketType, Map<string, number>>;
+
+const emptyPoints = (marketTypes: readonly MarketType[]): ResumePoints => new Map(marketTypes.map((t) => [t, new Map<string, number>()]));
+
 /**
- * The last stored 1m open time per market, or an empty map after one error log line when the
- * source cannot be read. Never throws.
+ * The last stored 1m open time of every market of the given types (one connection, one index
+ * lookup per market), or empty maps after one error log line when the source cannot be read.
+ * Every requested type has an entry. Never throws.
  */
-export async function readResumePoints(source: ResumeSource, options: ResumeReadOptions): Promise<Map<string, number>> {
+export async function readResumePoints(source: ResumeSource, marketTypes: readonly MarketType[], options: ResumeReadOptions): Promise<ResumePoints> {
   const { logger } = options;
   if (source.kind === 'none') {
     logger.warn('no store configured (MONGODB_SECRET_ARN, MONGODB_URI or KLINE_STORE): starting without resume');
-    return new Map();
+    return emptyPoints(marketTypes);
   }
   const where = source.kind === 'secret' ? { secretArn: source.secretArn } : { setting: 'MONGODB_URI / KLINE_STORE' };
   let store: MongoKlineStore | undefined;
@@ -102,9 +109,8 @@ export async function readResumePoints(source: ResumeSource, options: ResumeRead
     }
     // The task checks the schema and warns; only the schema step (deploy, `store migrate`) changes it.
     for (const d of await store.checkSchema({ retentionDays: options.retentionDays })) logger.warn(`store schema: ${d.message}`, { ...where, kind: d.kind, collection: d.collection });
-    // The spot ingest resumes spot markets; the venues' own types come with their modules.
-    const last = await lastOpenTimesBySymbol(store, '1m', 'spot');
-    logger.info('resuming from store', { ...where, database, markets: last.size });
+    const last = await lastOpenTimesByType(store, '1m', marketTypes);
+    logger.info('resuming from store', { ...where, database, markets: Object.fromEntries([...last].map(([t, m]) => [t, m.size])) });
     return last;
   } catch (e) {
     const reason = e instanceof ResumeUnavailable ? e.reason : `the store did not answer: ${(e as Error).name}: ${(e as Error).message}`;
@@ -114,8 +120,24 @@ export async function readResumePoints(source: ResumeSource, options: ResumeRead
       reason,
       ...(fix ? { fix } : {}),
     });
-    return new Map();
+    return emptyPoints(marketTypes);
   } finally {
     await store?.close().catch(() => undefined);
   }
+}
+
+/**
+ * `startCapture`'s `resumeFrom` for the selected types: the first start of each venue takes its
+ * share of one read covering every type (made on the first call); a venue started again after a
+ * failure reads its own type afresh, since the other venues kept storing meanwhile.
+ */
+export function resumeReader(marketTypes: readonly MarketType[], read: (types: readonly MarketType[]) => Promise<ResumePoints>): (marketType: MarketType) => Promise<Map<string, number>> {
+  let first: Promise<ResumePoints> | undefined;
+  const started = new Set<MarketType>();
+  return async (marketType) => {
+    if (started.has(marketType)) return (await read([marketType])).get(marketType) ?? new Map();
+    started.add(marketType);
+    first ??= read(marketTypes);
+    return (await first).get(marketType) ?? new Map();
+  };
 }

@@ -16,7 +16,7 @@
  */
 import { MINUTE_MS } from '../../core/interval';
 import type { Kline } from '../../core/kline';
-import type { MarketStatus, MarketStatusEvent } from '../../core/market';
+import type { MarketStatus, MarketStatusEvent, MarketType } from '../../core/market';
 import { minuteOf } from './sequencer';
 
 export type StatusChangeKind = 'start' | 'stop' | 'other';
@@ -57,6 +57,9 @@ export function dateChange(c: NoticedChange & { firstKline?: number }): number {
 export class StatusDater {
   private readonly pending = new Map<string, Pending[]>();
   private readonly lastDated = new Map<string, number>();
+
+  /** `marketType`: the venue whose markets this dater dates (events carry it). */
+  constructor(private readonly marketType: MarketType) {}
 
   /** Changes waiting for their market's backfill. */
   get size(): number {
@@ -107,7 +110,7 @@ export class StatusDater {
         q.shift();
         const at = Math.max(dateChange(head), this.lastDated.get(symbol) ?? -Infinity);
         this.lastDated.set(symbol, at);
-        out.push({ marketType: 'spot', symbol, status: head.status, at });
+        out.push({ marketType: this.marketType, symbol, status: head.status, at });
       }
       if (q.length === 0) this.pending.delete(symbol);
     }

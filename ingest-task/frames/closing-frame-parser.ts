@@ -24,6 +24,7 @@
  * own frames always have this layout, so the fallback only costs time on frames it never sends.
  */
 import type { Kline } from '../../core/kline';
+import type { MarketType } from '../../core/market';
 import { validateKline } from '../../core/parse';
 
 export interface ClosingFrame {
@@ -89,7 +90,7 @@ function integerOf(text: string): number {
  * The closing 1m kline in a frame of Binance's layout, validated; undefined when this fast path
  * does not decide (then JSON.parse + parseStreamKline must). Never throws.
  */
-export function parseClosingFrame(frame: Buffer | string): ClosingFrame | undefined {
+export function parseClosingFrame(frame: Buffer | string, marketType: MarketType): ClosingFrame | undefined {
   const text = typeof frame === 'string' ? frame : frame.toString(); // UTF-8, Buffer's default
   const m = COMPACT_FRAME.exec(text) ?? SPACED_FRAME.exec(text);
   if (m === null) return undefined;
@@ -101,7 +102,7 @@ export function parseClosingFrame(frame: Buffer | string): ClosingFrame | undefi
   const closeTime = integerOf(m[G.T]);
   if (!Number.isSafeInteger(openTime) || !Number.isSafeInteger(closeTime)) return undefined;
   const kline: Kline = {
-    marketType: 'spot',
+    marketType,
     symbol,
     interval: '1m',
     openTime,

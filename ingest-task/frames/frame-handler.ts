@@ -10,12 +10,15 @@
  * the benchmark can run exactly this code.
  */
 import type { Kline } from '../../core/kline';
+import type { MarketType } from '../../core/market';
 import { parseStreamKline } from '../../core/parse';
 import { classifyFrame } from './closed-frame-filter';
 import { parseClosingFrame } from './closing-frame-parser';
 import type { Sequencer } from '../capture/sequencer';
 
 export interface FrameHooks<C> {
+  /** The venue the frames come from: a frame does not say it, the connection does. */
+  marketType: MarketType;
   sequencer: Sequencer;
   /** Klines released by the sequencer, in order per market. */
   forward(klines: Kline[]): void;
@@ -40,6 +43,7 @@ export interface FrameCounters {
 
 export function createFrameHandler<C>(hooks: FrameHooks<C>): { handle: (frame: Buffer, connection: C) => void; counters: FrameCounters } {
   const counters: FrameCounters = { frames: 0, parsed: 0, rejected: 0 };
+  const { marketType } = hooks;
   const released: Kline[] = [];
   const closing = (connection: C, k: Kline, eventTime: unknown): void => {
     if (hooks.onClosing?.(connection, k, eventTime) === false) {
@@ -53,7 +57,7 @@ export function createFrameHandler<C>(hooks: FrameHooks<C>): { handle: (frame: B
     counters.frames++;
     const kind = classifyFrame(frame);
     if (kind === 'skip') return;
-    const fast = kind === 'candidate' ? parseClosingFrame(frame) : undefined;
+    const fast = kind === 'candidate' ? parseClosingFrame(frame, marketType) : undefined;
     if (fast !== undefined) {
       counters.parsed++;
       if (fast.kline.interval === '1m') closing(connection, fast.kline, fast.eventTime);
@@ -85,7 +89,7 @@ export function createFrameHandler<C>(hooks: FrameHooks<C>): { handle: (frame: B
       return;
     }
     if (data.e !== 'kline' || data.k?.x !== true) return;
-    const parsed = parseStreamKline(data, 'spot');
+    const parsed = parseStreamKline(data, marketType);
     if (!parsed.ok) {
       counters.rejected++;
       hooks.onRejected?.(parsed.reason);

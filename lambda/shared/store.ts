@@ -6,6 +6,10 @@
  * - `MONGODB_SECRET_ARN` set (in AWS): the secret's value, read once per container from Secrets
  *   Manager. The secret holds the connection string itself, or JSON `{"uri": "mongodb+srv://…"}`.
  * - otherwise `KLINE_STORE` / `MONGODB_URI` (local runs and tests), see `readStoreConfig`.
+ * - both, with `KLINE_STORE=sqlite:PATH`: the secret is still read and must hold a MongoDB URI, but
+ *   the SQLite file is opened instead, with a warning line. Only the moto end-to-end test sets this
+ *   (test/e2e/moto-aws.test.ts: the deployed bundles against AWS APIs where no MongoDB server can
+ *   run); the stack never sets KLINE_STORE, and a `mongodb://` KLINE_STORE never overrides the secret.
  * `MONGODB_DATABASE` names the database (default: the URI's path, else `klines`).
  * `KLINE_1M_RETENTION_DAYS` (optional) is the 1m TTL the schema is expected to have: the store is
  * checked when it opens (one warning per difference); only the schema step (`store migrate`, the
@@ -90,6 +94,11 @@ export async function resolveStoreConfig(env: Env = process.env): Promise<StoreC
     secretArn !== undefined && secretArn !== ''
       ? parseStoreUrl(await readMongoUriSecret(secretArn), 'MONGODB_SECRET_ARN', env.MONGODB_DATABASE)
       : readStoreConfig(env);
+  const sqliteOverride = secretArn !== undefined && secretArn !== '' && env.KLINE_STORE?.startsWith('sqlite:') === true;
+  if (sqliteOverride) {
+    console.warn('store: KLINE_STORE=sqlite:… replaces the MongoDB store of MONGODB_SECRET_ARN (a test setting; the stack never sets it)');
+    return readStoreConfig({ KLINE_STORE: env.KLINE_STORE });
+  }
   if (config.kind !== 'mongodb') return config;
   return { ...config, uri: withDefaultPoolSize(config.uri, readPositiveInt(env, 'MONGODB_MAX_POOL_SIZE', DEFAULT_MAX_POOL_SIZE)) };
 }

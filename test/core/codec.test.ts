@@ -210,3 +210,63 @@ describe('market types in the codec', () => {
     ]);
   });
 });
+
+describe('provenance in the codec', () => {
+  it('round-trips each source: stream (absent), REST backfill and dump, mixed within one market', () => {
+    // Prepare
+    const klines = [kline('BTCUSDT', 0), kline('BTCUSDT', 1, { source: 'rest' }), kline('BTCUSDT', 2, { source: 'dump' }), kline('BTCUSDT', 3), kline('ETHBTC', 0, { marketType: 'usdm', source: 'rest' })];
+    // Act
+    const bodies = encodeBatch({ klines, marketEvents: [] });
+    const decoded = decodeAll(bodies);
+    // Assess
+    expect(byKey(decoded.klines)).toStrictEqual(byKey(klines));
+    expect(decoded.klines.filter((k) => k.source === undefined).map((k) => k.openTime)).toStrictEqual([T0, T0 + 3 * 60_000]);
+    expect('source' in decoded.klines.find((k) => k.openTime === T0 && k.symbol === 'BTCUSDT')!).toBe(false);
+  });
+
+  it('costs two bytes per non-stream row and nothing on stream rows', () => {
+    const stream = [kline('BTCUSDT', 0), kline('BTCUSDT', 1)];
+    const [plain] = encodeBatch({ klines: stream, marketEvents: [] });
+    const [rest] = encodeBatch({ klines: stream.map((k) => ({ ...k, source: 'rest' as const })), marketEvents: [] });
+    const [dump] = encodeBatch({ klines: [stream[0], { ...stream[1], source: 'dump' as const }], marketEvents: [] });
+
+    expect(bytes(rest) - bytes(plain)).toBe(4);
+    expect(bytes(dump) - bytes(plain)).toBe(2);
+    expect(JSON.parse(rest).g[0][3][0]).toMatch(/,r$/);
+    expect(JSON.parse(dump).g[0][3][1]).toMatch(/,d$/);
+  });
+
+  it('keeps a split body exact to the limit with sources on the rows', () => {
+    const klines = Array.from({ length: 400 }, (_, i) => kline(`S${i % 7}`, Math.floor(i / 7), i % 3 === 0 ? { source: 'rest' } : {}));
+    const bodies = encodeBatch({ klines, marketEvents: [] }, 2_000);
+    expect(bodies.length).toBeGreaterThan(1);
+    for (const b of bodies) expect(bytes(b)).toBeLessThanOrEqual(2_000);
+    expect(byKey(decodeAll(bodies).klines)).toStrictEqual(byKey(klines));
+  });
+
+  it('decodes a body written before provenance travelled as stream klines (the round-1 shape above)', () => {
+    const body = encodeBatch({ klines: [kline('BTCUSDT', 0)], marketEvents: [] })[0];
+    const decoded = decodeBatch(body);
+    expect(decoded.klines[0].source).toBeUndefined();
+    expect(decoded.rejected).toStrictEqual([]);
+  });
+
+  it('rejects a row with an unknown source code alone, keeping its group’s other rows at their times', () => {
+    const body = JSON.parse(encodeBatch({ klines: [kline('A', 0), kline('A', 1), kline('A', 2, { source: 'rest' })], marketEvents: [] })[0]);
+    body.g[0][3][1] += ',x';
+
+    const decoded = decodeBatch(JSON.stringify(body));
+
+    expect(decoded.klines.map((k) => [k.openTime, k.source])).toStrictEqual([
+      [T0, undefined],
+      [T0 + 2 * 60_000, 'rest'],
+    ]);
+    expect(decoded.rejected.map((r) => r.reason)).toStrictEqual([expect.stringMatching(/at \d+: unknown source code "x"/)]);
+  });
+
+  it('does not read a resampled bar’s count as a source', () => {
+    const bar = { ...kline('A', 0), interval: '5m', closeTime: T0 + 299_999, sourceCount: 5 };
+    const decoded = decodeAll(encodeBatch({ klines: [bar], marketEvents: [] }));
+    expect(decoded.klines).toStrictEqual([bar]);
+  });
+});

@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { CsvLineError, formatCsvRow, intervalOfCsvLine, parseDumpFileName, readDump } from '../../core/csv-dump';
 import { parseCsvLine } from '../../core/parse';
@@ -19,6 +20,23 @@ describe('dump file names', () => {
 });
 
 describe('dump lines', () => {
+  it('numbers lines as node:readline splits them (\\n, \\r\\n, lone \\r), however the stream is chunked', async () => {
+    const at = (i: number) => LINE.replace(/^1735689600000000/, `${1735689600000 + i * 60_000}000`).replace('1735689659999999', `${1735689659999 + i * 60_000}999`);
+    const text = `${at(0)}\r\n${at(1)}\r${at(2)}\n\r\n\r${at(3)}\r\n\n${at(4)}\r`;
+    const oracle: [number, number][] = [];
+    let n = 0;
+    for await (const line of createInterface({ input: Readable.from([text]), crlfDelay: Infinity })) {
+      n++;
+      if (line.trim() !== '') oracle.push([n, (parseCsvLine('X', '1m', line, 'spot') as { kline: { openTime: number } }).kline.openTime]);
+    }
+    expect(oracle).toHaveLength(5);
+    for (let cut = 0; cut <= text.length; cut += 7) {
+      const got: [number, number][] = [];
+      for await (const { line, kline } of readDump(Readable.from([text.slice(0, cut), text.slice(cut)]), { marketType: 'spot', symbol: 'X' })) got.push([line, kline.openTime]);
+      expect([cut, got]).toStrictEqual([cut, oracle]);
+    }
+  });
+
   it('tells the interval from a line’s own times', () => {
     expect(intervalOfCsvLine(LINE)).toBe('1m');
     expect(intervalOfCsvLine(LINE.replace('1735689659999999', '1735693199999999'))).toBe('1h');

@@ -38,6 +38,22 @@ describe('isDecimalText', () => {
     expect(isDecimalText(1)).toBe(false);
     expect(isDecimalText(null)).toBe(false);
   });
+  it('agrees with the canonical-decimal regex on every short string of digits, dots and signs', () => {
+    // The character loop replaced this regex; exhaustive over an alphabet that reaches every branch.
+    const oracle = (s: string) => s.length > 0 && s.length <= 64 && /^(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/.test(s);
+    const alphabet = ['0', '1', '9', '.', '-', 'a', ' '];
+    let words = [''];
+    let checked = 0;
+    for (let len = 1; len <= 5; len++) {
+      words = words.flatMap((w) => alphabet.map((c) => w + c));
+      for (const w of words) {
+        expect([w, isDecimalText(w)]).toStrictEqual([w, oracle(w)]);
+        checked++;
+      }
+    }
+    expect(checked).toBe(19_607);
+    for (const n of [63, 64, 65]) expect(isDecimalText(`1.${'0'.repeat(n - 2)}`)).toBe(n <= 64);
+  });
 });
 
 describe('compareDecimal', () => {

@@ -1,5 +1,5 @@
 import type { Kline } from '../../core/kline';
-import { isCsvHeaderLine, parseCsvLine, parseRestRow, parseStreamKline, validateKline } from '../../core/parse';
+import { isCsvHeaderLine, parseCsvLine, parseCsvLineByColumns, parseRestRow, parseStreamKline, validateKline } from '../../core/parse';
 
 const T0 = Date.UTC(2025, 0, 1); // 1735689600000
 
@@ -124,6 +124,30 @@ describe('parseCsvLine', () => {
 
   it('checks the close time against the given interval', () => {
     expect(reason(parseCsvLine('B', '5m', CSV_MICROS, 'spot'))).toMatch(/closeTime 1735689659999 ≠ openTime \+ 5m − 1 ms \(1735689899999\)/);
+  });
+
+  it('reads every line as the column-array reading does: same kline, same reason (fast path and fallback agree)', () => {
+    // Each valid line, then each with one character deleted, doubled or replaced at every position.
+    const replacements = ['', ',', '-', '.', '0', '9', ' ', 'x', '\r', '12345678901234567', '99999999999999999'];
+    const lines = new Set<string>();
+    for (const base of [CSV_MICROS, CSV_MILLIS, CSV_MICROS.replace(/,0$/, '')]) {
+      lines.add(base);
+      for (let i = 0; i <= base.length; i++) {
+        lines.add(base.slice(0, i) + base.slice(i + 1));
+        lines.add(base.slice(0, i) + base.slice(i, i + 1) + base.slice(i));
+        for (const r of replacements) lines.add(base.slice(0, i) + r + base.slice(i + 1));
+      }
+    }
+    let accepted = 0;
+    for (const line of lines) {
+      const fast = parseCsvLine('BTCUSDT', '1m', line, 'spot');
+      expect([line, fast]).toStrictEqual([line, parseCsvLineByColumns('BTCUSDT', '1m', line, 'spot')]);
+      if (fast.ok) accepted++;
+    }
+    expect(lines.size).toBeGreaterThan(3000);
+    // Both outcomes are exercised: edits inside decimals and the ignored column keep a line sound.
+    expect(accepted).toBeGreaterThan(100);
+    expect(accepted).toBeLessThan(lines.size - 1000);
   });
 });
 

@@ -54,7 +54,7 @@ describe('the symbol rule (one rule for ingest, codec, writer and stores)', () =
     // Prepare
     const info = (symbols: string[]): ExchangeInfo =>
       ({ serverTime: T0, rateLimits: [], symbols: symbols.map((symbol) => ({ symbol, status: 'TRADING', quoteAsset: 'USDT', baseAsset: symbol })) }) as unknown as ExchangeInfo;
-    const watcher = new MarketWatcher({ quoteAssets: [], symbols: [] });
+    const watcher = new MarketWatcher({ quoteAssets: [], symbols: [] }, 'spot');
 
     // Act
     const first = watcher.apply(info(['BTCUSDT', 'BAD USDT', '币安人生USDT']));

@@ -24,7 +24,7 @@ function restServing(minutes: number[], calls: { start: number; end: number }[] 
 async function fill(rest: BinanceRestClient, sequencer: Sequencer, gap: { from: number; to: number }, limit = 1000): Promise<{ out: Kline[]; fatal: Error[]; backfiller: Backfiller }> {
   const out: Kline[] = [];
   const fatal: Error[] = [];
-  const backfiller = new Backfiller({ rest, sequencer, forward: (k) => out.push(...k), onFatal: (e) => fatal.push(e), limit });
+  const backfiller = new Backfiller({ marketType: 'spot', rest, sequencer, forward: (k) => out.push(...k), onFatal: (e) => fatal.push(e), limit });
   backfiller.offer({ symbol: 'AUSDT', from: T0 + gap.from * MINUTE_MS, to: T0 + gap.to * MINUTE_MS });
   await backfiller.idle();
   return { out, fatal, backfiller };
@@ -42,6 +42,20 @@ describe('Backfiller', () => {
     expect(minutes(out)).toEqual(all);
     expect(calls.map((c) => (c.start - T0) / MINUTE_MS)).toEqual([0, 10, 20]);
     expect(seq.get('AUSDT')?.watermark).toBe(T0 + 24 * MINUTE_MS);
+  });
+
+  it('stamps the venue’s market type on every row (REST rows do not carry it)', async () => {
+    const seq = new Sequencer();
+    seq.track('AUSDT', T0);
+    const out: Kline[] = [];
+    const backfiller = new Backfiller({ marketType: 'coinm', rest: restServing([0, 1, 2]), sequencer: seq, forward: (k) => out.push(...k), onFatal: () => undefined });
+    backfiller.offer({ symbol: 'AUSDT', from: T0, to: T0 + 2 * MINUTE_MS });
+    await backfiller.idle();
+    expect(out.map((k) => [k.marketType, k.source, minutes([k])[0]])).toEqual([
+      ['coinm', 'rest', 0],
+      ['coinm', 'rest', 1],
+      ['coinm', 'rest', 2],
+    ]);
   });
 
   it('settles minutes REST does not have (a halt) so they are not asked for again', async () => {
@@ -82,7 +96,7 @@ describe('Backfiller', () => {
     } as unknown as BinanceRestClient;
     let dueBefore = T0 + 3 * MINUTE_MS;
     const out: Kline[] = [];
-    const backfiller = new Backfiller({ rest, sequencer: seq, forward: (k) => out.push(...k), onFatal: () => undefined, concurrency: 1, currentGap: (s) => seq.gapOf(s, dueBefore) });
+    const backfiller = new Backfiller({ marketType: 'spot', rest, sequencer: seq, forward: (k) => out.push(...k), onFatal: () => undefined, concurrency: 1, currentGap: (s) => seq.gapOf(s, dueBefore) });
     for (const symbol of ['SLOWUSDT', 'AUSDT', 'BUSDT']) backfiller.offer({ symbol, from: T0, to: T0 + MINUTE_MS });
 
     // Act: the stream delivers A's minutes; time passes, B's gap grows

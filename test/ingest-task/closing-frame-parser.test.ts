@@ -121,7 +121,7 @@ describe('parseClosingFrame', () => {
     const text = frameText('币安人生USDT', canonical('币安人生USDT').data, canonical('币安人生USDT').k);
     const slow = slowPath(text);
 
-    const fast = parseClosingFrame(Buffer.from(text, 'utf8'));
+    const fast = parseClosingFrame(Buffer.from(text, 'utf8'), 'spot');
 
     expect(slow.kind === 'parsed' && slow.result.ok).toBe(true);
     if (slow.kind !== 'parsed' || !slow.result.ok) return;
@@ -132,7 +132,7 @@ describe('parseClosingFrame', () => {
   it('accepts any JSON whitespace between tokens', () => {
     const { data, k } = canonical('ETHBTC');
     const spaced = frameText('ETHBTC', data, k, () => ' \n\t\r ');
-    expect(parseClosingFrame(spaced)?.kline.symbol).toBe('ETHBTC');
+    expect(parseClosingFrame(spaced, 'spot')?.kline.symbol).toBe('ETHBTC');
   });
 
   it('leaves what it does not decide to the slow path: intermediate updates, control replies, reordered fields, escapes, malformed JSON', () => {
@@ -141,7 +141,7 @@ describe('parseClosingFrame', () => {
     const reordered = frameText('ETHBTC', data, [...k].reverse());
     const escaped = frameText('ETHBTC', data, k.map(([key, v]) => [key, key === 'o' ? '"101.5\\u0030"' : v]));
     for (const text of [open, reordered, escaped, '{"result":null,"id":1}', '{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1}}', frameText('ETHBTC', data, k).slice(0, -1), '']) {
-      expect(parseClosingFrame(text)).toBeUndefined();
+      expect(parseClosingFrame(text, 'spot')).toBeUndefined();
     }
     // The slow path still reads the reordered and escaped frames (so nothing is lost by declining them).
     for (const text of [reordered, escaped]) {
@@ -155,7 +155,7 @@ describe('parseClosingFrame', () => {
     const badHigh = frameText('ETHBTC', data, k.map(([key, v]) => [key, key === 'h' ? '"101.00000000"' : v]));
     const slow = slowPath(badHigh);
     expect(slow.kind === 'parsed' && !slow.result.ok && slow.result.reason).toContain('outside');
-    expect(parseClosingFrame(badHigh)).toBeUndefined();
+    expect(parseClosingFrame(badHigh, 'spot')).toBeUndefined();
   });
 
   it('never disagrees with JSON.parse + parseStreamKline over 20,000 generated frames (Unicode, escapes, odd whitespace, reordering, wrong types, malformed JSON)', () => {
@@ -167,7 +167,7 @@ describe('parseClosingFrame', () => {
       const text = generate(random);
       const slow = slowPath(text);
 
-      const fast = parseClosingFrame(n % 2 === 0 ? text : Buffer.from(text, 'utf8'));
+      const fast = parseClosingFrame(n % 2 === 0 ? text : Buffer.from(text, 'utf8'), 'spot');
 
       if (slow.kind === 'parsed' && slow.result.ok) slowAccepted++;
       if (fast === undefined) {
@@ -189,6 +189,41 @@ describe('parseClosingFrame', () => {
     // (most generated symbols with odd characters break the symbol rule, core/symbol.ts, and are declined on both paths)
     expect(accepted).toBeGreaterThan(2_000);
     expect(slowAccepted - accepted).toBeGreaterThan(1_000);
+  });
+});
+
+/**
+ * Closing updates of the futures venues as Binance documents them (developers.binance.com,
+ * "Kline/Candlestick Streams" of USDⓈ-M and COIN-M futures, read 2026-12-02), with `x` true and
+ * times made consistent: the same members in the same order as spot, ending with `"B"`.
+ */
+const FUTURES_FRAMES = {
+  usdm: '{"stream":"btcusdt@kline_1m","data":{"e":"kline","E":1638747720003,"s":"BTCUSDT","k":{"t":1638747660000,"T":1638747719999,"s":"BTCUSDT","i":"1m","f":100,"L":200,"o":"0.0010","c":"0.0020","h":"0.0025","l":"0.0010","v":"1000","n":100,"x":true,"q":"1.0000","V":"500","Q":"0.500","B":"123456"}}}',
+  coinm: '{"stream":"btcusd_200626@kline_1m","data":{"e":"kline","E":1591261560002,"s":"BTCUSD_200626","k":{"t":1591261500000,"T":1591261559999,"s":"BTCUSD_200626","i":"1m","f":606400,"L":606430,"o":"9638.9","c":"9639.8","h":"9639.8","l":"9638.6","v":"156","n":31,"x":true,"q":"1.61836886","V":"73","Q":"0.75731156","B":"0"}}}',
+} as const;
+
+describe('futures closing frames', () => {
+  it.each(Object.entries(FUTURES_FRAMES))('reads a %s closing frame fast, equal to the slow path, carrying its market type', (marketType, text) => {
+    const type = marketType as 'usdm' | 'coinm';
+    const data = (JSON.parse(text) as { data: unknown }).data;
+    const slow = parseStreamKline(data, type);
+
+    const fast = parseClosingFrame(text, type);
+
+    expect(slow.ok).toBe(true);
+    if (!slow.ok) return;
+    expect(fast?.kline).toEqual(slow.kline);
+    expect(fast?.kline.marketType).toBe(type);
+    expect(classifyFrame(text)).toBe('candidate');
+    expect(classifyFrame(text.replace('"x":true', '"x":false'))).toBe('skip');
+  });
+
+  it('declines a futures frame with a member after "B" (a layout change), and the slow path still reads it with its market type', () => {
+    const text = FUTURES_FRAMES.usdm.replace('"B":"123456"}', '"B":"123456","ps":"BTCUSDT"}');
+    expect(parseClosingFrame(text, 'usdm')).toBeUndefined();
+    expect(classifyFrame(text)).not.toBe('skip');
+    const slow = parseStreamKline((JSON.parse(text) as { data: unknown }).data, 'usdm');
+    expect(slow.ok && slow.kline.marketType).toBe('usdm');
   });
 });
 

@@ -24,7 +24,7 @@ describe('diffMarkets', () => {
   it('reports listings, halts, resumptions and delistings with the observation time', () => {
     const before = map([['A', 'TRADING'], ['B', 'TRADING'], ['C', 'BREAK'], ['D', 'TRADING']]);
     const after = map([['A', 'TRADING'], ['B', 'HALT'], ['C', 'TRADING'], ['E', 'TRADING']]);
-    const changes = diffMarkets(before, after, 42);
+    const changes = diffMarkets(before, after, 42, 'spot');
     expect(changes.events).toEqual(
       expect.arrayContaining([
         { marketType: 'spot', symbol: 'B', status: 'HALT', at: 42 },
@@ -40,13 +40,13 @@ describe('diffMarkets', () => {
 
   it('reports nothing when nothing changed', () => {
     const same = map([['A', 'TRADING']]);
-    expect(diffMarkets(same, same, 1)).toEqual({ events: [], started: [], stopped: [] });
+    expect(diffMarkets(same, same, 1, 'spot')).toEqual({ events: [], started: [], stopped: [] });
   });
 });
 
 describe('MarketWatcher', () => {
   it('emits every market’s status once at start, then only changes', () => {
-    const w = new MarketWatcher({ quoteAssets: ['USDT'], symbols: [] });
+    const w = new MarketWatcher({ quoteAssets: ['USDT'], symbols: [] }, 'spot');
     const first = w.apply(info(1, [['AUSDT', 'TRADING', 'USDT'], ['BUSDT', 'BREAK', 'USDT'], ['CBTC', 'TRADING', 'BTC']]));
     expect(first.events).toEqual([
       { marketType: 'spot', symbol: 'AUSDT', status: 'TRADING', at: 1 },
@@ -56,8 +56,18 @@ describe('MarketWatcher', () => {
     expect(w.apply(info(2, [['AUSDT', 'TRADING', 'USDT'], ['BUSDT', 'BREAK', 'USDT']])).events).toEqual([]);
   });
 
+  it('stamps its venue’s market type on every event (COIN-M: the same symbol as elsewhere stays COIN-M)', () => {
+    const w = new MarketWatcher({ quoteAssets: [], symbols: [] }, 'coinm');
+    const first = w.apply(info(1, [['BTCUSD_PERP', 'TRADING', 'USD']]));
+    const gone = w.apply(info(2, []));
+    expect([...first.events, ...gone.events]).toEqual([
+      { marketType: 'coinm', symbol: 'BTCUSD_PERP', status: 'TRADING', at: 1 },
+      { marketType: 'coinm', symbol: 'BTCUSD_PERP', status: 'DELISTED', at: 2 },
+    ]);
+  });
+
   it('emits DELISTED once when a market leaves, and TRADING again when it is relisted', () => {
-    const w = new MarketWatcher({ quoteAssets: [], symbols: [] });
+    const w = new MarketWatcher({ quoteAssets: [], symbols: [] }, 'spot');
     w.apply(info(1, [['AUSDT', 'TRADING', 'USDT']]));
     expect(w.apply(info(2, [])).events).toEqual([{ marketType: 'spot', symbol: 'AUSDT', status: 'DELISTED', at: 2 }]);
     expect(w.apply(info(3, [])).events).toEqual([]);

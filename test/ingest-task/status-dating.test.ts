@@ -35,7 +35,7 @@ describe('dateChange', () => {
 describe('StatusDater', () => {
   it('holds a stop until the market is settled through the refresh minute, then dates it by the last kline', () => {
     // Prepare: a halt at 12:00 noticed at 14:20, minutes 10 and 11 still to be backfilled
-    const dater = new StatusDater();
+    const dater = new StatusDater('spot');
     dater.notice({ symbol: 'A', status: 'HALT', kind: 'stop', noticedAt: at(14, 20), previousAt: at(9, 50), lastKline: at(9) });
 
     // Act
@@ -50,7 +50,7 @@ describe('StatusDater', () => {
   });
 
   it('dates a listing at its first kline after the previous refresh, ignoring klines after the refresh that saw it', () => {
-    const dater = new StatusDater();
+    const dater = new StatusDater('spot');
     dater.notice({ symbol: 'N', status: 'TRADING', kind: 'start', noticedAt: at(14, 20), previousAt: at(9, 50) });
     dater.observe([kline('N', 16), kline('N', 12), kline('N', 13)]);
     expect(dater.release(progress({ N: at(16) }))).toEqual([{ marketType: 'spot', symbol: 'N', status: 'TRADING', at: at(12) }]);
@@ -58,7 +58,7 @@ describe('StatusDater', () => {
 
   it('keeps one market in order: a return waits for the stop before it and is never dated earlier', () => {
     // Prepare: a break noticed at 14:20 whose backfill is pending, and the return noticed at 16:20
-    const dater = new StatusDater();
+    const dater = new StatusDater('spot');
     dater.notice({ symbol: 'A', status: 'BREAK', kind: 'stop', noticedAt: at(14, 20), previousAt: at(9, 50), lastKline: at(9) });
     dater.notice({ symbol: 'A', status: 'TRADING', kind: 'start', noticedAt: at(16, 20), previousAt: at(14, 20) });
     dater.notice({ symbol: 'B', status: 'BREAK', kind: 'other', noticedAt: at(16, 20), previousAt: at(14, 20) });
@@ -77,13 +77,19 @@ describe('StatusDater', () => {
   });
 
   it('releases everything with what is known when forced (at stop)', () => {
-    const dater = new StatusDater();
+    const dater = new StatusDater('spot');
     dater.notice({ symbol: 'A', status: 'DELISTED', kind: 'stop', noticedAt: at(14, 20), previousAt: at(9, 50), lastKline: at(10) });
     expect(dater.release(progress({ A: at(10) }), true)).toEqual([{ marketType: 'spot', symbol: 'A', status: 'DELISTED', at: at(11) }]);
   });
 
+  it('dates events of its own venue: a USDⓈ-M dater emits usdm events', () => {
+    const dater = new StatusDater('usdm');
+    dater.notice({ symbol: 'BTCUSDT', status: 'HALT', kind: 'stop', noticedAt: at(14, 20), previousAt: at(9, 50), lastKline: at(12) });
+    expect(dater.release(progress({ BTCUSDT: at(14) }))).toEqual([{ marketType: 'usdm', symbol: 'BTCUSDT', status: 'HALT', at: at(13) }]);
+  });
+
   it('never dates a change before an event already sent for the market', () => {
-    const dater = new StatusDater();
+    const dater = new StatusDater('spot');
     dater.dated({ marketType: 'spot', symbol: 'A', status: 'TRADING', at: at(9, 50) });
     dater.notice({ symbol: 'A', status: 'HALT', kind: 'stop', noticedAt: at(14, 20), previousAt: at(5) });
     expect(dater.release(progress({ A: at(14) }))).toEqual([{ marketType: 'spot', symbol: 'A', status: 'HALT', at: at(9, 50) }]);

@@ -52,6 +52,29 @@ describe('resolveStoreConfig', () => {
     await expect(outcome).rejects.not.toThrow(/placeholder/);
   });
 
+  it('opens a KLINE_STORE SQLite file beside the secret only after reading a MongoDB URI from the secret (the moto end-to-end test)', async () => {
+    // Prepare
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    secrets.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: 'mongodb+srv://u:p@cluster0.example.mongodb.net/' });
+
+    // Act
+    const config = await resolveStoreConfig({ MONGODB_SECRET_ARN: ARN, KLINE_STORE: 'sqlite:/tmp/e2e.db' });
+
+    // Assess
+    expect(config).toStrictEqual({ kind: 'sqlite', path: '/tmp/e2e.db' });
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/KLINE_STORE=sqlite:.* replaces the MongoDB store of MONGODB_SECRET_ARN/)]);
+    warn.mockRestore();
+  });
+
+  it('still fails on a placeholder secret with a KLINE_STORE SQLite file, and never lets a MongoDB KLINE_STORE override the secret', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'x7Gq!generated-placeholder' });
+    await expect(resolveStoreConfig({ MONGODB_SECRET_ARN: ARN, KLINE_STORE: 'sqlite:/tmp/e2e.db' })).rejects.toThrow(/^MONGODB_SECRET_ARN: /);
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'mongodb://from-secret.example:27017/klines' });
+    const config = await resolveStoreConfig({ MONGODB_SECRET_ARN: ARN, KLINE_STORE: 'mongodb://elsewhere.example:27017/other' });
+    expect(config).toMatchObject({ kind: 'mongodb', uri: expect.stringMatching(/^mongodb:\/\/from-secret\.example/) });
+  });
+
   it('falls back to KLINE_STORE without a secret', async () => {
     expect(await resolveStoreConfig({ KLINE_STORE: 'sqlite::memory:' })).toStrictEqual({ kind: 'sqlite', path: ':memory:' });
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);

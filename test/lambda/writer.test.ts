@@ -81,6 +81,24 @@ describe('writer handler', () => {
     expect(await store.marketHistory()).toStrictEqual(events);
   });
 
+  it('stores each kline’s provenance from a queued message: stream (no code), REST backfill (r), dump (d)', async () => {
+    // Prepare: a body as the ingest's SQS sink queues it, written out by hand
+    const row = (step: number, code?: string) => `"${step},1.00000000,1.50000000,0.50000000,1.20000000,10.00000000,12.00000000,3,4.00000000,4.80000000${code ? `,${code}` : ''}"`;
+    const queued = `{"v":1,"m":[],"g":[["BTCUSDT","1m",${T0},[${row(0)},${row(1, 'r')},${row(1, 'd')},${row(1)}]]]}`;
+
+    // Act
+    const response = await handler(sqsEvent([{ id: 'm1', body: queued }]), lambdaContext);
+
+    // Assess
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect((await stored(store)).map((k) => [(k.openTime - T0) / MINUTE, k.source ?? 'stream'])).toStrictEqual([
+      [0, 'stream'],
+      [1, 'rest'],
+      [2, 'dump'],
+      [3, 'stream'],
+    ]);
+  });
+
   it('reports only the corrupt message as failed, logs its id and reason, and stores the others', async () => {
     // Prepare
     const good = makeSeries(['BTCUSDT'], T0, 2);

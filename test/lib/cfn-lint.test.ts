@@ -16,6 +16,7 @@ const VARIANTS: Record<string, Partial<Record<ContextKey, unknown>>> = {
   schemaStep: { mongoSecretName: 'prod/kline-mongodb', mongoAdminSecretName: 'prod/kline-mongodb-admin', klineRetentionDays: 30 },
   usdm: { marketTypes: ['usdm'] },
   coinm: { marketTypes: ['coinm'] },
+  noS3Export: { s3Export: false },
   allMarketTypes: { marketTypes: ['spot', 'usdm', 'coinm'], containerInsights: false, reportSchedule: 'cron(0 6 ? * MON-FRI *)' },
 };
 

@@ -242,18 +242,21 @@ describe('unknownContextKeys', () => {
 describe('connection budget (atlasTier)', () => {
   it('fits the defaults on the free tier, and a writer concurrency up to what an M0 node accepts', () => {
     expect(read({}).atlasTier).toBe('M0');
-    // (500 − 10 reserved − 6 other clients × 5) / 5 connections per writer container = 92.
-    expect(read({ writerMaxConcurrency: 92 }).writerMaxConcurrency).toBe(92);
+    // (500 − 10 reserved − 8 other clients × 5) / 5 connections per writer container = 90.
+    expect(read({ writerMaxConcurrency: 90 }).writerMaxConcurrency).toBe(90);
+    // Without the exporter's 2 clients: 92.
+    expect(read({ writerMaxConcurrency: 92, s3Export: false }).writerMaxConcurrency).toBe(92);
   });
 
   it('refuses more writer containers than the tier accepts, with the arithmetic and the largest value that fits', () => {
-    expect(() => read({ writerMaxConcurrency: 93 })).toThrow(
-      /^Invalid context "writerMaxConcurrency": 93 writer containers can open 495 connections per node .*over the 500 an Atlas M0 node accepts .*at most 92/,
+    expect(() => read({ writerMaxConcurrency: 91 })).toThrow(
+      /^Invalid context "writerMaxConcurrency": 91 writer containers can open 495 connections per node .*exporter \(a scheduled run and an on-demand run\): 10.*over the 500 an Atlas M0 node accepts .*at most 90/,
     );
+    expect(() => read({ writerMaxConcurrency: 93, s3Export: false })).toThrow(/93 writer containers can open 495 connections per node .*at most 92/);
   });
 
   it('allows more on a larger tier', () => {
     expect(read({ writerMaxConcurrency: 250, atlasTier: 'm10' })).toMatchObject({ writerMaxConcurrency: 250, atlasTier: 'M10' });
-    expect(() => read({ writerMaxConcurrency: 300, atlasTier: 'M10' })).toThrow(/at most 292/);
+    expect(() => read({ writerMaxConcurrency: 300, atlasTier: 'M10' })).toThrow(/at most 290/);
   });
 });

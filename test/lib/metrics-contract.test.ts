@@ -22,6 +22,8 @@ import { handler as reporter } from '../../lambda/reporter';
 import { handler as resampler } from '../../lambda/resampler';
 import { setStoreForTests } from '../../lambda/shared/store';
 import { handler as writer } from '../../lambda/writer';
+import { MARKET_TYPES, type MarketType } from '../../core/market';
+import { VENUES } from '../../ingest-task/venues';
 import { startSimulator } from '../../sim/index';
 import { makeSeries, MINUTE, T0 } from '../core/store/fixtures';
 import { lambdaContext, sqsEvent } from '../lambda/helpers';
@@ -117,14 +119,16 @@ async function captureStdout(fn: () => Promise<unknown>): Promise<string[]> {
   return lines;
 }
 
-async function ingestLines(): Promise<string[]> {
-  const sim = await startSimulator({ markets: 10, speed: 300, seed: 9, limits: { weightWindowMs: 1_000 } });
+/** One venue's ingest, briefly, against a simulator of that venue, as ingest-task/main.ts wires it. */
+async function ingestLines(marketType: MarketType): Promise<string[]> {
+  const sim = await startSimulator({ marketType, markets: 10, speed: 300, seed: 9, limits: { weightWindowMs: 1_000 } });
   const lines: string[] = [];
   try {
-    // As ingest-task/main.ts builds its publisher: the configured namespace and INGEST_SERVICE.
+    // As ingest-task/main.ts builds its publisher: the configured namespace, INGEST_SERVICE, the venue's type.
     const config = readIngestConfig({ SINK: 'in-process' });
-    const metrics = new EmfPublisher({ namespace: config.metricsNamespace, service: INGEST_SERVICE, marketType: 'spot', write: (l) => lines.push(l) });
+    const metrics = new EmfPublisher({ namespace: config.metricsNamespace, service: INGEST_SERVICE, marketType, write: (l) => lines.push(l) });
     const ingest = await startIngest({
+      venue: VENUES[marketType],
       restUrl: sim.restUrl,
       streamUrl: sim.streamUrl,
       sink: new InProcessSink({ onBatch: async () => undefined }),
@@ -176,9 +180,12 @@ describe('metrics: what the alarms and the dashboard read is what the code emits
   let emitted: Set<string>;
 
   beforeAll(async () => {
-    const template = buildStack({ alarmEmail: 'oncall@example.com' }).template.toJSON() as Json;
+    // Every market type selected: one "no klines forwarded" alarm and widget each.
+    const template = buildStack({ alarmEmail: 'oncall@example.com', marketTypes: [...MARKET_TYPES] }).template.toJSON() as Json;
     read = [...alarmMetrics(template), ...dashboardMetrics(template)];
-    const lines = [...(await ingestLines()), ...(await lambdaLines())];
+    const lines: string[] = [];
+    for (const type of MARKET_TYPES) lines.push(...(await ingestLines(type)));
+    lines.push(...(await lambdaLines()));
     emitted = new Set(lines.flatMap(emittedBy).map(key));
   }, 240_000);
 
@@ -194,6 +201,12 @@ describe('metrics: what the alarms and the dashboard read is what the code emits
   it('finds every metric it reads in our namespace among the EMF lines, with the same dimensions', () => {
     const missing = read.filter((r) => r.namespace === METRICS_NAMESPACE && !emitted.has(key(r)));
     expect(missing).toEqual([]);
+  });
+
+  it('reads KlinesForwarded per market type, one alarm each, as each venue\'s ingest emits it', () => {
+    const perType = read.filter((r) => r.name === 'KlinesForwarded' && r.where.startsWith('alarm')).map((r) => r.dimensions.MarketType);
+    expect(perType.sort()).toEqual([...MARKET_TYPES].sort());
+    for (const type of MARKET_TYPES) expect(emitted.has(key({ namespace: METRICS_NAMESPACE, name: 'KlinesForwarded', dimensions: { Service: INGEST_SERVICE, MarketType: type } }))).toBe(true);
   });
 
   it('would catch a renamed or re-dimensioned metric (the check is not vacuous)', () => {

@@ -81,7 +81,7 @@ describe('queue and writer', () => {
 describe('functions', () => {
   it('runs every function on Node.js 22, ARM64, with a log group of the configured retention', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(5); // writer, resampler, reporter, exporter, auditor
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect(JSON.stringify(fn.Properties)).toMatch(/"LoggingConfig":\{"LogFormat":"JSON","LogGroup":\{"Ref":"[A-Za-z0-9]+Logs[0-9A-F]{8}"\}/);
@@ -161,13 +161,13 @@ describe('least privilege', () => {
     for (const s of statements) expect(s.Resource).not.toBe('*');
   });
 
-  it('grants read of the MongoDB secret to the three functions and the task only', () => {
+  it('grants read of the MongoDB secret to the five functions and the task only', () => {
     const secretRef = JSON.stringify({ Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'MongoSecret') });
     const readers = resourcesOfType(template, 'AWS::IAM::Policy')
       .filter(([, p]) => JSON.stringify(p.Properties).includes(`"Resource":${secretRef}`))
       .map(([, p]) => JSON.stringify((p.Properties as { Roles: unknown }).Roles).match(/"Ref":"([A-Za-z]+)Role/)?.[1])
       .sort();
-    expect(readers).toEqual(['IngestTaskTask', 'ScheduledReporter', 'ScheduledResampler', 'Writer']);
+    expect(readers).toEqual(['AuditAuditor', 'ExportExporter', 'IngestTaskTask', 'ScheduledReporter', 'ScheduledResampler', 'Writer']);
   });
 
   it('uses Resource "*" only for ecr:GetAuthorizationToken', () => {
@@ -333,10 +333,13 @@ describe('monitoring', () => {
   it('alarms when no kline is forwarded for the configured number of minutes, counting silence as breaching', () => {
     const t = custom;
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      // The metric the task emits (count since its previous line), with the task's dimension, summed per minute.
+      // The metric the task emits (count since its previous line), with the task's and the market type's dimensions, summed per minute.
       Namespace: 'KlineCapture',
       MetricName: 'KlinesForwarded',
-      Dimensions: [{ Name: 'Service', Value: 'ingest-task' }],
+      Dimensions: [
+        { Name: 'MarketType', Value: 'spot' },
+        { Name: 'Service', Value: 'ingest-task' },
+      ],
       Statistic: 'Sum',
       Period: 60,
       Threshold: 1,
@@ -345,6 +348,18 @@ describe('monitoring', () => {
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
     });
+  });
+
+  it('has one "no klines forwarded" alarm and one dashboard widget per selected market type, none for the task total', () => {
+    const forwardedAlarms = (t: Template) =>
+      Object.values(t.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'KlinesForwarded' } })).map(
+        (r) => (r.Properties.Dimensions as Array<{ Name: string; Value: string }>).find((d) => d.Name === 'MarketType')?.Value ?? 'total',
+      );
+    expect(forwardedAlarms(template).sort()).toEqual(['spot']);
+    const all = buildStack({ marketTypes: ['spot', 'usdm', 'coinm'] }).template;
+    expect(forwardedAlarms(all).sort()).toEqual(['coinm', 'spot', 'usdm']);
+    const dashboard = JSON.stringify(Object.values(all.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
+    for (const type of ['spot', 'usdm', 'coinm']) expect(dashboard).toContain(`Ingest: ${type} klines forwarded per minute`);
   });
 
   it('alarms when the functions cannot reach the store, which the writer reports only as a metric', () => {

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { formatChecksum, parseChecksum, sha256 } from '../../../core/dumps/checksum';
-import { DumpRowError, readCsvBatches } from '../../../core/dumps/csv-batches';
+import { csvBatchesFromBuffer, DumpRowError, readCsvBatches } from '../../../core/dumps/csv-batches';
 import { DumpError } from '../../../core/dumps/errors';
 import { dumpRange, dumpUrlPath, parseDumpUrlPath, type DumpFile } from '../../../core/dumps/paths';
-import { openDumpZip, verifyDumpZip } from '../../../core/dumps/zip';
+import { openDumpZip, readDumpCsv, verifyDumpZip } from '../../../core/dumps/zip';
 import { dumpCsv, FUTURES_HEADER, zipText } from '../../../sim/dumps/files';
 import type { Kline } from '../../../core/kline';
 
@@ -97,7 +97,58 @@ describe('readCsvBatches', () => {
   });
 });
 
+describe('csvBatchesFromBuffer (a checked CSV in memory)', () => {
+  // 3,000 rows ≈ 210 KB: four 64 KB pieces, lines cut across their boundaries.
+  const many = Array.from({ length: 3000 }, (_, i) => kline(T0 + i * 60_000, { volume: `${i}.5` }));
+  const fromBuffer = (csv: Buffer, batchSize: number) =>
+    [...csvBatchesFromBuffer(csv, { marketType: 'usdm', symbol: 'BTCUSDT', batchSize })].map((b) => ({ n: b.klines.length, bytes: b.bytes, klines: b.klines }));
+
+  it('gives the stream reader\'s batches for a file of many pieces: BOM, header, CRLF and a last line without newline', async () => {
+    const text = `\uFEFF${dumpCsv('usdm', many).replace(/\n/g, '\r\n').trimEnd()}`;
+    const csv = Buffer.from(text);
+    expect(csv.length).toBeGreaterThan(3 * 64 * 1024);
+    const streamed: Kline[][] = [];
+    for await (const b of readCsvBatches(Readable.from([csv.subarray(0, 1000), csv.subarray(1000)]), { marketType: 'usdm', symbol: 'BTCUSDT', batchSize: 700 })) streamed.push(b.klines);
+    const batches = fromBuffer(csv, 700);
+    expect(batches.map((b) => b.klines)).toStrictEqual(streamed);
+    expect(batches.map((b) => b.n)).toStrictEqual([700, 700, 700, 700, 200]);
+    expect(batches.flatMap((b) => b.klines)).toStrictEqual(many.map((k) => ({ ...k, marketType: 'usdm' })));
+    // bytes: through the end of the batch's last line, the whole file at the end.
+    const ends = batches.slice(0, -1).map((b) => b.bytes);
+    for (const [i, end] of ends.entries()) expect(csv.subarray(0, end).toString().split('\n').length - 1).toBe(1 + 700 * (i + 1));
+    expect(batches.at(-1)?.bytes).toBe(csv.length);
+  });
+
+  it('names the line of a bad row past the first piece', () => {
+    const lines = dumpCsv('spot', many).split('\n');
+    lines[2500] = lines[2500].replace(/,0$/, ',0,extra');
+    expect(() => fromBuffer(Buffer.from(lines.join('\n')), 5000)).toThrow(/line 2501: expected 12 columns, got 13/);
+  });
+});
+
 describe('dump zips', () => {
+  it('readDumpCsv gives the entry\'s exact bytes, stored or deflated, and refuses a wrong declared size', async () => {
+    const text = dumpCsv('spot', four);
+    const yazl = (await import('yazl')).default;
+    const zipOf = async (compress: boolean) => {
+      const z = new yazl.ZipFile();
+      z.addBuffer(Buffer.from(text), 'BTCUSDT-1m-2024-12-31.csv', { compress });
+      z.end();
+      const parts: Buffer[] = [];
+      for await (const c of z.outputStream) parts.push(c as Buffer);
+      return Buffer.concat(parts);
+    };
+    for (const compress of [true, false]) {
+      const r = await readDumpCsv(await zipOf(compress), 'z');
+      expect([r.entryName, r.size, r.csv.toString()]).toStrictEqual(['BTCUSDT-1m-2024-12-31.csv', Buffer.byteLength(text), text]);
+    }
+    // The central directory's uncompressed size one byte short: the inflate overflows the cap.
+    const short = await zipOf(true);
+    const central = short.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    short.writeUInt32LE(short.readUInt32LE(central + 24) - 1, central + 24);
+    await expect(readDumpCsv(short, 'spot/daily/s.zip')).rejects.toThrow(/spot\/daily\/s.zip: corrupt-zip/);
+  });
+
   it('reads the CSV entry of a zip and checks its CRC-32', async () => {
     const zip = await zipText('BTCUSDT-1m-2024-12-31.csv', dumpCsv('spot', four));
     const { stream, entryName } = await openDumpZip(zip, 'z');

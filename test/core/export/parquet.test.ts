@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import type { Kline } from '../../../core/kline';
 import { KlineParquetFile, unscaledDecimal } from '../../../core/export/parquet';
 import { resample } from '../../../core/resample';
@@ -43,14 +43,14 @@ function expected(k: Kline) {
 let dir: string;
 let file: string;
 let klines: Kline[];
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'parquet-'));
   file = join(dir, 'klines.parquet');
   klines = sampleKlines();
-  const pq = new KlineParquetFile(file, { market_type: 'spot' });
-  pq.write(klines.slice(0, 250)); // several row groups
-  pq.write(klines.slice(250));
-  pq.close();
+  const pq = new KlineParquetFile(file, { market_type: 'spot' }, 200); // several row groups
+  await pq.write(klines.slice(0, 250));
+  await pq.write(klines.slice(250));
+  await pq.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -109,9 +109,27 @@ describe('Parquet export', () => {
     });
   });
 
-  it('refuses a decimal it would have to round, naming it', () => {
+  it('refuses a decimal it would have to round, naming it', async () => {
     const f = new KlineParquetFile(join(dir, 'bad.parquet'));
-    expect(() => f.write([{ ...klines[0], volume: '1.123456789' }])).toThrow(/volume 1\.123456789 has more than 8 fraction digits/);
-    f.abort();
+    await expect(f.write([{ ...klines[0], volume: '1.123456789' }])).rejects.toThrow(/volume 1\.123456789 has more than 8 fraction digits/);
+    await f.abort();
+  });
+
+  it('refuses text that is not a decimal and a value beyond 38 digits, naming them', async () => {
+    const f = new KlineParquetFile(join(dir, 'bad2.parquet'));
+    await expect(f.write([{ ...klines[0], close: '12a.5' }])).rejects.toThrow(/close "12a\.5" is not a decimal number/);
+    await expect(f.write([{ ...klines[0], high: '1' + '0'.repeat(30) }])).rejects.toThrow(/high 10+ does not fit DECIMAL\(38, 8\)/);
+    await expect(f.write([{ ...klines[0], low: '' }])).rejects.toThrow(/low "" is not a decimal number/);
+    await f.abort();
+  });
+
+  it('writes the metadata it is given and a readable empty file', async () => {
+    const empty = join(dir, 'empty.parquet');
+    const f = new KlineParquetFile(empty, { market_type: 'usdm', interval: '1h' });
+    await f.close();
+    const buf = readFileSync(empty);
+    const meta = parquetMetadata(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    expect(Number(meta.num_rows)).toBe(0);
+    expect(Object.fromEntries((meta.key_value_metadata ?? []).map((kv) => [kv.key, kv.value]))).toMatchObject({ market_type: 'usdm', interval: '1h' });
   });
 });

@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../../../core/errors';
 import type { Kline } from '../../../core/kline';
 import type { MarketStatusEvent } from '../../../core/market';
 import type { KlineStore } from '../../../core/store/port';
+import type { AuditResult } from '../../../core/audit/run';
 import { MINUTE, T0, makeKline, makeSeries, ofType, sortKlines } from './fixtures';
 
 export interface StoreHarness {
@@ -152,6 +153,37 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         const result = await store.upsert('1m', [{ ...makeKline('BTCUSDT', T0), source: 'ws' as never }]);
 
         expect(result.failures.map((f) => f.index)).toStrictEqual([0]);
+      });
+    });
+
+    describe('audits', () => {
+      const audit = (day: number, equal: number): AuditResult => {
+        const date = new Date(day).toISOString().slice(0, 10);
+        const totals = { markets: 1, audited: 1, exchangeMinutes: 1440, equal, differing: 0, missingOurs: 0, missingTheirs: 0, repaired: 0, restRecovered: 0, gapMinutes: { 'capture-loss': 0, 'no-kline-at-exchange': 0, 'outside-life': 0, repaired: 0 } };
+        return { day: date, range: { from: day, to: day + DAY }, markets: [], totals } as AuditResult;
+      };
+      const D0 = Math.floor(T0 / DAY) * DAY;
+
+      test('keeps one audit per day: saving a day again replaces it; reads the whole days of a range, oldest first', async () => {
+        await store.saveAudit(audit(D0 + DAY, 1));
+        await store.saveAudit(audit(D0, 2));
+        await store.saveAudit(audit(D0 + 2 * DAY, 3));
+        await store.saveAudit(audit(D0 + DAY, 4));
+
+        expect((await store.readAudits({ from: D0, to: D0 + 3 * DAY })).map((a) => [a.day, a.totals.equal])).toStrictEqual([
+          [audit(D0, 0).day, 2],
+          [audit(D0 + DAY, 0).day, 4],
+          [audit(D0 + 2 * DAY, 0).day, 3],
+        ]);
+        // Only days wholly inside the range.
+        expect((await store.readAudits({ from: D0 + 1, to: D0 + 3 * DAY - 1 })).map((a) => a.day)).toStrictEqual([audit(D0 + DAY, 0).day]);
+        expect(await store.readAudits({ from: D0 + 5 * DAY, to: D0 + 6 * DAY })).toStrictEqual([]);
+      });
+
+      test('an audit reads back equal to what was saved', async () => {
+        const a = audit(D0, 1439);
+        await store.saveAudit(a);
+        expect(await store.readAudits({ from: D0, to: D0 + DAY })).toStrictEqual([a]);
       });
     });
 

@@ -145,6 +145,11 @@ class FakeCollection {
     return { acknowledged: true };
   }
 
+  async replaceOne(filter: unknown, doc: unknown, options: unknown): Promise<unknown> {
+    this.calls.push({ method: 'replaceOne', args: [filter, doc, options] });
+    return { acknowledged: true };
+  }
+
   find(filter: unknown, options: unknown) {
     this.calls.push({ method: 'find', args: [filter, options] });
     const docs = async () => this.findImpl(filter);
@@ -587,7 +592,7 @@ describe('MongoKlineStore without a server', () => {
         ]);
         expect(db.created).toContainEqual({ name: `${name}_numeric`, options: { viewOn: name, pipeline: numericViewPipeline() } });
       }
-      for (const name of ['markets', 'resample_log', 'resample_state']) expect(db.created).toContainEqual({ name, options: undefined });
+      for (const name of ['markets', 'resample_log', 'resample_state', 'audits']) expect(db.created).toContainEqual({ name, options: undefined });
       expect(changes).toContain('klines_1m: created with zstd block compression');
       expect(changes).toContain('klines_1m: created unique index symbol_1_openTime_1');
       expect(db.listOptions).toStrictEqual([{ nameOnly: false, maxTimeMS: DEFAULT_MAX_TIME_MS }]);
@@ -718,13 +723,42 @@ describe('MongoKlineStore without a server', () => {
     });
   });
 
+  describe('audits', () => {
+    const DAY = 86_400_000;
+    const D0 = Date.UTC(2025, 5, 1);
+    const audit = { day: '2025-06-01', range: { from: D0, to: D0 + DAY }, markets: [], totals: { equal: 1 } } as never;
+
+    test('saves a day as one upserted document keyed by the day, the result as text, with a time limit', async () => {
+      const { db, store } = fakeStore();
+
+      await store.saveAudit(audit);
+
+      expect(db.collection('audits').calls).toStrictEqual([
+        { method: 'replaceOne', args: [{ _id: '2025-06-01' }, { result: JSON.stringify(audit) }, { upsert: true, maxTimeMS: DEFAULT_MAX_TIME_MS }] },
+      ]);
+    });
+
+    test('reads the whole days of a range on the _id index, with a time limit, and refuses a document that is not that day’s audit', async () => {
+      const { db, store } = fakeStore();
+      db.collection('audits').findImpl = () => [{ _id: '2025-06-01', result: JSON.stringify(audit) }];
+
+      expect(await store.readAudits({ from: D0 - 1, to: D0 + 2 * DAY })).toStrictEqual([audit]);
+      expect(db.collection('audits').calls).toStrictEqual([
+        { method: 'find', args: [{ _id: { $gte: '2025-06-01', $lte: '2025-06-02' } }, { sort: { _id: 1 }, hint: { _id: 1 }, maxTimeMS: DEFAULT_MAX_TIME_MS }] },
+      ]);
+
+      db.collection('audits').findImpl = () => [{ _id: '2025-06-01', result: '{"day":"2025-05-31"}' }];
+      await expect(store.readAudits({ from: D0, to: D0 + DAY })).rejects.toThrow(/audits document 2025-06-01: not an audit result of 2025-06-01/);
+    });
+  });
+
   describe('checkSchema', () => {
     test('on an empty database: every collection and view missing, nothing created', async () => {
       const { db, store } = fakeStore();
 
       const differences = await store.checkSchema();
 
-      expect(differences.filter((d) => d.kind === 'missing-collection').map((d) => d.collection)).toStrictEqual([...KLINE_COLLECTIONS, 'markets', 'resample_log', 'resample_state']);
+      expect(differences.filter((d) => d.kind === 'missing-collection').map((d) => d.collection)).toStrictEqual([...KLINE_COLLECTIONS, 'markets', 'resample_log', 'resample_state', 'audits']);
       expect(differences.filter((d) => d.kind === 'missing-view').map((d) => d.collection)).toStrictEqual(KLINE_COLLECTIONS.map((n) => `${n}_numeric`));
       expect(db.writes()).toStrictEqual([]);
     });

@@ -127,4 +127,42 @@ describe('Connection', () => {
     expect(server.urls[0]).toBe(`/stream?streams=${encodeURIComponent('币安人生usdt@kline_1m')}`);
     connection.close('test done');
   });
+  it('reads in batches: every frame arrives, in order, several per read; a connection paused for the sink stays paused across batches', async () => {
+    // Prepare: a server pushing a frame every 2 ms
+    let sent = 0;
+    let timer: NodeJS.Timeout | undefined;
+    server = await fakeServer((ws) => {
+      timer = setInterval(() => ws.readyState === ws.OPEN && ws.send(`{"stream":"aaausdt@kline_1m","data":{"n":${sent++}}}`), 2);
+    });
+    try {
+      const { connection, frames } = await open(server.url, { readBatchMs: 100 });
+      const times: number[] = [];
+      const count = (): number => frames.filter((f) => f.includes('"n"')).length;
+      const probe = setInterval(() => times.push(count()), 5);
+
+      // Act: read for a while, pause (the sink is slow) over several batch ticks, resume
+      await new Promise((r) => setTimeout(r, 600));
+      connection.pause();
+      await new Promise((r) => setTimeout(r, 20));
+      const atPause = count();
+      await new Promise((r) => setTimeout(r, 350));
+      const afterPause = count();
+      connection.resume();
+      await new Promise((r) => setTimeout(r, 300));
+      clearInterval(probe);
+      clearInterval(timer);
+      connection.close('test done');
+
+      // Assess: nothing read while paused; then everything, in order, with no frame lost
+      expect(afterPause).toBe(atPause);
+      const ns = frames.filter((f) => f.includes('"n"')).map((f) => (JSON.parse(f) as { data: { n: number } }).data.n);
+      expect(ns).toEqual(ns.map((_, i) => i));
+      expect(ns.length).toBeGreaterThan(atPause);
+      // Batched: the count grows about once per batch, not at every 5 ms probe
+      const grew = times.slice(1).filter((t, i) => t > times[i]).length;
+      expect(grew / (times.length - 1)).toBeLessThan(0.5);
+    } finally {
+      clearInterval(timer);
+    }
+  });
 });

@@ -44,7 +44,8 @@ describe('StreamManager rotation', () => {
     const m: StreamManager = new StreamManager({
       streamUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
       shardLimits: { maxStreamsPerConnection: 1024, headroom: 0.1 },
-      timers: { ...DEFAULT_CONNECTION_TIMERS, stallTimeoutMs: 60_000, pingTimeoutMs: 60_000 },
+      // Reads as frames arrive: with connections aged 200 ms, 20 ms read batches would blur the order under test.
+      timers: { ...DEFAULT_CONNECTION_TIMERS, stallTimeoutMs: 60_000, pingTimeoutMs: 60_000, readBatchMs: 0 },
       urlStreamsMax: 100,
       streamsPerMessage: 100,
       maxConnectionAgeMs,

@@ -11,6 +11,7 @@ import { benchResumeReads, resumeReadsTable } from './resume-reads';
 import { benchHistoryImport, historyImportTable } from './history-import';
 import { auditZipsTable, benchAuditZips } from './audit-zips';
 import { EXPORT_ROW_DEFS } from './export';
+import { benchS3Export, s3ExportTable } from './s3-export';
 
 export const ROWS: Record<string, { describe: string; run: () => Promise<Table> }> = {
   'venues-load': {
@@ -47,6 +48,10 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
     run: async () => auditZipsTable(await benchAuditZips(100)),
   },
   ...EXPORT_ROW_DEFS,
+  's3-export': {
+    describe: "the exporter Lambda's day (300 markets, 1m/5m/1h/1d) into moto_server S3: CPU s, peak RSS, bytes per kline in S3",
+    run: async () => s3ExportTable(await benchS3Export(300)),
+  },
 };
 
 export async function listRows(): Promise<void> {

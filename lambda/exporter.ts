@@ -1,6 +1,6 @@
 /**
- * Exporter Lambda (EventBridge schedule, daily): the previous UTC day's klines as Parquet in the
- * stack's bucket, one object per market type, interval and day under the hive keys the Glue
+ * Exporter Lambda (EventBridge schedule, daily): the previous UTC day's klines (and any of the two
+ * days before it still missing) as Parquet in the stack's bucket, one object per market type, interval and day under the hive keys the Glue
  * table projects (see core/export/to-bucket.ts). Objects that exist are skipped, so a retry or a
  * re-run finishes what is missing; `"overwrite": true` replaces them.
  *
@@ -30,7 +30,7 @@ export interface ExporterResponse extends Omit<BucketExportResult, 'skipped' | '
 export const handler = async (event: unknown, context?: Context): Promise<ExporterResponse> => {
   if (context) logger.addContext(context);
   const config = readBucketExportConfig(process.env);
-  const request = parseExportRequest(event, Date.now());
+  const request = parseExportRequest(event, Date.now(), config.catchUpDays);
   const store = await getStore();
   try {
     const result = await exportToBucket(storeSource(store), s3Bucket(config.bucket), {

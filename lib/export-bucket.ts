@@ -33,6 +33,9 @@ export const KLINE_TABLE_COLUMNS: ReadonlyArray<{ name: string; type: string }> 
 /** Hive partition keys of the objects (`market_type=spot/interval=1m/date=2026-12-01/klines.parquet`). */
 export const KLINE_PARTITION_KEYS = ['market_type', 'interval', 'date'] as const;
 
+/** The Parquet writer's WebAssembly module, relative to the repository root. */
+export const PARQUET_WASM = 'node_modules/parquet-wasm/node/parquet_wasm_bg.wasm';
+
 /** Every market type and every Binance interval, so files exported by the CLI for any of them are queryable too. */
 const PROJECTED_MARKET_TYPES = ['spot', 'usdm', 'coinm'];
 const PROJECTED_INTERVALS = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'];
@@ -114,6 +117,8 @@ export class KlineExport extends Construct {
       timeout: Duration.minutes(15),
       memorySize: 2048,
       ephemeralStorageSize: Size.gibibytes(2),
+      // parquet-wasm (core/export/parquet.ts) reads its WebAssembly module from beside its code: after bundling, beside index.js.
+      copyFiles: [PARQUET_WASM],
       logRetention: props.logRetention,
       placement: props.placement,
       environment: {

@@ -38,6 +38,8 @@ export interface KlineFunctionProps {
   readonly memorySize?: number;
   /** /tmp size. @default 512 MiB (Lambda's default) */
   readonly ephemeralStorageSize?: Size;
+  /** Files (relative to the repository root) copied beside the bundle's index.js, e.g. a WebAssembly module a package reads from its own folder. */
+  readonly copyFiles?: readonly string[];
   readonly logRetention: logs.RetentionDays;
   /** Extra environment variables (never secrets). */
   readonly environment?: Record<string, string>;
@@ -118,6 +120,15 @@ export class KlineFunction extends Construct {
         // better-sqlite3 is a native module esbuild cannot bundle; only a KLINE_STORE=sqlite: run (the
         // moto end-to-end test, which provides it like the runtime provides the SDK) ever loads it.
         externalModules: ['@aws-sdk/*', 'better-sqlite3'],
+        ...(props.copyFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) => props.copyFiles!.map((f) => `cp "${path.join(inputDir, f)}" "${outputDir}/"`),
+              },
+            }
+          : {}),
       },
       ...(props.placement
         ? { vpc: props.placement.vpc, vpcSubnets: props.placement.vpcSubnets, securityGroups: props.placement.securityGroups }

@@ -3,13 +3,17 @@
  *
  * Env: EXPORT_BUCKET (required), EXPORT_PREFIX (`klines/`), EXPORT_MARKET_TYPES (spot),
  * EXPORT_INTERVALS (1m,5m,15m,30m,1h,4h,1d), EXPORT_MARKETS_PER_BATCH (100),
- * EXPORT_STOP_MARGIN_SECONDS (180: no new file is started with less time left).
+ * EXPORT_STOP_MARGIN_SECONDS (180: no new file is started with less time left),
+ * EXPORT_CATCH_UP_DAYS (3).
  *
- * Events: a scheduled EventBridge event (no `date`/`from`/`to`) exports the previous UTC day;
+ * Events: a scheduled EventBridge event (no `date`/`from`/`to`) exports the last
+ * EXPORT_CATCH_UP_DAYS whole UTC days, oldest first: days already exported cost one HEAD request
+ * per object, and a day a failed or timed-out run left unfinished is finished by the next runs;
  * on demand `{"date": "2026-12-01"}` or `{"from": "2026-11-01", "to": "2026-11-30"}` (days
  * included), with `"overwrite": true` to replace objects that exist.
  */
 import { ConfigError } from '../errors';
+import { DAY_MS } from '../interval';
 import { readPositiveInt, type Env } from '../config';
 import { parseMarketTypes, type MarketType } from '../market';
 import { BINANCE_INTERVALS, isBinanceInterval, type BinanceInterval } from '../windows';
@@ -27,6 +31,8 @@ export interface BucketExportConfig {
   intervals: BinanceInterval[];
   marketsPerBatch: number;
   stopMarginMs: number;
+  /** Whole days a scheduled run covers, ending with the previous UTC day. */
+  catchUpDays: number;
 }
 
 export function readBucketExportConfig(env: Env): BucketExportConfig {
@@ -50,6 +56,7 @@ export function readBucketExportConfig(env: Env): BucketExportConfig {
     intervals: [...new Set(intervals as BinanceInterval[])],
     marketsPerBatch: readPositiveInt(env, 'EXPORT_MARKETS_PER_BATCH', 100),
     stopMarginMs: readPositiveInt(env, 'EXPORT_STOP_MARGIN_SECONDS', 180) * 1000,
+    catchUpDays: Math.min(readPositiveInt(env, 'EXPORT_CATCH_UP_DAYS', 3), MAX_REQUEST_DAYS),
   };
 }
 
@@ -77,7 +84,7 @@ function day(value: unknown, field: string): string {
 }
 
 /** The days an event asks for; only whole UTC days that have ended (`now`) can be exported. */
-export function parseExportRequest(event: unknown, now: number): ExportRequest {
+export function parseExportRequest(event: unknown, now: number, catchUpDays = 1): ExportRequest {
   const e = typeof event === 'object' && event !== null && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
   if (e.overwrite !== undefined && typeof e.overwrite !== 'boolean') throw new ExportRequestError(`"overwrite" must be true or false, got ${JSON.stringify(e.overwrite)}`);
   const overwrite = e.overwrite === true;
@@ -94,7 +101,8 @@ export function parseExportRequest(event: unknown, now: number): ExportRequest {
     days = daysBetween(from, to);
     if (days.length > MAX_REQUEST_DAYS) throw new ExportRequestError(`${days.length} days asked; at most ${MAX_REQUEST_DAYS} per invocation`);
   } else {
-    return { mode: 'scheduled', days: [lastEnded], overwrite };
+    const first = new Date(dayStart(lastEnded) - (catchUpDays - 1) * DAY_MS).toISOString().slice(0, 10);
+    return { mode: 'scheduled', days: daysBetween(first, lastEnded), overwrite };
   }
   const open = days.find((d) => d > lastEnded);
   if (open !== undefined) throw new ExportRequestError(`${open} has not ended yet (UTC); the last whole day is ${lastEnded}`);

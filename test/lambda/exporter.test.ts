@@ -203,15 +203,21 @@ describe('exporter handler on moto_server S3', () => {
     for (const [k, klines] of Object.entries(now)) expect([k, back.pyarrow[k]]).toEqual([k, klines.map(row)]);
   }, 180_000);
 
-  it('exports the previous UTC day on a scheduled event', async () => {
+  it('exports the last three UTC days on a scheduled event, skipping what is complete', async () => {
     // Prepare: the schedule fires at 00:45 UTC the day after
     const spy = jest.spyOn(Date, 'now').mockReturnValue(START + 1440 * MIN + 45 * MIN);
     try {
       const scheduled = { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', time: '2026-12-01T00:45:00Z', detail: {} };
       // Act
       const response = await handler(scheduled, lambdaContext);
-      // Assess: the same day, already complete
-      expect(response).toMatchObject({ mode: 'scheduled', days: [DAY], skipped: 4, written: [] });
+      // Assess: the 30th is complete; the 29th holds the hour before the 30th (both market types); the 28th nothing
+      expect(response).toMatchObject({ mode: 'scheduled', days: ['2026-11-28', '2026-11-29', DAY], skipped: 4, empty: 6 + 2 + 2, complete: true });
+      expect(response.written).toEqual(
+        (['spot', 'usdm'] as const).flatMap((mt) => [
+          { key: `klines/market_type=${mt}/interval=1m/date=2026-11-29/klines.parquet`, klines: (mt === 'spot' ? 2 : 1) * 60 },
+          { key: `klines/market_type=${mt}/interval=5m/date=2026-11-29/klines.parquet`, klines: (mt === 'spot' ? 2 : 1) * 12 },
+        ]),
+      );
     } finally {
       spy.mockRestore();
     }

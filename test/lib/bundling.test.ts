@@ -7,12 +7,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KlineFunction } from '../../lib/kline-function';
-import { DEFAULT_LAMBDA_ENTRIES } from '../../lib/paths';
+import { PARQUET_WASM } from '../../lib/export-bucket';
+import { DEFAULT_LAMBDA_ENTRIES, REPO_ROOT } from '../../lib/paths';
 import { FIXTURE_HANDLER } from './helpers';
 
 // Real esbuild bundling, once per handler: proves synth needs no Docker (CDK_DOCKER points at a
 // command that always fails, so any Docker fallback would fail the synth).
-function bundle(entry: string): { code: string; outdir: string } {
+function bundle(entry: string, copyFiles?: string[]): { code: string; outdir: string; assetDir: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kline-cdk-'));
   const app = new App({ outdir });
   const stack = new Stack(app, 'Bundle');
@@ -23,12 +24,14 @@ function bundle(entry: string): { code: string; outdir: string } {
     store: { secret: new secretsmanager.Secret(stack, 'Secret'), database: 'klines' },
     timeout: Duration.seconds(10),
     logRetention: logs.RetentionDays.ONE_WEEK,
+    copyFiles,
   });
   const assembly = app.synth();
   const template = Template.fromStack(stack);
   const key = (template.toJSON().Resources[stack.getLogicalId(fn.function.node.defaultChild as CfnFunction)].Properties.Code.S3Key as string).replace(/\.zip$/, '');
-  const code = fs.readFileSync(path.join(assembly.directory, `asset.${key}`, 'index.js'), 'utf8');
-  return { code, outdir };
+  const assetDir = path.join(assembly.directory, `asset.${key}`);
+  const code = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+  return { code, outdir, assetDir };
 }
 
 const savedDocker = process.env.CDK_DOCKER;
@@ -60,7 +63,19 @@ describe('NodejsFunction bundling', () => {
     expect(code).toMatch(/handler/);
     // The secret is read with @aws-sdk/client-secrets-manager, which stays a runtime require.
     expect(code).toMatch(/require\("@aws-sdk\/client-secrets-manager"\)/);
+    // better-sqlite3 (native) stays out too: only a KLINE_STORE=sqlite: run loads it (the moto e2e).
+    expect(code).not.toMatch(/better_sqlite3\.node/);
     expect(code).not.toMatch(/mongodb(\+srv)?:\/\/[^"'`\s]*@/);
     fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('puts the Parquet writer\'s WebAssembly module beside the exporter\'s index.js, where the bundled parquet-wasm reads it', () => {
+    const { code, outdir, assetDir } = bundle(DEFAULT_LAMBDA_ENTRIES.exporter!, [PARQUET_WASM]);
+    try {
+      expect(code).toMatch(/__dirname\}\/parquet_wasm_bg\.wasm/);
+      expect(fs.readFileSync(path.join(assetDir, 'parquet_wasm_bg.wasm')).equals(fs.readFileSync(path.join(REPO_ROOT, PARQUET_WASM)))).toBe(true);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });

@@ -120,7 +120,7 @@ describe('S3 export (lib/export-bucket.ts)', () => {
 
   const python = spawnSync('python3', ['-c', 'import pyarrow'], { encoding: 'utf8' });
   if (python.status !== 0 && process.env.REQUIRE_AWS_TOOLS === '1') throw new Error('python3 with pyarrow is required (pip install pyarrow)');
-  (python.status === 0 ? it : it.skip)("has the columns of the exporter's Parquet files, in order, with the types pyarrow reads", () => {
+  (python.status === 0 ? it : it.skip)("has the columns of the exporter's Parquet files, in order, with the types pyarrow reads", async () => {
     // Prepare: a file written by the exporter's writer, with a resampled bar (source_count set) and a 1m kline (null)
     const dir = mkdtempSync(join(tmpdir(), 'glue-schema-'));
     try {
@@ -130,8 +130,8 @@ describe('S3 export (lib/export-bucket.ts)', () => {
         open: '1.5', high: '2', low: '1', close: '1.25', volume: '10', quoteVolume: '12.5', trades: 3, takerBuyBaseVolume: '1', takerBuyQuoteVolume: '1.5', sourceCount: 5,
       };
       const file = new KlineParquetFile(path);
-      file.write([k, { ...k, interval: '1m', sourceCount: undefined }]);
-      file.close();
+      await file.write([k, { ...k, interval: '1m', sourceCount: undefined }]);
+      await file.close();
       // Act: the file's schema as pyarrow reads it, in Athena's type names
       const script = String.raw`
 import json, sys, pyarrow as pa, pyarrow.parquet as pq

@@ -10,6 +10,8 @@ describe('exporter requests', () => {
     expect(parseExportRequest(undefined, NOW).days).toEqual(['2026-12-01']);
     // one millisecond before midnight, the previous day is still the one before
     expect(parseExportRequest({}, Date.UTC(2026, 11, 2) - 1).days).toEqual(['2026-11-30']);
+    // catching up: the last N whole days, oldest first, across a year end
+    expect(parseExportRequest({}, Date.UTC(2026, 0, 2, 0, 45), 3).days).toEqual(['2025-12-30', '2025-12-31', '2026-01-01']);
   });
 
   it('on demand: one date or a range of days, both ends included, across a month end', () => {
@@ -40,6 +42,7 @@ describe('exporter settings', () => {
       intervals: [...DEFAULT_EXPORT_INTERVALS],
       marketsPerBatch: 100,
       stopMarginMs: 180_000,
+      catchUpDays: 3,
     });
     expect(readBucketExportConfig({ EXPORT_BUCKET: 'b', EXPORT_MARKET_TYPES: 'usdm,coinm', EXPORT_INTERVALS: '1h, 3m', EXPORT_PREFIX: '' })).toMatchObject({
       prefix: '',
@@ -55,6 +58,7 @@ describe('exporter settings', () => {
     [{ EXPORT_BUCKET: 'b', EXPORT_MARKET_TYPES: 'spot,futures' }, 'EXPORT_MARKET_TYPES'],
     [{ EXPORT_BUCKET: 'b', EXPORT_INTERVALS: '1m,7m' }, 'EXPORT_INTERVALS'],
     [{ EXPORT_BUCKET: 'b', EXPORT_STOP_MARGIN_SECONDS: '-1' }, 'EXPORT_STOP_MARGIN_SECONDS'],
+    [{ EXPORT_BUCKET: 'b', EXPORT_CATCH_UP_DAYS: '0' }, 'EXPORT_CATCH_UP_DAYS'],
   ])('refuses %j naming %s', (env, setting) => {
     let thrown: unknown;
     try {

@@ -44,6 +44,20 @@ async function measure(label: string, markets: number, run: () => Promise<{ zips
   return { markets, source: label, ...r, wallSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, load: loadavg().map((x) => x.toFixed(1)).join(' ') };
 }
 
+/** The simulator under a heavily loaded machine may drop a connection: try a few times. */
+async function fetchWithRetry(url: string, attempts = 4): Promise<Buffer> {
+  for (let i = 1; ; i++) {
+    try {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      return Buffer.from(await response.arrayBuffer());
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 500 * i));
+    }
+  }
+}
+
 /** A DumpSite that counts the compressed bytes it fetched. */
 function countingSite(baseUrl: string, tmpDir: string): { site: DumpSite; totals: { zips: number; bytes: number } } {
   const site = new DumpSite({ baseUrl, tmpDir, concurrency: 8 });
@@ -77,7 +91,7 @@ export async function benchAuditZips(markets = 100): Promise<AuditZipsResult[]> 
           const file: DumpFile = { marketType: 'spot', symbol, period: 'daily', date: dayString(day) };
           for (const suffix of ['', '.CHECKSUM']) {
             const path = dumpUrlPath(file) + suffix;
-            const body = Buffer.from(await (await fetch(`${sim.restUrl}${path}`)).arrayBuffer());
+            const body = await fetchWithRetry(`${sim.restUrl}${path}`);
             mkdirSync(dirname(join(dir, 'mirror', path)), { recursive: true });
             writeFileSync(join(dir, 'mirror', path), body);
             if (suffix === '') mirrorBytes += body.length;

@@ -9,7 +9,7 @@ import { dayString, dumpLabel, type DumpFile } from '../dumps/paths';
 import type { DumpSite } from '../dumps/site';
 import { openDumpZip } from '../dumps/zip';
 import { DAY_MS } from '../interval';
-import type { Kline } from '../kline';
+import type { Kline, KlineSource } from '../kline';
 import { marketKey, type MarketRef, type MarketStatusEvent } from '../market';
 import type { KlineStore, TimeRange } from '../store/port';
 import type { HistoryRest } from '../history/run';
@@ -32,7 +32,18 @@ export interface MarketAudit {
   repaired: number;
   /** Minutes the dump lacks and REST had (filled with source 'rest'). */
   restRecovered: number;
+  /** Our minutes of the day before repair, by provenance (absent in audits kept before it was counted). */
+  bySource?: SourceCounts;
   gaps: ClassifiedGap[];
+}
+
+/** Stored 1m klines by where they came from: the stream, REST backfill, a dump. */
+export type SourceCounts = Record<'stream' | KlineSource, number>;
+
+export function countBySource(klines: readonly Kline[]): SourceCounts {
+  const out: SourceCounts = { stream: 0, rest: 0, dump: 0 };
+  for (const k of klines) out[k.source ?? 'stream']++;
+  return out;
 }
 
 export interface AuditTotals {
@@ -45,6 +56,8 @@ export interface AuditTotals {
   missingTheirs: number;
   repaired: number;
   restRecovered: number;
+  /** Absent in audits kept before provenance was counted. */
+  bySource?: SourceCounts;
   gapMinutes: Record<GapClass | 'repaired', number>;
 }
 
@@ -159,12 +172,14 @@ export async function auditMarket(o: AuditOptions, market: MarketRef, history: r
     missingTheirs: cmp.missingTheirs,
     repaired: repairedFromDump,
     restRecovered,
+    bySource: countBySource(ours),
     gaps,
   };
 }
 
 export function auditTotals(markets: readonly MarketAudit[]): AuditTotals {
-  const t: AuditTotals = { markets: markets.length, audited: 0, exchangeMinutes: 0, equal: 0, differing: 0, missingOurs: 0, missingTheirs: 0, repaired: 0, restRecovered: 0, gapMinutes: gapMinutes([]) };
+  const bySource: SourceCounts = { stream: 0, rest: 0, dump: 0 };
+  const t: AuditTotals = { markets: markets.length, audited: 0, exchangeMinutes: 0, equal: 0, differing: 0, missingOurs: 0, missingTheirs: 0, repaired: 0, restRecovered: 0, bySource, gapMinutes: gapMinutes([]) };
   for (const m of markets) {
     if (m.status === 'audited') t.audited++;
     t.exchangeMinutes += m.exchangeMinutes;
@@ -174,6 +189,7 @@ export function auditTotals(markets: readonly MarketAudit[]): AuditTotals {
     t.missingTheirs += m.missingTheirs.length;
     t.repaired += m.repaired;
     t.restRecovered += m.restRecovered ?? 0;
+    for (const k of ['stream', 'rest', 'dump'] as const) bySource[k] += m.bySource?.[k] ?? 0;
     const g = gapMinutes(m.gaps);
     for (const k of Object.keys(g) as (keyof typeof g)[]) t.gapMinutes[k] += g[k];
   }

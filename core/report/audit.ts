@@ -56,7 +56,11 @@ export function auditHtml(audits: readonly AuditResult[], maxRows = 25): string 
 <table role="presentation" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 8px 0;">
 ${classes.map(([label, n]) => `<tr>${td(escapeHtml(label))}${td(`${formatCount(n)} min`, 'right')}</tr>`).join('\n')}
 <tr>${td('Differing minutes (kept as captured)')}${td(formatCount(t.differing), 'right')}</tr>
-<tr>${td('Minutes we have and Binance’s dump has not')}${td(formatCount(t.missingTheirs), 'right')}</tr>
+<tr>${td('Minutes we have and Binance’s dump has not')}${td(formatCount(t.missingTheirs), 'right')}</tr>${
+      t.bySource === undefined
+        ? ''
+        : `\n<tr>${td('Our minutes by source (before repair): stream, REST backfill, dump')}${td(`${formatCount(t.bySource.stream)} · ${formatCount(t.bySource.rest)} · ${formatCount(t.bySource.dump)}`, 'right')}</tr>`
+    }
 </table>${
       diffs.length === 0
         ? ''

@@ -101,6 +101,8 @@ test('compares a day minute by minute, repairs our losses from the dump, lists d
   expect(stored.filter((k) => lost.has(k.openTime)).map(({ source: _s, ...k }) => k)).toEqual(truth(a).filter((k) => lost.has(k.openTime)));
   const kept = await after.read({ marketType: 'spot', interval: '1m', symbols: [b], from: corrected, to: corrected + 60_000 });
   expect(kept[0].trades).toBe(byMarket[b].differing[0].ours.trades);
+  // Kept in the store as well, where the report in AWS reads it.
+  expect(await after.readAudits({ from: DAY, to: DAY + 86_400_000 })).toStrictEqual([result]);
   await after.close();
 
   // The day's quality report carries the audit: headline, classes, differences (HTML and CSV).

@@ -57,7 +57,8 @@ describe('auditor handler against the simulator’s dump site', () => {
     const lost = new Set([DAY + 3 * H, DAY + 15 * H + 7 * M]);
     const corrected = DAY + 12 * H + 7 * M;
     sim.dumps.setFaults([{ kind: 'corrected-row', symbol: b, date: '2026-01-03', openTime: corrected }]);
-    await store.upsert('1m', [...truth(a).filter((k) => !lost.has(k.openTime)), ...truth(b)]);
+    const fromRest = new Set([DAY + 5 * H, DAY + 5 * H + M]);
+    await store.upsert('1m', [...truth(a).filter((k) => !lost.has(k.openTime)).map((k) => (fromRest.has(k.openTime) ? { ...k, source: 'rest' as const } : k)), ...truth(b)]);
     await store.recordMarketStatus(sim.marketHistory());
 
     // Act
@@ -67,6 +68,8 @@ describe('auditor handler against the simulator’s dump site', () => {
     expect(response).toMatchObject({ day: '2026-01-03', failed: [], notPublished: 0 });
     expect(response.totals).toMatchObject({ markets: 2, audited: 2, exchangeMinutes: 2 * 1380, equal: 2 * 1380 - 3, differing: 1, missingOurs: 2, repaired: 2, missingTheirs: 0 });
     expect(response.totals.gapMinutes['no-kline-at-exchange']).toBe(2 * 60);
+    // Our minutes before repair, by provenance: a had two of its stream minutes restored from REST earlier.
+    expect(response.totals.bySource).toStrictEqual({ stream: 2 * 1380 - 2 - 2, rest: 2, dump: 0 });
     const repaired = await store.read({ marketType: 'spot', interval: '1m', symbols: [a], from: DAY, to: DAY + DAY_MS });
     expect(repaired.filter((k) => lost.has(k.openTime))).toStrictEqual(truth(a).filter((k) => lost.has(k.openTime)).map((k) => ({ ...k, source: 'dump' })));
     const [kept] = await store.read({ marketType: 'spot', interval: '1m', symbols: [b], from: corrected, to: corrected + M });
@@ -84,6 +87,7 @@ describe('auditor handler against the simulator’s dump site', () => {
     const { emails } = (await (await fetch(`${sesUrl}/store`)).json()) as { emails: { body: { html: string }; attachments: { filename?: string; content: string }[] }[] };
     expect(emails).toHaveLength(1);
     expect(emails[0].body.html).toContain('Audit against Binance’s dump');
+    expect(emails[0].body.html).toMatch(/Our minutes by source \(before repair\): stream, REST backfill, dump<\/td><td[^>]*>2,756 · 2 · 0</);
     expect(emails[0].body.html).toContain(`verified against Binance’s dump: <b>${(2 * 1380 - 3).toLocaleString('en')} of ${(2 * 1380).toLocaleString('en')}</b>`);
     const csv = emails[0].attachments.find((f) => f.filename?.endsWith('-audit.csv'));
     expect(Buffer.from(csv!.content, 'base64').toString('utf8')).toContain(`2026-01-03,spot,${b},2026-01-03T12:07:00.000Z,trades,`);

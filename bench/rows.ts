@@ -9,6 +9,7 @@ import { benchVenuesLoad, venuesLoadTable } from './venues-load';
 import { benchWiredTigerBytes, wiredTigerTable } from './wiredtiger';
 import { benchResumeReads, resumeReadsTable } from './resume-reads';
 import { benchHistoryImport, historyImportTable } from './history-import';
+import { auditZipsTable, benchAuditZips } from './audit-zips';
 import { EXPORT_ROW_DEFS } from './export';
 import { benchS3Export, s3ExportTable } from './s3-export';
 
@@ -41,6 +42,10 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
   'history-import': {
     describe: 'history job from a local data.binance.vision mirror into SQLite, end to end: klines/s (goal ≥ 200,000) and peak heap over two range lengths',
     run: async () => historyImportTable([await benchHistoryImport(20, 5), await benchHistoryImport(20, 20)]),
+  },
+  'audit-zips': {
+    describe: 'daily audit of one day against the simulator’s dump site: bytes, wall and CPU per zip, extrapolated to ≈ 2,600 zips of all market types',
+    run: async () => auditZipsTable(await benchAuditZips(100)),
   },
   ...EXPORT_ROW_DEFS,
   's3-export': {

@@ -4,8 +4,9 @@
  * `GET /api/v3/klines`).
  *
  * Alignment (UTC): minute and hour intervals and `1d` from the epoch (they divide a day), `3d`
- * from the epoch (1970-01-01, so 3d klines open on days whose epoch-day number is a multiple of
- * 3), `1w` on Monday 00:00, `1M` on the first day of each calendar month.
+ * every third day from 1970-01-02 (epoch-day number ≡ 1 mod 3: Binance's BTCUSDT 3d klines open
+ * on 2017-08-17 and, 1,060 windows later, on 2026-07-01; docs/export.md), `1w` on Monday 00:00,
+ * `1M` on the first day of each calendar month.
  *
  * Time zones, as Binance's docs define them: "If timeZone provided, kline intervals are
  * interpreted in that timezone instead of UTC"; "startTime and endTime are always interpreted in
@@ -28,6 +29,8 @@ export function isBinanceInterval(value: string): value is BinanceInterval {
 
 /** Monday 1970-01-05 00:00 UTC: weekly klines open on Mondays. */
 const FIRST_MONDAY_MS = 4 * DAY_MS;
+/** 1970-01-02 00:00 UTC: a 3d window opens there, so every third day after (see the header). */
+const FIRST_3D_MS = DAY_MS;
 const TZ_PATTERN = /^([+-]?)([0-9]{1,2})(?::([0-9]{2}))?$/;
 const MIN_OFFSET_MS = -12 * 3_600_000;
 const MAX_OFFSET_MS = 14 * 3_600_000;
@@ -111,7 +114,7 @@ export function windowScheme(interval: string, tzOffsetMs = 0): WindowScheme {
     };
   }
   const ms = FIXED_MS[interval];
-  const anchor = (interval === '1w' ? FIRST_MONDAY_MS : 0) - tzOffsetMs;
+  const anchor = (interval === '1w' ? FIRST_MONDAY_MS : interval === '3d' ? FIRST_3D_MS : 0) - tzOffsetMs;
   return {
     interval,
     tzOffsetMs,

@@ -47,6 +47,8 @@ export interface AppConfig {
   readonly mongoDatabase: string;
   readonly binanceStreamUrl: string;
   readonly binanceRestUrl: string;
+  /** Binance's dump file site the daily audit reads (the auditor's BINANCE_DUMPS_URL). */
+  readonly binanceDumpsUrl: string;
   /** Alarm when a report's completeness (percent of expected minutes stored) falls below this. */
   readonly completenessThreshold: number;
   /** Alarm when the ingest task forwards no kline for this many consecutive minutes. */
@@ -81,6 +83,7 @@ export const CONTEXT_KEYS = [
   'mongoDatabase',
   'binanceStreamUrl',
   'binanceRestUrl',
+  'binanceDumpsUrl',
   'completenessThreshold',
   'noKlinesAlarmMinutes',
   'writerMaxConcurrency',
@@ -132,6 +135,7 @@ export const DEFAULTS = {
   mongoDatabase: 'klines',
   binanceStreamUrl: 'wss://data-stream.binance.vision',
   binanceRestUrl: 'https://data-api.binance.vision',
+  binanceDumpsUrl: 'https://data.binance.vision',
   completenessThreshold: 99.9,
   noKlinesAlarmMinutes: 5,
   writerMaxConcurrency: 5,
@@ -178,6 +182,7 @@ export function readAppConfig(get: (key: ContextKey) => unknown): AppConfig {
     mongoDatabase: mongoDatabase(get, 'mongoDatabase'),
     binanceStreamUrl: url(get, 'binanceStreamUrl', DEFAULTS.binanceStreamUrl, ['wss:', 'ws:']),
     binanceRestUrl: url(get, 'binanceRestUrl', DEFAULTS.binanceRestUrl, ['https:', 'http:']),
+    binanceDumpsUrl: url(get, 'binanceDumpsUrl', DEFAULTS.binanceDumpsUrl, ['https:', 'http:']),
     completenessThreshold: percent(get, 'completenessThreshold', DEFAULTS.completenessThreshold),
     noKlinesAlarmMinutes: boundedInt(get, 'noKlinesAlarmMinutes', DEFAULTS.noKlinesAlarmMinutes, 1, 1440),
     writerMaxConcurrency: boundedInt(get, 'writerMaxConcurrency', DEFAULTS.writerMaxConcurrency, 2, 1000),

@@ -1,4 +1,5 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
+import { AuditFunction } from './audit-function';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -38,6 +39,7 @@ export class KlineCaptureStack extends Stack {
   readonly ingest: IngestService;
   readonly writer: WriterFunction;
   readonly scheduled: ScheduledFunctions;
+  readonly audit: AuditFunction;
   readonly email: ReportEmail;
   readonly monitoring: Monitoring;
   /** The daily Parquet export to S3 with its Glue table, unless `s3Export` is false. */
@@ -121,6 +123,15 @@ export class KlineCaptureStack extends Stack {
       placement: this.network.functionPlacement,
     });
 
+    this.audit = new AuditFunction(this, 'Audit', {
+      entry: entries.auditor ?? DEFAULT_LAMBDA_ENTRIES.auditor!,
+      store,
+      logRetention,
+      marketTypes: config.marketTypes,
+      dumpsUrl: config.binanceDumpsUrl,
+      placement: this.network.functionPlacement,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       queue: this.queue.queue,
       deadLetterQueue: this.queue.deadLetterQueue,
@@ -140,6 +151,6 @@ export class KlineCaptureStack extends Stack {
     }
 
     // Nothing that reads or writes the store starts before the schema step has applied its schema.
-    if (this.schema) for (const user of [this.ingest, this.writer, this.scheduled, ...(this.export ? [this.export] : [])]) user.node.addDependency(this.schema.resource);
+    if (this.schema) for (const user of [this.ingest, this.writer, this.scheduled, this.audit, ...(this.export ? [this.export] : [])]) user.node.addDependency(this.schema.resource);
   }
 }

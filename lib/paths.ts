@@ -10,6 +10,8 @@ export interface LambdaEntries {
   readonly reporter: string;
   /** The deploy-time schema step (custom resource). @default lambda/schema.ts */
   readonly schema?: string;
+  /** The daily dump audit. @default lambda/auditor.ts */
+  readonly auditor?: string;
   /** The daily Parquet export to S3. @default lambda/exporter.ts */
   readonly exporter?: string;
 }
@@ -19,5 +21,6 @@ export const DEFAULT_LAMBDA_ENTRIES: LambdaEntries = {
   resampler: path.join(REPO_ROOT, 'lambda', 'resampler.ts'),
   reporter: path.join(REPO_ROOT, 'lambda', 'reporter.ts'),
   schema: path.join(REPO_ROOT, 'lambda', 'schema.ts'),
+  auditor: path.join(REPO_ROOT, 'lambda', 'auditor.ts'),
   exporter: path.join(REPO_ROOT, 'lambda', 'exporter.ts'),
 };

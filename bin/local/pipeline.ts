@@ -58,7 +58,7 @@ export interface LocalPipeline {
   /** First minute fully observed by this run. */
   readonly startedAt: number;
   /** `ingest`: all running market types together (caughtUpTo the earliest); `types`: each one. */
-  status(): PipelineStatus & { ingest: IngestStatus; types: TypeFigures[]; deadLettered: number; reportsWritten: number; storeLatencyMs: number | undefined; rejected: number };
+  status(): Omit<PipelineStatus, 'types'> & { ingest: IngestStatus; types: TypeFigures[]; deadLettered: number; reportsWritten: number; storeLatencyMs: number | undefined; rejected: number };
   /**
    * Run the resampler now, as many runs as it takes to catch up (it also runs every
    * `resampleEveryMinutes` exchange minutes). `graceMs: 0` after stop: everything the ingest

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Kline } from '../kline';
 import type { MarketType } from '../market';
-import { isCsvHeaderLine, parseCsvLine } from '../parse';
+import { isCsvHeaderLine, parseCsvLine, readCsvLineUnvalidated } from '../parse';
 
 /** A row of a dump that is not a sound kline: the 1-based line and why. */
 export class DumpRowError extends Error {
@@ -23,27 +23,37 @@ export interface CsvBatchOptions {
   symbol: string;
   /** Klines per batch (default 5,000). */
   batchSize?: number;
+  /**
+   * false: rows are read (columns, integer times, ascending open times) but not put through
+   * validateKline, because the caller upserts every batch into a store, which validates each
+   * kline itself; a refusal is named by `lines`. Default true.
+   */
+  validate?: boolean;
 }
 
 export interface CsvBatch {
   klines: Kline[];
+  /** The 1-based line of each kline in the file. */
+  lines: number[];
   /** Bytes of CSV text consumed so far. */
   bytes: number;
 }
 
 /** The per-line rules of a dump, shared by the stream and the in-memory readers. */
-function lineReader(options: CsvBatchOptions): { take(raw: string): void; batch: Kline[] } {
+function lineReader(options: CsvBatchOptions): { take(raw: string): void; batch: Kline[]; lines: number[] } {
   let lineNo = 0;
   let previous = -1;
+  const parse = options.validate === false ? readCsvLineUnvalidated : parseCsvLine;
   const state = {
     batch: [] as Kline[],
+    lines: [] as number[],
     take(raw: string): void {
       lineNo++;
       let line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
       if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
       if (line.length === 0 || line.trim() === '') return;
       if (lineNo === 1 && isCsvHeaderLine(line)) return;
-      const parsed = parseCsvLine(options.symbol, '1m', line, options.marketType);
+      const parsed = parse(options.symbol, '1m', line, options.marketType);
       if (!parsed.ok) throw new DumpRowError(lineNo, parsed.reason);
       const k = parsed.kline;
       if (k.openTime <= previous) {
@@ -51,6 +61,7 @@ function lineReader(options: CsvBatchOptions): { take(raw: string): void; batch:
       }
       previous = k.openTime;
       state.batch.push(k);
+      state.lines.push(lineNo);
     },
   };
   return state;
@@ -72,15 +83,16 @@ export async function* readCsvBatches(input: Readable, options: CsvBatchOptions)
       reader.take(text.slice(start, nl));
       start = nl + 1;
       if (reader.batch.length >= batchSize) {
-        yield { klines: reader.batch, bytes };
+        yield { klines: reader.batch, lines: reader.lines, bytes };
         reader.batch = [];
+        reader.lines = [];
       }
     }
     rest = text.slice(start);
   }
   rest += decoder.end();
   if (rest.length > 0) reader.take(rest);
-  if (reader.batch.length > 0) yield { klines: reader.batch, bytes };
+  if (reader.batch.length > 0) yield { klines: reader.batch, lines: reader.lines, bytes };
 }
 
 /** Text decoded per piece: V8 puts a string over ~256 KB in its large-object space, 20× dearer per byte. */
@@ -107,12 +119,13 @@ export function* csvBatchesFromBuffer(csv: Buffer, options: CsvBatchOptions): Ge
       reader.take(text.slice(start, nl));
       start = nl + 1;
       if (reader.batch.length >= batchSize) {
-        yield { klines: reader.batch, bytes: at + Buffer.byteLength(text.slice(0, start)) };
+        yield { klines: reader.batch, lines: reader.lines, bytes: at + Buffer.byteLength(text.slice(0, start)) };
         reader.batch = [];
+        reader.lines = [];
       }
     }
     if (start < text.length) reader.take(text.slice(start)); // only the last piece ends without a newline
     at = end;
   }
-  if (reader.batch.length > 0) yield { klines: reader.batch, bytes: csv.length };
+  if (reader.batch.length > 0) yield { klines: reader.batch, lines: reader.lines, bytes: csv.length };
 }

@@ -3,7 +3,7 @@
  * CRC-32 check of the entry's bytes, which yauzl leaves to its caller. A dump zip holds one
  * CSV entry; anything else is a corrupt file.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
@@ -108,7 +108,7 @@ function rawEntryBytes(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> 
 export async function readDumpCsv(source: ZipSource, label: string): Promise<{ entryName: string; size: number; csv: Buffer }> {
   let data: Buffer;
   try {
-    data = typeof source === 'string' ? await readFile(source) : source;
+    data = typeof source === 'string' ? readFileSync(source) : source; // see DumpSite.local
   } catch (err) {
     throw new DumpError('corrupt-zip', label, (err as Error).message);
   }

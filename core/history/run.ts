@@ -120,11 +120,12 @@ export async function runHistory(o: HistoryOptions): Promise<HistorySummary> {
     const last = klines[klines.length - 1].openTime + 60_000;
     s.imported = s.imported === undefined ? { from: first, to: last } : { from: Math.min(s.imported.from, first), to: Math.max(s.imported.to, last) };
   };
-  const write = async (klines: Kline[], label: string) => {
+  const write = async (klines: Kline[], label: string, lines?: readonly number[]) => {
     const result = await o.store.upsert('1m', klines);
     if (result.failures.length > 0) {
       const f = result.failures[0];
-      throw new DumpError('bad-row', label, `${result.failures.length} row(s) refused by the store, first at ${new Date(klines[f.index].openTime).toISOString()}: ${f.reason}`);
+      const where = lines === undefined ? `at ${new Date(klines[f.index].openTime).toISOString()}` : `line ${lines[f.index]}`;
+      throw new DumpError('bad-row', label, `${result.failures.length} row(s) refused by the store, first ${where}: ${f.reason}`);
     }
     s.rows += klines.length;
     noteWritten(klines);
@@ -175,9 +176,10 @@ export async function runHistory(o: HistoryOptions): Promise<HistorySummary> {
     try {
       s.bytes += dump.bytes;
       // The CSV DumpSite checked (size, CRC-32) is parsed from memory: the zip is inflated once.
+      // Rows are validated once, by the store's upsert (validate: false); its refusals name the line.
       try {
-        for (const batch of csvBatchesFromBuffer(dump.csv, { marketType: task.file.marketType, symbol: task.file.symbol, batchSize: o.batchSize })) {
-          await write(withSource(batch.klines, 'dump'), label);
+        for (const batch of csvBatchesFromBuffer(dump.csv, { marketType: task.file.marketType, symbol: task.file.symbol, batchSize: o.batchSize, validate: false })) {
+          await write(withSource(batch.klines, 'dump'), label, batch.lines);
         }
       } catch (err) {
         if (err instanceof DumpRowError) throw new DumpError('bad-row', label, err.message);

@@ -98,8 +98,8 @@ function toParams(k: Kline, oneMinute: boolean): KlineParams {
     k.trades,
     k.takerBuyBaseVolume,
     k.takerBuyQuoteVolume,
+    oneMinute ? (k.source ?? null) : (k.sourceCount as number), // storeProblem requires sourceCount on resampled intervals
   ];
-  p.push(oneMinute ? (k.source ?? null) : (k.sourceCount as number)); // storeProblem requires sourceCount on resampled intervals
   return p;
 }
 

@@ -186,6 +186,15 @@ describe('cli resample', () => {
     }
   });
 
+  it('opens 3d bars where Binance opens its 3d klines (every third day from 1970-01-02), not on the file\'s first day', async () => {
+    // 2025-03-01 lies in Binance's 3d window of 2025-02-27 (BTCUSDT 3d klines open 2017-08-17, 2026-07-01; docs/export.md)
+    const r = await cli(['--to', '3d', variant('TESTUSDT-1m-2025-03.csv', (ls) => ls)]);
+    expect(r.code).toBe(0);
+    const bars = lines(r.stdout).map((l) => l.split(','));
+    expect(bars.map((b) => [Number(b[0]), Number(b[6])])).toEqual([[Date.UTC(2025, 1, 27), Date.UTC(2025, 2, 2) - 1]]);
+    expect(r.stderr).toMatch(/1 of 1 3d klines were built from fewer 1m klines/);
+  });
+
   it('writes --out FILE only when complete: a bad line leaves no file', async () => {
     const good = join(dir, 'out-good.csv');
     const bad = join(dir, 'out-bad.csv');

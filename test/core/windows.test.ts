@@ -54,10 +54,16 @@ describe('windowScheme: alignment as Binance aligns its klines', () => {
     expect(month.fixedMs).toBeUndefined();
   });
 
-  it('counts 3d windows from the epoch', () => {
-    const s = windowScheme('3d').start(Date.UTC(2025, 2, 1, 12));
-    expect(s % (3 * DAY)).toBe(0);
-    expect(Date.UTC(2025, 2, 1, 12) - s).toBeLessThan(3 * DAY);
+  it('opens 3d windows where Binance opens BTCUSDT 3d klines: 2017-08-17 (first) and 2026-07-01, every third day between', () => {
+    const three = windowScheme('3d');
+    // data.binance.vision spot BTCUSDT 3d monthly files: first kline 2017-08-17 00:00Z (trading began 04:00Z), last of 2026-07 on 07-01
+    expect(three.start(Date.UTC(2017, 7, 17, 4))).toBe(Date.UTC(2017, 7, 17));
+    expect(three.start(Date.UTC(2017, 7, 19, 23, 59))).toBe(Date.UTC(2017, 7, 17));
+    expect(three.next(Date.UTC(2017, 7, 17))).toBe(Date.UTC(2017, 7, 20));
+    expect(three.start(Date.UTC(2026, 6, 1, 12))).toBe(Date.UTC(2026, 6, 1));
+    expect(three.start(Date.UTC(2026, 5, 30, 23, 59))).toBe(Date.UTC(2026, 5, 28));
+    // not from the epoch day 0: 2025-03-01 is epoch day 20148 (a multiple of 3) and is inside the window of 02-27
+    expect(three.start(Date.UTC(2025, 2, 1, 12))).toBe(Date.UTC(2025, 1, 27));
   });
 
   it('shifts windows into a time zone: a +08:00 day opens at 16:00 UTC the day before', () => {
@@ -103,7 +109,7 @@ function isWindowOpen(interval: string, t: number, off: number): boolean {
     case '1w':
       return l.day === 1 && l.hms === 0;
     case '3d':
-      return l.hms === 0 && l.epochDay % 3 === 0;
+      return l.hms === 0 && l.epochDay % 3 === 1;
     default:
       return (t + off) % intervalLength(interval) === 0;
   }

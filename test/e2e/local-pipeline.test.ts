@@ -1,7 +1,8 @@
 /**
- * End to end: the local pipeline (the same ingest, codec, writer, resampler and report code as in
- * AWS) against the simulator on an accelerated clock with every fault on, for several simulated
- * hours and hundreds of markets, including listings, halts and a delisting mid-run.
+ * End to end: the local pipeline (the same capture, codec, writer, resampler and report code as in
+ * AWS) against three simulated venues (spot, USDⓈ-M, COIN-M) on an accelerated clock with every
+ * fault on, for several simulated hours and hundreds of markets, including listings, halts, a
+ * delisting, a futures delisting (SETTLING) and a quarterly delivered mid-run.
  */
 import { MINUTE_MS } from '../../core/interval';
 import { buildQualityReport } from '../../core/report';
@@ -9,8 +10,9 @@ import { SqliteKlineStore } from '../../core/store/sqlite';
 import { createLogger } from '../../ingest-task/logger';
 import { startLocalPipeline } from '../../bin/local/pipeline';
 import { checkAgainstSimulator } from '../../bin/local/sim-check';
-import { startSimulator, type Simulator } from '../../sim';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { VENUES } from '../../ingest-task/venues';
+import { startSimulator, type SimOptions, type Simulator } from '../../sim';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,6 +21,7 @@ import { join } from 'node:path';
 const SPEED = 360;
 const SIM_HOURS = 3;
 const START = Date.UTC(2026, 0, 5);
+const LIMITS = { pingIntervalMs: 1000, pongTimeoutMs: 3000, maxConnectionLifetimeMs: 20_000, weightWindowMs: 1000, shutdownGraceMs: 500 };
 
 /** The generated market names for the seed, from a short-lived simulator. */
 async function marketNames(): Promise<string[]> {
@@ -43,12 +46,14 @@ function waitFor(cond: () => boolean, timeoutMs: number, describe: () => unknown
   });
 }
 
-describe('local pipeline against the simulator with every fault on', () => {
+describe('local pipeline against the three simulated venues with every fault on', () => {
   let sim: Simulator;
+  let futures: Simulator[] = [];
   let store: SqliteKlineStore;
 
   afterAll(async () => {
     await sim?.close();
+    await Promise.all(futures.map((f) => f.close()));
     await store?.close();
   });
 
@@ -74,15 +79,22 @@ describe('local pipeline against the simulator with every fault on', () => {
         { symbol: names[40], status: 'HALT', at: at(150) },
       ],
       // Real-time limits shortened like the clock, so the run meets pings, lifetimes (rotation) and weight windows.
-      limits: { pingIntervalMs: 1000, pongTimeoutMs: 3000, maxConnectionLifetimeMs: 20_000, weightWindowMs: 1000, shutdownGraceMs: 500 },
+      limits: LIMITS,
     });
+    // Futures beside it, as Binance lists them (fewer markets): a perpetual delisted (SETTLING, then
+    // gone) on USDⓈ-M, a quarterly delivered on COIN-M, both after the first backfill.
+    const futuresOptions: SimOptions = { speed: SPEED, seed: 42, startTime: START, faults: ['all'], limits: LIMITS };
+    futures = [
+      await startSimulator({ ...futuresOptions, marketType: 'usdm', markets: 60, churn: { delistings: 1, listings: 1, withinMs: 2 * 60 * MINUTE_MS } }),
+      await startSimulator({ ...futuresOptions, marketType: 'coinm', markets: 20, churn: { deliveries: 1, breaks: 1, withinMs: 2 * 60 * MINUTE_MS } }),
+    ];
+    const [usdm, coinm] = futures;
     store = new SqliteKlineStore(':memory:');
     await store.applySchema();
     const reportsDir = mkdtempSync(join(tmpdir(), 'kline-e2e-'));
     const pipeline = await startLocalPipeline({
       store,
-      restUrl: sim.restUrl,
-      streamUrl: sim.streamUrl,
+      venues: [sim, usdm, coinm].map((v) => ({ venue: VENUES[v.marketType], restUrl: v.restUrl, streamUrl: v.streamUrl })),
       exchangeNow: () => sim.now(),
       speed: SPEED,
       reportEveryMinutes: 60,
@@ -110,43 +122,58 @@ describe('local pipeline against the simulator with every fault on', () => {
       ...pipeline.status().ingest,
       runUntil: new Date(runUntil).toISOString(),
       caughtUpTo: new Date(pipeline.status().ingest.caughtUpTo ?? 0).toISOString(),
+      types: pipeline.status().types.map((t) => ({ ...t, caughtUpTo: new Date(t.caughtUpTo ?? 0).toISOString() })),
     }));
     await pipeline.stop();
     await pipeline.resampleNow({ graceMs: 0 });
     const range = { from: pipeline.startedAt, to: pipeline.status().ingest.caughtUpTo! + MINUTE_MS };
-    const check = await checkAgainstSimulator(sim, store, range);
     const report = await buildQualityReport(store, range);
 
-    // Assess: 1m klines
-    expect(check.oneMinute.examples).toEqual([]);
-    expect(check.oneMinute.expected).toBeGreaterThan(300 * (SIM_HOURS * 60 - 5));
-    expect(check.oneMinute).toMatchObject({ missing: 0, duplicated: 0, differing: 0, unexpected: 0 });
-    // resampled bars, with sourceCount
-    for (const r of check.resampled) expect({ interval: r.interval, ...r.comparison, examples: r.comparison.examples }).toMatchObject({ missing: 0, differing: 0, duplicated: 0, unexpected: 0, examples: [] });
-    expect(check.barsChecked).toBeGreaterThan(300 * SIM_HOURS * 12);
-    // the faults really happened
-    const stats = sim.stats();
-    expect(stats.connectionsOpened).toBeGreaterThan(1);
+    for (const venue of [sim, usdm, coinm]) {
+      const check = await checkAgainstSimulator(venue, store, range);
+      const type = venue.marketType;
+      const markets = type === 'spot' ? 300 : type === 'usdm' ? 60 : 20;
+      // Assess: 1m klines, per market type
+      expect({ type, examples: check.oneMinute.examples }).toEqual({ type, examples: [] });
+      expect(check.oneMinute.expected).toBeGreaterThan((markets - 2) * (SIM_HOURS * 60 - 5));
+      expect({ type, ...check.oneMinute }).toMatchObject({ type, missing: 0, duplicated: 0, differing: 0, unexpected: 0 });
+      // resampled bars, with sourceCount
+      for (const r of check.resampled) expect({ type, interval: r.interval, ...r.comparison, examples: r.comparison.examples }).toMatchObject({ missing: 0, differing: 0, duplicated: 0, unexpected: 0, examples: [] });
+      expect(check.barsChecked).toBeGreaterThan((markets - 2) * SIM_HOURS * 12);
+      // the faults really happened
+      const stats = venue.stats();
+      expect(stats.connectionsOpened).toBeGreaterThan(1);
+      expect(stats.maxWeightUsedInWindow).toBeLessThanOrEqual(venue.options.limits.requestWeightPerWindow);
+      expect(stats.count418).toBe(0);
+      // the report's section for the type equals the truth, market by market
+      const expected = venue.expectedMinutes(range.from, range.to - 1);
+      const perMarket = new Map<string, number>();
+      for (const m of expected) perMarket.set(m.symbol, (perMarket.get(m.symbol) ?? 0) + 1);
+      const section = report.sections.find((x) => x.marketType === type);
+      expect({ type, ...section?.summary }).toMatchObject({
+        type,
+        datapointsExpected: expected.length,
+        datapointsPresent: expected.length,
+        missingMinutes: 0,
+        gapCount: 0,
+        marketsExpected: perMarket.size,
+        availability: 1,
+      });
+      const reported = new Map(section?.markets.map((m) => [m.symbol, m.expected]));
+      const changed = new Set(venue.marketHistory().filter((e) => e.at > range.from).map((e) => e.symbol));
+      for (const symbol of changed) expect({ type, symbol, expected: reported.get(symbol) ?? 0 }).toEqual({ type, symbol, expected: perMarket.get(symbol) ?? 0 });
+      if (type === 'spot') expect(changed.size).toBe(6); // two listings, two halts, a break, a delisting
+      else expect(changed.size).toBe(2); // usdm: a listing, a delisting; coinm: a delivery, a break
+    }
     expect(pipeline.status().ingest.gapsFilled).toBeGreaterThan(0);
-    expect(stats.maxWeightUsedInWindow).toBeLessThanOrEqual(sim.options.limits.requestWeightPerWindow);
-    expect(stats.count418).toBe(0);
-    // the report's figures equal the truth's, market by market
-    const expected = sim.expectedMinutes(range.from, range.to - 1);
-    const perMarket = new Map<string, number>();
-    for (const m of expected) perMarket.set(m.symbol, (perMarket.get(m.symbol) ?? 0) + 1);
-    expect(report.summary).toMatchObject({
-      datapointsExpected: expected.length,
-      datapointsPresent: expected.length,
-      missingMinutes: 0,
-      gapCount: 0,
-      marketsExpected: perMarket.size,
-      availability: 1,
-    });
-    const reported = new Map(report.markets.map((m) => [m.symbol, m.expected]));
-    const changed = new Set(sim.marketHistory().filter((e) => e.at > range.from).map((e) => e.symbol));
-    expect(changed.size).toBe(6); // two listings, two halts, a break, a delisting
-    for (const symbol of changed) expect({ symbol, expected: reported.get(symbol) ?? 0 }).toEqual({ symbol, expected: perMarket.get(symbol) ?? 0 });
-    // scheduled reports were written along the way
-    expect(readdirSync(reportsDir).filter((f) => f.endsWith('.html')).length).toBeGreaterThanOrEqual(SIM_HOURS - 1);
-  }, 120_000);
+    expect(pipeline.status().types.map((t) => t.marketType)).toEqual(['spot', 'usdm', 'coinm']);
+    expect(report.summary.missingMinutes).toBe(0);
+    // scheduled reports were written along the way, each with a section and CSV rows per market type
+    const html = readdirSync(reportsDir).filter((f) => f.endsWith('.html')).sort();
+    expect(html.length).toBeGreaterThanOrEqual(SIM_HOURS - 1);
+    const last = readFileSync(join(reportsDir, html[html.length - 1]), 'utf8');
+    for (const label of ['Spot', 'USDⓈ-M futures', 'COIN-M futures']) expect(last).toContain(label);
+    const csv = readFileSync(join(reportsDir, html[html.length - 1].replace(/\.html$/, '.csv')), 'utf8');
+    expect(new Set(csv.trim().split('\n').slice(1).map((row) => row.split(',')[0]))).toEqual(new Set(['spot', 'usdm', 'coinm']));
+  }, 180_000);
 });

@@ -109,7 +109,11 @@ function attachment(raw: string, filename: string): string | undefined {
   return Buffer.from(raw.slice(bodyStart, bodyEnd).replace(/\s+/g, ''), 'base64').toString('utf8');
 }
 
-(skipped ? describe.skip : describe)('deployed artifacts against moto_server (SQS, Secrets Manager, SES)', () => {
+describe('deployed artifacts against moto_server (SQS, Secrets Manager, SES)', () => {
+  if (skipped) {
+    it.todo(`skipped: ${skipped}`);
+    return;
+  }
   let work: string;
   let synth: Synthesized;
   let ingestFile: string;
@@ -123,7 +127,8 @@ function attachment(raw: string, filename: string): string | undefined {
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'kline-moto-e2e-'));
     // The stack's own bundles, once: NodejsFunction's local esbuild for each function.
-    synth = synthesize(path.join(work, 'cdk.out'), { reportSender: SENDER, reportRecipients: [RECIPIENT] });
+    // The daily S3 export is left out: it is not on this path, and test/lambda/exporter.test.ts runs it against moto's S3.
+    synth = synthesize(path.join(work, 'cdk.out'), { reportSender: SENDER, reportRecipients: [RECIPIENT], s3Export: false });
     const ingestDir = path.join(work, 'ingest');
     fs.mkdirSync(ingestDir);
     ingestFile = buildIngestBundle(ingestDir);

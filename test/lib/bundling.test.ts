@@ -63,6 +63,8 @@ describe('NodejsFunction bundling', () => {
     expect(code).toMatch(/handler/);
     // The secret is read with @aws-sdk/client-secrets-manager, which stays a runtime require.
     expect(code).toMatch(/require\("@aws-sdk\/client-secrets-manager"\)/);
+    // better-sqlite3 (native) stays out too: only a KLINE_STORE=sqlite: run loads it (the moto e2e).
+    expect(code).not.toMatch(/better_sqlite3\.node/);
     expect(code).not.toMatch(/mongodb(\+srv)?:\/\/[^"'`\s]*@/);
     fs.rmSync(outdir, { recursive: true, force: true });
   });

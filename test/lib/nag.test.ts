@@ -66,6 +66,8 @@ describe('cdk-nag acknowledgements', () => {
     const acks = acknowledgements(stack);
     // Assess
     expect(acks.map((a) => `${a.path.slice(stack.node.path.length + 1)} ${a.id}`).sort()).toEqual([
+      'Audit/Auditor/Function AwsSolutions-L1',
+      'Audit/Auditor/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
       'Export/Bucket AwsSolutions-S1',
       'Export/Exporter/Function AwsSolutions-L1',
       'Export/Exporter/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',

@@ -81,7 +81,7 @@ describe('queue and writer', () => {
 describe('functions', () => {
   it('runs every function on Node.js 22, ARM64, with a log group of the configured retention', () => {
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(4); // writer, resampler, reporter, exporter
+    expect(functions).toHaveLength(5); // writer, resampler, reporter, exporter, auditor
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect(JSON.stringify(fn.Properties)).toMatch(/"LoggingConfig":\{"LogFormat":"JSON","LogGroup":\{"Ref":"[A-Za-z0-9]+Logs[0-9A-F]{8}"\}/);
@@ -161,13 +161,13 @@ describe('least privilege', () => {
     for (const s of statements) expect(s.Resource).not.toBe('*');
   });
 
-  it('grants read of the MongoDB secret to the four functions and the task only', () => {
+  it('grants read of the MongoDB secret to the five functions and the task only', () => {
     const secretRef = JSON.stringify({ Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'MongoSecret') });
     const readers = resourcesOfType(template, 'AWS::IAM::Policy')
       .filter(([, p]) => JSON.stringify(p.Properties).includes(`"Resource":${secretRef}`))
       .map(([, p]) => JSON.stringify((p.Properties as { Roles: unknown }).Roles).match(/"Ref":"([A-Za-z]+)Role/)?.[1])
       .sort();
-    expect(readers).toEqual(['ExportExporter', 'IngestTaskTask', 'ScheduledReporter', 'ScheduledResampler', 'Writer']);
+    expect(readers).toEqual(['AuditAuditor', 'ExportExporter', 'IngestTaskTask', 'ScheduledReporter', 'ScheduledResampler', 'Writer']);
   });
 
   it('uses Resource "*" only for ecr:GetAuthorizationToken', () => {

@@ -1,4 +1,4 @@
-import { parseLocalArgs, UsageError } from '../../../bin/local/args';
+import { checkLocalEnv, parseLocalArgs, simMarkets, UsageError } from '../../../bin/local/args';
 
 describe('parseLocalArgs', () => {
   it('defaults to live Binance with hourly reports', () => {
@@ -27,5 +27,24 @@ describe('parseLocalArgs', () => {
   ])('rejects %j with a message naming the flag', (argv, message) => {
     expect(() => parseLocalArgs(argv)).toThrow(UsageError);
     expect(() => parseLocalArgs(argv)).toThrow(message);
+  });
+});
+
+describe('--sim with per-type settings', () => {
+  const sim = parseLocalArgs(['--sim']);
+
+  it("refuses each futures type's endpoints and filters, which the simulator replaces, naming the setting", () => {
+    for (const name of ['BINANCE_USDM_REST_URL', 'BINANCE_COINM_STREAM_URL', 'MARKETS_USDM_SYMBOLS', 'MARKETS_COINM_QUOTE_ASSETS', 'MARKETS_SPOT_SYMBOLS']) {
+      expect(() => checkLocalEnv(sim, { [name]: 'x' })).toThrow(new RegExp(`^${name} does not apply with --sim`));
+    }
+    // Live, they are the task's settings and pass.
+    expect(() => checkLocalEnv(parseLocalArgs([]), { BINANCE_USDM_REST_URL: 'https://fapi.binance.com', MARKETS_COINM_SYMBOLS: 'BTCUSD_PERP' })).not.toThrow();
+    // MARKET_TYPES applies to both.
+    expect(() => checkLocalEnv(sim, { MARKET_TYPES: 'usdm' })).not.toThrow();
+  });
+
+  it('--markets N gives N spot, N/3 USDⓈ-M and N/10 COIN-M markets, at least one each', () => {
+    expect([simMarkets('spot', 300), simMarkets('usdm', 300), simMarkets('coinm', 300)]).toEqual([300, 100, 30]);
+    expect([simMarkets('spot', 1), simMarkets('usdm', 1), simMarkets('coinm', 1)]).toEqual([1, 1, 1]);
   });
 });

@@ -30,12 +30,16 @@
  * |24 | --reports under a file                              | --reports             |
  * |25 | --reports on a read-only folder (root: tmpfs ro)    | --reports             |
  * |26 | store folder on a read-only filesystem              | KLINE_STORE           |
+ * |27 | MARKET_TYPES=spot,options / MARKET_TYPES=,          | MARKET_TYPES          |
+ * |28 | BINANCE_USDM_REST_URL=ftp://… (live)                | BINANCE_USDM_REST_URL |
+ * |29 | BINANCE_COINM_STREAM_URL / MARKETS_USDM_SYMBOLS with --sim | that setting   |
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readBinanceConfig, readMarketFilter, readStoreConfig } from '../../../core/config';
+import { readStoreConfig } from '../../../core/config';
+import { readVenueConfigs } from '../../../ingest-task/config';
 import { checkLocalEnv, parseLocalArgs } from '../../../bin/local/args';
 import { prepareFolder } from '../../../bin/local/folders';
 
@@ -47,8 +51,8 @@ function problem(argv: string[], env: Record<string, string> = {}): string | und
     const o = parseLocalArgs(argv);
     checkLocalEnv(o, env);
     readStoreConfig(env);
-    readBinanceConfig(env);
-    readMarketFilter(env);
+    // The Fargate task's reader: MARKET_TYPES and each type's endpoints and filters.
+    readVenueConfigs(env);
     return undefined;
   } catch (e) {
     return (e as Error).message;
@@ -89,6 +93,11 @@ describe('bad configuration: one message naming the setting', () => {
     ['KLINE_STORE of another database', [], { KLINE_STORE: 'postgres://u:pw@h/db' }, /^KLINE_STORE: expected sqlite:PATH/],
     ['MARKETS_SYMBOLS with a space', [], { MARKETS_SYMBOLS: 'BTC USDT' }, /^MARKETS_SYMBOLS/],
     ['BINANCE_REST_URL not http', [], { BINANCE_REST_URL: 'ftp://example.com' }, /^BINANCE_REST_URL/],
+    ['MARKET_TYPES with an unknown type', [], { MARKET_TYPES: 'spot,options' }, /^MARKET_TYPES: "options" is not a market type/],
+    ['MARKET_TYPES with no type', ['--sim'], { MARKET_TYPES: ',' }, /^MARKET_TYPES/],
+    ['BINANCE_USDM_REST_URL not http', [], { BINANCE_USDM_REST_URL: 'ftp://example.com' }, /^BINANCE_USDM_REST_URL/],
+    ['BINANCE_COINM_STREAM_URL with --sim', ['--sim'], { BINANCE_COINM_STREAM_URL: 'ws://127.0.0.1:1' }, /^BINANCE_COINM_STREAM_URL does not apply with --sim/],
+    ['MARKETS_USDM_SYMBOLS with --sim', ['--sim'], { MARKETS_USDM_SYMBOLS: 'BTCUSDT' }, /^MARKETS_USDM_SYMBOLS does not apply with --sim/],
   ])('%s', (_name, argv, env, expected) => {
     const message = problem(argv, env);
     expect(message).toMatch(expected);

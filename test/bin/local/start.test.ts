@@ -25,10 +25,11 @@ function start(args: string[], env: Record<string, string>, { sigtermAfterMs, cw
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // Signal once the pipeline has stored klines, so the stop really interrupts a running capture.
+    // Signal once every market type is captured and caught up (the JSON status line, every 10 s),
+    // so the stop really interrupts a running capture, however loaded the machine is.
     if (sigtermAfterMs !== undefined) {
       const poll = setInterval(() => {
-        if (/"storedTotal":[1-9]/.test(stdout) || /"message":"report written"/.test(stdout)) {
+        if (caughtUp(stdout)) {
           clearInterval(poll);
           setTimeout(() => child.kill('SIGTERM'), sigtermAfterMs);
         }
@@ -37,6 +38,19 @@ function start(args: string[], env: Record<string, string>, { sigtermAfterMs, cw
     }
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The last JSON status line says every market type has caught up to within 5 exchange minutes. */
+function caughtUp(stdout: string): boolean {
+  const last = stdout.split('\n').filter((l) => l.includes('"message":"status"')).pop();
+  if (!last) return false;
+  const types = (JSON.parse(last) as { types: { lagMs?: number }[] }).types;
+  return types.length > 0 && types.every((t) => t.lagMs !== undefined && t.lagMs < 5 * 60_000);
+}
+
+/** What the run printed for people (everything but the JSON log lines). */
+function printed(stdout: string): string[] {
+  return stdout.split('\n').filter((l) => l !== '' && !l.startsWith('{'));
 }
 
 interface TypeVerdict {
@@ -65,11 +79,12 @@ describe('npm start', () => {
   it('captures spot, USDⓈ-M and COIN-M from the simulator, stops on SIGTERM mid-run without losing a buffered kline, and verifies every type', async () => {
     // Prepare / Act
     const dir = mkdtempSync(join(tmpdir(), 'kline-store-'));
-    const run = await start(['--sim', '--markets', '60', '--speed', '300', '--faults', 'drop,duplicate,late'], { KLINE_STORE: `sqlite:${join(dir, 'k.db')}` }, { sigtermAfterMs: 3000 });
+    const run = await start(['--sim', '--markets', '60', '--speed', '300', '--faults', 'drop,duplicate,late'], { KLINE_STORE: `sqlite:${join(dir, 'k.db')}` }, { sigtermAfterMs: 1000 });
     // Assess
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/"reason":"SIGTERM"/);
     const v = verdict(run.stdout);
+    expect(printed(run.stdout)).toContainEqual(expect.stringMatching(/^VERIFIED/));
     expect(v).toMatchObject({ word: 'VERIFIED', types: { spot: PERFECT, usdm: PERFECT, coinm: PERFECT } });
     // --markets 60: 60 spot, 20 USDⓈ-M and 6 COIN-M markets, each verified over several minutes.
     expect(v!.types.spot.expected).toBeGreaterThan(60 * 5);
@@ -81,8 +96,9 @@ describe('npm start', () => {
 
   it('MARKET_TYPES selects the types captured and verified', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kline-store-'));
-    const run = await start(['--sim', '--markets', '30', '--speed', '300'], { KLINE_STORE: `sqlite:${join(dir, 'k.db')}`, MARKET_TYPES: 'coinm' }, { sigtermAfterMs: 2000 });
+    const run = await start(['--sim', '--markets', '30', '--speed', '300'], { KLINE_STORE: `sqlite:${join(dir, 'k.db')}`, MARKET_TYPES: 'coinm' }, { sigtermAfterMs: 1000 });
     const v = verdict(run.stdout);
+    expect(printed(run.stdout)).toContainEqual(expect.stringMatching(/^VERIFIED/));
     expect(v).toMatchObject({ word: 'VERIFIED', types: { coinm: PERFECT } });
     expect(Object.keys(v!.types)).toEqual(['coinm']);
     expect(run.code).toBe(0);
@@ -94,11 +110,12 @@ describe('npm start', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'kline-start-'));
     const env = { KLINE_STORE: `sqlite:${join(dir, 'k.db')}` };
     const args = ['--sim', '--markets', '30', '--speed', '300'];
-    const first = await start(args, env, { cwd, sigtermAfterMs: 2000 });
+    const first = await start(args, env, { cwd, sigtermAfterMs: 1000 });
     const v1 = verdict(first.stdout);
+    expect(printed(first.stdout)).toContainEqual(expect.stringMatching(/^VERIFIED/));
     expect(v1).toMatchObject({ word: 'VERIFIED', types: { spot: PERFECT, usdm: PERFECT, coinm: PERFECT } });
     // Act: the second run on the same store.
-    const second = await start(args, env, { cwd, sigtermAfterMs: 2000 });
+    const second = await start(args, env, { cwd, sigtermAfterMs: 1000 });
     // Assess: its verification starts where the first run's did and covers more of every type.
     const v2 = verdict(second.stdout);
     expect(second.stdout.split('\n').filter((l) => /^(VERIFIED|MISMATCH|INCOMPLETE|examples)/.test(l))).toEqual([expect.stringMatching(/^VERIFIED/)]);

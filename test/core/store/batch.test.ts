@@ -68,6 +68,29 @@ describe('prepareBatch', () => {
   });
 });
 
+describe('prepareBatch on one market in ascending order (the key map skipped)', () => {
+  const run = Array.from({ length: 6 }, (_, i) => makeKline('BTCUSDT', T0 + i * 60_000));
+
+  test('accepts every sound kline in order and refuses the unsound ones by index', () => {
+    const batch = run.map((k, i) => (i === 2 ? { ...k, high: '0.00000001' } : i === 4 ? { ...k, symbol: 'BTC USDT' } : k));
+    const prepared = prepareBatch('1m', batch);
+    expect(prepared.accepted).toStrictEqual([0, 1, 3, 5]);
+    expect(prepared.failures.map((f) => f.index)).toStrictEqual([2, 4]);
+    expect(prepared.replaced).toStrictEqual(new Map());
+  });
+
+  test('gives what the key map gives, which a repeated minute or a second market still takes', () => {
+    // The same klines, once ascending (fast path) and once with a repeat appended (map path).
+    const fast = prepareBatch('1m', run);
+    const withRepeat = prepareBatch('1m', [...run, { ...run[5] }]);
+    expect(fast.accepted).toStrictEqual([0, 1, 2, 3, 4, 5]);
+    expect(withRepeat.accepted).toStrictEqual([0, 1, 2, 3, 4, 6]);
+    expect(withRepeat.replaced).toStrictEqual(new Map([[6, [5]]]));
+    const twoMarkets = prepareBatch('1m', [run[0], { ...run[0], marketType: 'usdm' }, run[1]]);
+    expect([twoMarkets.accepted, twoMarkets.failures]).toStrictEqual([[0, 1, 2], []]);
+  });
+});
+
 describe('assertMarketEvents', () => {
   test('accepts sound events and throws on a malformed one, naming it', () => {
     expect(() => assertMarketEvents([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 }])).not.toThrow();

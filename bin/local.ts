@@ -167,6 +167,7 @@ async function main(): Promise<void> {
       store,
       venues,
       exchangeNow,
+      venueNow: sims ? (t) => sims!.venue(t).now() : undefined,
       speed,
       reportEveryMinutes: o.reportEveryMinutes,
       reportsDir: o.reportsDir,

@@ -31,7 +31,7 @@ function stale() {
 /** Bundle bin/cli.ts; npm packages stay external (resolved from node_modules), except ES-module-only ones. */
 function build() {
   const pkg = require(join(root, 'package.json'));
-  const bundled = new Set(['hyparquet', 'hyparquet-writer']);
+  const bundled = new Set(['hyparquet']);
   const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !bundled.has(name));
   require('esbuild').buildSync({
     entryPoints: [join(root, 'bin', 'cli.ts')],

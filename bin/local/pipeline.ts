@@ -31,6 +31,8 @@ export interface LocalPipelineOptions {
   streamUrl?: string;
   /** Exchange time now, ms (the simulator's clock, or the wall clock for live Binance). */
   exchangeNow: () => number;
+  /** Exchange time now of one market type's venue (default `exchangeNow`; simulated venues each keep a clock). */
+  venueNow?: (marketType: MarketType) => number;
   /** Exchange ms per real ms (1 for live Binance). */
   speed: number;
   marketFilter?: MarketFilter;
@@ -221,15 +223,18 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
     status() {
       const venueStatuses = capture.status().venues;
       const s = combinedIngestStatus(venueStatuses);
+      // Capture's lag by the exchange clock now (the ingest's own clock moves only with frames).
+      const types = venueStatuses.map(typeFigures).map((t) => (t.caughtUpTo === undefined ? t : { ...t, lagMs: Math.max(0, (o.venueNow ?? o.exchangeNow)(t.marketType) - (t.caughtUpTo + MINUTE_MS)) }));
+      const lags = types.filter((t) => t.state === 'running' || t.state === 'stopped').map((t) => t.lagMs);
       return {
         ingest: s,
-        types: venueStatuses.map(typeFigures),
+        types,
         markets: s.markets,
         connections: s.connections,
         storedLastMinute: queue.storedInLastMinute(),
         storedTotal: queue.stats.klinesStored,
         // Capture's lag behind the exchange (the store's own latency is storeLatencyMs).
-        lagMs: s.lagMs,
+        lagMs: lags.length === 0 || lags.some((l) => l === undefined) ? undefined : Math.max(...(lags as number[])),
         storeLatencyMs: percentile(queue.recentLagsMs(), 50),
         gapsFound: s.gapsFound,
         gapsFilled: s.gapsFilled,

@@ -85,8 +85,8 @@ describe('local pipeline against the three simulated venues with every fault on'
     // gone) on USDⓈ-M, a quarterly delivered on COIN-M, both after the first backfill.
     const futuresOptions: SimOptions = { speed: SPEED, seed: 42, startTime: START, faults: ['all'], limits: LIMITS };
     futures = [
-      await startSimulator({ ...futuresOptions, marketType: 'usdm', markets: 60, churn: { delistings: 1, listings: 1, withinMs: 2 * 60 * MINUTE_MS } }),
-      await startSimulator({ ...futuresOptions, marketType: 'coinm', markets: 20, churn: { deliveries: 1, breaks: 1, withinMs: 2 * 60 * MINUTE_MS } }),
+      await startSimulator({ ...futuresOptions, marketType: 'usdm', markets: 30, churn: { delistings: 1, listings: 1, withinMs: 2 * 60 * MINUTE_MS } }),
+      await startSimulator({ ...futuresOptions, marketType: 'coinm', markets: 10, churn: { deliveries: 1, breaks: 1, withinMs: 2 * 60 * MINUTE_MS } }),
     ];
     const [usdm, coinm] = futures;
     store = new SqliteKlineStore(':memory:');
@@ -132,7 +132,7 @@ describe('local pipeline against the three simulated venues with every fault on'
     for (const venue of [sim, usdm, coinm]) {
       const check = await checkAgainstSimulator(venue, store, range);
       const type = venue.marketType;
-      const markets = type === 'spot' ? 300 : type === 'usdm' ? 60 : 20;
+      const markets = type === 'spot' ? 300 : type === 'usdm' ? 30 : 10;
       // Assess: 1m klines, per market type
       expect({ type, examples: check.oneMinute.examples }).toEqual({ type, examples: [] });
       expect(check.oneMinute.expected).toBeGreaterThan((markets - 2) * (SIM_HOURS * 60 - 5));

@@ -1,8 +1,8 @@
 /**
  * An S3 bucket as the export's `ObjectBucket`. The client is created once per container.
- * `AWS_ENDPOINT_URL_S3` (read by the SDK itself) points it elsewhere, e.g. at moto_server in the
- * tests; with such an endpoint, keys are addressed by path (`http://host/bucket/key`), as
- * local S3 stand-ins need.
+ * `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` (read by the SDK itself) points it elsewhere, e.g. at
+ * moto_server in the tests; with such an endpoint, keys are addressed by path
+ * (`http://host/bucket/key`), as local S3 stand-ins need.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { HeadObjectCommand, NotFound, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
@@ -11,7 +11,7 @@ import type { ObjectBucket } from '../../core/export/to-bucket';
 let client: S3Client | undefined;
 
 function s3(env: Record<string, string | undefined>): S3Client {
-  client ??= new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3) });
+  client ??= new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL) });
   return client;
 }
 

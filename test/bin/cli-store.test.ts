@@ -46,8 +46,8 @@ describe('cli store', () => {
 
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(new RegExp(`^migrating ${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n  klines_1m: created\n`));
-    // One table per market type and stored interval, markets, resample_log and resample_state.
-    expect(first.stdout).toMatch(new RegExp(`\n${MARKET_TYPES.length * STORED_INTERVALS.length + 3} changes made\n$`));
+    // One table per market type and stored interval, markets, resample_log, resample_state and audits.
+    expect(first.stdout).toMatch(new RegExp(`\n${MARKET_TYPES.length * STORED_INTERVALS.length + 4} changes made\n$`));
     expect(second).toStrictEqual({ code: 0, stdout: `migrating ${url}\nnothing to change: the schema is up to date\n`, stderr: '' });
     expect(check).toStrictEqual({ code: 0, stdout: `${url}: the schema is up to date\n`, stderr: '' });
   });

@@ -3,7 +3,7 @@
  * per value): the input of the Parquet writer (core/export/parquet.ts). Column names as Binance
  * names its CSV columns, plus `symbol` and `source_count` (null for 1m klines).
  */
-import { Decimal, Field, Int32, Int64, makeData, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, type Data } from 'apache-arrow';
+import { Decimal, Field, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, TimestampMillisecond, tableToIPC, Utf8, type Data } from 'apache-arrow';
 import type { Kline } from '../kline';
 import { DECIMAL_PRECISION, DECIMAL_SCALE, writeDecimal128 } from './decimal128';
 
@@ -116,4 +116,14 @@ export function klineRecordBatch(klines: readonly Kline[]): RecordBatch {
     return makeData({ type: DECIMAL, length: n, data: decimals(klines, field as DecimalField) });
   });
   return new RecordBatch(KLINE_ARROW_SCHEMA, makeData({ type: new Struct(KLINE_ARROW_SCHEMA.fields), length: n, children }));
+}
+
+/**
+ * The klines as one Arrow IPC stream, for parquet-wasm. Built here, with the same `apache-arrow`
+ * import as the batch: a bundler resolves `import` to Arrow's ES build and `require` to its
+ * CommonJS build, and the CommonJS `tableToIPC` given an ES-build batch writes a broken schema
+ * (test/e2e/moto-exporter.test.ts runs the bundle).
+ */
+export function klineIpcStream(klines: readonly Kline[]): Uint8Array {
+  return tableToIPC(new Table([klineRecordBatch(klines)]), 'stream');
 }

@@ -21,7 +21,6 @@ export { DECIMAL_PRECISION, DECIMAL_SCALE, unscaledDecimal } from './decimal128'
 
 interface Libraries {
   wasm: typeof import('parquet-wasm');
-  arrow: typeof import('apache-arrow');
   batch: typeof import('./arrow-batch');
 }
 let loaded: Libraries | undefined;
@@ -33,7 +32,6 @@ let loaded: Libraries | undefined;
 function libraries(): Libraries {
   return (loaded ??= {
     wasm: require('parquet-wasm') as Libraries['wasm'],
-    arrow: require('apache-arrow') as Libraries['arrow'],
     batch: require('./arrow-batch') as Libraries['batch'],
   });
 }
@@ -121,9 +119,8 @@ export class KlineParquetFile {
   }
 
   private enqueue(klines: readonly Kline[]): void {
-    const { wasm, arrow, batch } = libraries();
-    const ipc = arrow.tableToIPC(new arrow.Table([batch.klineRecordBatch(klines)]), 'stream');
-    const table = wasm.Table.fromIPCStream(ipc);
+    const { wasm, batch } = libraries();
+    const table = wasm.Table.fromIPCStream(batch.klineIpcStream(klines));
     try {
       for (const batch of table.recordBatches()) this.controller.enqueue(batch);
     } finally {

@@ -132,23 +132,24 @@ export class KlineCaptureStack extends Stack {
       placement: this.network.functionPlacement,
     });
 
+    if (config.s3Export) {
+      const entry = entries.exporter ?? DEFAULT_LAMBDA_ENTRIES.exporter!;
+      this.export = new KlineExport(this, 'Export', { entry, store, marketTypes: config.marketTypes, logRetention, placement: this.network.functionPlacement });
+    }
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       queue: this.queue.queue,
       deadLetterQueue: this.queue.deadLetterQueue,
       writer: this.writer.function.function,
       resampler: this.scheduled.resampler.function,
       reporter: this.scheduled.reporter.function,
+      exporter: this.export?.exporter.function,
       ingestService: this.ingest.service,
       marketTypes: config.marketTypes,
       noKlinesMinutes: config.noKlinesAlarmMinutes,
       completenessThreshold: config.completenessThreshold,
       alarmEmail: config.alarmEmail,
     });
-
-    if (config.s3Export) {
-      const entry = entries.exporter ?? DEFAULT_LAMBDA_ENTRIES.exporter!;
-      this.export = new KlineExport(this, 'Export', { entry, store, marketTypes: config.marketTypes, logRetention, placement: this.network.functionPlacement });
-    }
 
     // Nothing that reads or writes the store starts before the schema step has applied its schema.
     if (this.schema) for (const user of [this.ingest, this.writer, this.scheduled, this.audit, ...(this.export ? [this.export] : [])]) user.node.addDependency(this.schema.resource);

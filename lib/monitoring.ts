@@ -17,6 +17,8 @@ export interface MonitoringProps {
   readonly writer: lambda.IFunction;
   readonly resampler: lambda.IFunction;
   readonly reporter: lambda.IFunction;
+  /** The daily S3 exporter, when the stack has one (`s3Export`). */
+  readonly exporter?: lambda.IFunction;
   readonly ingestService: ecs.FargateService;
   /** The market types the ingest captures: one "no klines forwarded" alarm and graph line each. */
   readonly marketTypes: readonly MarketType[];
@@ -39,6 +41,8 @@ export class Monitoring extends Construct {
     readonly writerErrors: cloudwatch.Alarm;
     readonly resamplerErrors: cloudwatch.Alarm;
     readonly reporterErrors: cloudwatch.Alarm;
+    /** Only with an exporter. */
+    readonly exporterErrors?: cloudwatch.Alarm;
     readonly completeness: cloudwatch.Alarm;
     readonly storeUnavailable: cloudwatch.Alarm;
   };
@@ -105,7 +109,18 @@ export class Monitoring extends Construct {
       }),
       writerErrors: errorsAlarm('WriterErrorsAlarm', props.writer, 'writer'),
       resamplerErrors: errorsAlarm('ResamplerErrorsAlarm', props.resampler, 'resampler'),
-      reporterErrors: fnAlarmOnce(this, props.reporter),
+      reporterErrors: fnAlarmOnce(this, props.reporter, 'ReporterErrorsAlarm', 'The reporter failed: the quality report was not sent. See its log group.'),
+      ...(props.exporter
+        ? {
+            exporterErrors: fnAlarmOnce(
+              this,
+              props.exporter,
+              'ExporterErrorsAlarm',
+              "An S3 export run failed (Lambda retries a scheduled run up to twice; objects already written are kept). " +
+                'See its log group, then invoke the exporter for the days still missing (docs/export.md).',
+            ),
+          }
+        : {}),
       completeness: completeness.createAlarm(this, 'CompletenessAlarm', {
         alarmDescription: `A quality report found less than ${props.completenessThreshold} % of the expected 1m klines. See the report e-mail for the gaps.`,
         threshold: props.completenessThreshold,
@@ -180,7 +195,7 @@ export class Monitoring extends Construct {
 
   /** Every alarm of the stack's monitoring, the per-type ones included. */
   allAlarms(): cloudwatch.Alarm[] {
-    return [...Object.values(this.alarms), ...this.noKlinesForwarded.values()];
+    return [...Object.values(this.alarms).filter((a): a is cloudwatch.Alarm => a !== undefined), ...this.noKlinesForwarded.values()];
   }
 
   private buildDashboard(
@@ -254,10 +269,10 @@ export class Monitoring extends Construct {
   }
 }
 
-/** A failed report run is worth one alarm: it runs rarely, so any error in a day counts. */
-function fnAlarmOnce(scope: Construct, fn: lambda.IFunction): cloudwatch.Alarm {
-  return fn.metricErrors({ period: Duration.hours(1) }).createAlarm(scope, 'ReporterErrorsAlarm', {
-    alarmDescription: 'The reporter failed: the quality report was not sent. See its log group.',
+/** A failed run of a rarely scheduled function (reporter, exporter) is worth one alarm: any error counts. */
+function fnAlarmOnce(scope: Construct, fn: lambda.IFunction, id: string, alarmDescription: string): cloudwatch.Alarm {
+  return fn.metricErrors({ period: Duration.hours(1) }).createAlarm(scope, id, {
+    alarmDescription,
     threshold: 1,
     evaluationPeriods: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -113,6 +113,23 @@ describe('S3 export (lib/export-bucket.ts)', () => {
     expect(() => readAppConfig((k) => ctx[k])).toThrow(new AppConfigError('s3Export', 'expected true or false, got "maybe"'));
   });
 
+  it('alarms when an export run fails, e-mailed with the other alarms, and has no such alarm without the export', () => {
+    // Prepare
+    const errorAlarms = (t: typeof template) => Object.values(t.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } }));
+    const exporterRef = { Ref: logicalId(template, 'AWS::Lambda::Function', 'ExportExporter') };
+    // Act
+    const onExporter = errorAlarms(template).filter((a) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: exporterRef }]));
+    const { template: mailed } = buildStack({ alarmEmail: 'oncall@example.com' });
+    const { template: off } = buildStack({ s3Export: false });
+    // Assess: one failed run (any error in an hour) is enough; it goes to the alarm topic
+    expect(onExporter).toHaveLength(1);
+    expect(onExporter[0].Properties).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Period: 3600, Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+    const mailedExporter = { Ref: logicalId(mailed, 'AWS::Lambda::Function', 'ExportExporter') };
+    const topicRef = { Ref: logicalId(mailed, 'AWS::SNS::Topic', 'MonitoringAlarmTopic') };
+    mailed.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: mailedExporter }], AlarmActions: [topicRef], OKActions: [topicRef] });
+    expect(errorAlarms(off)).toHaveLength(errorAlarms(template).length - 1);
+  });
+
   it('exports the market types configured', () => {
     const { template: all } = buildStack({ marketTypes: ['spot', 'usdm', 'coinm'] });
     all.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ EXPORT_MARKET_TYPES: 'spot,usdm,coinm' }) } });

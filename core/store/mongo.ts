@@ -28,6 +28,7 @@ import {
   klineFromDocument,
   klineRangeFilter,
   marketEventFromDocument,
+  marketIdRange,
   marketStatusOperation,
   sortSymbols,
   type GapEdge,
@@ -218,10 +219,13 @@ export class MongoKlineStore implements KlineStore {
     });
   }
 
-  async marketHistory(): Promise<MarketStatusEvent[]> {
+  async marketHistory(markets?: readonly MarketRef[]): Promise<MarketStatusEvent[]> {
+    if (markets?.length === 0) return [];
     return this.guard('read market history', async () => {
-      // One document per status change: small enough to order here, on the `_id` index the server has anyway.
-      const docs = await this.markets().find({}, { hint: { _id: 1 }, maxTimeMS: this.maxTimeMS }).toArray();
+      // One document per status change: small enough to order here, on the `_id` index the server
+      // has anyway; a market's documents are one `_id` range (the id starts with type and symbol).
+      const filter = markets ? { $or: markets.map((m) => ({ _id: marketIdRange(m) })) } : {};
+      const docs = await this.markets().find(filter, { hint: { _id: 1 }, maxTimeMS: this.maxTimeMS }).toArray();
       const order = new Map(sortSymbols(docs.map((d) => d.symbol)).map((symbol, i) => [symbol, i]));
       docs.sort((a, b) => order.get(a.symbol)! - order.get(b.symbol)! || a.at.getTime() - b.at.getTime() || (a.status < b.status ? -1 : a.status > b.status ? 1 : 0));
       const events = docs.map((d) => {

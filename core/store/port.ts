@@ -109,9 +109,10 @@ export interface KlineStore {
   recordMarketStatus(events: readonly MarketStatusEvent[]): Promise<void>;
   /**
    * Every market type's recorded status events, ordered by market type (spot, usdm, coinm), then
-   * symbol, then time. Events recorded before market types existed are spot.
+   * symbol, then time. Events recorded before market types existed are spot. Given `markets`,
+   * only their events, read by key (the writer asks for a batch's markets, not the whole history).
    */
-  marketHistory(): Promise<MarketStatusEvent[]>;
+  marketHistory(markets?: readonly MarketRef[]): Promise<MarketStatusEvent[]>;
   /**
    * The resampler's change log: `upsert('1m')` appends the runs of minutes it wrote (SQLite: in
    * the same transaction; MongoDB: one insert after the bulk write, whose failure fails the

@@ -255,13 +255,19 @@ export class SqliteKlineStore implements KlineStore {
     });
   }
 
-  async marketHistory(): Promise<MarketStatusEvent[]> {
+  async marketHistory(markets?: readonly MarketRef[]): Promise<MarketStatusEvent[]> {
     return this.guard('read market history', () => {
-      const rows = this.open()
-        .prepare<[], { market_type: string; symbol: string; status: string; at: number }>(
-          'SELECT market_type, symbol, status, at FROM markets ORDER BY symbol, at, status',
-        )
-        .all();
+      type Row = { market_type: string; symbol: string; status: string; at: number };
+      const rows = markets
+        ? this.open()
+            // Primary-key lookups (market_type, symbol, …) for the given markets only.
+            .prepare<[string], Row>(
+              `SELECT market_type, symbol, status, at FROM markets
+               WHERE (market_type, symbol) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+               ORDER BY symbol, at, status`,
+            )
+            .all(JSON.stringify(markets.map((m) => [m.marketType, m.symbol])))
+        : this.open().prepare<[], Row>('SELECT market_type, symbol, status, at FROM markets ORDER BY symbol, at, status').all();
       const events = rows.map((r): MarketStatusEvent => {
         if (!isMarketStatus(r.status)) throw new StoreUnavailableError(`SQLite store ${this.path}: markets table holds unknown status "${r.status}"`);
         if (!isMarketType(r.market_type)) throw new StoreUnavailableError(`SQLite store ${this.path}: markets table holds unknown market type "${r.market_type}"`);

@@ -318,6 +318,24 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
           { marketType: 'spot', symbol: 'ETHUSDT', status: 'TRADING', at: T0 },
         ]);
       });
+
+      test('reads only the named markets when given some: not a symbol prefix, not the same symbol of another type', async () => {
+        const events: MarketStatusEvent[] = [
+          { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'spot', symbol: 'BTCUSDT', status: 'BREAK', at: T0 + DAY },
+          { marketType: 'spot', symbol: 'BTCUSDTX', status: 'TRADING', at: T0 },
+          { marketType: 'spot', symbol: 'BTCUSD', status: 'TRADING', at: T0 },
+          { marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'coinm', symbol: 'ETHUSD_PERP', status: 'TRADING', at: T0 },
+        ];
+        await store.recordMarketStatus(events);
+
+        expect(await store.marketHistory([{ marketType: 'spot', symbol: 'BTCUSDT' }])).toStrictEqual([events[0], events[1]]);
+        expect(await store.marketHistory([{ marketType: 'coinm', symbol: 'ETHUSD_PERP' }, { marketType: 'usdm', symbol: 'BTCUSDT' }])).toStrictEqual([events[4], events[5]]);
+        expect(await store.marketHistory([{ marketType: 'spot', symbol: 'NOPEUSDT' }])).toStrictEqual([]);
+        expect(await store.marketHistory([])).toStrictEqual([]);
+        expect(await store.marketHistory()).toHaveLength(events.length);
+      });
     });
 
     describe('market types', () => {

@@ -452,6 +452,26 @@ describe('MongoKlineStore without a server', () => {
       ]);
     });
 
+    test('marketHistory of given markets asks for their `_id` ranges on the `_id` index, with the time limit', async () => {
+      const { db, store } = fakeStore({ maxTimeMS: 1234 });
+
+      await store.marketHistory([
+        { marketType: 'spot', symbol: 'BTCUSDT' },
+        { marketType: 'usdm', symbol: 'BTCUSDT' },
+      ]);
+      await store.marketHistory([]);
+
+      expect(db.collection('markets').calls).toStrictEqual([
+        {
+          method: 'find',
+          args: [
+            { $or: [{ _id: { $gte: 'BTCUSDT#', $lt: 'BTCUSDT$' } }, { _id: { $gte: 'usdm#BTCUSDT#', $lt: 'usdm#BTCUSDT$' } }] },
+            { hint: { _id: 1 }, maxTimeMS: 1234 },
+          ],
+        },
+      ]);
+    });
+
     test('a markets document of an unknown market type is reported, not guessed', async () => {
       const { db, store } = fakeStore();
       db.collection('markets').findImpl = () => [{ _id: 'x', marketType: 'margin', symbol: 'BTCUSDT', status: 'TRADING', at: new Date(5) }];

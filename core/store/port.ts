@@ -95,6 +95,12 @@ export interface KlineStore {
    */
   countByMarket(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<Map<string, number>>;
   /**
+   * The symbols of one market type with at least one kline with openTime in [from, to), sorted.
+   * Bounded by the number of stored symbols, not of klines: a walk of the index's leading key
+   * (symbol), then one index seek per symbol; never a scan or count of the range.
+   */
+  symbolsWithKlines(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<string[]>;
+  /**
    * Missing intervals of each given symbol of one market type within `range` (window-aligned), as
    * half-open ranges of open times, merged and ordered. A symbol with no kline in range has one
    * gap: the range.

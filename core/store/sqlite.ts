@@ -132,6 +132,7 @@ interface TableStatements {
   countAll: Database.Statement<[number, number], { symbol: string; n: number }>;
   openTimes: Database.Statement<[string, number, number], number>;
   lastOpenTime: Database.Statement<[string], number | null>;
+  symbolsWith: Database.Statement<[number, number], string>;
 }
 
 /** Key of a table's statements: the table's name. */
@@ -217,6 +218,10 @@ export class SqliteKlineStore implements KlineStore {
       const rows = this.table(marketType, interval).countAll.all(range.from, range.to);
       return new Map(rows.map((r) => [r.symbol, r.n]));
     });
+  }
+
+  async symbolsWithKlines(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<string[]> {
+    return this.guard(`list symbols of ${collectionName(marketType, interval)}`, () => this.table(marketType, interval).symbolsWith.all(range.from, range.to));
   }
 
   async gaps(marketType: MarketType, interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>> {
@@ -407,6 +412,14 @@ export class SqliteKlineStore implements KlineStore {
         )
         .pluck(),
       lastOpenTime: db.prepare<[string], number | null>(`SELECT MAX(open_time) FROM ${table} WHERE symbol = ?`).pluck(),
+      // The distinct symbols by skipping through the primary key, then one seek each.
+      symbolsWith: db
+        .prepare<[number, number], string>(
+          `${present} SELECT symbol FROM present
+           WHERE symbol IS NOT NULL AND EXISTS (SELECT 1 FROM ${table} k WHERE k.symbol = present.symbol AND k.open_time >= ? AND k.open_time < ?)
+           ORDER BY symbol`,
+        )
+        .pluck(),
     };
   }
 

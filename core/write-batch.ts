@@ -11,7 +11,7 @@
  */
 import type { RejectedItem } from './codec';
 import { klineKey, type Kline } from './kline';
-import type { MarketStatusEvent } from './market';
+import { marketKey, type MarketStatusEvent } from './market';
 import { statusChangesOnly } from './status-changes';
 import { marketEventProblem } from './store/batch';
 import type { KlineStore } from './store/port';
@@ -129,7 +129,9 @@ export async function writeDecodedBatches(store: KlineStore, messages: readonly 
   if (events.length > 0) {
     try {
       // Only real changes: a restarted ingest reports every market's unchanged status again.
-      const changes = statusChangesOnly(await store.marketHistory(), events);
+      // Only the history of the batch's markets: the rest cannot change the comparison.
+      const markets = [...new Map(events.map((e) => [marketKey(e), { marketType: e.marketType, symbol: e.symbol }])).values()];
+      const changes = statusChangesOnly(await store.marketHistory(markets), events);
       if (changes.length > 0) await store.recordMarketStatus(changes);
       marketEventsRecorded = changes.length;
     } catch (err) {

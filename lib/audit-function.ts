@@ -30,7 +30,14 @@ export class AuditFunction extends Construct {
   static readonly SCHEDULE = 'cron(0 3 * * ? *)';
   /** Days between the audited day and the run (AUDIT_LAG_DAYS). */
   static readonly LAG_DAYS = 2;
+  /** Markets and downloads one run handles at once: they share the run's one MongoClient (pool of 3). */
   static readonly CONCURRENCY = 8;
+  /**
+   * Auditor invocations that may hold a MongoClient at once, for the connection budget
+   * (lib/connection-budget.ts): the scheduled run (or its retry, which follows a failed run rather
+   * than overlapping it) and an on-demand run.
+   */
+  static readonly MAX_CONCURRENT_RUNS = 2;
 
   readonly auditor: KlineFunction;
   readonly rule: events.Rule;

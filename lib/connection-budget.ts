@@ -32,6 +32,8 @@ export const MONITORING_CONNECTIONS_PER_NODE = 2;
 /** MONGODB_MAX_POOL_SIZE the stack gives every function and the task (a Lambda container runs one invocation at a time). */
 export const FUNCTION_MAX_POOL_SIZE = 3;
 
+import { AuditFunction } from './audit-function';
+
 export interface ConnectionUse {
   /** Who opens them, e.g. "writer (5 concurrent containers)". */
   readonly who: string;
@@ -57,13 +59,18 @@ export function connectionBudget(tier: AtlasTier, uses: readonly ConnectionUse[]
   return { tier, limit, perNode, uses: counted, leftForUsers: limit - ATLAS_RESERVED_PER_NODE - perNode };
 }
 
-/** What the stack runs: the writer's SQS concurrency bound, the scheduled functions (a run plus a retry or an on-demand call), the task (twice during a deployment). */
+/**
+ * What the stack runs: the writer's SQS concurrency bound, the scheduled functions (a run plus a
+ * retry or an on-demand call), the task (twice during a deployment). The auditor's in-run
+ * concurrency (AuditFunction.CONCURRENCY) shares one client, so only its concurrent runs count.
+ */
 export function stackConnectionUses(writerMaxConcurrency: number, s3Export = false): ConnectionUse[] {
   return [
     { who: `writer (${writerMaxConcurrency} concurrent containers, the SQS event source maximum concurrency)`, clients: writerMaxConcurrency },
     { who: 'resampler (a scheduled run and an overlapping retry or on-demand run)', clients: 2 },
     { who: 'reporter (a scheduled run and an on-demand run)', clients: 2 },
     { who: 'ingest task (old and new task during a deployment)', clients: 2 },
+    { who: 'auditor (a scheduled run and an on-demand run)', clients: AuditFunction.MAX_CONCURRENT_RUNS },
     ...(s3Export ? [{ who: 'exporter (a scheduled run and an on-demand run)', clients: 2 }] : []),
   ];
 }

@@ -4,11 +4,15 @@ import { marketKey, parseMarketKey, type MarketRef, type MarketType } from '../m
 import type { KlineStore } from '../store/port';
 import { lifePeriods } from './gaps';
 
-/** Markets to audit on a day: those with klines that day and those listed during it. */
+/**
+ * Markets to audit on a day: those with klines that day (one index seek per stored market, not a
+ * count of the day: that can outlast the store's time limit on a large archive) and those listed
+ * during it.
+ */
 export async function marketsOfDay(store: KlineStore, types: readonly MarketType[], day: number): Promise<MarketRef[]> {
   const keys = new Set<string>();
   for (const marketType of types) {
-    for (const symbol of (await store.countByMarket(marketType, '1m', { from: day, to: day + DAY_MS })).keys()) keys.add(marketKey({ marketType, symbol }));
+    for (const symbol of await store.symbolsWithKlines(marketType, '1m', { from: day, to: day + DAY_MS })) keys.add(marketKey({ marketType, symbol }));
   }
   const bySymbol = new Map<string, Awaited<ReturnType<KlineStore['marketHistory']>>>();
   for (const e of await store.marketHistory()) {

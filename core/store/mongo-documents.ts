@@ -10,7 +10,7 @@
 import { Decimal128, type AnyBulkWriteOperation, type Document, type Filter, type ObjectId } from 'mongodb';
 import type { StoredInterval } from '../interval';
 import { KLINE_SOURCES, type Kline, type KlineSource } from '../kline';
-import { isMarketStatus, isMarketType, type MarketStatusEvent, type MarketType } from '../market';
+import { isMarketStatus, isMarketType, type MarketRef, type MarketStatusEvent, type MarketType } from '../market';
 import { alignUp } from './gaps';
 import type { TimeRange } from './port';
 import { KLINE_INDEX } from './mongo-schema';
@@ -236,6 +236,13 @@ export function lastOpenTimesPipeline(symbols?: readonly string[]): Document[] {
 export function marketId(e: MarketStatusEvent): string {
   const id = `${e.symbol}${ID_SEPARATOR}${e.at}${ID_SEPARATOR}${e.status}`;
   return e.marketType === 'spot' ? id : `${e.marketType}${ID_SEPARATOR}${id}`;
+}
+
+/** The `_id` range of one market's status documents: every id that starts with its prefix. */
+export function marketIdRange(m: MarketRef): { $gte: string; $lt: string } {
+  const prefix = `${m.marketType === 'spot' ? '' : `${m.marketType}${ID_SEPARATOR}`}${m.symbol}${ID_SEPARATOR}`;
+  // The next string after every id with the prefix: its last character (the separator) plus one.
+  return { $gte: prefix, $lt: `${prefix.slice(0, -1)}${String.fromCharCode(ID_SEPARATOR.charCodeAt(0) + 1)}` };
 }
 
 /** Insert-if-absent: recording the same (marketType, symbol, status, at) twice leaves one document. */

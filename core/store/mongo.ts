@@ -28,6 +28,7 @@ import {
   klineFromDocument,
   klineRangeFilter,
   marketEventFromDocument,
+  marketIdRange,
   marketStatusOperation,
   sortSymbols,
   type GapEdge,
@@ -175,6 +176,27 @@ export class MongoKlineStore implements KlineStore {
     });
   }
 
+  async symbolsWithKlines(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<string[]> {
+    return this.guard(`list symbols of ${collectionName(marketType, interval)}`, async () => {
+      const collection = this.klines(marketType, interval);
+      // `distinct` on the index's leading key is a DISTINCT_SCAN: one seek per symbol.
+      const symbols = sortSymbols((await collection.distinct('symbol', {}, { hint: KLINE_INDEX, maxTimeMS: this.maxTimeMS })) as string[]);
+      const found = new Set<string>();
+      let next = 0;
+      const worker = async () => {
+        while (next < symbols.length) {
+          const symbol = symbols[next++];
+          const doc = await collection
+            .find(klineRangeFilter(range.from, range.to, [symbol]), { projection: { _id: 0, openTime: 1 }, limit: 1, hint: KLINE_INDEX, maxTimeMS: this.maxTimeMS })
+            .next();
+          if (doc) found.add(symbol);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(LAST_OPEN_TIME_CONCURRENCY, symbols.length) }, worker));
+      return symbols.filter((s) => found.has(s));
+    });
+  }
+
   async gaps(marketType: MarketType, interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>> {
     return this.guard(`find gaps in ${collectionName(marketType, interval)}`, async () => {
       // The server returns only the edges of each market's runs: O(gaps) rows, not every key.
@@ -218,10 +240,13 @@ export class MongoKlineStore implements KlineStore {
     });
   }
 
-  async marketHistory(): Promise<MarketStatusEvent[]> {
+  async marketHistory(markets?: readonly MarketRef[]): Promise<MarketStatusEvent[]> {
+    if (markets?.length === 0) return [];
     return this.guard('read market history', async () => {
-      // One document per status change: small enough to order here, on the `_id` index the server has anyway.
-      const docs = await this.markets().find({}, { hint: { _id: 1 }, maxTimeMS: this.maxTimeMS }).toArray();
+      // One document per status change: small enough to order here, on the `_id` index the server
+      // has anyway; a market's documents are one `_id` range (the id starts with type and symbol).
+      const filter = markets ? { $or: markets.map((m) => ({ _id: marketIdRange(m) })) } : {};
+      const docs = await this.markets().find(filter, { hint: { _id: 1 }, maxTimeMS: this.maxTimeMS }).toArray();
       const order = new Map(sortSymbols(docs.map((d) => d.symbol)).map((symbol, i) => [symbol, i]));
       docs.sort((a, b) => order.get(a.symbol)! - order.get(b.symbol)! || a.at.getTime() - b.at.getTime() || (a.status < b.status ? -1 : a.status > b.status ? 1 : 0));
       const events = docs.map((d) => {

@@ -95,6 +95,12 @@ export interface KlineStore {
    */
   countByMarket(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<Map<string, number>>;
   /**
+   * The symbols of one market type with at least one kline with openTime in [from, to), sorted.
+   * Bounded by the number of stored symbols, not of klines: a walk of the index's leading key
+   * (symbol), then one index seek per symbol; never a scan or count of the range.
+   */
+  symbolsWithKlines(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<string[]>;
+  /**
    * Missing intervals of each given symbol of one market type within `range` (window-aligned), as
    * half-open ranges of open times, merged and ordered. A symbol with no kline in range has one
    * gap: the range.
@@ -109,9 +115,10 @@ export interface KlineStore {
   recordMarketStatus(events: readonly MarketStatusEvent[]): Promise<void>;
   /**
    * Every market type's recorded status events, ordered by market type (spot, usdm, coinm), then
-   * symbol, then time. Events recorded before market types existed are spot.
+   * symbol, then time. Events recorded before market types existed are spot. Given `markets`,
+   * only their events, read by key (the writer asks for a batch's markets, not the whole history).
    */
-  marketHistory(): Promise<MarketStatusEvent[]>;
+  marketHistory(markets?: readonly MarketRef[]): Promise<MarketStatusEvent[]>;
   /**
    * The resampler's change log: `upsert('1m')` appends the runs of minutes it wrote (SQLite: in
    * the same transaction; MongoDB: one insert after the bulk write, whose failure fails the

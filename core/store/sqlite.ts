@@ -132,6 +132,7 @@ interface TableStatements {
   countAll: Database.Statement<[number, number], { symbol: string; n: number }>;
   openTimes: Database.Statement<[string, number, number], number>;
   lastOpenTime: Database.Statement<[string], number | null>;
+  symbolsWith: Database.Statement<[number, number], string>;
 }
 
 /** Key of a table's statements: the table's name. */
@@ -219,6 +220,10 @@ export class SqliteKlineStore implements KlineStore {
     });
   }
 
+  async symbolsWithKlines(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<string[]> {
+    return this.guard(`list symbols of ${collectionName(marketType, interval)}`, () => this.table(marketType, interval).symbolsWith.all(range.from, range.to));
+  }
+
   async gaps(marketType: MarketType, interval: StoredInterval, range: TimeRange, symbols: readonly string[]): Promise<Map<string, TimeRange[]>> {
     return this.guard(`find gaps in ${collectionName(marketType, interval)}`, () => {
       const { openTimes } = this.table(marketType, interval);
@@ -255,13 +260,19 @@ export class SqliteKlineStore implements KlineStore {
     });
   }
 
-  async marketHistory(): Promise<MarketStatusEvent[]> {
+  async marketHistory(markets?: readonly MarketRef[]): Promise<MarketStatusEvent[]> {
     return this.guard('read market history', () => {
-      const rows = this.open()
-        .prepare<[], { market_type: string; symbol: string; status: string; at: number }>(
-          'SELECT market_type, symbol, status, at FROM markets ORDER BY symbol, at, status',
-        )
-        .all();
+      type Row = { market_type: string; symbol: string; status: string; at: number };
+      const rows = markets
+        ? this.open()
+            // Primary-key lookups (market_type, symbol, …) for the given markets only.
+            .prepare<[string], Row>(
+              `SELECT market_type, symbol, status, at FROM markets
+               WHERE (market_type, symbol) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+               ORDER BY symbol, at, status`,
+            )
+            .all(JSON.stringify(markets.map((m) => [m.marketType, m.symbol])))
+        : this.open().prepare<[], Row>('SELECT market_type, symbol, status, at FROM markets ORDER BY symbol, at, status').all();
       const events = rows.map((r): MarketStatusEvent => {
         if (!isMarketStatus(r.status)) throw new StoreUnavailableError(`SQLite store ${this.path}: markets table holds unknown status "${r.status}"`);
         if (!isMarketType(r.market_type)) throw new StoreUnavailableError(`SQLite store ${this.path}: markets table holds unknown market type "${r.market_type}"`);
@@ -401,6 +412,14 @@ export class SqliteKlineStore implements KlineStore {
         )
         .pluck(),
       lastOpenTime: db.prepare<[string], number | null>(`SELECT MAX(open_time) FROM ${table} WHERE symbol = ?`).pluck(),
+      // The distinct symbols by skipping through the primary key, then one seek each.
+      symbolsWith: db
+        .prepare<[number, number], string>(
+          `${present} SELECT symbol FROM present
+           WHERE symbol IS NOT NULL AND EXISTS (SELECT 1 FROM ${table} k WHERE k.symbol = present.symbol AND k.open_time >= ? AND k.open_time < ?)
+           ORDER BY symbol`,
+        )
+        .pluck(),
     };
   }
 

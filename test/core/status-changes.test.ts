@@ -52,6 +52,27 @@ describe('the writer records status changes only', () => {
     }
   });
 
+  it("reads only the history of the batch's markets, each once, and still drops their unchanged statuses", async () => {
+    const store = new SqliteKlineStore(':memory:');
+    await store.applySchema();
+    try {
+      await store.recordMarketStatus([ev('AUSDT', 'TRADING', T0), ev('BUSDT', 'TRADING', T0), ev('AUSDT', 'TRADING', T0, 'usdm')]);
+      const asked: unknown[] = [];
+      const read = store.marketHistory.bind(store);
+      store.marketHistory = (markets) => {
+        asked.push(markets);
+        return read(markets);
+      };
+      const events = [ev('AUSDT', 'TRADING', T0 + MINUTE), ev('AUSDT', 'BREAK', T0 + 2 * MINUTE), ev('AUSDT', 'TRADING', T0 + MINUTE, 'usdm')];
+      const r = await writeDecodedBatches(store, [{ id: 'm1', batch: { klines: [], marketEvents: events } }]);
+
+      expect(asked).toStrictEqual([[{ marketType: 'spot', symbol: 'AUSDT' }, { marketType: 'usdm', symbol: 'AUSDT' }]]);
+      expect(r.marketEventsRecorded).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails the message as a store failure when the history cannot be read', async () => {
     const store = new SqliteKlineStore(':memory:');
     await store.applySchema();

@@ -141,7 +141,7 @@ describe('readAppConfig rejects bad context with a message naming the key', () =
     ['completenessThreshold', 101],
     ['noKlinesAlarmMinutes', 0],
     ['writerMaxConcurrency', 1],
-    ['writerMaxConcurrency', 93],
+    ['writerMaxConcurrency', 91],
     ['atlasTier', 'M5'],
     ['sesIdentity', 'other.org'],
   ])('%s = %j', (key, value) => {
@@ -242,21 +242,21 @@ describe('unknownContextKeys', () => {
 describe('connection budget (atlasTier)', () => {
   it('fits the defaults on the free tier, and a writer concurrency up to what an M0 node accepts', () => {
     expect(read({}).atlasTier).toBe('M0');
-    // (500 − 10 reserved − 8 other clients × 5) / 5 connections per writer container = 90.
-    expect(read({ writerMaxConcurrency: 90 }).writerMaxConcurrency).toBe(90);
-    // Without the exporter's 2 clients: 92.
-    expect(read({ writerMaxConcurrency: 92, s3Export: false }).writerMaxConcurrency).toBe(92);
+    // (500 − 10 reserved − 10 other clients × 5) / 5 connections per writer container = 88.
+    expect(read({ writerMaxConcurrency: 88 }).writerMaxConcurrency).toBe(88);
+    // Without the exporter's 2 clients: 90.
+    expect(read({ writerMaxConcurrency: 90, s3Export: false }).writerMaxConcurrency).toBe(90);
   });
 
   it('refuses more writer containers than the tier accepts, with the arithmetic and the largest value that fits', () => {
-    expect(() => read({ writerMaxConcurrency: 91 })).toThrow(
-      /^Invalid context "writerMaxConcurrency": 91 writer containers can open 495 connections per node .*exporter \(a scheduled run and an on-demand run\): 10.*over the 500 an Atlas M0 node accepts .*at most 90/,
+    expect(() => read({ writerMaxConcurrency: 89 })).toThrow(
+      /^Invalid context "writerMaxConcurrency": 89 writer containers can open 495 connections per node .*auditor \(a scheduled run and an on-demand run\): 10.*exporter \(a scheduled run and an on-demand run\): 10.*over the 500 an Atlas M0 node accepts .*at most 88/,
     );
-    expect(() => read({ writerMaxConcurrency: 93, s3Export: false })).toThrow(/93 writer containers can open 495 connections per node .*at most 92/);
+    expect(() => read({ writerMaxConcurrency: 91, s3Export: false })).toThrow(/91 writer containers can open 495 connections per node .*auditor.*at most 90/);
   });
 
   it('allows more on a larger tier', () => {
     expect(read({ writerMaxConcurrency: 250, atlasTier: 'm10' })).toMatchObject({ writerMaxConcurrency: 250, atlasTier: 'M10' });
-    expect(() => read({ writerMaxConcurrency: 300, atlasTier: 'M10' })).toThrow(/at most 290/);
+    expect(() => read({ writerMaxConcurrency: 300, atlasTier: 'M10' })).toThrow(/at most 288/);
   });
 });

@@ -267,6 +267,20 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         expect(await store.countByMarket('spot', '1m', range)).toStrictEqual(new Map([['BTCUSDT', 13], ['ETHUSDT', 20]]));
       });
 
+      test('symbolsWithKlines lists, sorted, the symbols with a kline in the range, of that type and interval only', async () => {
+        await store.upsert('1m', [...makeSeries(['ETHUSDT'], T0 + 5 * MINUTE, 1), ...makeSeries(['BTCUSDT'], T0 - 2 * MINUTE, 2), ...makeSeries(['XRPUSDT'], T0 + 10 * MINUTE, 3)]);
+        await store.upsert('1m', ofType('usdm', makeSeries(['BNBUSDT'], T0, 1)));
+        await store.upsert('5m', makeSeries(['ADAUSDT'], T0, 1, '5m'));
+        const range = { from: T0, to: T0 + 10 * MINUTE };
+
+        // BTCUSDT's minutes end just before the range; XRPUSDT's start at its (exclusive) end.
+        expect(await store.symbolsWithKlines('spot', '1m', range)).toStrictEqual(['ETHUSDT']);
+        expect(await store.symbolsWithKlines('spot', '1m', { from: T0 - MINUTE, to: T0 + 11 * MINUTE })).toStrictEqual(['BTCUSDT', 'ETHUSDT', 'XRPUSDT']);
+        expect(await store.symbolsWithKlines('usdm', '1m', range)).toStrictEqual(['BNBUSDT']);
+        expect(await store.symbolsWithKlines('spot', '5m', range)).toStrictEqual(['ADAUSDT']);
+        expect(await store.symbolsWithKlines('coinm', '1m', range)).toStrictEqual([]);
+      });
+
       test('gaps of resampled intervals are counted in their own windows', async () => {
         await store.upsert('1h', [makeKline('BTCUSDT', T0, '1h'), makeKline('BTCUSDT', T0 + 3 * 3_600_000, '1h')]);
 
@@ -317,6 +331,24 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
           { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 + 2 * DAY },
           { marketType: 'spot', symbol: 'ETHUSDT', status: 'TRADING', at: T0 },
         ]);
+      });
+
+      test('reads only the named markets when given some: not a symbol prefix, not the same symbol of another type', async () => {
+        const events: MarketStatusEvent[] = [
+          { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'spot', symbol: 'BTCUSDT', status: 'BREAK', at: T0 + DAY },
+          { marketType: 'spot', symbol: 'BTCUSDTX', status: 'TRADING', at: T0 },
+          { marketType: 'spot', symbol: 'BTCUSD', status: 'TRADING', at: T0 },
+          { marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: T0 },
+          { marketType: 'coinm', symbol: 'ETHUSD_PERP', status: 'TRADING', at: T0 },
+        ];
+        await store.recordMarketStatus(events);
+
+        expect(await store.marketHistory([{ marketType: 'spot', symbol: 'BTCUSDT' }])).toStrictEqual([events[0], events[1]]);
+        expect(await store.marketHistory([{ marketType: 'coinm', symbol: 'ETHUSD_PERP' }, { marketType: 'usdm', symbol: 'BTCUSDT' }])).toStrictEqual([events[4], events[5]]);
+        expect(await store.marketHistory([{ marketType: 'spot', symbol: 'NOPEUSDT' }])).toStrictEqual([]);
+        expect(await store.marketHistory([])).toStrictEqual([]);
+        expect(await store.marketHistory()).toHaveLength(events.length);
       });
     });
 

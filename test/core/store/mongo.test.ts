@@ -156,6 +156,13 @@ class FakeCollection {
     return { toArray: docs, next: async () => (await docs())[0] ?? null };
   }
 
+  /** What `distinct` answers. */
+  distinctImpl: () => unknown[] = () => [];
+  async distinct(key: string, filter: unknown, options: unknown): Promise<unknown[]> {
+    this.calls.push({ method: 'distinct', args: [key, filter, options] });
+    return this.distinctImpl();
+  }
+
   aggregate(pipeline: unknown[], options: unknown) {
     this.calls.push({ method: 'aggregate', args: [pipeline, options] });
     return { toArray: () => this.aggregateImpl(pipeline) };
@@ -449,6 +456,50 @@ describe('MongoKlineStore without a server', () => {
       expect(await store.marketHistory()).toStrictEqual([
         { marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: 7 },
         { marketType: 'usdm', symbol: 'BTCUSDT', status: 'TRADING', at: 5 },
+      ]);
+    });
+
+    test('marketHistory of given markets asks for their `_id` ranges on the `_id` index, with the time limit', async () => {
+      const { db, store } = fakeStore({ maxTimeMS: 1234 });
+
+      await store.marketHistory([
+        { marketType: 'spot', symbol: 'BTCUSDT' },
+        { marketType: 'usdm', symbol: 'BTCUSDT' },
+      ]);
+      await store.marketHistory([]);
+
+      expect(db.collection('markets').calls).toStrictEqual([
+        {
+          method: 'find',
+          args: [
+            { $or: [{ _id: { $gte: 'BTCUSDT#', $lt: 'BTCUSDT$' } }, { _id: { $gte: 'usdm#BTCUSDT#', $lt: 'usdm#BTCUSDT$' } }] },
+            { hint: { _id: 1 }, maxTimeMS: 1234 },
+          ],
+        },
+      ]);
+    });
+
+    test('symbolsWithKlines walks the symbols on the index, then seeks each one in the range: no count, no scan of the range', async () => {
+      const { db, store } = fakeStore({ maxTimeMS: 1234 });
+      const klines = db.collection('usdm_klines_1m');
+      klines.distinctImpl = () => ['ETHUSDT', 'BTCUSDT', 'XRPUSDT'];
+      klines.findImpl = (filter) => ((filter as { symbol: string }).symbol === 'XRPUSDT' ? [] : [{ openTime: new Date(T0) }]);
+
+      const symbols = await store.symbolsWithKlines('usdm', '1m', { from: T0, to: T0 + 60_000 });
+
+      expect(symbols).toStrictEqual(['BTCUSDT', 'ETHUSDT']);
+      const seek = (symbol: string) => ({
+        method: 'find',
+        args: [
+          { symbol, openTime: { $gte: new Date(T0), $lt: new Date(T0 + 60_000) } },
+          { projection: { _id: 0, openTime: 1 }, limit: 1, hint: 'symbol_1_openTime_1', maxTimeMS: 1234 },
+        ],
+      });
+      expect(klines.calls).toStrictEqual([
+        { method: 'distinct', args: ['symbol', {}, { hint: 'symbol_1_openTime_1', maxTimeMS: 1234 }] },
+        seek('BTCUSDT'),
+        seek('ETHUSDT'),
+        seek('XRPUSDT'),
       ]);
     });
 

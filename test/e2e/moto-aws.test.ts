@@ -127,7 +127,7 @@ describe('deployed artifacts against moto_server (SQS, Secrets Manager, SES)', (
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'kline-moto-e2e-'));
     // The stack's own bundles, once: NodejsFunction's local esbuild for each function.
-    // The daily S3 export is left out: it is not on this path, and test/lambda/exporter.test.ts runs it against moto's S3.
+    // The daily S3 export is left out: it is not on this path, and test/e2e/moto-exporter.test.ts runs its bundle against moto's S3.
     synth = synthesize(path.join(work, 'cdk.out'), { reportSender: SENDER, reportRecipients: [RECIPIENT], s3Export: false });
     const ingestDir = path.join(work, 'ingest');
     fs.mkdirSync(ingestDir);

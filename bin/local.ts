@@ -30,6 +30,11 @@ import { verifySimulatedRun } from './local/verify-run';
 
 /** Where a stop past its deadline keeps what it could not store (the pipeline's default). */
 const UNDELIVERED_FILE = './data/undelivered.jsonl';
+/**
+ * A foreign write lock on the store fails a statement after 50 ms instead of freezing the event
+ * loop for SQLite's 5 s: the sink retries the batch asynchronously, with backoff, so capture goes on.
+ */
+const PIPELINE_SQLITE_BUSY_TIMEOUT_MS = 50;
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${redactSecrets(message)}\n`);
@@ -135,7 +140,7 @@ async function main(): Promise<void> {
   let store: KlineStore;
   try {
     // The local pipeline is the deploy step of its own SQLite file; a MongoDB store is only checked.
-    store = await openStore(storeConfig, { schema: storeConfig.kind === 'sqlite' ? 'apply' : 'check' });
+    store = await openStore(storeConfig, { schema: storeConfig.kind === 'sqlite' ? 'apply' : 'check', sqliteBusyTimeoutMs: PIPELINE_SQLITE_BUSY_TIMEOUT_MS });
   } catch (e) {
     fail(`Could not open the store (${storeConfig.kind}): ${(e as Error).message}`, 1);
   }

@@ -29,6 +29,8 @@ export interface OpenStoreOptions {
   serverSelectionTimeoutMS?: number;
   /** The setting the config came from, named in errors. Default `KLINE_STORE`. */
   setting?: string;
+  /** SQLite: how long a statement waits, synchronously, for another process's write lock (default 5 s). */
+  sqliteBusyTimeoutMs?: number;
 }
 
 export type { KlineStore } from './port';
@@ -75,7 +77,7 @@ export async function createStore(config: StoreConfig, options: OpenStoreOptions
   if (config?.kind === 'sqlite') {
     if (typeof config.path !== 'string' || config.path === '') throw new ConfigError(setting, 'sqlite: needs a file path or :memory:');
     const { SqliteKlineStore } = await import('./sqlite');
-    return new SqliteKlineStore({ path: config.path });
+    return new SqliteKlineStore({ path: config.path, busyTimeoutMs: options.sqliteBusyTimeoutMs });
   }
   if (config?.kind === 'mongodb') {
     if (!config.database) throw new ConfigError(setting, 'MongoDB store needs a database name');

@@ -149,7 +149,15 @@ function typeRank(marketType: MarketType): number {
 export interface SqliteStoreOptions {
   /** A file path or `:memory:`. The parent folder of a file is created. */
   path: string;
+  /**
+   * How long a statement waits for another process's write lock (default 5,000 ms). better-sqlite3
+   * waits synchronously, freezing the event loop: a process that retries a busy store on its own,
+   * asynchronously, sets this low.
+   */
+  busyTimeoutMs?: number;
 }
+
+export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
 export class SqliteKlineStore implements KlineStore {
   readonly path: string;
@@ -158,8 +166,13 @@ export class SqliteKlineStore implements KlineStore {
   private resampleLog: SqliteResampleLog | undefined;
   private closed = false;
 
+  private readonly busyTimeoutMs: number;
+
   constructor(options: SqliteStoreOptions | string) {
     this.path = typeof options === 'string' ? options : options.path;
+    const busy = typeof options === 'string' ? undefined : options.busyTimeoutMs;
+    if (busy !== undefined && (!Number.isSafeInteger(busy) || busy < 0)) throw new RangeError(`busyTimeoutMs: expected a whole number of ms ≥ 0, got ${busy}`);
+    this.busyTimeoutMs = busy ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS;
   }
 
   /** The local deploy step (`npm start` runs it on its own file; `store migrate` on any file). */
@@ -337,7 +350,7 @@ export class SqliteKlineStore implements KlineStore {
       // WAL with synchronous=NORMAL is durable across application crashes; a power loss may
       // drop the last transactions, which the ingest re-sends (writes are idempotent).
       db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
+      db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     } catch (e) {
       db.close();
       throw e;

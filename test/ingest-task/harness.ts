@@ -5,6 +5,7 @@ import type { Kline } from '../../core/kline';
 import type { MarketStatusEvent } from '../../core/market';
 import type { IngestHandle } from '../../ingest-task/capture/ingest';
 import { InProcessSink } from '../../ingest-task/sinks/in-process';
+import type { FaultConfig } from '../../sim/index';
 import type { RemoteSimulator } from './sim-process';
 
 export const KLINE_FIELDS = ['symbol', 'interval', 'openTime', 'closeTime', 'open', 'high', 'low', 'close', 'volume', 'quoteVolume', 'trades', 'takerBuyBaseVolume', 'takerBuyQuoteVolume'] as const;
@@ -21,6 +22,29 @@ export function recordingSink(): { sink: InProcessSink; klines: Kline[]; events:
   });
   return { sink, klines, events };
 }
+
+/** Every random fault at moderate rates: the fault-run tests' common load. */
+export const MODERATE_FAULT_RATES: FaultConfig = {
+  dropPerMinute: 0.005,
+  stallPerMinute: 0.003,
+  shutdownPerMinute: 0.005,
+  duplicate: 0.001,
+  reorder: 0.001,
+  malformed: 0.0005,
+  late: 0.01,
+  lateDelayMs: 5_000,
+  restErrors: 0.005,
+};
+
+/** Real-time limits shortened like a fast clock, so a run meets pings, connection lifetimes and weight windows. */
+export const shortLimits = (requestWeightPerWindow: number) => ({
+  pingIntervalMs: 1_000,
+  pongTimeoutMs: 3_000,
+  maxConnectionLifetimeMs: 12_000,
+  weightWindowMs: 1_000,
+  requestWeightPerWindow,
+  shutdownGraceMs: 500,
+});
 
 export const minuteOf = (t: number): number => Math.floor(t / MINUTE_MS) * MINUTE_MS;
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,7 @@
  */
 import { MINUTE_MS } from '../../core/interval';
 import { startIngest } from '../../ingest-task/capture/ingest';
-import { compareWithTruth, minuteOf, recordingSink, waitCaughtUp, waitForSimTime } from './harness';
+import { MODERATE_FAULT_RATES, compareWithTruth, minuteOf, recordingSink, shortLimits, waitCaughtUp, waitForSimTime } from './harness';
 import { startRemoteSimulator, type RemoteSimulator } from './sim-process';
 
 const MARKETS = 1500;
@@ -15,17 +15,7 @@ const HOURS = 3;
 const WEIGHT_LIMIT = 1200;
 const START = Date.UTC(2026, 0, 5);
 const MINUTE = 60_000;
-const RATES = {
-  dropPerMinute: 0.005,
-  stallPerMinute: 0.003,
-  shutdownPerMinute: 0.005,
-  duplicate: 0.001,
-  reorder: 0.001,
-  malformed: 0.0005,
-  late: 0.01,
-  lateDelayMs: 5_000,
-  restErrors: 0.005,
-};
+const RATES = MODERATE_FAULT_RATES;
 
 describe('ingest with every fault enabled', () => {
   let sim: RemoteSimulator;
@@ -37,7 +27,7 @@ describe('ingest with every fault enabled', () => {
       seed: 11,
       startTime: START,
       // Real-time limits, shortened like the clock so the run meets pings, lifetimes and weight windows.
-      limits: { pingIntervalMs: 1_000, pongTimeoutMs: 3_000, maxConnectionLifetimeMs: 12_000, weightWindowMs: 1_000, requestWeightPerWindow: WEIGHT_LIMIT, shutdownGraceMs: 500 },
+      limits: shortLimits(WEIGHT_LIMIT),
       // Random faults at moderate rates from the start; the scheduled ones are set once the ingest runs.
       faults: RATES,
     });

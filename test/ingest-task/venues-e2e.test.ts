@@ -22,7 +22,7 @@ import { VENUES } from '../../ingest-task/venues';
 import type { FaultConfig, LifecycleEvent, SimOptions } from '../../sim/index';
 import { generateMarkets } from '../../sim/markets';
 import { resolveOptions } from '../../sim/options';
-import { compareWithTruth, minuteOf, recordingSink, sleep, waitCaughtUp, waitForSimTime } from './harness';
+import { MODERATE_FAULT_RATES, compareWithTruth, minuteOf, recordingSink, shortLimits, sleep, waitCaughtUp, waitForSimTime } from './harness';
 import { startRemoteSimulator, type RemoteSimulator } from './sim-process';
 
 const TYPES = ['spot', 'usdm', 'coinm'] as const;
@@ -35,18 +35,8 @@ const MARKETS: Record<MarketType, number> = { spot: 40, usdm: 25, coinm: 10 };
 const EVENTS_FROM = START + 80 * MINUTE;
 const RUN_UNTIL = START + 150 * MINUTE;
 const WEIGHT_LIMIT = 1200;
-const RATES: FaultConfig = {
-  dropPerMinute: 0.005,
-  stallPerMinute: 0.003,
-  shutdownPerMinute: 0.005,
-  duplicate: 0.001,
-  reorder: 0.001,
-  malformed: 0.0005,
-  late: 0.01,
-  lateDelayMs: 5_000,
-  restErrors: 0.005,
-};
-const LIMITS = { pingIntervalMs: 1_000, pongTimeoutMs: 3_000, maxConnectionLifetimeMs: 12_000, weightWindowMs: 1_000, requestWeightPerWindow: WEIGHT_LIMIT, shutdownGraceMs: 500 };
+const RATES = MODERATE_FAULT_RATES;
+const LIMITS = shortLimits(WEIGHT_LIMIT);
 
 /** The simulator's market list for these options, computed without starting one (sim/markets.ts is pure). */
 const marketsOf = (o: SimOptions) => generateMarkets(resolveOptions(o));

@@ -1,21 +1,13 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { run } from '../../bin/commands/audit';
 import { run as runReport } from '../../bin/commands/report';
 import type { AuditResult } from '../../core/audit/run';
 import type { Kline } from '../../core/kline';
 import { openStore } from '../../core/store/index';
 import { startSimulator, type Simulator } from '../../sim';
-
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
+import { Collect } from './collect';
 
 const H = 3_600_000;
 const DAY = Date.UTC(2026, 0, 3);

@@ -2,7 +2,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { run } from '../../bin/commands/export';
 import { run as runImport } from '../../bin/commands/import';
 import { binanceCsvRow, csvHeader } from '../../core/export/binance-csv';
@@ -11,14 +10,7 @@ import { parseCsvLine } from '../../core/parse';
 import { resample } from '../../core/resample';
 import { openStore } from '../../core/store/index';
 import { FIXTURE_DIR, FIXTURE_SYMBOL, fixtureFileName } from '../fixtures/dump-fixtures';
-
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
+import { Collect } from './collect';
 
 async function cli(argv: string[]) {
   const stdout = new Collect();

@@ -1,22 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { run, type HistoryDeps } from '../../bin/commands/history';
 import type { Kline } from '../../core/kline';
 import { openStore } from '../../core/store/index';
 import { startSimulator, type Simulator } from '../../sim';
-
-class Collect extends Writable {
-  text = '';
-  constructor(readonly isTTY = false) {
-    super();
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
+import { Collect } from './collect';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 5);

@@ -1,7 +1,6 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { run, type ImportDeps } from '../../bin/commands/import';
 import { StoreUnavailableError } from '../../core/errors';
 import type { Kline } from '../../core/kline';
@@ -9,17 +8,7 @@ import { parseCsvLine } from '../../core/parse';
 import { openStore } from '../../core/store/index';
 import type { KlineStore } from '../../core/store/port';
 import { FIXTURE_DIR, FIXTURE_SYMBOL, fixtureFileName } from '../fixtures/dump-fixtures';
-
-class Collect extends Writable {
-  text = '';
-  constructor(readonly isTTY = false) {
-    super();
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
+import { Collect } from './collect';
 
 async function cli(argv: string[], deps: ImportDeps = {}, tty = false) {
   const stdout = new Collect();

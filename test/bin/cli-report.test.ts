@@ -1,19 +1,11 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { parseInstant, run, type ReportDeps } from '../../bin/commands/report';
 import { StoreUnavailableError } from '../../core/errors';
 import { SqliteKlineStore } from '../../core/store/sqlite';
 import { makeKline, MINUTE } from '../core/store/fixtures';
-
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
+import { Collect } from './collect';
 
 async function cli(argv: string[], deps: ReportDeps = {}) {
   const stdout = new Collect();

@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { run, type StoreDeps } from '../../bin/commands/store';
 import { StoreUnavailableError } from '../../core/errors';
 import { STORED_INTERVALS } from '../../core/interval';
@@ -10,14 +9,7 @@ import { MARKET_TYPES } from '../../core/market';
 import type { KlineStore, SchemaOptions } from '../../core/store/port';
 import { SqliteKlineStore } from '../../core/store/sqlite';
 import { T0, makeSeries } from '../core/store/fixtures';
-
-class Collect extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
+import { Collect } from './collect';
 
 async function cli(argv: string[], deps: StoreDeps = {}) {
   const stdout = new Collect();

@@ -15,6 +15,7 @@ import { startSimulator, type SimOptions, type Simulator } from '../../sim';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from './wait';
 
 // One simulated minute per 167 real ms: fast enough for hours in half a minute, slow enough that a
 // loaded CI machine still backfills a gap before the market it belongs to is delisted.
@@ -29,21 +30,6 @@ async function marketNames(): Promise<string[]> {
   const names = probe.symbols(START);
   await probe.close();
   return names;
-}
-
-function waitFor(cond: () => boolean, timeoutMs: number, describe: () => unknown = () => ''): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const t = setInterval(() => {
-      if (cond()) {
-        clearInterval(t);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(t);
-        reject(new Error(`timed out: ${JSON.stringify(describe())}`));
-      }
-    }, 50);
-  });
 }
 
 describe('local pipeline against the three simulated venues with every fault on', () => {

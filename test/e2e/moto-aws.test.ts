@@ -38,6 +38,7 @@ import { toolMissing } from '../lib/tools';
 import { buildIngestBundle, functionNamed, resolveRefs, synthesize, type Synthesized } from './aws/artifacts';
 import { startLambdaContainer, type LambdaContainer } from './aws/lambda-runtime';
 import { MOTO_REGION, startMotoServer, type MotoServer } from './aws/moto-server';
+import { waitFor } from './wait';
 
 const skipped = toolMissing('moto_server', 'pip install "moto[server]>=5"');
 const MARKETS = 12;
@@ -61,21 +62,6 @@ function collectLines(child: ChildProcess): string[] {
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   return lines;
-}
-
-function waitFor(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const t = setInterval(() => {
-      if (cond()) {
-        clearInterval(t);
-        resolve();
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(t);
-        reject(new Error(`timed out: ${what()}`));
-      }
-    }, 100);
-  });
 }
 
 /** The SQS event the Lambda service builds from received messages. */
@@ -241,7 +227,7 @@ describe('deployed artifacts against moto_server (SQS, Secrets Manager, SES)', (
       }
     })();
 
-    await waitFor(() => ingestLines.some((l) => l.includes('ingest started')) || ingestDone, 60_000, () => ingestLines.join('\n'));
+    await waitFor(() => ingestLines.some((l) => l.includes('ingest started')) || ingestDone, 60_000, () => ingestLines.join('\n'), 100);
     expect(ingestDone).toBe(false);
     const startedAt = sim.now();
     await new Promise((r) => setTimeout(r, RUN_MS));

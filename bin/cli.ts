@@ -43,7 +43,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/history'),
   },
   export: {
-    synopsis: 'export --interval I --from ISO --to ISO [--format csv|parquet] [--market-type T] [--time-zone ±HH:MM] [--out DIR]',
+    synopsis: 'export --interval I --from ISO --to ISO [--format csv|parquet] [--store URL] [--market-type T] [--symbols A,B] [--time-zone ±HH:MM] [--monthly] [--out DIR]',
     summary: 'stored klines as data.binance.vision CSVs or partitioned Parquet; resumable',
     load: () => import('./commands/export'),
   },
@@ -59,6 +59,8 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
 };
 
+const STORE_URLS = 'Store URLs: sqlite:PATH (default sqlite:./data/klines.db, or KLINE_STORE), mongodb://… or mongodb+srv://…';
+
 export function usage(): string {
   const names = Object.keys(COMMANDS);
   const width = Math.max(...names.map((n) => COMMANDS[n].synopsis.length));
@@ -68,9 +70,15 @@ export function usage(): string {
     'commands:',
     ...names.map((n) => `  ${COMMANDS[n].synopsis.padEnd(width)}  ${COMMANDS[n].summary}`),
     '',
-    'Store URLs: sqlite:PATH (default sqlite:./data/klines.db, or KLINE_STORE), mongodb://… or mongodb+srv://…',
+    STORE_URLS,
     '',
   ].join('\n');
+}
+
+/** `<command> --help`: that command's synopsis and summary, without loading the command. */
+export function commandUsage(name: string): string {
+  const { synopsis, summary } = COMMANDS[name];
+  return `usage: npm run -s cli -- ${synopsis}\n\n${summary}\n\n${STORE_URLS}\n`;
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -82,6 +90,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (name === undefined || !Object.hasOwn(COMMANDS, name)) {
     io.stderr.write(`${name === undefined ? 'no command given' : `unknown command "${name}"`}\n\n${usage()}`);
     return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(commandUsage(name));
+    return 0;
   }
   return (await COMMANDS[name].load()).run(rest, io);
 }

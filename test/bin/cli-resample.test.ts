@@ -227,6 +227,16 @@ describe('cli dispatcher', () => {
     expect(none.text).toMatch(/^no command given\n\nusage:/);
   });
 
+  it.each(['export', 'history', 'store'])('answers "%s --help" on stdout with that command alone, exit 0', async (name) => {
+    const stdout = new Collect();
+    const stderr = new Collect();
+    expect(await main([name, '--interval', '1m', '--help'], { stdout, stderr })).toBe(0);
+    expect(stdout.text).toMatch(new RegExp(`^usage: npm run -s cli -- ${name} `));
+    expect(stdout.text).toContain('Store URLs:');
+    expect(stdout.text).not.toContain('commands:');
+    expect(stderr.text).toBe('');
+  });
+
   it('hands the remaining arguments to the command', async () => {
     const stdout = new Collect();
     expect(await main(['resample', '--to', '1h', fixture('1m')], { stdout, stderr: new Collect() })).toBe(0);

@@ -102,7 +102,7 @@ export async function run(argv: string[], io: CliIo, deps: ExportDeps = {}): Pro
   }
   let store: KlineStore;
   try {
-    store = await (deps.openStore ?? openStore)(args.store);
+    store = await (deps.openStore ?? ((config) => openStore(config, { mustExist: true })))(args.store);
   } catch (err) {
     io.stderr.write(`export: cannot open the store: ${(err as Error).message}\n`);
     return 1;

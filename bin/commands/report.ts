@@ -118,7 +118,7 @@ export async function run(argv: string[], io: CliIo, deps: ReportDeps = {}): Pro
 
   let store: KlineStore;
   try {
-    store = await (deps.openStore ?? openStore)(args.store);
+    store = await (deps.openStore ?? ((config) => openStore(config, { mustExist: true })))(args.store);
   } catch (err) {
     io.stderr.write(`report: cannot open the store: ${(err as Error).message}\n`);
     return err instanceof ConfigError ? 2 : 1;

@@ -4,9 +4,10 @@
  * Each adapter is loaded only when chosen, so a bundle that ships only MongoDB (the Lambdas) never
  * loads better-sqlite3, a native module, and a local SQLite run never loads the MongoDB driver.
  */
+import { existsSync } from 'node:fs';
 import type { MongoClient } from 'mongodb';
 import type { StoreConfig } from '../config';
-import { ConfigError } from '../errors';
+import { ConfigError, StoreUnavailableError } from '../errors';
 import type { KlineStore, SchemaDifference, SchemaOptions } from './port';
 
 export interface OpenStoreOptions {
@@ -29,6 +30,12 @@ export interface OpenStoreOptions {
   serverSelectionTimeoutMS?: number;
   /** The setting the config came from, named in errors. Default `KLINE_STORE`. */
   setting?: string;
+  /**
+   * SQLite: refuse a file that does not exist instead of creating it (and its folder). For
+   * commands that only read an archive (export, report, audit): a mistyped path must not look
+   * like an empty archive.
+   */
+  mustExist?: boolean;
   /** SQLite: how long a statement waits, synchronously, for another process's write lock (default 5 s). */
   sqliteBusyTimeoutMs?: number;
 }
@@ -76,6 +83,9 @@ export async function createStore(config: StoreConfig, options: OpenStoreOptions
   const setting = options.setting ?? 'KLINE_STORE';
   if (config?.kind === 'sqlite') {
     if (typeof config.path !== 'string' || config.path === '') throw new ConfigError(setting, 'sqlite: needs a file path or :memory:');
+    if (options.mustExist && config.path !== ':memory:' && !existsSync(config.path)) {
+      throw new StoreUnavailableError(`sqlite:${config.path} does not exist (a store is created by npm start, import or history)`);
+    }
     const { SqliteKlineStore } = await import('./sqlite');
     return new SqliteKlineStore({ path: config.path, busyTimeoutMs: options.sqliteBusyTimeoutMs });
   }

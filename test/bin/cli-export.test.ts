@@ -104,6 +104,14 @@ describe('cli export: CSV', () => {
     expect(other.stdout).toMatch(/0 1m klines in 0 csv files/);
   });
 
+  it('refuses a SQLite store that does not exist instead of creating it and exporting nothing', async () => {
+    const missing = join(dir, 'typo', 'klines.db');
+    const r = await cli(['--interval', '1m', ...DAY, '--store', `sqlite:${missing}`, '--out', join(dir, 'none')]);
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toContain(`export: cannot open the store: sqlite:${missing} does not exist`);
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+  });
+
   it.each<[string[], RegExp]>([
     [['--from', '2025-03-01', '--to', '2025-03-02'], /--interval is required/],
     [['--interval', '7m', ...DAY], /--interval 7m is not one of/],

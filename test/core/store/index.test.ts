@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStoreUrl, type StoreConfig } from '../../../core/config';
@@ -26,6 +26,21 @@ describe('openStore', () => {
 
       expect(warnings).toStrictEqual([expect.stringMatching(/^table klines_1h is missing \(run `npm run cli -- store migrate/)]);
       expect(after.map((d) => d.collection)).toStrictEqual(['klines_1h']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('mustExist: a missing SQLite file is refused, not created (nor its folder); an existing one opens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'open-store-'));
+    try {
+      const missing = join(dir, 'sub', 'k.db');
+      await expect(openStore(parseStoreUrl(`sqlite:${missing}`), { mustExist: true })).rejects.toThrow(`sqlite:${missing} does not exist`);
+      expect(existsSync(join(dir, 'sub'))).toBe(false);
+      const path = join(dir, 'k.db');
+      await (await openStore(parseStoreUrl(`sqlite:${path}`))).close();
+      await (await openStore(parseStoreUrl(`sqlite:${path}`), { mustExist: true })).close();
+      await (await openStore(parseStoreUrl('sqlite::memory:'), { mustExist: true })).close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,13 +1,18 @@
 /**
  * e2e: `npm run cli -- history` as its own process against the simulator's file site, killed
  * with SIGKILL part-way and interrupted by a corrupt file, then run again: the store ends equal
- * to the simulated truth, and the fault is reported by name on the way.
+ * to the simulated truth, and the fault is reported by name on the way. The bars the history
+ * job built (5m … 4h, 1d, 1w) equal resampling the truth, and `export --time-zone +08:00` days
+ * equal the truth's +08:00 days.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { binanceCsvRow } from '../../core/export/binance-csv';
+import { STORED_RESAMPLED_INTERVALS } from '../../core/interval';
 import type { Kline } from '../../core/kline';
+import { resample } from '../../core/resample';
 import { openStore } from '../../core/store/index';
 import { startSimulator, type Simulator } from '../../sim';
 
@@ -75,6 +80,27 @@ test('killed with SIGKILL and failed on a corrupt file, history resumes and ends
 
   const store = await openStore({ kind: 'sqlite', path: join(dir, 'k.db') });
   const stored = (await store.read({ marketType: 'spot', interval: '1m', from: 0, to: START })).map(({ source: _s, ...k }: Kline) => k);
+  const truth = [a, b].sort().map((s) => sim.truth(s, 0, START - 1));
+  expect(stored).toEqual(truth.flat());
+
+  // The bars history built once the range was in: every stored interval, 1w included (a whole
+  // Monday-to-Monday week, 2025-12-29, and the listing week before it, built from fewer minutes).
+  for (const interval of STORED_RESAMPLED_INTERVALS) {
+    const bars = await store.read({ marketType: 'spot', interval, from: 0, to: START });
+    expect({ interval, bars }).toEqual({ interval, bars: truth.flatMap((t) => resample(t, interval)) });
+  }
   await store.close();
-  expect(stored).toEqual([a, b].sort().flatMap((s) => sim.truth(s, 0, START - 1)));
+  expect(truth.flatMap((t) => resample(t, '1w')).map((w) => new Date(w.openTime).toISOString())).toEqual(
+    [a, b].flatMap(() => ['2025-12-22T00:00:00.000Z', '2025-12-29T00:00:00.000Z']),
+  );
+
+  // +08:00 days from the export CLI: windows open at 16:00 UTC, the first one at the listing.
+  const out = join(dir, 'tz');
+  const exported = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'cli.ts'), 'export', '--interval', '1d', '--time-zone', '+08:00', '--from', '2025-12-20', '--to', '2026-01-04T16:00:00Z', '--store', `sqlite:${join(dir, 'k.db')}`, '--out', out], { cwd: ROOT, encoding: 'utf8' });
+  expect([exported.status, exported.stderr]).toEqual([0, '']);
+  const files = readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.csv')).sort();
+  const rows = files.map((f) => readFileSync(join(out, f), 'utf8')).join('');
+  const days = [a, b].sort().map((s, i) => resample(truth[i], '1d', 8 * 3_600_000).filter((d) => d.openTime < Date.UTC(2026, 0, 4, 16)));
+  expect(days[0].length).toBe(12); // 2025-12-24 00:00 UTC is 08:00 on the first +08:00 day
+  expect(rows).toBe(days.flat().map((k) => binanceCsvRow(k, 'spot')).join(''));
 }, 600_000);

@@ -26,7 +26,7 @@ import { yearCsv } from './year-csv';
 
 const ROOT = join(__dirname, '..');
 
-interface ProcessFigures {
+export interface ProcessFigures {
   ok: boolean;
   wallSeconds: number;
   cpuSeconds: number;
@@ -35,7 +35,7 @@ interface ProcessFigures {
 }
 
 /** Run a command under /usr/bin/time for its CPU and peak RSS. */
-function measure(cmd: string, args: string[]): ProcessFigures {
+export function measure(cmd: string, args: string[]): ProcessFigures {
   const started = process.hrtime.bigint();
   const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M', cmd, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 << 20 });
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -11,6 +11,7 @@ import { benchResumeReads, resumeReadsTable } from './resume-reads';
 import { benchHistoryImport, historyImportTable } from './history-import';
 import { auditZipsTable, benchAuditZips } from './audit-zips';
 import { EXPORT_ROW_DEFS } from './export';
+import { benchExportVsPolars, exportVsPolarsTable } from './export-vs-polars';
 import { benchS3Export, s3ExportTable } from './s3-export';
 
 export const ROWS: Record<string, { describe: string; run: () => Promise<Table> }> = {
@@ -48,6 +49,10 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
     run: async () => auditZipsTable(await benchAuditZips(100)),
   },
   ...EXPORT_ROW_DEFS,
+  'export-vs-polars': {
+    describe: 'CLI export of one year of one market (525,600 1m klines) to CSV and Parquet beside the same in Polars',
+    run: async () => exportVsPolarsTable(await benchExportVsPolars()),
+  },
   's3-export': {
     describe: "the exporter Lambda's day (300 markets, 1m/5m/1h/1d) into moto_server S3: CPU s, peak RSS, bytes per kline in S3",
     run: async () => s3ExportTable(await benchS3Export(300)),

@@ -46,3 +46,16 @@ export function binanceCsvRow(k: Kline, marketType: MarketType): string {
   const close = micros ? `${k.closeTime}999` : `${k.closeTime}`;
   return `${open},${k.open},${k.high},${k.low},${k.close},${k.volume},${close},${k.quoteVolume},${k.trades},${k.takerBuyBaseVolume},${k.takerBuyQuoteVolume},0\n`;
 }
+
+/**
+ * `binanceCsvRow` as an SQLite expression over a stored table's columns, so the SQLite store can
+ * build a whole file in one statement (the export's fast path: one string per file instead of
+ * thirteen values per kline). Integers print as their exact digits; decimals are stored text.
+ * Test: test/core/export/binance-csv-sql.test.ts holds it byte-equal to `binanceCsvRow`.
+ */
+export function binanceCsvRowSql(marketType: MarketType): string {
+  const micros = marketType === 'spot' ? `open_time >= ${SPOT_MICROS_FROM}` : '0';
+  const open = `(CASE WHEN ${micros} THEN open_time || '000' ELSE open_time END)`;
+  const close = `(CASE WHEN ${micros} THEN close_time || '999' ELSE close_time END)`;
+  return [open, 'open', 'high', 'low', 'close', 'volume', close, 'quote_volume', 'trades', 'taker_buy_base_volume', 'taker_buy_quote_volume', "'0' || char(10)"].join(" || ',' || ");
+}

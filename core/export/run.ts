@@ -28,6 +28,11 @@ export interface ExportSource {
   symbols(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<string[]>;
   /** Klines of those markets opening in `range`, ordered by symbol, then open time. */
   read(marketType: MarketType, interval: StoredInterval, symbols: readonly string[], range: TimeRange): Promise<Kline[]>;
+  /**
+   * Optional fast path for CSV of a stored interval: one market's klines opening in `range` as
+   * Binance CSV rows, built by the store (SQLite) in one string; equal to `binanceCsvRow` of each.
+   */
+  binanceCsvRows?(marketType: MarketType, interval: StoredInterval, symbol: string, range: TimeRange): Promise<{ klines: number; text: string }>;
 }
 
 export type ExportFormat = 'csv' | 'parquet';
@@ -144,6 +149,17 @@ export async function exportKlines(source: ExportSource, options: ExportOptions)
     return bars.filter((k) => k.openTime >= ps && k.openTime < pe);
   };
 
+  /** One market's rows of one CSV file: built by the store when it can and nothing is resampled. */
+  const csvRows = async (marketType: MarketType, from: StoredInterval, symbol: string, range: TimeRange, ps: number, pe: number): Promise<{ klines: number; text: string }> => {
+    if (from === options.interval && source.binanceCsvRows) {
+      return source.binanceCsvRows(marketType, from, symbol, { from: Math.max(range.from, ps), to: Math.min(range.to, pe) });
+    }
+    const klines = await klinesOf(marketType, from, [symbol], range, ps, pe);
+    let text = '';
+    for (const k of klines) text += binanceCsvRow(k, marketType);
+    return { klines: klines.length, text };
+  };
+
   for (const marketType of options.marketTypes) {
     for (const ps of starts) {
       const pe = windowScheme(period === 'daily' ? '1d' : '1M', tz).next(ps);
@@ -172,14 +188,12 @@ export async function exportKlines(source: ExportSource, options: ExportOptions)
             options.onFile?.({ path, klines: 0, skipped: true, periodsDone: done, periods: total });
             continue;
           }
-          const klines = await klinesOf(marketType, from, [symbol], range, ps, pe);
-          if (klines.length === 0) continue;
-          let text = csvHeader(marketType);
-          for (const k of klines) text += binanceCsvRow(k, marketType);
-          writeAtomically(path, (tmp) => writeFileSync(tmp, text));
+          const { klines, text } = await csvRows(marketType, from, symbol, range, ps, pe);
+          if (klines === 0) continue;
+          writeAtomically(path, (tmp) => writeFileSync(tmp, csvHeader(marketType) + text));
           summary.files++;
-          summary.klines += klines.length;
-          options.onFile?.({ path, klines: klines.length, skipped: false, periodsDone: done, periods: total });
+          summary.klines += klines;
+          options.onFile?.({ path, klines, skipped: false, periodsDone: done, periods: total });
         }
         continue;
       }

@@ -20,6 +20,7 @@ import { AUDITS_TABLE, applySqliteSchema, checkSqliteSchema, isEmptySqliteStore 
 import { auditDays, auditText, parseAuditText } from '../audit/record';
 import type { AuditResult } from '../audit/run';
 import { SqliteResampleLog } from './sqlite-resample-log';
+import { binanceCsvRowSql } from '../export/binance-csv';
 
 const KLINE_COLUMNS = [
   'symbol',
@@ -163,6 +164,7 @@ export class SqliteKlineStore implements KlineStore {
   readonly path: string;
   private db: Database.Database | undefined;
   private tables = new Map<string, TableStatements>();
+  private csvStatements = new Map<string, Database.Statement<[string, number, number], { n: number; text: string | null }>>();
   private resampleLog: SqliteResampleLog | undefined;
   private closed = false;
 
@@ -180,6 +182,7 @@ export class SqliteKlineStore implements KlineStore {
     return this.guard('apply the schema', () => {
       const changes = applySqliteSchema(this.open(), options);
       this.tables.clear(); // statements prepared against the old tables are re-prepared on use
+      this.csvStatements.clear();
       this.resampleLog = undefined;
       return changes;
     });
@@ -212,6 +215,26 @@ export class SqliteKlineStore implements KlineStore {
       return writeAll(accepted);
     });
     return { written, failures };
+  }
+
+  /**
+   * One market's klines opening in [from, to) as data.binance.vision CSV rows (with their
+   * newlines), concatenated by SQLite in open-time order: the CSV export's fast path.
+   */
+  async binanceCsvRows(marketType: MarketType, interval: StoredInterval, symbol: string, range: TimeRange): Promise<{ klines: number; text: string }> {
+    return this.guard(`read ${collectionName(marketType, interval)}`, () => {
+      const key = `${marketType}/${interval}`;
+      let statement = this.csvStatements.get(key);
+      if (statement === undefined) {
+        statement = this.database().prepare<[string, number, number], { n: number; text: string | null }>(
+          `SELECT COUNT(*) AS n, string_agg(${binanceCsvRowSql(marketType)}, '' ORDER BY open_time) AS text
+           FROM ${collectionName(marketType, interval)} WHERE symbol = ? AND open_time >= ? AND open_time < ?`,
+        );
+        this.csvStatements.set(key, statement);
+      }
+      const row = statement.get(symbol, range.from, range.to)!;
+      return { klines: row.n, text: row.text ?? '' };
+    });
   }
 
   async read(query: ReadQuery): Promise<Kline[]> {
@@ -334,6 +357,7 @@ export class SqliteKlineStore implements KlineStore {
   async close(): Promise<void> {
     this.closed = true;
     this.tables.clear();
+    this.csvStatements.clear();
     this.resampleLog = undefined;
     const db = this.db;
     this.db = undefined;

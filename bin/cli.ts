@@ -12,6 +12,8 @@ export interface CliIo {
 
 export interface Command {
   run(argv: string[], io: CliIo): Promise<number>;
+  /** The command's own usage text (every option), printed by `<command> --help`. */
+  USAGE?: string;
 }
 
 interface CommandEntry {
@@ -75,10 +77,11 @@ export function usage(): string {
   ].join('\n');
 }
 
-/** `<command> --help`: that command's synopsis and summary, without loading the command. */
-export function commandUsage(name: string): string {
-  const { synopsis, summary } = COMMANDS[name];
-  return `usage: npm run -s cli -- ${synopsis}\n\n${summary}\n\n${STORE_URLS}\n`;
+/** `<command> --help`: the command's own usage text (its synopsis where it has none) and summary. */
+export async function commandUsage(name: string): Promise<string> {
+  const { synopsis, summary, load } = COMMANDS[name];
+  const usage = (await load()).USAGE ?? `usage: npm run -s cli -- ${synopsis}\n`;
+  return `${usage}\n${summary}\n\n${STORE_URLS}\n`;
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -92,7 +95,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(commandUsage(name));
+    io.stdout.write(await commandUsage(name));
     return 0;
   }
   return (await COMMANDS[name].load()).run(rest, io);

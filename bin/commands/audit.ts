@@ -24,7 +24,7 @@ import type { KlineStore } from '../../core/store/port';
 import type { CliIo } from '../cli';
 import { parseInstant } from './report';
 
-const USAGE = 'usage: npm run cli -- audit --date YYYY-MM-DD [--market-type spot[,usdm,coinm]] [--symbols A,B] [--store URL] [--out DIR] [--no-repair] [--no-rest] [--dumps-url URL]\n';
+export const USAGE = 'usage: npm run cli -- audit --date YYYY-MM-DD [--market-type spot[,usdm,coinm]] [--symbols A,B] [--store URL] [--out DIR] [--no-repair] [--no-rest] [--dumps-url URL]\n';
 
 export interface AuditDeps {
   env?: Env;

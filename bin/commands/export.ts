@@ -22,7 +22,7 @@ import type { CliIo } from '../cli';
 import { parseInstant } from './report';
 import { timeZoneOption } from './time-zone-option';
 
-const USAGE =
+export const USAGE =
   'usage: npm run cli -- export --interval 1m|5m|…|1d|1w|1M --from ISO --to ISO [--format csv|parquet] [--store URL]\n' +
   `         [--market-type ${MARKET_TYPES.join(',')}] [--symbols BTCUSDT,…] [--time-zone ±HH:MM] [--monthly] [--out DIR]\n`;
 

@@ -23,7 +23,7 @@ import type { CliIo } from '../cli';
 import { restHistory, venueClients } from './history-rest';
 import { parseInstant } from './report';
 
-const USAGE =
+export const USAGE =
   'usage: npm run cli -- history [--market-type spot[,usdm,coinm]] [--symbols A,B] [--from DATE] [--to DATE]\n' +
   '         [--store URL] [--state FILE] [--concurrency N] [--max-mbps N] [--dumps-url URL]\n';
 

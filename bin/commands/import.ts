@@ -32,7 +32,7 @@ import type { MarketType } from '../../core/market';
 import type { CliIo } from '../cli';
 import { MARKET_TYPE_USAGE, marketTypeOfFile, parseMarketTypeFlag } from './market-type-option';
 
-const USAGE = `usage: npm run cli -- import FILE.csv... [--store URL] [--symbol S] [${MARKET_TYPE_USAGE}] [--batch N]\n`;
+export const USAGE = `usage: npm run cli -- import FILE.csv... [--store URL] [--symbol S] [${MARKET_TYPE_USAGE}] [--batch N]\n`;
 export const DEFAULT_BATCH = 5000;
 
 export interface ImportDeps {

@@ -18,7 +18,7 @@ import { MARKET_TYPES, parseMarketTypes, type MarketType } from '../../core/mark
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { CliIo } from '../cli';
 
-const USAGE = `usage: npm run cli -- report --from ISO --to ISO [--store URL] [--out DIR] [--market-type ${MARKET_TYPES.join(',')}]\n` +
+export const USAGE = `usage: npm run cli -- report --from ISO --to ISO [--store URL] [--out DIR] [--market-type ${MARKET_TYPES.join(',')}]\n` +
   '  e.g. report --from 2024-01-01 --to 2024-01-02   (dates are UTC midnight; times need Z or an offset)\n';
 
 export interface ReportDeps {

@@ -26,7 +26,7 @@ import type { CliIo } from '../cli';
 import { MARKET_TYPE_USAGE, marketTypeOfFile, parseMarketTypeFlag } from './market-type-option';
 import { timeZoneOption } from './time-zone-option';
 
-const USAGE = `usage: npm run cli -- resample --to ${BINANCE_INTERVALS.slice(1).join('|')} [--time-zone ±HH:MM] [${MARKET_TYPE_USAGE}] [--out FILE] FILE.csv\n`;
+export const USAGE = `usage: npm run cli -- resample --to ${BINANCE_INTERVALS.slice(1).join('|')} [--time-zone ±HH:MM] [${MARKET_TYPE_USAGE}] [--out FILE] FILE.csv\n`;
 /** Bytes of output held back before the first write (see the module comment). */
 const OUTPUT_HOLD = 1 << 20;
 

@@ -15,7 +15,7 @@ import type { SchemaOptions } from '../../core/store/port';
 import type { KlineStore } from '../../core/store/port';
 import type { CliIo } from '../cli';
 
-const USAGE =
+export const USAGE =
   'usage: npm run cli -- store migrate [--store URL] [--retention-days N | --no-retention]\n' +
   '       npm run cli -- store check   [--store URL] [--retention-days N | --no-retention]\n' +
   '  migrate applies the schema (collections, indexes, views, 1m TTL); without a retention flag an existing TTL is kept\n';

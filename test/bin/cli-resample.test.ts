@@ -227,11 +227,17 @@ describe('cli dispatcher', () => {
     expect(none.text).toMatch(/^no command given\n\nusage:/);
   });
 
-  it.each(['export', 'history', 'store'])('answers "%s --help" on stdout with that command alone, exit 0', async (name) => {
+  it.each([
+    ['export', '--monthly'],
+    ['history', '--max-mbps'],
+    ['store', '--no-retention'],
+    ['audit', '--date'],
+  ])('answers "%s --help" on stdout with that command\'s usage (every option, e.g. %s), exit 0', async (name, option) => {
     const stdout = new Collect();
     const stderr = new Collect();
     expect(await main([name, '--interval', '1m', '--help'], { stdout, stderr })).toBe(0);
-    expect(stdout.text).toMatch(new RegExp(`^usage: npm run -s cli -- ${name} `));
+    expect(stdout.text).toMatch(new RegExp(`^usage: npm run (-s )?cli -- ${name} `));
+    expect(stdout.text).toContain(option);
     expect(stdout.text).toContain('Store URLs:');
     expect(stdout.text).not.toContain('commands:');
     expect(stderr.text).toBe('');

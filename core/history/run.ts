@@ -11,7 +11,7 @@ import { dumpLabel } from '../dumps/paths';
 import type { DumpSite } from '../dumps/site';
 import { DAY_MS } from '../interval';
 import type { Kline, KlineSource } from '../kline';
-import { marketKey, type MarketRef } from '../market';
+import { marketKey, type MarketRef, type MarketStatusEvent } from '../market';
 import type { KlineStore, TimeRange } from '../store/port';
 import { dailyTasks, planMarket, restTask, type HistoryTask } from './plan';
 import type { FailedTask, HistoryState } from './state';
@@ -132,14 +132,17 @@ export async function runHistory(o: HistoryOptions): Promise<HistorySummary> {
   };
 
   // Plan every market (its first day from REST when no --from).
+  const listings: MarketStatusEvent[] = [];
   for (const market of o.markets) {
     if (o.signal?.aborted) break;
     let from = o.from;
     const first = o.from === undefined || o.from < o.to ? await o.rest.firstOpenTime(market) : undefined;
     if (first !== undefined) from = Math.max(from ?? first, first);
     if (from === undefined || from >= o.to) continue;
+    if (first !== undefined) listings.push({ ...market, status: 'TRADING', at: first });
     push(planMarket(market, from, o.to));
   }
+  await recordListings(o.store, listings);
   progress();
 
   const runTask = async (task: HistoryTask): Promise<void> => {
@@ -229,4 +232,17 @@ export async function runHistory(o: HistoryOptions): Promise<HistorySummary> {
 /** Markets as `marketKey`s, for messages. */
 export function describeMarkets(markets: readonly MarketRef[]): string {
   return markets.length <= 3 ? markets.map(marketKey).join(', ') : `${markets.length} markets`;
+}
+
+/**
+ * A market the store has no status history of is recorded as trading from its first kline: the
+ * ingest resumes the markets the status history names (one index lookup each), so without this a
+ * store filled by history alone would not be backfilled from where history ended, and reports
+ * would not count the market's minutes. Markets with a history are left as they are.
+ */
+async function recordListings(store: KlineStore, listings: readonly MarketStatusEvent[]): Promise<void> {
+  if (listings.length === 0) return;
+  const known = new Set((await store.marketHistory(listings)).map(marketKey));
+  const fresh = listings.filter((l) => !known.has(marketKey(l)));
+  if (fresh.length > 0) await store.recordMarketStatus(fresh);
 }

@@ -9,6 +9,9 @@
  * - `_id_` and the unique `symbol_1_openTime_1` index: `key_format=u`, prefix-compressed keys,
  *   no block compression (MongoDB's index defaults), 16 KB pages; keys in MongoDB's KeyString
  *   layout (type byte, value, end byte), the RecordId in the value as unique indexes keep it.
+ * Klines come from the simulator (sim/kline-generator.ts): prices on each market's tick, volumes on
+ * its step, 8 fraction digits as Binance prints them (so Decimal128 keeps the trailing zeros), trade
+ * counts and zero-trade minutes as a day's trading spreads them: close to real data's entropy.
  * Rows are loaded in arrival order (a minute of every market, then the next), so index pages
  * split as they do under a live writer. File sizes after the load's checkpoint are what
  * MongoDB reports as storageSize and totalIndexSize.
@@ -18,7 +21,9 @@ import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BSON, Decimal128, Int32, ObjectId } from 'mongodb';
-import { benchKline } from './storage-reads';
+import { barToKline, KlineGenerator } from '../sim/kline-generator';
+import { generateMarkets, MINUTE } from '../sim/markets';
+import { resolveOptions } from '../sim/options';
 import { num, type Table } from './table';
 
 const LIB_DIR = '/usr/lib/x86_64-linux-gnu';
@@ -116,8 +121,17 @@ function wtVersion(): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-function extensionPath(c: Compressor): string {
-  return join(LIB_DIR, `libwiredtiger_${c}.so`);
+/** zstd is not in Debian's package: bench/wiredtiger-zstd.sh builds it into bench/.build (or WIREDTIGER_ZSTD_SO). */
+const BUILT_ZSTD = join(__dirname, '.build', 'libwiredtiger_zstd.so');
+
+export function extensionPath(c: Compressor, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [join(LIB_DIR, `libwiredtiger_${c}.so`)];
+  if (c === 'zstd') candidates.push(env.WIREDTIGER_ZSTD_SO ?? BUILT_ZSTD);
+  return candidates.find((path) => existsSync(path));
+}
+
+function missingReason(c: Compressor, version: string): string {
+  return c === 'zstd' ? 'zstd: extension not built (see bench/wiredtiger-zstd.sh)' : `libwiredtiger_${c}.so is not in Debian's wiredtiger package (${version})`;
 }
 
 function dirBytes(dir: string, file: string): number {
@@ -131,10 +145,10 @@ export async function benchWiredTigerBytes(options: { klines: number; markets: n
   if (!version) return { ...base, reason: 'the `wt` tool is not installed (apt-get install -y wiredtiger)' };
 
   // Documents as the MongoDB adapter writes them, in arrival order; one dump per table and compressor.
-  const usable = COMPRESSORS.filter((c) => existsSync(extensionPath(c)));
+  const usable = COMPRESSORS.filter((c) => extensionPath(c) !== undefined);
   const rows: WiredTigerRow[] = COMPRESSORS.filter((c) => !usable.includes(c)).map((compressor) => ({
     compressor,
-    missing: `${extensionPath(compressor)} is not in Debian's wiredtiger package (${version})`,
+    missing: missingReason(compressor, version),
     collectionBytes: 0,
     idIndexBytes: 0,
     keyIndexBytes: 0,
@@ -148,10 +162,13 @@ export async function benchWiredTigerBytes(options: { klines: number; markets: n
     const collections = usable.map((c) => new LineWriter(join(work, `collection-${c}.dump`), dumpHeader('collection', `${COLLECTION_CONFIG},block_compressor=${c}`)));
     const idIndex = new LineWriter(join(work, 'id_index.dump'), dumpHeader('id_index', INDEX_CONFIG));
     const keyIndex = new LineWriter(join(work, 'key_index.dump'), dumpHeader('key_index', INDEX_CONFIG));
-    const start = Date.UTC(2026, 0, 5);
+    const markets = generateMarkets(resolveOptions({ markets: options.markets, seed: 1 }));
+    const generator = new KlineGenerator();
+    // A week after the simulated world's listings, so every market has traded for a while.
+    const startMinute = Math.floor(Math.max(...markets.map((m) => m.history[0].at)) / MINUTE) + 7 * 1440;
     for (let i = 0; i < minutes; i++) {
-      for (let m = 0; m < options.markets; m++) {
-        const k = benchKline(`M${String(m).padStart(4, '0')}USDT`, start + i * 60_000, m * 7919 + i);
+      for (const market of markets) {
+        const k = barToKline(market, '1m', generator.closedBar(market, startMinute + i));
         const _id = new ObjectId();
         const doc = BSON.serialize({
           _id,
@@ -185,7 +202,7 @@ export async function benchWiredTigerBytes(options: { klines: number; markets: n
       const home = join(work, `db-${compressor}`);
       execFileSync('mkdir', ['-p', home]);
       for (const dump of [`collection-${compressor}.dump`, 'id_index.dump', 'key_index.dump']) {
-        execFileSync('wt', ['-C', `extensions=[${extensionPath(compressor)}]`, '-h', home, 'load', '-f', join(work, dump)], { stdio: 'pipe' });
+        execFileSync('wt', ['-C', `extensions=[${extensionPath(compressor)!}]`, '-h', home, 'load', '-f', join(work, dump)], { stdio: 'pipe' });
       }
       const listed = readdirSync(home);
       if (!listed.includes('collection.wt')) throw new Error(`wt load left no collection.wt in ${home}: ${listed.join(', ')}`);
@@ -214,6 +231,9 @@ export function wiredTigerTable(f: WiredTigerFigures): Table {
     ),
     notes: [
       `Uncompressed, as M0 and Flex count: BSON ${f.bsonBytesPerKline.toFixed(1)} B per document + index keys and RecordIds ${f.rawIndexBytesPerKline.toFixed(1)} B = ${(f.bsonBytesPerKline + f.rawIndexBytesPerKline).toFixed(1)} B per kline.`,
+      f.rows.some((r) => r.compressor === 'zstd' && !r.missing)
+        ? 'zstd at level 6, the extension\'s default and MongoDB\'s (zstdDefaultCompressionLevel); extension built by bench/wiredtiger-zstd.sh from WiredTiger 3.2.1.'
+        : 'zstd (what the schema step asks for) needs the extension Debian does not ship: bench/wiredtiger-zstd.sh builds it.',
       'Collections as MongoDB creates them (key_format=q, 32 KB leaves, block compression); indexes with prefix compression and no block compression (MongoDB defaults).',
     ],
   };

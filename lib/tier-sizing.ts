@@ -3,16 +3,17 @@
  * not (a warning, not an error: the figures are estimates and a user may plan to grow the tier).
  *
  * Bytes per market-minute are the README's measured figures (`npm run bench -- --only
- * wiredtiger-bytes`): M0 and Flex count uncompressed BSON plus index keys, dedicated tiers count
- * storage size (snappy). Tier storage is Atlas's default disk size per tier.
+ * wiredtiger-bytes`, simulator klines): M0 and Flex count uncompressed BSON plus index keys,
+ * dedicated tiers count storage size, with zstd because the schema step creates the collections
+ * with zstd (core/store/mongo-schema.ts). Tier storage is Atlas's default disk size per tier.
  */
 import type { MarketType } from '../core/market';
 import type { AtlasTier } from './connection-budget';
 
 /** Bytes per market-minute: the 1m kline, and the resampled bars (5m … 1w) it leads to. */
 const BYTES = {
-  uncompressed: { oneMinute: 349, resampled: 117 },
-  storage: { oneMinute: 101, resampled: 33 },
+  uncompressed: { oneMinute: 346, resampled: 117 },
+  storage: { oneMinute: 87, resampled: 29 },
 } as const;
 
 const GB = 2 ** 30; // the README table counts binary units

@@ -240,17 +240,38 @@ async function applyOpenTimeIndex(
   }
 }
 
-/** Create with zstd block compression; a server that does not support the option gets a plain collection. */
+/**
+ * Create with zstd block compression and log what the storage engine made of it; a server that
+ * does not support the option gets a plain collection (and the log says why).
+ */
 async function createCompressed(ctx: SchemaContext, name: string, changed: (line: string) => void): Promise<void> {
   try {
     await ctx.db.createCollection(name, ZSTD_COLLECTION_OPTIONS);
-    changed(`${name}: created with zstd block compression`);
   } catch (e) {
     if (e instanceof MongoServerError && e.code === NAMESPACE_EXISTS) return;
     if (!isZstdUnsupported(e)) throw e;
     const created = await createIfAbsent(ctx, name);
     const reason = `${(e as MongoServerError).codeName ?? `code ${(e as MongoServerError).code}`}: ${(e as Error).message}`;
     if (created) changed(`${name}: created WITHOUT zstd (the server's default compression): the server refused the option (${reason})`);
+    return;
+  }
+  const got = await blockCompressorOf(ctx, name);
+  if (got.compressor === 'zstd') changed(`${name}: created with zstd block compression (WiredTiger reports block_compressor=zstd)`);
+  else if (got.compressor !== undefined) changed(`${name}: created, but WiredTiger reports block_compressor=${got.compressor || 'none'}, not the zstd asked for`);
+  else changed(`${name}: created asking for zstd block compression; what the storage engine uses could not be read (${got.unknown})`);
+}
+
+/** The block compressor in WiredTiger's creation string of a collection (`$collStats`), or why it is unknown. */
+export async function blockCompressorOf(ctx: SchemaContext, name: string): Promise<{ compressor?: string; unknown?: string }> {
+  try {
+    const [stats] = await ctx.db.collection(name).aggregate([{ $collStats: { storageStats: {} } }], { maxTimeMS: ctx.maxTimeMS }).toArray();
+    const creation: unknown = stats?.storageStats?.wiredTiger?.creationString;
+    if (typeof creation !== 'string') return { unknown: '$collStats gave no WiredTiger creation string' };
+    const match = /(?:^|,)block_compressor=([^,]*)/.exec(creation);
+    return match ? { compressor: match[1] } : { unknown: 'no block_compressor in the WiredTiger creation string' };
+  } catch (e) {
+    // The collection exists either way; a credential without collStats must not fail the step.
+    return { unknown: `$collStats failed: ${(e as Error).message}` };
   }
 }
 

@@ -156,6 +156,69 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
       });
     });
 
+    describe('resample log and watermarks (the incremental resampler\'s port)', () => {
+      /** Minutes covered by the runs of the log entries, as "type:symbol:openTime". */
+      const loggedMinutes = (entries: { runs: { marketType: string; symbol: string; from: number; to: number }[] }[]) => {
+        const out = new Set<string>();
+        for (const e of entries) for (const r of e.runs) for (let t = r.from; t < r.to; t += MINUTE) out.add(`${r.marketType}:${r.symbol}:${t}`);
+        return out;
+      };
+
+      test('a 1m upsert logs the minutes it stored, oldest batch first; resampled intervals log nothing', async () => {
+        await store.upsert('1m', makeSeries(['BTCUSDT', 'ETHUSDT'], T0, 3));
+        await store.upsert('1m', ofType('usdm', makeSeries(['BTCUSDT'], T0 + 10 * MINUTE, 2)));
+        await store.upsert('5m', makeSeries(['BTCUSDT'], T0, 1, '5m'));
+
+        const log = await store.readResampleLog(10);
+
+        expect(log).toHaveLength(2);
+        expect(loggedMinutes(log.slice(0, 1))).toStrictEqual(new Set(['BTCUSDT', 'ETHUSDT'].flatMap((s) => [0, 1, 2].map((i) => `spot:${s}:${T0 + i * MINUTE}`))));
+        expect(loggedMinutes(log.slice(1))).toStrictEqual(new Set([10, 11].map((i) => `usdm:BTCUSDT:${T0 + i * MINUTE}`)));
+        expect(await store.readResampleLog(1)).toStrictEqual(log.slice(0, 1));
+      });
+
+      test('a refused kline is not logged', async () => {
+        const batch = makeSeries(['BTCUSDT'], T0, 3);
+        batch[1] = { ...batch[1], high: 'not a number' };
+
+        const result = await store.upsert('1m', batch);
+
+        expect(result.failures.map((f) => f.index)).toStrictEqual([1]);
+        expect(loggedMinutes(await store.readResampleLog(10))).toStrictEqual(new Set([0, 2].map((i) => `spot:BTCUSDT:${T0 + i * MINUTE}`)));
+      });
+
+      test('settling deletes the consumed entries and keeps the carried runs for a later run', async () => {
+        await store.upsert('1m', makeSeries(['A'], T0, 1));
+        await store.upsert('1m', makeSeries(['B'], T0, 1));
+        const [a, b] = await store.readResampleLog(10);
+        const carried = { marketType: 'spot' as const, symbol: 'A', from: T0 + MINUTE, to: T0 + 5 * MINUTE };
+
+        await store.settleResampleLog([a.id], [carried]);
+
+        const after = await store.readResampleLog(10);
+        expect(after.map((e) => e.id)).toContain(b.id);
+        expect(after.map((e) => e.id)).not.toContain(a.id);
+        expect(after.flatMap((e) => e.runs)).toContainEqual(carried);
+        await store.settleResampleLog(after.map((e) => e.id), []);
+        expect(await store.readResampleLog(10)).toStrictEqual([]);
+      });
+
+      test('watermarks: none at first, then one per market type and interval, the last written', async () => {
+        expect(await store.readResampleState()).toStrictEqual([]);
+        await store.writeResampleState([
+          { marketType: 'spot', interval: '5m', watermark: T0 },
+          { marketType: 'usdm', interval: '5m', watermark: T0 + MINUTE },
+        ]);
+        await store.writeResampleState([{ marketType: 'spot', interval: '5m', watermark: T0 + 5 * MINUTE }]);
+
+        const state = (await store.readResampleState()).sort((x, y) => x.marketType.localeCompare(y.marketType));
+        expect(state).toStrictEqual([
+          { marketType: 'spot', interval: '5m', watermark: T0 + 5 * MINUTE },
+          { marketType: 'usdm', interval: '5m', watermark: T0 + MINUTE },
+        ]);
+      });
+    });
+
     describe('audits', () => {
       const audit = (day: number, equal: number): AuditResult => {
         const date = new Date(day).toISOString().slice(0, 10);

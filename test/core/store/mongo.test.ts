@@ -163,8 +163,13 @@ class FakeCollection {
     return this.distinctImpl();
   }
 
+  /** WiredTiger's creation string as `$collStats` reports it; undefined answers no storage stats. */
+  creationString: string | undefined;
   aggregate(pipeline: unknown[], options: unknown) {
     this.calls.push({ method: 'aggregate', args: [pipeline, options] });
+    if ((pipeline[0] as Record<string, unknown> | undefined)?.$collStats) {
+      return { toArray: async () => (this.creationString === undefined ? [] : [{ ns: `klines.${this.name}`, storageStats: { wiredTiger: { creationString: this.creationString } } }]) };
+    }
     return { toArray: () => this.aggregateImpl(pipeline) };
   }
 
@@ -227,7 +232,12 @@ class FakeDb {
     await this.createCollectionImpl(name, options);
     if (this.infos.has(name)) throw new MongoServerError({ message: `Collection ${name} already exists`, code: 48 });
     this.infos.set(name, { name, type: options?.viewOn ? 'view' : 'collection', options: options ?? {} });
+    // What a server's WiredTiger reports: the configString's compressor, else the default (snappy).
+    const configString = (options as typeof ZSTD_COLLECTION_OPTIONS | undefined)?.storageEngine?.wiredTiger?.configString ?? '';
+    if (!options?.viewOn) this.collection(name).creationString = `access_pattern_hint=none,allocation_size=4KB,app_metadata=(formatVersion=1),block_compressor=${/block_compressor=(\w*)/.exec(configString)?.[1] ?? this.defaultCompressor},checksum=on`;
   }
+  /** The server's default block compressor (`storage.wiredTiger.collectionConfig.blockCompressor`). */
+  defaultCompressor = 'snappy';
 
   async command(cmd: Record<string, unknown>): Promise<unknown> {
     this.commands.push(cmd);
@@ -644,8 +654,9 @@ describe('MongoKlineStore without a server', () => {
         expect(db.created).toContainEqual({ name: `${name}_numeric`, options: { viewOn: name, pipeline: numericViewPipeline() } });
       }
       for (const name of ['markets', 'resample_log', 'resample_state', 'audits']) expect(db.created).toContainEqual({ name, options: undefined });
-      expect(changes).toContain('klines_1m: created with zstd block compression');
+      expect(changes).toContain('klines_1m: created with zstd block compression (WiredTiger reports block_compressor=zstd)');
       expect(changes).toContain('klines_1m: created unique index symbol_1_openTime_1');
+      expect(db.collection('klines_1m').calls.find((c) => c.method === 'aggregate')?.args).toStrictEqual([[{ $collStats: { storageStats: {} } }], { maxTimeMS: DEFAULT_MAX_TIME_MS }]);
       expect(db.listOptions).toStrictEqual([{ nameOnly: false, maxTimeMS: DEFAULT_MAX_TIME_MS }]);
     });
 
@@ -735,6 +746,39 @@ describe('MongoKlineStore without a server', () => {
         { name: 'klines_1m', options: undefined },
       ]);
       expect(changes).toContain(`klines_1m: created WITHOUT zstd (the server's default compression): the server refused the option (${codeName}: unknown storage option)`);
+    });
+
+    test('logs what the storage engine made of the zstd option: another compressor, or that it could not be read', async () => {
+      const { db, store } = fakeStore();
+      // A server that accepts the option but keeps its own settings (e.g. a managed tier rewriting options).
+      db.createCollectionImpl = async (name) => {
+        if (name === 'klines_5m') db.collection(name).aggregate = () => ({ toArray: async () => Promise.reject(new MongoServerError({ message: 'not authorized to execute $collStats', code: 13 })) });
+      };
+      const realCreate = db.createCollection.bind(db);
+      db.createCollection = async (name, options) => {
+        await realCreate(name, options);
+        if (name === 'klines_1m') db.collection(name).creationString = 'allocation_size=4KB,block_compressor=snappy,checksum=on';
+        if (name === 'klines_15m') db.collection(name).creationString = undefined;
+      };
+
+      const changes = await store.applySchema();
+
+      expect(changes).toContain('klines_1m: created, but WiredTiger reports block_compressor=snappy, not the zstd asked for');
+      expect(changes).toContain('klines_5m: created asking for zstd block compression; what the storage engine uses could not be read ($collStats failed: not authorized to execute $collStats)');
+      expect(changes).toContain('klines_15m: created asking for zstd block compression; what the storage engine uses could not be read ($collStats gave no WiredTiger creation string)');
+      expect(changes).toContain('klines_30m: created with zstd block compression (WiredTiger reports block_compressor=zstd)');
+      // The step carried on: every collection got its index.
+      expect(db.collection('klines_5m').indexes.map((i) => i.name)).toContain('symbol_1_openTime_1');
+    });
+
+    test('a failover (network error) while creating is not "not supported": the step fails and nothing is created plain', async () => {
+      const { db, store } = fakeStore();
+      db.createCollectionImpl = async () => {
+        throw new MongoNetworkError('connection 3 to cluster0-shard-00-01:27017 closed');
+      };
+
+      await expect(store.applySchema()).rejects.toThrow(/closed/);
+      expect(db.created).toStrictEqual([{ name: 'klines_1m', options: ZSTD_COLLECTION_OPTIONS }]);
     });
 
     test('does not fall back on other errors: an unauthorised credential fails the step and creates nothing plain', async () => {

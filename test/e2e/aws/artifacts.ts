@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readAppConfig } from '../../../lib/config';
+import { historyImage } from '../../../lib/history-task';
 import { ingestImage } from '../../../lib/ingest-service';
 import { KlineCaptureStack } from '../../../lib/kline-capture-stack';
 import { REPO_ROOT } from '../../../lib/paths';
@@ -64,6 +65,7 @@ export function synthesize(outdir: string, context: Record<string, unknown>): Sy
     const stack = new KlineCaptureStack(app, 'KlineCaptureE2e', {
       config: readAppConfig((key) => context[key]),
       ingestImage: ingestImage(path.join(REPO_ROOT, 'test/lib/fixtures/image-context')),
+      historyImage: historyImage(path.join(REPO_ROOT, 'test/lib/fixtures/image-context')),
     });
     const assembly = app.synth();
     const template = assembly.getStackByName(stack.stackName).template as Record<string, any>;
@@ -76,8 +78,8 @@ export function synthesize(outdir: string, context: Record<string, unknown>): Sy
         functions.push({ logicalId, file: path.join(dir, `${fileBase}.js`), exportName, environment: r.Properties.Environment?.Variables ?? {} });
       }
       if (r.Type === 'AWS::ECS::TaskDefinition') {
-        const [container] = r.Properties.ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: unknown }> }>;
-        ingestEnvironment = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
+        const [container] = r.Properties.ContainerDefinitions as Array<{ Name: string; Environment: Array<{ Name: string; Value: unknown }> }>;
+        if (container.Name === 'Ingest') ingestEnvironment = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
       }
     }
     return { template, functions, ingestEnvironment };

@@ -13,26 +13,31 @@ import { ingestImage } from '../../../lib/ingest-service';
 import { KlineCaptureStack } from '../../../lib/kline-capture-stack';
 import { REPO_ROOT } from '../../../lib/paths';
 
-/** The esbuild arguments of the Dockerfile's build stage (everything after `npx esbuild`). */
-export function dockerfileEsbuildArgs(dockerfile: string): string[] {
+/** The esbuild arguments (everything after `npx esbuild`) of the Dockerfile's build step that writes `/out/<outName>`. */
+export function dockerfileEsbuildArgs(dockerfile: string, outName = 'main.js'): string[] {
   const joined = dockerfile.replace(/\\\r?\n/g, ' ');
-  const run = joined.split('\n').find((l) => /^RUN\s+npx esbuild\s/.test(l));
-  if (run === undefined) throw new Error('ingest-task/Dockerfile has no `RUN npx esbuild …` line');
+  const runs = joined.split('\n').filter((l) => /^RUN\s+npx esbuild\s/.test(l));
+  const run = runs.find((l) => l.split(/\s+/).includes(`--outfile=/out/${outName}`));
+  if (run === undefined) throw new Error(`ingest-task/Dockerfile has no \`RUN npx esbuild … --outfile=/out/${outName}\` line`);
   return run.replace(/^RUN\s+npx esbuild\s+/, '').trim().split(/\s+/);
 }
 
 /**
- * Bundle ingest-task/main.ts exactly as the image's build stage does, writing `main.js` into
- * `outDir` instead of /out (the only argument changed). Runs from the repository root, as the
- * Dockerfile's WORKDIR holds the repository's files.
+ * Bundle `outName` (main.js: the ingest; cli.js: the history image's CLI) exactly as the image's
+ * build stage does, writing it into `outDir` instead of /out (the only argument changed). Runs
+ * from the repository root, as the Dockerfile's WORKDIR holds the repository's files.
  */
-export function buildIngestBundle(outDir: string): string {
-  const args = dockerfileEsbuildArgs(fs.readFileSync(path.join(REPO_ROOT, 'ingest-task/Dockerfile'), 'utf8'));
-  const outfile = path.join(outDir, 'main.js');
+export function buildImageBundle(outDir: string, outName: 'main.js' | 'cli.js'): string {
+  const args = dockerfileEsbuildArgs(fs.readFileSync(path.join(REPO_ROOT, 'ingest-task/Dockerfile'), 'utf8'), outName);
+  const outfile = path.join(outDir, outName);
   const replaced = args.map((a) => (a.startsWith('--outfile=') ? `--outfile=${outfile}` : a));
-  if (replaced.every((a, i) => a === args[i])) throw new Error('the Dockerfile esbuild command has no --outfile');
   execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/esbuild'), replaced, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   return outfile;
+}
+
+/** The ingest bundle, `main.js`, as the image builds it. */
+export function buildIngestBundle(outDir: string): string {
+  return buildImageBundle(outDir, 'main.js');
 }
 
 export interface SynthFunction {

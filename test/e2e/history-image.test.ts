@@ -117,6 +117,13 @@ describe('the Dockerfile esbuild command for cli.js', () => {
     const missing = await history([], { ...moto.awsEnv, MONGODB_SECRET_ARN: `${secretArn}-gone` });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^history: MONGODB_SECRET_ARN: cannot read the secret .*-gone: ResourceNotFoundException/m);
+
+    const secrets = new SecretsManagerClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const placeholder = (await secrets.send(new CreateSecretCommand({ Name: 'kline-capture/placeholder', SecretString: 'R4nd0mPl4ceh0lder' }))).ARN!;
+    const unset = await history([], { ...moto.awsEnv, MONGODB_SECRET_ARN: placeholder });
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toMatch(/^history: MONGODB_SECRET_ARN: the secret .*placeholder.* does not hold a MongoDB connection string \(put one with: aws secretsmanager put-secret-value/m);
+    expect(unset.stderr).not.toContain('R4nd0mPl4ceh0lder');
   }, 60_000);
 
   it('says a sqlite: store needs better-sqlite3, which the image does not carry', async () => {

@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Kline } from '../../core/kline';
 import { openStore } from '../../core/store/index';
+import { PARQUET_WASM } from '../../lib/export-bucket';
 import { REPO_ROOT } from '../../lib/paths';
 import { startSimulator, type Simulator } from '../../sim';
 import { toolMissing } from '../lib/tools';
@@ -55,6 +56,11 @@ describe('the Dockerfile esbuild command for cli.js', () => {
     expect(cli).toContain('--external:better-sqlite3');
     expect(cli).toContain('--outfile=/out/cli.js');
   });
+
+  it("puts parquet-wasm's WebAssembly module beside cli.js, where the bundled writer reads it", () => {
+    const dockerfile = fs.readFileSync(path.join(REPO_ROOT, 'ingest-task/Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(new RegExp(`^RUN .*cp ${PARQUET_WASM.replace(/[.]/g, '\\.')} /out/$`, 'm'));
+  });
 });
 
 (skipped ? describe.skip : describe)('the history image: cli.js from the bundle alone', () => {
@@ -69,13 +75,14 @@ describe('the Dockerfile esbuild command for cli.js', () => {
     app = path.join(work, 'app');
     fs.mkdirSync(app);
     buildImageBundle(app, 'cli.js');
+    fs.copyFileSync(path.join(REPO_ROOT, PARQUET_WASM), path.join(app, path.basename(PARQUET_WASM))); // as the Dockerfile does
     // The image's /app: root's and read-only to the user, except data/ (`COPY --chown=node` of /out/).
     fs.mkdirSync(path.join(app, 'data'));
     if (AS_USER.uid !== undefined) fs.chownSync(path.join(app, 'data'), AS_USER.uid, AS_USER.gid!);
     fs.chmodSync(work, 0o755);
     fs.chmodSync(app, 0o755);
     fs.chmodSync(path.join(app, 'cli.js'), 0o644);
-    expect(fs.readdirSync(app).sort()).toEqual(['cli.js', 'data']);
+    expect(fs.readdirSync(app).sort()).toEqual(['cli.js', 'data', 'parquet_wasm_bg.wasm']);
 
     sim = await startSimulator({ markets: 2, seed: 12, speed: 1, historyMs: 4 * 86_400_000, unicodeSymbols: 0 });
     moto = await startMotoServer();
@@ -92,7 +99,11 @@ describe('the Dockerfile esbuild command for cli.js', () => {
 
   /** `node --enable-source-maps cli.js history …` in /app, with only the given environment. */
   function history(args: string[], env: Record<string, string>): Promise<Run> {
-    const child = spawn(process.execPath, ['--enable-source-maps', 'cli.js', 'history', '--market-type', 'spot', '--to', new Date(TO).toISOString(), ...args], {
+    return cli(['history', '--market-type', 'spot', '--to', new Date(TO).toISOString(), ...args], env);
+  }
+
+  function cli(args: string[], env: Record<string, string>): Promise<Run> {
+    const child = spawn(process.execPath, ['--enable-source-maps', 'cli.js', ...args], {
       cwd: app,
       env: { PATH: process.env.PATH ?? '', HOME: work, BINANCE_DUMPS_URL: sim.restUrl, BINANCE_REST_URL: sim.restUrl, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -153,4 +164,15 @@ describe('the Dockerfile esbuild command for cli.js', () => {
       await store.close();
     }
   }, 300_000);
+
+  it('exports the imported klines as Parquet from the same bundle (the WebAssembly writer loads beside cli.js)', async () => {
+    const run = await cli(['export', '--interval', '1h', '--from', '2026-01-03', '--to', '2026-01-05', '--format', 'parquet', '--store', 'sqlite:data/k.db', '--out', 'data/parquet'], {
+      NODE_PATH: path.join(REPO_ROOT, 'node_modules'),
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const files = (fs.readdirSync(path.join(app, 'data', 'parquet'), { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet')).sort();
+    expect(files).toEqual(['market_type=spot/interval=1h/date=2026-01-03/klines.parquet', 'market_type=spot/interval=1h/date=2026-01-04/klines.parquet']);
+    for (const f of files) expect(fs.readFileSync(path.join(app, 'data', 'parquet', f)).subarray(0, 4).toString()).toBe('PAR1');
+  }, 120_000);
 });

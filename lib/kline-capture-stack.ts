@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { AppConfig } from './config';
+import { HistoryTask, historyImage } from './history-task';
 import { IngestService, ingestImage } from './ingest-service';
 import type { StoreAccess } from './kline-function';
 import { KlineQueue } from './kline-queue';
@@ -25,6 +26,8 @@ export interface KlineCaptureStackProps extends StackProps {
   readonly lambdaEntries?: LambdaEntries;
   /** The ingest task's image. @default built from ingest-task/Dockerfile (repository root as context) */
   readonly ingestImage?: ecs.ContainerImage;
+  /** The history job's image. @default ingest-task/Dockerfile's `history` target (repository root as context) */
+  readonly historyImage?: ecs.ContainerImage;
 }
 
 /**
@@ -37,6 +40,8 @@ export class KlineCaptureStack extends Stack {
   readonly mongoSecret: MongoSecret;
   readonly queue: KlineQueue;
   readonly ingest: IngestService;
+  /** The history bootstrap, a one-off task the user starts (output HistoryRunTaskCommand). */
+  readonly history: HistoryTask;
   readonly writer: WriterFunction;
   readonly scheduled: ScheduledFunctions;
   readonly audit: AuditFunction;
@@ -94,6 +99,18 @@ export class KlineCaptureStack extends Stack {
       marketTypes: config.marketTypes,
       logRetention,
       containerInsights: config.containerInsights,
+    });
+
+    this.history = new HistoryTask(this, 'History', {
+      cluster: this.ingest.cluster,
+      subnets: this.network.taskSubnets,
+      assignPublicIp: this.network.taskNeedsPublicIp,
+      securityGroup: this.ingest.securityGroup,
+      image: props.historyImage ?? historyImage(),
+      store,
+      binance: { restUrl: config.binanceRestUrl, dumpsUrl: config.binanceDumpsUrl },
+      marketTypes: config.marketTypes,
+      logGroup: this.ingest.logGroup,
     });
 
     this.writer = new WriterFunction(this, 'Writer', {

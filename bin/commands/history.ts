@@ -2,14 +2,15 @@
  * `history [--market-type T,…] [--symbols S,…] [--from DATE] [--to DATE] [--store URL] …`:
  * fill the store from Binance's dumps (BINANCE_DUMPS_URL, default https://data.binance.vision),
  * REST (BINANCE_REST_URL) for the days not published yet; then build the resampled bars of the
- * imported range. Resumable (`--state`, default ./data/history-state.json).
+ * imported range. Resumable (`--state`, default ./data/history-state.json). The store: `--store`,
+ * else the secret MONGODB_SECRET_ARN names (the AWS task), else KLINE_STORE / MONGODB_URI.
  * Progress: a bar on a terminal (stderr), JSON lines on stdout otherwise; a summary at the end.
  * Exit codes: 0 done, 1 store/REST failure, 2 bad arguments, 3 some files failed, 130 stopped.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
+import { parseStoreUrl, type Env, type StoreConfig } from '../../core/config';
 import { DEFAULT_DUMPS_URL } from '../../core/dumps/paths';
 import { DumpSite } from '../../core/dumps/site';
 import { runHistory, type HistoryProgress, type HistoryRest, type HistorySummary } from '../../core/history/run';
@@ -21,6 +22,7 @@ import { openStore } from '../../core/store/index';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { CliIo } from '../cli';
 import { restHistory, venueClients } from './history-rest';
+import { resolveCliStore, type SecretsClient } from './store-source';
 import { parseInstant } from './report';
 
 export const USAGE =
@@ -34,6 +36,8 @@ export interface HistoryDeps {
   now?: () => number;
   signal?: AbortSignal;
   fetchImpl?: typeof fetch;
+  /** Secrets Manager, for MONGODB_SECRET_ARN (default: a client for AWS_REGION). */
+  secrets?: () => SecretsClient;
 }
 
 interface Args {
@@ -41,7 +45,8 @@ interface Args {
   symbols: string[] | undefined;
   from: number | undefined;
   to: number | undefined;
-  store: StoreConfig;
+  /** `--store`, checked; undefined: MONGODB_SECRET_ARN or the environment (see store-source.ts). */
+  store: string | undefined;
   statePath: string;
   concurrency: number;
   bytesPerSecond: number | undefined;
@@ -82,13 +87,14 @@ function parse(argv: string[], env: Env): Args {
   const concurrency = positive(values.concurrency, '--concurrency') ?? 4;
   if (!Number.isInteger(concurrency)) throw new Error(`--concurrency expects an integer, got "${values.concurrency}"`);
   const mbps = positive(values['max-mbps'], '--max-mbps');
+  if (values.store !== undefined) parseStoreUrl(values.store, '--store'); // a bad URL is a bad argument (exit 2)
   const dumpsUrl = values['dumps-url'] ?? env.BINANCE_DUMPS_URL ?? DEFAULT_DUMPS_URL;
   return {
     types,
     symbols,
     from,
     to,
-    store: values.store !== undefined ? parseStoreUrl(values.store, '--store') : readStoreConfig(env),
+    store: values.store,
     statePath: values.state ?? join('data', 'history-state.json'),
     concurrency,
     bytesPerSecond: mbps === undefined ? undefined : (mbps * 1e6) / 8,
@@ -136,7 +142,7 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
   };
   try {
     const state = HistoryState.load(args.statePath);
-    store = await (deps.openStore ?? openStore)(args.store);
+    store = await (deps.openStore ?? openStore)(await resolveCliStore(args.store, env, deps.secrets));
     const markets: MarketRef[] = [];
     for (const marketType of args.types) {
       const symbols = args.symbols ?? (await clientFor({ marketType, symbol: '' }).exchangeInfo()).symbols.map((s) => s.symbol);

@@ -86,7 +86,13 @@ export async function createStore(config: StoreConfig, options: OpenStoreOptions
     if (options.mustExist && config.path !== ':memory:' && !existsSync(config.path)) {
       throw new StoreUnavailableError(`sqlite:${config.path} does not exist (a store is created by npm start, import or history)`);
     }
-    const { SqliteKlineStore } = await import('./sqlite');
+    const { SqliteKlineStore } = await import('./sqlite').catch((e: unknown) => {
+      // The container image bundles the CLI without better-sqlite3 (native, and AWS has MongoDB only).
+      if ((e as { code?: string }).code === 'MODULE_NOT_FOUND' && String((e as Error).message).includes('better-sqlite3')) {
+        throw new ConfigError(setting, 'sqlite: stores need the better-sqlite3 module, which this build does not include (the container image stores to MongoDB only)');
+      }
+      throw e;
+    });
     return new SqliteKlineStore({ path: config.path, busyTimeoutMs: options.sqliteBusyTimeoutMs });
   }
   if (config?.kind === 'mongodb') {

@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import * as path from 'node:path';
 import { ContextKey, readAppConfig } from '../../lib/config';
+import { historyImage } from '../../lib/history-task';
 import { ingestImage } from '../../lib/ingest-service';
 import { KlineCaptureStack } from '../../lib/kline-capture-stack';
 
@@ -32,6 +33,7 @@ export function buildStack(context: Partial<Record<ContextKey, unknown>> = {}, b
     config: readAppConfig((key) => ctx[key]),
     lambdaEntries: { writer: FIXTURE_HANDLER, resampler: FIXTURE_HANDLER, reporter: FIXTURE_HANDLER },
     ingestImage: ingestImage(path.join(FIXTURES, 'image-context')),
+    historyImage: historyImage(path.join(FIXTURES, 'image-context')),
   });
   return { stack, template: Template.fromStack(stack) };
 }

@@ -3,6 +3,7 @@ import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { HISTORY_IMAGE_CONTEXT, HISTORY_IMAGE_OPTIONS } from '../../lib/history-task';
 import { INGEST_IMAGE_CONTEXT, INGEST_IMAGE_OPTIONS } from '../../lib/ingest-service';
 
 const ROOT = path.join(__dirname, '../..');
@@ -19,6 +20,8 @@ const FILES: Record<string, string> = {
   'README.md': '# readme',
   'cdk.json': '{}',
   'bin/app.ts': '// app',
+  'bin/cli.ts': '// cli',
+  'bin/commands/history.ts': '// history',
   'lambda/writer.ts': '// writer',
   'lib/stack.ts': '// stack',
   'sim/index.ts': '// sim',
@@ -36,10 +39,10 @@ function repo(): string {
   return dir;
 }
 
-function asset(dir: string): { hash: string; staged: string[] } {
+function asset(dir: string, options: typeof INGEST_IMAGE_OPTIONS | typeof HISTORY_IMAGE_OPTIONS = INGEST_IMAGE_OPTIONS): { hash: string; staged: string[] } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kline-image-out-'));
   const app = new App({ outdir });
-  const image = new DockerImageAsset(new Stack(app, 'S'), 'Image', { directory: dir, ...INGEST_IMAGE_OPTIONS });
+  const image = new DockerImageAsset(new Stack(app, 'S'), 'Image', { directory: dir, ...options });
   app.synth();
   const stagedDir = path.join(outdir, `asset.${image.assetHash}`);
   const staged = (fs.readdirSync(stagedDir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(stagedDir, f)).isFile()).sort();
@@ -60,7 +63,7 @@ describe('ingest image build context', () => {
     expect(before.staged).toEqual(['core/kline.ts', 'ingest-task/Dockerfile', 'ingest-task/Dockerfile.dockerignore', 'ingest-task/main.ts', 'package-lock.json', 'package.json', 'tsconfig.json']);
   });
 
-  it.each(['README.md', 'cdk.json', 'bin/app.ts', 'lambda/writer.ts', 'lib/stack.ts', 'sim/index.ts', 'test/a.test.ts', 'docs/deploy.md'])(
+  it.each(['README.md', 'cdk.json', 'bin/app.ts', 'bin/cli.ts', 'bin/commands/history.ts', 'lambda/writer.ts', 'lib/stack.ts', 'sim/index.ts', 'test/a.test.ts', 'docs/deploy.md'])(
     'keeps its hash when %s changes, so the image is not rebuilt and the task not restarted',
     (file) => {
       fs.appendFileSync(path.join(dir, file), '\n// edited');
@@ -78,7 +81,9 @@ describe('ingest image build context', () => {
   it('is the same allow-list BuildKit reads from ingest-task/Dockerfile.dockerignore', () => {
     const dockerignore = FILES['ingest-task/Dockerfile.dockerignore'].split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
     const allowed = (list: readonly string[]) => list.filter((l) => l.startsWith('!')).sort();
-    expect(allowed(dockerignore)).toEqual(allowed(INGEST_IMAGE_CONTEXT));
+    // The file serves both targets: the history image's list, which holds the ingest's.
+    expect(allowed(dockerignore)).toEqual(allowed(HISTORY_IMAGE_CONTEXT));
+    expect(allowed(HISTORY_IMAGE_CONTEXT)).toEqual(expect.arrayContaining(allowed(INGEST_IMAGE_CONTEXT)));
   });
 
   it('builds the JavaScript on the build platform and only the runtime stage for ARM64', () => {
@@ -86,5 +91,39 @@ describe('ingest image build context', () => {
     expect(from[0]).toMatch(/^FROM --platform=\$BUILDPLATFORM \S+ AS build$/);
     expect(from.slice(1).every((l) => !l.includes('BUILDPLATFORM'))).toBe(true);
     expect(INGEST_IMAGE_OPTIONS.platform.platform).toBe('linux/arm64');
+  });
+
+  it("has a history target: a runtime stage of its own that runs the CLI bundle, as the unprivileged user, and is not the default", () => {
+    const dockerfile = FILES['ingest-task/Dockerfile'];
+    const stages = dockerfile.split(/^(?=FROM )/m).slice(1);
+    const history = stages.find((st) => /^FROM \S+ AS history$/m.test(st));
+    expect(history).toBeDefined();
+    expect(history).toMatch(/^COPY --from=build-cli --chown=node:node \/out\/ \.\/$/m);
+    expect(history).toMatch(/^USER node$/m);
+    expect(history).toMatch(/^ENTRYPOINT \["node", "--enable-source-maps", "cli\.js"\]$/m);
+    expect(history).toMatch(/^CMD \["history"\]$/m);
+    expect(stages.at(-1)).toMatch(/main\.js"\]\s*$/);
+    expect(HISTORY_IMAGE_OPTIONS).toMatchObject({ file: 'ingest-task/Dockerfile', target: 'history', platform: INGEST_IMAGE_OPTIONS.platform });
+  });
+});
+
+describe('history image build context', () => {
+  let dir: string;
+  let before: { hash: string; staged: string[] };
+  beforeAll(() => {
+    dir = repo();
+    before = asset(dir, HISTORY_IMAGE_OPTIONS);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("holds the ingest's files and the CLI (bin/cli.ts, bin/commands/), nothing else of bin/", () => {
+    expect(before.staged).toEqual(['bin/cli.ts', 'bin/commands/history.ts', 'core/kline.ts', 'ingest-task/Dockerfile', 'ingest-task/Dockerfile.dockerignore', 'ingest-task/main.ts', 'package-lock.json', 'package.json', 'tsconfig.json']);
+  });
+
+  it('changes its hash when the CLI changes, and keeps it when bin/app.ts changes', () => {
+    fs.appendFileSync(path.join(dir, 'bin/app.ts'), '\n// edited');
+    expect(asset(dir, HISTORY_IMAGE_OPTIONS).hash).toBe(before.hash);
+    fs.appendFileSync(path.join(dir, 'bin/commands/history.ts'), '\n// edited');
+    expect(asset(dir, HISTORY_IMAGE_OPTIONS).hash).not.toBe(before.hash);
   });
 });

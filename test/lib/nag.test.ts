@@ -72,6 +72,8 @@ describe('cdk-nag acknowledgements', () => {
       'Export/Exporter/Function AwsSolutions-L1',
       'Export/Exporter/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
       'Export/Exporter/Role AwsSolutions-IAM5[Resource::<ExportBucketFD42BCED.Arn>/klines/*]',
+      'History/Task AwsSolutions-ECS2',
+      'History/Task/ExecutionRole AwsSolutions-IAM5[Resource::*]',
       'Ingest/Cluster AwsSolutions-ECS4',
       'Ingest/Task AwsSolutions-ECS2',
       'Ingest/Task/ExecutionRole AwsSolutions-IAM5[Resource::*]',

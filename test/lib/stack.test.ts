@@ -161,20 +161,21 @@ describe('least privilege', () => {
     for (const s of statements) expect(s.Resource).not.toBe('*');
   });
 
-  it('grants read of the MongoDB secret to the five functions and the task only', () => {
+  it('grants read of the MongoDB secret to the five functions and the two tasks only', () => {
     const secretRef = JSON.stringify({ Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'MongoSecret') });
     const readers = resourcesOfType(template, 'AWS::IAM::Policy')
       .filter(([, p]) => JSON.stringify(p.Properties).includes(`"Resource":${secretRef}`))
       .map(([, p]) => JSON.stringify((p.Properties as { Roles: unknown }).Roles).match(/"Ref":"([A-Za-z]+)Role/)?.[1])
       .sort();
-    expect(readers).toEqual(['AuditAuditor', 'ExportExporter', 'IngestTaskTask', 'ScheduledReporter', 'ScheduledResampler', 'Writer']);
+    expect(readers).toEqual(['AuditAuditor', 'ExportExporter', 'HistoryTaskTask', 'IngestTaskTask', 'ScheduledReporter', 'ScheduledResampler', 'Writer']);
   });
 
   it('uses Resource "*" only for ecr:GetAuthorizationToken', () => {
     const wildcards = resourcesOfType(template, 'AWS::IAM::Policy')
       .flatMap(([, p]) => (p.Properties as { PolicyDocument: { Statement: Array<{ Resource: unknown; Action: string | string[] }> } }).PolicyDocument.Statement)
       .filter((s) => JSON.stringify(s.Resource).includes('"*"'));
-    expect(wildcards.map((s) => s.Action)).toEqual(['ecr:GetAuthorizationToken']);
+    // Once per task execution role (ingest, history).
+    expect(wildcards.map((s) => s.Action)).toEqual(['ecr:GetAuthorizationToken', 'ecr:GetAuthorizationToken']);
   });
 });
 
@@ -302,6 +303,89 @@ describe('static egress', () => {
       expect(JSON.stringify(fn.Properties?.VpcConfig)).toMatch(/NetworkVpcPrivateSubnet1/);
     }
     expect(JSON.stringify(t.findOutputs('*'))).toContain('NetworkEgressIp');
+    // The history task runs in the same private subnets, through the NAT.
+    const command = historyCommand(t);
+    expect(command).toContain('assignPublicIp=DISABLED');
+    expect(command).toMatch(/subnets=\[<NetworkVpcPrivateSubnet1Subnet\w+>,<NetworkVpcPrivateSubnet2Subnet\w+>\]/);
+  });
+});
+
+/** The HistoryRunTaskCommand output with every Ref/GetAtt shown as `<LogicalId>`. */
+function historyCommand(t: Template): string {
+  const outputs = Object.entries(t.findOutputs('*')).filter(([id]) => id.startsWith('HistoryRunTaskCommand'));
+  expect(outputs).toHaveLength(1);
+  const render = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    const o = v as Record<string, unknown>;
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map(render).join(sep);
+    }
+    if ('Ref' in o) return `<${String(o.Ref)}>`;
+    if ('Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[])[0]}>`;
+    throw new Error(`unexpected ${JSON.stringify(v)}`);
+  };
+  return render(outputs[0][1].Value);
+}
+
+describe('history task', () => {
+  const historyTask = (t: Template) => {
+    const found = resourcesOfType(t, 'AWS::ECS::TaskDefinition').filter(([id]) => id.startsWith('HistoryTask'));
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+  type Container = { Name: string; Image: unknown; Command?: unknown; Environment: Array<{ Name: string; Value: unknown }>; LogConfiguration: { Options: Record<string, unknown> } };
+  const containerOf = (t: Template) => (historyTask(t)[1].Properties as { ContainerDefinitions: Container[] }).ContainerDefinitions;
+
+  it('is a task definition of its own, 1 vCPU and 2 GB on ARM64, that no service runs', () => {
+    const [id, task] = historyTask(template);
+    expect(task.Properties).toMatchObject({ Cpu: '1024', Memory: '2048', RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' }, RequiresCompatibilities: ['FARGATE'] });
+    const services = resourcesOfType(template, 'AWS::ECS::Service');
+    expect(services).toHaveLength(1);
+    expect(JSON.stringify(services[0][1].Properties)).not.toContain(id);
+  });
+
+  it("runs the image's own command (cli.js history) with the secret's ARN, never a connection string, and the dump site", () => {
+    const [container] = containerOf(custom);
+    expect(container.Name).toBe('History');
+    expect(container.Command).toBeUndefined();
+    const env = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
+    expect(env).toEqual({
+      MONGODB_SECRET_ARN: expect.anything(),
+      MONGODB_DATABASE: 'klines',
+      BINANCE_REST_URL: 'https://api.binance.com',
+      BINANCE_DUMPS_URL: 'https://data.binance.vision',
+      AWS_REGION: expect.anything(),
+    });
+    expect(JSON.stringify(env.MONGODB_SECRET_ARN)).toContain('prod/kline-mongodb');
+    expect(JSON.stringify(container)).not.toMatch(/mongodb(\+srv)?:/);
+  });
+
+  it("logs to the ingest's log group under the stream prefix history", () => {
+    const [container] = containerOf(template);
+    expect(container.LogConfiguration.Options).toMatchObject({ 'awslogs-group': { Ref: logicalId(template, 'AWS::Logs::LogGroup', 'IngestLogs') }, 'awslogs-stream-prefix': 'history' });
+  });
+
+  it('may read the MongoDB secret and nothing else', () => {
+    const actions = statementsOfRole(template, roleOf('HistoryTaskTaskRole')).flatMap(actionsOf).sort();
+    expect(actions).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+  });
+
+  it('outputs the run-task command: its cluster, task definition, the public subnets, the ingest security group, all captured market types', () => {
+    const { template: t } = buildStack({ marketTypes: 'spot,usdm' });
+    const command = historyCommand(t);
+    const cluster = logicalId(t, 'AWS::ECS::Cluster', 'IngestCluster');
+    const task = historyTask(t)[0];
+    const sg = logicalId(t, 'AWS::EC2::SecurityGroup', 'IngestSecurityGroup');
+    expect(command).toMatch(
+      new RegExp(
+        `^aws ecs run-task --launch-type FARGATE --cluster <${cluster}> --task-definition <${task}> ` +
+          `--network-configuration 'awsvpcConfiguration=\\{subnets=\\[<NetworkVpcPublicSubnet1Subnet\\w+>,<NetworkVpcPublicSubnet2Subnet\\w+>\\],securityGroups=\\[<${sg}>\\],assignPublicIp=ENABLED\\}' ` +
+          `--overrides '(.*)'$`,
+      ),
+    );
+    const overrides = JSON.parse(/--overrides '(.*)'$/.exec(command)![1]) as unknown;
+    expect(overrides).toEqual({ containerOverrides: [{ name: 'History', command: ['history', '--market-type', 'spot,usdm', '--concurrency', '8'] }] });
   });
 });
 

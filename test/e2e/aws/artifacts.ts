@@ -8,30 +8,36 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readAppConfig } from '../../../lib/config';
+import { historyImage } from '../../../lib/history-task';
 import { ingestImage } from '../../../lib/ingest-service';
 import { KlineCaptureStack } from '../../../lib/kline-capture-stack';
 import { REPO_ROOT } from '../../../lib/paths';
 
-/** The esbuild arguments of the Dockerfile's build stage (everything after `npx esbuild`). */
-export function dockerfileEsbuildArgs(dockerfile: string): string[] {
+/** The esbuild arguments (everything after `npx esbuild`) of the Dockerfile's build step that writes `/out/<outName>`. */
+export function dockerfileEsbuildArgs(dockerfile: string, outName = 'main.js'): string[] {
   const joined = dockerfile.replace(/\\\r?\n/g, ' ');
-  const run = joined.split('\n').find((l) => /^RUN\s+npx esbuild\s/.test(l));
-  if (run === undefined) throw new Error('ingest-task/Dockerfile has no `RUN npx esbuild …` line');
+  const runs = joined.split('\n').filter((l) => /^RUN\s+npx esbuild\s/.test(l));
+  const run = runs.find((l) => l.split(/\s+/).includes(`--outfile=/out/${outName}`));
+  if (run === undefined) throw new Error(`ingest-task/Dockerfile has no \`RUN npx esbuild … --outfile=/out/${outName}\` line`);
   return run.replace(/^RUN\s+npx esbuild\s+/, '').trim().split(/\s+/);
 }
 
 /**
- * Bundle ingest-task/main.ts exactly as the image's build stage does, writing `main.js` into
- * `outDir` instead of /out (the only argument changed). Runs from the repository root, as the
- * Dockerfile's WORKDIR holds the repository's files.
+ * Bundle `outName` (main.js: the ingest; cli.js: the history image's CLI) exactly as the image's
+ * build stage does, writing it into `outDir` instead of /out (the only argument changed). Runs
+ * from the repository root, as the Dockerfile's WORKDIR holds the repository's files.
  */
-export function buildIngestBundle(outDir: string): string {
-  const args = dockerfileEsbuildArgs(fs.readFileSync(path.join(REPO_ROOT, 'ingest-task/Dockerfile'), 'utf8'));
-  const outfile = path.join(outDir, 'main.js');
+export function buildImageBundle(outDir: string, outName: 'main.js' | 'cli.js'): string {
+  const args = dockerfileEsbuildArgs(fs.readFileSync(path.join(REPO_ROOT, 'ingest-task/Dockerfile'), 'utf8'), outName);
+  const outfile = path.join(outDir, outName);
   const replaced = args.map((a) => (a.startsWith('--outfile=') ? `--outfile=${outfile}` : a));
-  if (replaced.every((a, i) => a === args[i])) throw new Error('the Dockerfile esbuild command has no --outfile');
   execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/esbuild'), replaced, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   return outfile;
+}
+
+/** The ingest bundle, `main.js`, as the image builds it. */
+export function buildIngestBundle(outDir: string): string {
+  return buildImageBundle(outDir, 'main.js');
 }
 
 export interface SynthFunction {
@@ -64,6 +70,7 @@ export function synthesize(outdir: string, context: Record<string, unknown>): Sy
     const stack = new KlineCaptureStack(app, 'KlineCaptureE2e', {
       config: readAppConfig((key) => context[key]),
       ingestImage: ingestImage(path.join(REPO_ROOT, 'test/lib/fixtures/image-context')),
+      historyImage: historyImage(path.join(REPO_ROOT, 'test/lib/fixtures/image-context')),
     });
     const assembly = app.synth();
     const template = assembly.getStackByName(stack.stackName).template as Record<string, any>;
@@ -76,8 +83,8 @@ export function synthesize(outdir: string, context: Record<string, unknown>): Sy
         functions.push({ logicalId, file: path.join(dir, `${fileBase}.js`), exportName, environment: r.Properties.Environment?.Variables ?? {} });
       }
       if (r.Type === 'AWS::ECS::TaskDefinition') {
-        const [container] = r.Properties.ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: unknown }> }>;
-        ingestEnvironment = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
+        const [container] = r.Properties.ContainerDefinitions as Array<{ Name: string; Environment: Array<{ Name: string; Value: unknown }> }>;
+        if (container.Name === 'Ingest') ingestEnvironment = Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
       }
     }
     return { template, functions, ingestEnvironment };

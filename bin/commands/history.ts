@@ -20,7 +20,7 @@ import { DEFAULT_RESAMPLE_OPTIONS, rebuildRange } from '../../core/resample-job'
 import { openStore } from '../../core/store/index';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { CliIo } from '../cli';
-import { restHistory, venueClients } from './history-rest';
+import { restHistory, venueClients } from '../../ingest-task/rest/history-rest';
 import { parseInstant } from './report';
 
 const USAGE =

@@ -66,6 +66,17 @@ describe('gap classes', () => {
       { from: DAY + 5 * M, to: DAY + 6 * M, class: 'outside-life' },
     ]);
   });
+
+  it('marks the exchange gaps REST did not confirm as unverified, apart from the confirmed ones', () => {
+    const range = { from: DAY, to: DAY + 4 * M };
+    const gaps = classifyMissing(range, new Set(), new Set([DAY + 3 * M]), [{ from: -Infinity, to: Infinity }], new Set(), new Set([DAY + M, DAY + 3 * M]));
+    expect(gaps).toStrictEqual([
+      { from: DAY, to: DAY + M, class: 'no-kline-at-exchange' },
+      { from: DAY + M, to: DAY + 2 * M, class: 'no-kline-at-exchange', unverified: true },
+      { from: DAY + 2 * M, to: DAY + 3 * M, class: 'no-kline-at-exchange' },
+      { from: DAY + 3 * M, to: DAY + 4 * M, class: 'capture-loss', repaired: false },
+    ]);
+  });
 });
 
 describe('auditMarket with REST', () => {
@@ -99,7 +110,7 @@ describe('auditMarket with REST', () => {
     const audit = await auditMarket({ store, site, markets: [], day: DAY, rest }, { marketType: 'spot', symbol: 'XUSDT' }, []);
 
     expect(asked).toEqual([[DAY + 100 * M, DAY + 102 * M]]);
-    expect(audit).toMatchObject({ equal: 1438, repaired: 0, restRecovered: 1, missingOurs: [], missingTheirs: [] });
+    expect(audit).toMatchObject({ equal: 1438, repaired: 0, restRecovered: 1, missingOurs: [], missingTheirs: [], rest: { askedMinutes: 2, requests: 1, notAsked: 0, failedMinutes: 0 } });
     expect(audit.gaps).toEqual([
       { from: DAY + 100 * M, to: DAY + 101 * M, class: 'capture-loss', repaired: true },
       { from: DAY + 101 * M, to: DAY + 102 * M, class: 'no-kline-at-exchange' },
@@ -109,7 +120,13 @@ describe('auditMarket with REST', () => {
     const failing = { ...rest, klines: async function* (): AsyncGenerator<Kline[]> { throw new Error('-1121 Invalid symbol'); } };
     const again = await auditMarket({ store: await openStore({ kind: 'sqlite', path: ':memory:' }), site, markets: [], day: DAY, rest: failing }, { marketType: 'spot', symbol: 'XUSDT' }, []);
     expect(again.problem).toMatch(/REST check .* -1121/);
-    expect(again.gaps.filter((g) => g.class === 'no-kline-at-exchange').map((g) => (g.to - g.from) / M)).toEqual([2]);
+    expect(again.gaps.filter((g) => g.class === 'no-kline-at-exchange')).toStrictEqual([{ from: DAY + 100 * M, to: DAY + 102 * M, class: 'no-kline-at-exchange', unverified: true }]);
+    expect(again.rest).toStrictEqual({ askedMinutes: 0, requests: 1, notAsked: 0, failedMinutes: 2 });
+
+    const capped = await auditMarket({ store: await openStore({ kind: 'sqlite', path: ':memory:' }), site, markets: [], day: DAY, rest, restBudget: { left: 0 } }, { marketType: 'spot', symbol: 'XUSDT' }, []);
+    expect(capped.rest).toStrictEqual({ askedMinutes: 0, requests: 0, notAsked: 2, failedMinutes: 0 });
+    expect(capped.gaps.filter((g) => g.class === 'no-kline-at-exchange')).toStrictEqual([{ from: DAY + 100 * M, to: DAY + 102 * M, class: 'no-kline-at-exchange', unverified: true }]);
+    expect(asked).toHaveLength(1);
     await store.close();
   });
 });

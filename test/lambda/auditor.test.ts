@@ -92,6 +92,7 @@ describe('auditor handler against the simulator’s dump site', () => {
     expect(emails).toHaveLength(1);
     expect(emails[0].body.html).toContain('Audit against Binance’s dump');
     expect(emails[0].body.html).toMatch(/Our minutes by source \(before repair\): stream, REST backfill, dump<\/td><td[^>]*>2,756 · 2 · 0</);
+    expect(emails[0].body.html).toMatch(/REST asked about 120 minutes in 2 requests; 0 not asked \(cap\); exchange gaps not confirmed by REST<\/td><td[^>]*>0 min</);
     expect(emails[0].body.html).toContain(`verified against Binance’s dump: <b>${(2 * 1380 - 3).toLocaleString('en')} of ${(2 * 1380).toLocaleString('en')}</b>`);
     const csv = emails[0].attachments.find((f) => f.filename?.endsWith('-audit.csv'));
     expect(Buffer.from(csv!.content, 'base64').toString('utf8')).toContain(`2026-01-03,spot,${b},2026-01-03T12:07:00.000Z,trades,`);

@@ -5,6 +5,8 @@
  * imported range. Resumable (`--state`, default ./data/history-state.json).
  * Progress: a bar on a terminal (stderr), JSON lines on stdout otherwise; a summary at the end.
  * Exit codes: 0 done, 1 store/REST failure, 2 bad arguments, 3 some files failed, 130 stopped.
+ * Ctrl-C (SIGINT) or SIGTERM stops taking tasks and lets those under way finish (exit 130); a
+ * second Ctrl-C quits at once (the next run redoes what was cut off).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +28,26 @@ import { parseInstant } from './report';
 const USAGE =
   'usage: npm run cli -- history [--market-type spot[,usdm,coinm]] [--symbols A,B] [--from DATE] [--to DATE]\n' +
   '         [--store URL] [--state FILE] [--concurrency N] [--max-mbps N] [--dumps-url URL]\n';
+
+/**
+ * An AbortSignal raised by the first SIGINT or SIGTERM; its handlers are removed at `dispose`
+ * (and the first removes itself, so a second Ctrl-C has Node's default effect: exit at once).
+ */
+export function interruptSignal(onInterrupt: (signal: NodeJS.Signals) => void): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const handler = (sig: NodeJS.Signals) => {
+    dispose();
+    onInterrupt(sig);
+    controller.abort();
+  };
+  const dispose = () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return { signal: controller.signal, dispose };
+}
 
 export interface HistoryDeps {
   env?: Env;
@@ -122,6 +144,7 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
   const rest = deps.rest ?? restHistory(clientFor);
 
   let store: KlineStore | undefined;
+  const interrupt = deps.signal ? undefined : interruptSignal((sig) => io.stderr.write(`history: ${sig}: finishing the tasks under way, then stopping (Ctrl-C again quits now)\n`));
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
   const bar = tty ? new SingleBar({ stream: io.stderr as NodeJS.WriteStream, format: 'history [{bar}] {value}/{total} tasks | {rows} klines | {mb} MB | ETA {eta_formatted}', etaBuffer: 50 }) : undefined;
   let lastLine = 0;
@@ -153,7 +176,7 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
       state,
       concurrency: args.concurrency,
       onProgress,
-      signal: deps.signal,
+      signal: deps.signal ?? interrupt?.signal,
       now,
       rebuild: async (range: TimeRange) => {
         // The resample job's on-demand rebuild, a bounded span per call.
@@ -172,6 +195,7 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
     io.stderr.write(`history: ${(err as Error).message}\n`);
     return 1;
   } finally {
+    interrupt?.dispose();
     clients.close();
     await store?.close().catch(() => undefined);
   }

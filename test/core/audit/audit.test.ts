@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compareDay } from '../../../core/audit/compare';
 import { classifyMissing, lifePeriods } from '../../../core/audit/gaps';
-import { auditMarket } from '../../../core/audit/run';
+import { auditHeadline, auditMarket, auditTotals, type MarketAudit } from '../../../core/audit/run';
 import { formatChecksum } from '../../../core/dumps/checksum';
 import { dumpFileName, dumpUrlPath, type DumpFile } from '../../../core/dumps/paths';
 import { DumpSite } from '../../../core/dumps/site';
@@ -128,5 +128,25 @@ describe('auditMarket with REST', () => {
     expect(capped.gaps.filter((g) => g.class === 'no-kline-at-exchange')).toStrictEqual([{ from: DAY + 100 * M, to: DAY + 102 * M, class: 'no-kline-at-exchange', unverified: true }]);
     expect(asked).toHaveLength(1);
     await store.close();
+  });
+});
+
+describe('the headline: percentages of what the exchange produced, its own gaps apart', () => {
+  const market = (over: Partial<MarketAudit>): MarketAudit => ({
+    market: { marketType: 'spot', symbol: 'XUSDT' }, status: 'audited', exchangeMinutes: 1380, equal: 1380, differing: [], missingOurs: [], missingTheirs: [], repaired: 0, restRecovered: 0, gaps: [], ...over,
+  });
+  const headline = (markets: MarketAudit[]) => auditHeadline({ day: '2025-06-01', range: { from: DAY, to: DAY + 1440 * M }, markets, totals: auditTotals(markets) });
+
+  it('a day with a maintenance hour and nothing lost is 100.000 % of what Binance produced, the hour shown as the exchange’s gap', () => {
+    const line = headline([market({ gaps: [{ from: DAY + 600 * M, to: DAY + 660 * M, class: 'no-kline-at-exchange' }], rest: { askedMinutes: 60, requests: 1, notAsked: 0, failedMinutes: 0 } })]);
+    expect(line).toContain('captured 100.000 % of what Binance produced (100.000 % after repair)');
+    expect(line).toContain('exchange gaps 60 min, outside market life 0 min');
+    expect(line).toContain('REST asked about 60 minutes in 1 requests; 0 not asked (cap)');
+  });
+
+  it('one lost minute is never rounded up to 100 %; repaired, it is', () => {
+    const line = headline([market({ equal: 1379, missingOurs: [DAY + 5 * M], repaired: 1, gaps: [{ from: DAY + 5 * M, to: DAY + 6 * M, class: 'capture-loss', repaired: true }] })]);
+    expect(line).toContain('captured 99.927 % of what Binance produced (100.000 % after repair)');
+    expect(line).not.toContain('REST asked');
   });
 });

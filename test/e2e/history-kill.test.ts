@@ -82,7 +82,7 @@ test('killed with SIGKILL, stopped by Ctrl-C, failed on broken files: history re
   const faults = [
     { kind: 'corrupt-zip' as const, symbol: b, date: '2026-01-02' },
     { kind: 'checksum-mismatch' as const, symbol: a, date: '2026-01-01' },
-    { kind: 'truncated' as const, symbol: a, date: '2026-01-04' },
+    { kind: 'truncated' as const, symbol: a, date: '2026-01-03' },
   ];
   sim.dumps.setFaults(faults);
 
@@ -100,7 +100,7 @@ test('killed with SIGKILL, stopped by Ctrl-C, failed on broken files: history re
   // Every injected fault, by file and kind (each was retried first).
   expect(failed.stderr).toContain(`spot/daily/${b}/2026-01-02 (corrupt-zip)`);
   expect(failed.stderr).toContain(`spot/daily/${a}/2026-01-01 (checksum-mismatch)`);
-  expect(failed.stderr).toMatch(new RegExp(`spot/daily/${a}/2026-01-04 \\((truncated|corrupt-zip)\\)`));
+  expect(failed.stderr).toMatch(new RegExp(`spot/daily/${a}/2026-01-03 \\((truncated|corrupt-zip)\\)`));
   const summary = failed.lines.at(-1) as { resumed: number };
   expect(summary.resumed).toBeGreaterThan(0);
 

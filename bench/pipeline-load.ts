@@ -110,6 +110,7 @@ function observedStore(inner: KlineStore, onStored: (klines: readonly Kline[]) =
     },
     read: (q) => inner.read(q),
     countByMarket: (t, i, r) => inner.countByMarket(t, i, r),
+    countBySource: (t, r) => inner.countBySource(t, r),
     symbolsWithKlines: (t, i, r) => inner.symbolsWithKlines(t, i, r),
     gaps: (t, i, r, s) => inner.gaps(t, i, r, s),
     lastOpenTimes: (i, m) => inner.lastOpenTimes(i, m),

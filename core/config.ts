@@ -64,6 +64,15 @@ export function readPositiveInt(env: Env, name: string, fallback: number): numbe
   return n;
 }
 
+/** As readPositiveInt, 0 allowed (e.g. "none"). */
+export function readNonNegativeInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(name, `expected a whole number ≥ 0, got "${raw}"`);
+  return n;
+}
+
 export function readList(env: Env, name: string): string[] {
   const raw = env[name];
   if (!raw) return [];

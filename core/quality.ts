@@ -84,6 +84,30 @@ export interface QualitySummary {
   gapCount: number;
   /** datapointsPresent / datapointsExpected, or null when nothing was expected. */
   availability: number | null;
+  /** datapointsCaptured by where the klines came from (absent when not counted: `withSources`). */
+  bySource?: DatapointSources;
+}
+
+/** Stored 1m klines by provenance: the live stream, REST backfill, Binance's dumps. */
+export interface DatapointSources {
+  stream: number;
+  rest: number;
+  dump: number;
+}
+
+/**
+ * The summary with its captured klines split by source, from the REST and dump counts per symbol
+ * (`KlineStore.countBySource`): stream is the rest of datapointsCaptured. Never below 0: a 1h bar
+ * of unknown provenance counts its hour as complete, which may be more than the 1m klines stored.
+ */
+export function withSources(summary: QualitySummary, nonStream: ReadonlyMap<string, { rest: number; dump: number }>): QualitySummary {
+  let rest = 0;
+  let dump = 0;
+  for (const c of nonStream.values()) {
+    rest += c.rest;
+    dump += c.dump;
+  }
+  return { ...summary, bySource: { stream: Math.max(0, summary.datapointsCaptured - rest - dump), rest, dump } };
 }
 
 export interface QualityFigures {
@@ -364,6 +388,10 @@ export function combineSummaries(range: TimeRange, summaries: readonly QualitySu
     total.datapointsUnexpected += s.datapointsUnexpected;
     total.missingMinutes += s.missingMinutes;
     total.gapCount += s.gapCount;
+  }
+  if (summaries.length > 0 && summaries.every((s) => s.bySource)) {
+    total.bySource = { stream: 0, rest: 0, dump: 0 };
+    for (const s of summaries) for (const k of ['stream', 'rest', 'dump'] as const) total.bySource[k] += s.bySource![k];
   }
   total.availability = total.datapointsExpected > 0 ? total.datapointsPresent / total.datapointsExpected : null;
   return total;

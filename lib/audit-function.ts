@@ -15,6 +15,8 @@ export interface AuditFunctionProps {
   readonly marketTypes: readonly MarketType[];
   /** Binance's dump file site (BINANCE_DUMPS_URL). */
   readonly dumpsUrl: string;
+  /** Binance spot REST (BINANCE_REST_URL), asked about minutes missing in ours and the dump. */
+  readonly restUrl: string;
   readonly placement?: FunctionPlacement;
 }
 
@@ -38,6 +40,8 @@ export class AuditFunction extends Construct {
    * than overlapping it) and an on-demand run.
    */
   static readonly MAX_CONCURRENT_RUNS = 2;
+  /** REST requests a run may make (AUDIT_REST_MAX_REQUESTS): ≤ 1,000 spot weight, spread by the client's weight gate. */
+  static readonly REST_MAX_REQUESTS = 500;
 
   readonly auditor: KlineFunction;
   readonly rule: events.Rule;
@@ -62,6 +66,8 @@ export class AuditFunction extends Construct {
         AUDIT_MARKET_TYPES: props.marketTypes.join(','),
         AUDIT_LAG_DAYS: String(AuditFunction.LAG_DAYS),
         AUDIT_CONCURRENCY: String(AuditFunction.CONCURRENCY),
+        AUDIT_REST_MAX_REQUESTS: String(AuditFunction.REST_MAX_REQUESTS),
+        BINANCE_REST_URL: props.restUrl,
       },
     });
     new CfnOutput(this, 'AuditorFunctionName', {

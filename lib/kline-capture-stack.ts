@@ -146,6 +146,7 @@ export class KlineCaptureStack extends Stack {
       logRetention,
       marketTypes: config.marketTypes,
       dumpsUrl: config.binanceDumpsUrl,
+      restUrl: config.binanceRestUrl,
       placement: this.network.functionPlacement,
     });
 

@@ -6,6 +6,8 @@
  * else the secret MONGODB_SECRET_ARN names (the AWS task), else KLINE_STORE / MONGODB_URI.
  * Progress: a bar on a terminal (stderr), JSON lines on stdout otherwise; a summary at the end.
  * Exit codes: 0 done, 1 store/REST failure, 2 bad arguments, 3 some files failed, 130 stopped.
+ * Ctrl-C (SIGINT) or SIGTERM stops taking tasks and lets those under way finish (exit 130); a
+ * second Ctrl-C quits at once (the next run redoes what was cut off).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,13 +23,33 @@ import { DEFAULT_RESAMPLE_OPTIONS, rebuildRange } from '../../core/resample-job'
 import { openStore } from '../../core/store/index';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { CliIo } from '../cli';
-import { restHistory, venueClients } from './history-rest';
+import { restHistory, venueClients } from '../../ingest-task/rest/history-rest';
 import { resolveCliStore, type SecretsClient } from './store-source';
 import { parseInstant } from './report';
 
 export const USAGE =
   'usage: npm run cli -- history [--market-type spot[,usdm,coinm]] [--symbols A,B] [--from DATE] [--to DATE]\n' +
   '         [--store URL] [--state FILE] [--concurrency N] [--max-mbps N] [--dumps-url URL]\n';
+
+/**
+ * An AbortSignal raised by the first SIGINT or SIGTERM; its handlers are removed at `dispose`
+ * (and the first removes itself, so a second Ctrl-C has Node's default effect: exit at once).
+ */
+export function interruptSignal(onInterrupt: (signal: NodeJS.Signals) => void): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const handler = (sig: NodeJS.Signals) => {
+    dispose();
+    onInterrupt(sig);
+    controller.abort();
+  };
+  const dispose = () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return { signal: controller.signal, dispose };
+}
 
 export interface HistoryDeps {
   env?: Env;
@@ -128,6 +150,7 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
   const rest = deps.rest ?? restHistory(clientFor);
 
   let store: KlineStore | undefined;
+  const interrupt = deps.signal ? undefined : interruptSignal((sig) => io.stderr.write(`history: ${sig}: finishing the tasks under way, then stopping (Ctrl-C again quits now)\n`));
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
   const bar = tty ? new SingleBar({ stream: io.stderr as NodeJS.WriteStream, format: 'history [{bar}] {value}/{total} tasks | {rows} klines | {mb} MB | ETA {eta_formatted}', etaBuffer: 50 }) : undefined;
   let lastLine = 0;
@@ -159,7 +182,7 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
       state,
       concurrency: args.concurrency,
       onProgress,
-      signal: deps.signal,
+      signal: deps.signal ?? interrupt?.signal,
       now,
       rebuild: async (range: TimeRange) => {
         // The resample job's on-demand rebuild, a bounded span per call.
@@ -178,6 +201,7 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
     io.stderr.write(`history: ${(err as Error).message}\n`);
     return 1;
   } finally {
+    interrupt?.dispose();
     clients.close();
     await store?.close().catch(() => undefined);
   }

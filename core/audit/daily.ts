@@ -7,6 +7,7 @@
  * markets still unpublished then are listed as "not published" and can be audited on demand.
  */
 import type { DumpSite } from '../dumps/site';
+import type { HistoryRest } from '../history/run';
 import { DAY_MS } from '../interval';
 import type { MarketType } from '../market';
 import type { KlineStore, TimeRange } from '../store/port';
@@ -34,13 +35,16 @@ export interface DailyAuditOptions {
   marketTypes: readonly MarketType[];
   day: number;
   concurrency?: number;
+  /** Binance REST for the minutes missing in ours and the dump, at most `restMaxRequests` requests. */
+  rest?: HistoryRest;
+  restMaxRequests?: number;
 }
 
 /** Audit every market of the captured types on `day`, repair from the dump, keep the result. */
 export async function runDailyAudit(o: DailyAuditOptions): Promise<AuditResult> {
   if (o.day % DAY_MS !== 0) throw new RangeError(`audit day ${o.day} is not the start of a UTC day`);
   const markets = await marketsOfDay(o.store, o.marketTypes, o.day);
-  const result = await runAudit({ store: o.store, site: o.site, markets, day: o.day, concurrency: o.concurrency });
+  const result = await runAudit({ store: o.store, site: o.site, markets, day: o.day, concurrency: o.concurrency, rest: o.rest, restMaxRequests: o.restMaxRequests });
   await o.store.saveAudit(result);
   return result;
 }

@@ -15,6 +15,8 @@ export interface ClassifiedGap extends TimeRange {
   class: GapClass;
   /** capture-loss only: filled from the dump by this audit. */
   repaired?: boolean;
+  /** no-kline-at-exchange only: REST was not asked (cap, failure, or no REST): the dump's word alone. */
+  unverified?: true;
 }
 
 const ENDS_LIFE = new Set(['DELISTED', 'DELIVERED', 'CLOSE', 'SETTLING']);
@@ -48,15 +50,23 @@ function within(t: number, periods: readonly TimeRange[]): boolean {
  * Classify every minute of `range` that is not in `ours`, merged into ranges. `exchange` holds
  * the open times Binance produced (its dump, plus REST where asked); `repaired` those we filled.
  */
-export function classifyMissing(range: TimeRange, ours: ReadonlySet<number>, exchange: ReadonlySet<number>, life: readonly TimeRange[], repaired: ReadonlySet<number> = new Set()): ClassifiedGap[] {
+export function classifyMissing(
+  range: TimeRange,
+  ours: ReadonlySet<number>,
+  exchange: ReadonlySet<number>,
+  life: readonly TimeRange[],
+  repaired: ReadonlySet<number> = new Set(),
+  unverified: ReadonlySet<number> = new Set(),
+): ClassifiedGap[] {
   const out: ClassifiedGap[] = [];
   for (let t = Math.ceil(range.from / MINUTE) * MINUTE; t < range.to; t += MINUTE) {
     if (ours.has(t)) continue;
     const cls: GapClass = exchange.has(t) ? 'capture-loss' : within(t, life) ? 'no-kline-at-exchange' : 'outside-life';
     const fixed = cls === 'capture-loss' ? repaired.has(t) : undefined;
+    const unsure = cls === 'no-kline-at-exchange' && unverified.has(t) ? true : undefined;
     const last = out[out.length - 1];
-    if (last && last.to === t && last.class === cls && last.repaired === fixed) last.to = t + MINUTE;
-    else out.push(fixed === undefined ? { from: t, to: t + MINUTE, class: cls } : { from: t, to: t + MINUTE, class: cls, repaired: fixed });
+    if (last && last.to === t && last.class === cls && last.repaired === fixed && last.unverified === unsure) last.to = t + MINUTE;
+    else out.push({ from: t, to: t + MINUTE, class: cls, ...(fixed === undefined ? {} : { repaired: fixed }), ...(unsure ? { unverified: unsure } : {}) });
   }
   return out;
 }

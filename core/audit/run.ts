@@ -15,6 +15,7 @@ import type { KlineStore, TimeRange } from '../store/port';
 import type { HistoryRest } from '../history/run';
 import { compareDay, type MinuteDifference } from './compare';
 import { classifyMissing, gapMinutes, lifePeriods, type ClassifiedGap, type GapClass } from './gaps';
+import { askRest, type RestBudget } from './rest-check';
 
 export interface MarketAudit {
   market: MarketRef;
@@ -34,7 +35,17 @@ export interface MarketAudit {
   restRecovered: number;
   /** Our minutes of the day before repair, by provenance (absent in audits kept before it was counted). */
   bySource?: SourceCounts;
+  /** What asking REST about the exchange's gaps did (absent when REST was not used, and in older audits). */
+  rest?: RestTotals;
   gaps: ClassifiedGap[];
+}
+
+/** REST asked about N (askedMinutes) minutes in K requests; M not asked (cap); F whose request failed. */
+export interface RestTotals {
+  askedMinutes: number;
+  requests: number;
+  notAsked: number;
+  failedMinutes: number;
 }
 
 /** Stored 1m klines by where they came from: the stream, REST backfill, a dump. */
@@ -58,6 +69,8 @@ export interface AuditTotals {
   restRecovered: number;
   /** Absent in audits kept before provenance was counted. */
   bySource?: SourceCounts;
+  /** Absent when REST was not used (and in audits kept before it was counted). */
+  rest?: RestTotals;
   gapMinutes: Record<GapClass | 'repaired', number>;
 }
 
@@ -82,6 +95,14 @@ export interface AuditOptions {
    * a kline REST has is a capture loss (repaired with source 'rest'), not the exchange's gap.
    */
   rest?: HistoryRest;
+  /**
+   * Most REST requests the whole run makes (default: no cap); minutes left over stay unverified.
+   * Each request is one klines page of at most 1,000 minutes (weight 2 on spot), so a market-day
+   * needs at most two.
+   */
+  restMaxRequests?: number;
+  /** The run's remaining requests (runAudit sets it from `restMaxRequests`; shared by every market). */
+  restBudget?: RestBudget;
   concurrency?: number;
 }
 
@@ -135,32 +156,30 @@ export async function auditMarket(o: AuditOptions, market: MarketRef, history: r
   const repairedFromDump = repaired.size;
   let restRecovered = 0;
   let restProblem: string | undefined;
+  let restTotals: RestTotals | undefined;
+  const exchangeGaps = gaps.filter((x) => x.class === 'no-kline-at-exchange');
+  let unverified = new Set<number>();
   if (o.rest) {
-    const fromRest: Kline[] = [];
-    try {
-      for (const g of gaps.filter((x) => x.class === 'no-kline-at-exchange')) {
-        for await (const page of o.rest.klines(market, g.from, g.to)) fromRest.push(...page);
-      }
-    } catch (err) {
-      // A delisted market has no REST any more (-1121): the dump's word stands.
-      restProblem = `REST check of the exchange's gaps failed: ${(err as Error).message}`;
-      fromRest.length = 0;
+    const check = await askRest(o.rest, market, exchangeGaps, o.restBudget ?? { left: o.restMaxRequests ?? Infinity });
+    // A delisted market has no REST any more (-1121): the dump's word stands for what was not answered.
+    restProblem = check.problem;
+    restTotals = { askedMinutes: check.askedMinutes, requests: check.requests, notAsked: check.notAsked, failedMinutes: check.failedMinutes };
+    unverified = check.unverified;
+    for (const k of check.klines) exchange.add(k.openTime);
+    if (check.klines.length > 0 && (o.repair ?? true)) {
+      const fill = check.klines.map((k) => ({ ...k, source: 'rest' as const }));
+      const result = await o.store.upsert('1m', fill);
+      const refused = new Set(result.failures.map((f) => f.index));
+      fill.forEach((k, i) => {
+        if (refused.has(i)) return;
+        repaired.add(k.openTime);
+        restRecovered++;
+      });
     }
-    if (fromRest.length > 0) {
-      for (const k of fromRest) exchange.add(k.openTime);
-      if (o.repair ?? true) {
-        const fill = fromRest.map((k) => ({ ...k, source: 'rest' as const }));
-        const result = await o.store.upsert('1m', fill);
-        const refused = new Set(result.failures.map((f) => f.index));
-        fill.forEach((k, i) => {
-          if (refused.has(i)) return;
-          repaired.add(k.openTime);
-          restRecovered++;
-        });
-      }
-      gaps = classifyMissing(range, oursTimes, exchange, life, repaired);
-    }
+  } else {
+    for (const g of exchangeGaps) for (let t = g.from; t < g.to; t += 60_000) unverified.add(t);
   }
+  gaps = classifyMissing(range, oursTimes, exchange, life, repaired, unverified);
   return {
     market,
     status: 'audited',
@@ -173,6 +192,7 @@ export async function auditMarket(o: AuditOptions, market: MarketRef, history: r
     repaired: repairedFromDump,
     restRecovered,
     bySource: countBySource(ours),
+    ...(restTotals ? { rest: restTotals } : {}),
     gaps,
   };
 }
@@ -190,6 +210,10 @@ export function auditTotals(markets: readonly MarketAudit[]): AuditTotals {
     t.repaired += m.repaired;
     t.restRecovered += m.restRecovered ?? 0;
     for (const k of ['stream', 'rest', 'dump'] as const) bySource[k] += m.bySource?.[k] ?? 0;
+    if (m.rest) {
+      t.rest ??= { askedMinutes: 0, requests: 0, notAsked: 0, failedMinutes: 0 };
+      for (const k of ['askedMinutes', 'requests', 'notAsked', 'failedMinutes'] as const) t.rest[k] += m.rest[k];
+    }
     const g = gapMinutes(m.gaps);
     for (const k of Object.keys(g) as (keyof typeof g)[]) t.gapMinutes[k] += g[k];
   }
@@ -204,10 +228,11 @@ export async function runAudit(o: AuditOptions): Promise<AuditResult> {
     const key = marketKey(e);
     byMarket.set(key, [...(byMarket.get(key) ?? []), e]);
   }
+  const run: AuditOptions = { ...o, restBudget: o.restBudget ?? { left: o.restMaxRequests ?? Infinity } };
   const queue = [...o.markets];
   const out: MarketAudit[] = [];
   const worker = async () => {
-    for (let m = queue.shift(); m; m = queue.shift()) out.push(await auditMarket(o, m, byMarket.get(marketKey(m)) ?? []));
+    for (let m = queue.shift(); m; m = queue.shift()) out.push(await auditMarket(run, m, byMarket.get(marketKey(m)) ?? []));
   };
   await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 4) }, worker));
   out.sort((a, b) => (marketKey(a.market) < marketKey(b.market) ? -1 : 1));
@@ -224,6 +249,12 @@ export function auditHeadline(r: AuditResult): string {
     `${t.differing} differing, ${t.missingOurs} missing in ours (${t.repaired} repaired from the dump), ${t.missingTheirs} missing in Binance's${t.restRecovered > 0 ? ` (${t.restRecovered} more found in REST and filled)` : ''}; ` +
     `captured ${pct(captured, t.exchangeMinutes)} of what Binance produced (${pct(captured + t.repaired, t.exchangeMinutes)} after repair); ` +
     `exchange gaps ${t.gapMinutes['no-kline-at-exchange']} min, outside market life ${t.gapMinutes['outside-life']} min; ` +
-    `${t.audited} of ${t.markets} markets audited`
+    `${t.audited} of ${t.markets} markets audited` +
+    (t.rest ? `; ${restLine(t.rest)}` : '')
   );
+}
+
+/** "REST asked about N minutes in K requests; M not asked (cap)", and the failed ones if any. */
+export function restLine(r: RestTotals): string {
+  return `REST asked about ${r.askedMinutes} minutes in ${r.requests} requests; ${r.notAsked} not asked (cap)${r.failedMinutes > 0 ? `; ${r.failedMinutes} unanswered (REST failed)` : ''}`;
 }

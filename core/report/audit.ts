@@ -3,7 +3,8 @@
  * N of M minutes equal", the share of what Binance produced that we captured (before and after
  * repair), every missing minute by class, and the differing minutes with both values.
  */
-import { auditHeadline, type AuditResult } from '../audit/run';
+import { gapMinutes } from '../audit/gaps';
+import { auditHeadline, restLine, type AuditResult } from '../audit/run';
 import { marketKey } from '../market';
 import { csvRow } from './csv';
 import { escapeHtml } from './html';
@@ -46,6 +47,7 @@ export function auditHtml(audits: readonly AuditResult[], maxRows = 25): string 
       ['No kline at the exchange (halt, maintenance)', t.gapMinutes['no-kline-at-exchange']],
       ['Outside the market’s life', t.gapMinutes['outside-life']],
     ] as const;
+    const unverified = a.markets.flatMap((m) => m.gaps).reduce((n, g) => n + (g.unverified ? gapMinutes([g])['no-kline-at-exchange'] : 0), 0);
     const diffs = a.markets.flatMap((m) => m.differing.map((d) => ({ m, d })));
     const diffRows = diffs
       .slice(0, maxRows)
@@ -57,6 +59,8 @@ export function auditHtml(audits: readonly AuditResult[], maxRows = 25): string 
 ${classes.map(([label, n]) => `<tr>${td(escapeHtml(label))}${td(`${formatCount(n)} min`, 'right')}</tr>`).join('\n')}
 <tr>${td('Differing minutes (kept as captured)')}${td(formatCount(t.differing), 'right')}</tr>
 <tr>${td('Minutes we have and Binance’s dump has not')}${td(formatCount(t.missingTheirs), 'right')}</tr>${
+      t.rest === undefined ? '' : `\n<tr>${td(escapeHtml(`${restLine(t.rest)}; exchange gaps not confirmed by REST`))}${td(`${formatCount(unverified)} min`, 'right')}</tr>`
+    }${
       t.bySource === undefined
         ? ''
         : `\n<tr>${td('Our minutes by source (before repair): stream, REST backfill, dump')}${td(`${formatCount(t.bySource.stream)} · ${formatCount(t.bySource.rest)} · ${formatCount(t.bySource.dump)}`, 'right')}</tr>`

@@ -114,8 +114,11 @@ function summaryBlock(s: QualitySummary): string {
 <div style="font-size:14px;color:${MUTED};">No market was expected to trade in this window.</div>`
       : `<div style="font-size:44px;line-height:52px;font-weight:800;color:${availabilityColour(s.datapointsPresent, s.datapointsExpected)};font-variant-numeric:tabular-nums;">${pct}&nbsp;%</div>
 <div style="font-size:14px;color:${INK};">of expected 1m klines available: ${formatCount(s.datapointsPresent)} of ${formatCount(s.datapointsExpected)} minutes in ${formatCount(s.marketsExpected)} markets</div>`;
-  const unexpected =
+  const within =
     s.datapointsUnexpected > 0 ? `incl. ${formatCount(s.datapointsUnexpected)} outside trading periods` : 'all within trading periods';
+  const unexpected = s.bySource
+    ? `${within}<br>stream ${formatCount(s.bySource.stream)} · REST ${formatCount(s.bySource.rest)} · dump ${formatCount(s.bySource.dump)}`
+    : within;
   const notCaptured = s.marketsReported - s.marketsCaptured;
   return `<tr><td class="kq-pad" style="padding:24px 24px 8px 24px;">${hero}</td></tr>
 <tr><td class="kq-tiles" style="padding:8px 18px 0 18px;">

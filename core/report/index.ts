@@ -19,6 +19,7 @@ import {
   qualityInputFromHours,
   type HourBars,
   type HourPlanInput,
+  withSources,
 } from '../quality';
 import type { AuditResult } from '../audit/run';
 import { auditDifferencesCsv, auditHtml, auditSummaryLines } from './audit';
@@ -180,5 +181,7 @@ async function buildSection(store: KlineStore, marketType: MarketType, window: T
     }
   }
   const { counts, gaps } = qualityInputFromHours(plan, readGaps);
-  return computeQuality({ marketType, range: window, history, counts, gaps });
+  const figures = computeQuality({ marketType, range: window, history, counts, gaps });
+  // Reads only the window's non-stream klines (a partial index): stream = captured − them.
+  return { ...figures, summary: withSources(figures.summary, await store.countBySource(marketType, window)) };
 }

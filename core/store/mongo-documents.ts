@@ -159,6 +159,18 @@ export function klineRangeFilter(from: number, to: number, symbols?: readonly st
   return sorted.length === 1 ? { symbol: sorted[0], openTime } : { symbol: { $in: sorted }, openTime };
 }
 
+/**
+ * REST and dump klines per symbol and source in a range, on the partial provenance index: the
+ * match repeats the index's filter (`source` exists) so the planner may use it, and the range
+ * on its leading key reads only the range's non-stream entries.
+ */
+export function sourceCountPipeline(range: TimeRange): Document[] {
+  return [
+    { $match: { source: { $exists: true }, openTime: { $gte: new Date(range.from), $lt: new Date(range.to) } } },
+    { $group: { _id: { symbol: '$symbol', source: '$source' }, n: { $sum: 1 } } },
+  ];
+}
+
 /** Index order, which is also the order `read` promises (symbol, then openTime). */
 export const KLINE_ORDER = { symbol: 1, openTime: 1 } as const;
 

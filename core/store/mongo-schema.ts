@@ -8,6 +8,9 @@
  * - the unique index `symbol_1_openTime_1`, which every query names with `hint`;
  * - on 1m collections only, the optional TTL index `openTime_1` (retention); anywhere else an
  *   `openTime_1` is round 1's read index and is dropped;
+ * - on 1m collections only, the partial index `openTime_1_source_1_symbol_1` holding only the
+ *   klines not from the stream (`source` present), so a report counts a day's REST and dump
+ *   klines by reading those few entries (`countBySource`; stream = total − them);
  * - a read-only view `<collection>_numeric` with the decimals as doubles for Atlas Charts/Grafana.
  * Plus the plain collections `markets`, `resample_log`, `resample_state` and `audits` (one
  * document per audited day, `_id` the day).
@@ -22,6 +25,10 @@ import type { SchemaDifference, SchemaOptions } from './port';
 export const KLINE_INDEX = 'symbol_1_openTime_1';
 export const KLINE_INDEX_KEY = { symbol: 1, openTime: 1 } as const;
 export const TTL_INDEX = 'openTime_1';
+/** The provenance index of 1m collections: partial, only klines with a `source` (REST or dump). */
+export const SOURCE_INDEX = 'openTime_1_source_1_symbol_1';
+export const SOURCE_INDEX_KEY = { openTime: 1, source: 1, symbol: 1 } as const;
+export const SOURCE_INDEX_FILTER = { source: { $exists: true } } as const;
 export const MARKETS_COLLECTION = 'markets';
 /** Plain collections besides the klines: market status history, the resampler's bookkeeping and the dump audits (`_id` index only). */
 export const AUDITS_COLLECTION = 'audits';
@@ -105,6 +112,14 @@ function isKlineIndex(index: IndexDescriptionInfo): boolean {
   return isDeepStrictEqual({ ...index.key }, { ...KLINE_INDEX_KEY }) && index.unique === true;
 }
 
+function isSourceIndex(index: IndexDescriptionInfo): boolean {
+  return isDeepStrictEqual({ ...index.key }, { ...SOURCE_INDEX_KEY }) && isDeepStrictEqual(index.partialFilterExpression, { ...SOURCE_INDEX_FILTER, source: { ...SOURCE_INDEX_FILTER.source } });
+}
+
+function describeIndex(index: IndexDescriptionInfo): string {
+  return `${JSON.stringify(index.key)}${index.partialFilterExpression ? ` partial ${JSON.stringify(index.partialFilterExpression)}` : ''}`;
+}
+
 function ttlOf(index: IndexDescriptionInfo | undefined): number | undefined {
   return typeof index?.expireAfterSeconds === 'number' ? index.expireAfterSeconds : undefined;
 }
@@ -141,6 +156,12 @@ export async function checkMongoSchema(ctx: SchemaContext, options: SchemaOption
       out.push({ kind: 'obsolete-index', collection: name, message: `${name} still has round 1's index ${TTL_INDEX} (reads use ${KLINE_INDEX}; \`store migrate\` drops it)` });
     }
     if (interval !== '1m') continue;
+    const source = indexes.find((i) => i.name === SOURCE_INDEX);
+    if (!source) {
+      out.push({ kind: 'missing-index', collection: name, message: `${name} has no partial index ${SOURCE_INDEX}: counting klines by source fails (run \`npm run cli -- ${migrate}\`)` });
+    } else if (!isSourceIndex(source)) {
+      out.push({ kind: 'index-differs', collection: name, message: `${name}: index ${SOURCE_INDEX} is ${describeIndex(source)}, expected ${JSON.stringify(SOURCE_INDEX_KEY)} partial ${JSON.stringify(SOURCE_INDEX_FILTER)}` });
+    }
     if (ttl !== undefined && wantedTtl === null) {
       out.push({
         kind: 'ttl-not-configured',
@@ -190,6 +211,15 @@ export async function applyMongoSchema(ctx: SchemaContext, options: SchemaOption
       changed(`${name}: created unique index ${KLINE_INDEX}`);
     } else if (!isKlineIndex(key)) {
       throw new Error(`${name}: index ${KLINE_INDEX} is ${JSON.stringify(key.key)}${key.unique ? ' unique' : ''}, expected unique ${JSON.stringify(KLINE_INDEX_KEY)}: drop it, then migrate again`);
+    }
+    if (interval === '1m') {
+      const source = indexes.find((i) => i.name === SOURCE_INDEX);
+      if (!source) {
+        await ctx.db.collection(name).createIndex({ ...SOURCE_INDEX_KEY }, { name: SOURCE_INDEX, partialFilterExpression: { source: { $exists: true } } });
+        changed(`${name}: created partial index ${SOURCE_INDEX} (klines not from the stream)`);
+      } else if (!isSourceIndex(source)) {
+        throw new Error(`${name}: index ${SOURCE_INDEX} is ${describeIndex(source)}, expected ${JSON.stringify(SOURCE_INDEX_KEY)} partial ${JSON.stringify(SOURCE_INDEX_FILTER)}: drop it, then migrate again`);
+      }
     }
     await applyOpenTimeIndex(ctx, name, interval, indexes.find((i) => i.name === TTL_INDEX), wantedTtl, changed);
   }

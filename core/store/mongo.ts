@@ -17,7 +17,7 @@ import {
 } from 'mongodb';
 import { StoreUnavailableError } from '../errors';
 import { collectionName, intervalMs, type StoredInterval } from '../interval';
-import type { Kline } from '../kline';
+import { KLINE_SOURCES, type Kline, type KlineSource } from '../kline';
 import { MARKET_TYPES, marketKey, type MarketRef, type MarketStatusEvent, type MarketType } from '../market';
 import { assertMarketEvents, prepareBatch } from './batch';
 import {
@@ -31,11 +31,12 @@ import {
   marketIdRange,
   marketStatusOperation,
   sortSymbols,
+  sourceCountPipeline,
   type GapEdge,
   type KlineDocument,
   type MarketDocument,
 } from './mongo-documents';
-import { AUDITS_COLLECTION, KLINE_INDEX, MARKETS_COLLECTION, applyMongoSchema, checkMongoSchema } from './mongo-schema';
+import { AUDITS_COLLECTION, KLINE_INDEX, MARKETS_COLLECTION, SOURCE_INDEX, applyMongoSchema, checkMongoSchema } from './mongo-schema';
 import { auditDays, auditText, parseAuditText } from '../audit/record';
 import type { AuditResult } from '../audit/run';
 import type {
@@ -173,6 +174,22 @@ export class MongoKlineStore implements KlineStore {
         })
         .toArray();
       return new Map(rows.map((r) => [r._id, r.n]));
+    });
+  }
+
+  async countBySource(marketType: MarketType, range: TimeRange): Promise<Map<string, Record<KlineSource, number>>> {
+    return this.guard(`count ${collectionName(marketType, '1m')} by source`, async () => {
+      const rows = await this.klines(marketType, '1m')
+        .aggregate<{ _id: { symbol: string; source: string }; n: number }>(sourceCountPipeline(range), { hint: SOURCE_INDEX, maxTimeMS: this.maxTimeMS })
+        .toArray();
+      const out = new Map<string, Record<KlineSource, number>>();
+      for (const { _id, n } of rows) {
+        if (!(KLINE_SOURCES as readonly string[]).includes(_id.source)) continue;
+        let counts = out.get(_id.symbol);
+        if (!counts) out.set(_id.symbol, (counts = { rest: 0, dump: 0 }));
+        counts[_id.source as KlineSource] += n;
+      }
+      return out;
     });
   }
 

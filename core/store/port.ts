@@ -1,5 +1,5 @@
 import type { AuditResult } from '../audit/run';
-import type { Kline } from '../kline';
+import type { Kline, KlineSource } from '../kline';
 import type { MarketRef, MarketStatusEvent, MarketType } from '../market';
 import type { StoredInterval } from '../interval';
 import type { MinuteRun, ResampleLogEntry, ResampleWatermark } from './resample-log';
@@ -94,6 +94,13 @@ export interface KlineStore {
    * Symbols with none are absent.
    */
   countByMarket(marketType: MarketType, interval: StoredInterval, range: TimeRange): Promise<Map<string, number>>;
+  /**
+   * Number of stored 1m klines per symbol of one market type with openTime in [from, to) that came
+   * from REST backfill and from a dump; symbols with neither are absent. Reads only the non-stream
+   * klines (a partial index of the schema step holds nothing else), so it costs what was
+   * backfilled, not what was captured: stream = countByMarket − rest − dump.
+   */
+  countBySource(marketType: MarketType, range: TimeRange): Promise<Map<string, Record<KlineSource, number>>>;
   /**
    * The symbols of one market type with at least one kline with openTime in [from, to), sorted.
    * Bounded by the number of stored symbols, not of klines: a walk of the index's leading key

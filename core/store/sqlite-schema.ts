@@ -44,6 +44,29 @@ export function createKlineTableSql(marketType: MarketType, interval: StoredInte
   ) STRICT, WITHOUT ROWID`;
 }
 
+/**
+ * The provenance index of a 1m table: only rows not from the stream (source IS NOT NULL), by open
+ * time, so counting a day's REST and dump klines reads those few entries (a WITHOUT ROWID index
+ * carries the key, symbol, too). `countBySource` names it with INDEXED BY.
+ */
+export function sourceIndexName(table: string): string {
+  return `${table}_source`;
+}
+
+export function createSourceIndexSql(table: string): string {
+  return `CREATE INDEX IF NOT EXISTS ${sourceIndexName(table)} ON ${table} (open_time, source) WHERE source IS NOT NULL`;
+}
+
+function indexSql(db: Database.Database, name: string): string | undefined {
+  return db.prepare<[string], string>("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?").pluck().get(name);
+}
+
+/** The stored definition equals ours up to spacing and `IF NOT EXISTS` (SQLite keeps the text as written). */
+function sameIndexSql(stored: string, table: string): boolean {
+  const norm = (x: string) => x.replace(/IF NOT EXISTS\s+/i, '').replace(/\s+/g, ' ').trim().toLowerCase();
+  return norm(stored) === norm(createSourceIndexSql(table));
+}
+
 const CREATE_MARKETS_SQL = `CREATE TABLE IF NOT EXISTS ${MARKETS_TABLE} (
   market_type TEXT NOT NULL,
   symbol TEXT NOT NULL,
@@ -103,6 +126,13 @@ export function checkSqliteSchema(db: Database.Database): SchemaDifference[] {
     for (const [column] of addedColumns(interval)) {
       if (!columns.has(column)) out.push({ kind: 'missing-column', collection: table, message: `table ${table} has no column ${column} (${migrate})` });
     }
+    if (interval !== '1m') continue;
+    const source = indexSql(db, sourceIndexName(table));
+    if (source === undefined) {
+      out.push({ kind: 'missing-index', collection: table, message: `table ${table} has no index ${sourceIndexName(table)}: counting klines by source fails (${migrate})` });
+    } else if (!sameIndexSql(source, table)) {
+      out.push({ kind: 'index-differs', collection: table, message: `table ${table}: index ${sourceIndexName(table)} is "${source}", expected "${createSourceIndexSql(table)}" (drop it, then ${migrate})` });
+    }
   }
   for (const table of [MARKETS_TABLE, ...RESAMPLE_TABLES.map(([t]) => t), AUDITS_TABLE]) {
     if (tableSql(db, table) === undefined) out.push({ kind: 'missing-collection', collection: table, message: `table ${table} is missing (${migrate})` });
@@ -126,13 +156,20 @@ export function applySqliteSchema(db: Database.Database, options: SchemaOptions 
       if (tableSql(db, table) === undefined) {
         db.exec(createKlineTableSql(marketType, interval));
         changed(`${table}: created`);
-        continue;
+      } else {
+        const columns = columnsOf(db, table);
+        for (const [column, definition] of addedColumns(interval)) {
+          if (columns.has(column)) continue;
+          db.exec(`ALTER TABLE ${table} ADD COLUMN ${definition}`);
+          changed(`${table}: added column ${column}`);
+        }
       }
-      const columns = columnsOf(db, table);
-      for (const [column, definition] of addedColumns(interval)) {
-        if (columns.has(column)) continue;
-        db.exec(`ALTER TABLE ${table} ADD COLUMN ${definition}`);
-        changed(`${table}: added column ${column}`);
+      if (interval !== '1m') continue;
+      const source = indexSql(db, sourceIndexName(table));
+      if (source !== undefined && !sameIndexSql(source, table)) throw new Error(`${table}: index ${sourceIndexName(table)} is "${source}", not this version's: drop it, then migrate again`);
+      if (source === undefined) {
+        db.exec(createSourceIndexSql(table));
+        changed(`${table}: created index ${sourceIndexName(table)} (klines not from the stream)`);
       }
     }
     if (upgradeMarketsTable(db)) changed(`${MARKETS_TABLE}: added column market_type (round-1 events are spot)`);

@@ -10,13 +10,13 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors';
 import { collectionName, intervalMs, type StoredInterval } from '../interval';
-import { KLINE_SOURCES, type Kline } from '../kline';
+import { KLINE_SOURCES, type Kline, type KlineSource } from '../kline';
 import { MARKET_TYPES, isMarketStatus, isMarketType, marketKey, type MarketRef, type MarketStatusEvent, type MarketType } from '../market';
 import { assertMarketEvents, prepareBatch } from './batch';
 import { gapsFromOpenTimes } from './gaps';
 import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, SchemaDifference, SchemaOptions, TimeRange, UpsertResult } from './port';
 import { minuteRuns } from './resample-log';
-import { AUDITS_TABLE, applySqliteSchema, checkSqliteSchema, isEmptySqliteStore } from './sqlite-schema';
+import { AUDITS_TABLE, applySqliteSchema, checkSqliteSchema, isEmptySqliteStore, sourceIndexName } from './sqlite-schema';
 import { auditDays, auditText, parseAuditText } from '../audit/record';
 import type { AuditResult } from '../audit/run';
 import { SqliteResampleLog } from './sqlite-resample-log';
@@ -253,6 +253,35 @@ export class SqliteKlineStore implements KlineStore {
     return this.guard(`count ${collectionName(marketType, interval)}`, () => {
       const rows = this.table(marketType, interval).countAll.all(range.from, range.to);
       return new Map(rows.map((r) => [r.symbol, r.n]));
+    });
+  }
+
+  async countBySource(marketType: MarketType, range: TimeRange): Promise<Map<string, Record<KlineSource, number>>> {
+    const table = collectionName(marketType, '1m');
+    return this.guard(`count ${table} by source`, () => {
+      let rows: { symbol: string; source: string; n: number }[];
+      try {
+        // INDEXED BY: fails instead of scanning the table when the schema step has not made the index.
+        rows = this.open()
+          .prepare<[number, number], { symbol: string; source: string; n: number }>(
+            `SELECT symbol, source, COUNT(*) AS n FROM ${table} INDEXED BY ${sourceIndexName(table)}
+             WHERE source IS NOT NULL AND open_time >= ? AND open_time < ? GROUP BY symbol, source`,
+          )
+          .all(range.from, range.to);
+      } catch (e) {
+        if (/no such (index|table|column)/i.test(messageOf(e))) {
+          throw new StoreUnavailableError(`SQLite store ${this.path}: ${messageOf(e)} (run \`npm run cli -- store migrate --store sqlite:${this.path}\`)`, e);
+        }
+        throw e;
+      }
+      const out = new Map<string, Record<KlineSource, number>>();
+      for (const r of rows) {
+        if (!(KLINE_SOURCES as readonly string[]).includes(r.source)) continue;
+        let counts = out.get(r.symbol);
+        if (!counts) out.set(r.symbol, (counts = { rest: 0, dump: 0 }));
+        counts[r.source as KlineSource] += r.n;
+      }
+      return out;
     });
   }
 

@@ -18,12 +18,12 @@ describe('the daily audit in the stack', () => {
     expect(AuditFunction.SCHEDULE).toBe('cron(0 3 * * ? *)');
   });
 
-  it('audits every captured market type from the configured dump site, two days back, 8 at once, with one vCPU and the longest timeout', () => {
+  it('audits every captured market type from the configured dump site, two days back, 8 at once, REST capped at 500 requests, with one vCPU and the longest timeout', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       MemorySize: 1769,
       Timeout: 900,
       Environment: {
-        Variables: Match.objectLike({ BINANCE_DUMPS_URL: 'https://dumps-mirror.example.com', AUDIT_MARKET_TYPES: 'spot,usdm,coinm', AUDIT_LAG_DAYS: '2', AUDIT_CONCURRENCY: '8' }),
+        Variables: Match.objectLike({ BINANCE_DUMPS_URL: 'https://dumps-mirror.example.com', AUDIT_MARKET_TYPES: 'spot,usdm,coinm', AUDIT_LAG_DAYS: '2', AUDIT_CONCURRENCY: '8', AUDIT_REST_MAX_REQUESTS: '500', BINANCE_REST_URL: 'https://data-api.binance.vision' }),
       },
     });
   });

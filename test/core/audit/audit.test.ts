@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compareDay } from '../../../core/audit/compare';
 import { classifyMissing, lifePeriods } from '../../../core/audit/gaps';
-import { auditMarket } from '../../../core/audit/run';
+import { auditHeadline, auditMarket, auditTotals, type MarketAudit } from '../../../core/audit/run';
 import { formatChecksum } from '../../../core/dumps/checksum';
 import { dumpFileName, dumpUrlPath, type DumpFile } from '../../../core/dumps/paths';
 import { DumpSite } from '../../../core/dumps/site';
@@ -66,6 +66,17 @@ describe('gap classes', () => {
       { from: DAY + 5 * M, to: DAY + 6 * M, class: 'outside-life' },
     ]);
   });
+
+  it('marks the exchange gaps REST did not confirm as unverified, apart from the confirmed ones', () => {
+    const range = { from: DAY, to: DAY + 4 * M };
+    const gaps = classifyMissing(range, new Set(), new Set([DAY + 3 * M]), [{ from: -Infinity, to: Infinity }], new Set(), new Set([DAY + M, DAY + 3 * M]));
+    expect(gaps).toStrictEqual([
+      { from: DAY, to: DAY + M, class: 'no-kline-at-exchange' },
+      { from: DAY + M, to: DAY + 2 * M, class: 'no-kline-at-exchange', unverified: true },
+      { from: DAY + 2 * M, to: DAY + 3 * M, class: 'no-kline-at-exchange' },
+      { from: DAY + 3 * M, to: DAY + 4 * M, class: 'capture-loss', repaired: false },
+    ]);
+  });
 });
 
 describe('auditMarket with REST', () => {
@@ -99,7 +110,7 @@ describe('auditMarket with REST', () => {
     const audit = await auditMarket({ store, site, markets: [], day: DAY, rest }, { marketType: 'spot', symbol: 'XUSDT' }, []);
 
     expect(asked).toEqual([[DAY + 100 * M, DAY + 102 * M]]);
-    expect(audit).toMatchObject({ equal: 1438, repaired: 0, restRecovered: 1, missingOurs: [], missingTheirs: [] });
+    expect(audit).toMatchObject({ equal: 1438, repaired: 0, restRecovered: 1, missingOurs: [], missingTheirs: [], rest: { askedMinutes: 2, requests: 1, notAsked: 0, failedMinutes: 0 } });
     expect(audit.gaps).toEqual([
       { from: DAY + 100 * M, to: DAY + 101 * M, class: 'capture-loss', repaired: true },
       { from: DAY + 101 * M, to: DAY + 102 * M, class: 'no-kline-at-exchange' },
@@ -109,7 +120,33 @@ describe('auditMarket with REST', () => {
     const failing = { ...rest, klines: async function* (): AsyncGenerator<Kline[]> { throw new Error('-1121 Invalid symbol'); } };
     const again = await auditMarket({ store: await openStore({ kind: 'sqlite', path: ':memory:' }), site, markets: [], day: DAY, rest: failing }, { marketType: 'spot', symbol: 'XUSDT' }, []);
     expect(again.problem).toMatch(/REST check .* -1121/);
-    expect(again.gaps.filter((g) => g.class === 'no-kline-at-exchange').map((g) => (g.to - g.from) / M)).toEqual([2]);
+    expect(again.gaps.filter((g) => g.class === 'no-kline-at-exchange')).toStrictEqual([{ from: DAY + 100 * M, to: DAY + 102 * M, class: 'no-kline-at-exchange', unverified: true }]);
+    expect(again.rest).toStrictEqual({ askedMinutes: 0, requests: 1, notAsked: 0, failedMinutes: 2 });
+
+    const capped = await auditMarket({ store: await openStore({ kind: 'sqlite', path: ':memory:' }), site, markets: [], day: DAY, rest, restBudget: { left: 0 } }, { marketType: 'spot', symbol: 'XUSDT' }, []);
+    expect(capped.rest).toStrictEqual({ askedMinutes: 0, requests: 0, notAsked: 2, failedMinutes: 0 });
+    expect(capped.gaps.filter((g) => g.class === 'no-kline-at-exchange')).toStrictEqual([{ from: DAY + 100 * M, to: DAY + 102 * M, class: 'no-kline-at-exchange', unverified: true }]);
+    expect(asked).toHaveLength(1);
     await store.close();
+  });
+});
+
+describe('the headline: percentages of what the exchange produced, its own gaps apart', () => {
+  const market = (over: Partial<MarketAudit>): MarketAudit => ({
+    market: { marketType: 'spot', symbol: 'XUSDT' }, status: 'audited', exchangeMinutes: 1380, equal: 1380, differing: [], missingOurs: [], missingTheirs: [], repaired: 0, restRecovered: 0, gaps: [], ...over,
+  });
+  const headline = (markets: MarketAudit[]) => auditHeadline({ day: '2025-06-01', range: { from: DAY, to: DAY + 1440 * M }, markets, totals: auditTotals(markets) });
+
+  it('a day with a maintenance hour and nothing lost is 100.000 % of what Binance produced, the hour shown as the exchange’s gap', () => {
+    const line = headline([market({ gaps: [{ from: DAY + 600 * M, to: DAY + 660 * M, class: 'no-kline-at-exchange' }], rest: { askedMinutes: 60, requests: 1, notAsked: 0, failedMinutes: 0 } })]);
+    expect(line).toContain('captured 100.000 % of what Binance produced (100.000 % after repair)');
+    expect(line).toContain('exchange gaps 60 min, outside market life 0 min');
+    expect(line).toContain('REST asked about 60 minutes in 1 requests; 0 not asked (cap)');
+  });
+
+  it('one lost minute is never rounded up to 100 %; repaired, it is', () => {
+    const line = headline([market({ equal: 1379, missingOurs: [DAY + 5 * M], repaired: 1, gaps: [{ from: DAY + 5 * M, to: DAY + 6 * M, class: 'capture-loss', repaired: true }] })]);
+    expect(line).toContain('captured 99.927 % of what Binance produced (100.000 % after repair)');
+    expect(line).not.toContain('REST asked');
   });
 });

@@ -218,6 +218,30 @@ describe('buildQualityReport with several market types', () => {
     expect(report.html).not.toContain('COIN-M');
   });
 
+  it('counts every section’s captured klines by source (stream, REST, dump) and adds them up', async () => {
+    // Re-store some minutes as backfilled: spot 00:05–00:08 from REST, usdm 01:00–01:10 from a dump; one REST minute after the window.
+    const spotRest = minutes('AUSDT', t(0, 5), t(0, 8)).map((k) => ({ ...k, source: 'rest' as const }));
+    const usdmDump = minutes('AUSDT', t(1), t(1, 10)).map((k) => ({ ...k, marketType: 'usdm' as const, source: 'dump' as const }));
+    const after = minutes('AUSDT', t(2), t(2, 1)).map((k) => ({ ...k, source: 'rest' as const }));
+    expect((await store.upsert('1m', [...spotRest, ...usdmDump, ...after])).failures).toEqual([]);
+
+    const report = await buildQualityReport(store, WINDOW, { generatedAt: t(2, 5) });
+
+    expect(report.sections.map((s) => [s.marketType, s.summary.bySource])).toStrictEqual([
+      ['spot', { stream: 117, rest: 3, dump: 0 }],
+      ['usdm', { stream: 100, rest: 0, dump: 10 }],
+    ]);
+    expect(report.summary.bySource).toStrictEqual({ stream: 217, rest: 3, dump: 10 });
+    expect(report.html).toContain('stream 117 · REST 3 · dump 0');
+    expect(report.html).toContain('stream 100 · REST 0 · dump 10');
+  });
+
+  it('a store without the provenance index fails the report, naming the migration', async () => {
+    const broken: KlineStore = Object.create(store);
+    broken.countBySource = () => Promise.reject(new StoreUnavailableError('SQLite store x: no such index: klines_1m_source (run `npm run cli -- store migrate --store sqlite:x`)'));
+    await expect(buildQualityReport(broken, WINDOW)).rejects.toThrow(/store migrate/);
+  });
+
   it('reports only the types asked for', async () => {
     const report = await buildQualityReport(store, WINDOW, { marketTypes: ['usdm'] });
 

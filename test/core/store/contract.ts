@@ -149,6 +149,35 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         expect(await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + MINUTE })).toStrictEqual([k]);
       });
 
+      test('countBySource counts REST and dump klines per symbol in the range, per market type; stream = total − them', async () => {
+        const btc = makeSeries(['BTCUSDT'], T0 - 2 * MINUTE, 12);
+        const eth = makeSeries(['ETHUSDT'], T0, 4);
+        const src = (k: Kline, i: number): Kline => (i % 3 === 1 ? { ...k, source: 'rest' } : i % 3 === 2 ? { ...k, source: 'dump' } : k);
+        // BTCUSDT in range [T0, T0 + 8 min): indexes 2..9 → rest at 4, 7; dump at 2, 5, 8; stream 3, 6, 9.
+        await store.upsert('1m', [...btc.map(src), ...eth]);
+        // The same symbol as a futures market, all from REST: never counted with spot.
+        await store.upsert('1m', ofType('usdm', makeSeries(['BTCUSDT'], T0, 5)).map((k) => ({ ...k, source: 'rest' as const })));
+        const range = { from: T0, to: T0 + 8 * MINUTE };
+
+        const spot = await store.countBySource('spot', range);
+
+        expect([...spot.entries()]).toStrictEqual([['BTCUSDT', { rest: 2, dump: 3 }]]);
+        expect((await store.countByMarket('spot', '1m', range)).get('BTCUSDT')! - 2 - 3).toBe(3);
+        expect([...(await store.countBySource('usdm', range)).entries()]).toStrictEqual([['BTCUSDT', { rest: 5, dump: 0 }]]);
+        expect((await store.countBySource('coinm', range)).size).toBe(0);
+        expect((await store.countBySource('spot', { from: T0 + 20 * MINUTE, to: T0 + 30 * MINUTE })).size).toBe(0);
+      });
+
+      test('countBySource follows rewrites: a backfilled minute streamed again leaves the count', async () => {
+        const k = makeKline('BTCUSDT', T0);
+        await store.upsert('1m', [{ ...k, source: 'dump' }]);
+        expect((await store.countBySource('spot', { from: T0, to: T0 + MINUTE })).get('BTCUSDT')).toStrictEqual({ rest: 0, dump: 1 });
+
+        await store.upsert('1m', [k]);
+
+        expect((await store.countBySource('spot', { from: T0, to: T0 + MINUTE })).size).toBe(0);
+      });
+
       test('a provenance that is not rest or dump is refused by index', async () => {
         const result = await store.upsert('1m', [{ ...makeKline('BTCUSDT', T0), source: 'ws' as never }]);
 

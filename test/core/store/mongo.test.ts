@@ -120,6 +120,7 @@ interface FakeIndex {
   key: Record<string, number>;
   unique?: boolean;
   expireAfterSeconds?: number;
+  partialFilterExpression?: Record<string, unknown>;
 }
 
 const cursor = <T>(rows: T[]) => ({ toArray: async () => rows });
@@ -567,6 +568,45 @@ describe('MongoKlineStore without a server', () => {
       expect(history.map((e) => `${e.symbol} ${e.status}`)).toStrictEqual(['BTCUSDT TRADING', 'BTCUSDT BREAK', 'ETHUSDT TRADING']);
     });
 
+    test('countBySource: one aggregate on the partial provenance index (hinted, its filter repeated), with the time limit; rows become counts per symbol', async () => {
+      const { db, store } = fakeStore({ maxTimeMS: 4321 });
+      db.collection('usdm_klines_1m').aggregateImpl = async () => [
+        { _id: { symbol: 'BTCUSDT', source: 'rest' }, n: 7 },
+        { _id: { symbol: 'BTCUSDT', source: 'dump' }, n: 2 },
+        { _id: { symbol: 'ETHUSDT', source: 'dump' }, n: 1 },
+        { _id: { symbol: 'ETHUSDT', source: 'ws' }, n: 5 }, // not a provenance this code writes: not counted
+      ];
+
+      const counts = await store.countBySource('usdm', { from: T0, to: T0 + 86_400_000 });
+
+      expect([...counts.entries()]).toStrictEqual([
+        ['BTCUSDT', { rest: 7, dump: 2 }],
+        ['ETHUSDT', { rest: 0, dump: 1 }],
+      ]);
+      expect(db.collection('usdm_klines_1m').calls).toStrictEqual([
+        {
+          method: 'aggregate',
+          args: [
+            [
+              { $match: { source: { $exists: true }, openTime: { $gte: new Date(T0), $lt: new Date(T0 + 86_400_000) } } },
+              { $group: { _id: { symbol: '$symbol', source: '$source' }, n: { $sum: 1 } } },
+            ],
+            { hint: 'openTime_1_source_1_symbol_1', maxTimeMS: 4321 },
+          ],
+        },
+      ]);
+      expect(db.collection('klines_1m').calls).toStrictEqual([]);
+    });
+
+    test('countBySource: a lost connection is StoreUnavailableError', async () => {
+      const { db, store } = fakeStore();
+      db.collection('klines_1m').aggregateImpl = async () => {
+        throw new MongoNetworkError('socket hang up');
+      };
+
+      await expect(store.countBySource('spot', { from: T0, to: T0 + 1 })).rejects.toBeInstanceOf(StoreUnavailableError);
+    });
+
     test('reads return index order: every market walks the index, given markets use its prefix', async () => {
       const { db, store } = fakeStore();
 
@@ -650,6 +690,8 @@ describe('MongoKlineStore without a server', () => {
       for (const name of KLINE_COLLECTIONS) {
         expect(db.collection(name).calls.filter((c) => c.method === 'createIndex').map((c) => c.args)).toStrictEqual([
           [{ symbol: 1, openTime: 1 }, { name: 'symbol_1_openTime_1', unique: true }],
+          // 1m only: the partial provenance index, holding only klines not from the stream.
+          ...(ONE_MINUTE_COLLECTIONS.includes(name) ? [[{ openTime: 1, source: 1, symbol: 1 }, { name: 'openTime_1_source_1_symbol_1', partialFilterExpression: { source: { $exists: true } } }]] : []),
         ]);
         expect(db.created).toContainEqual({ name: `${name}_numeric`, options: { viewOn: name, pipeline: numericViewPipeline() } });
       }
@@ -657,6 +699,8 @@ describe('MongoKlineStore without a server', () => {
       expect(changes).toContain('klines_1m: created with zstd block compression (WiredTiger reports block_compressor=zstd)');
       expect(changes).toContain('klines_1m: created unique index symbol_1_openTime_1');
       expect(db.collection('klines_1m').calls.find((c) => c.method === 'aggregate')?.args).toStrictEqual([[{ $collStats: { storageStats: {} } }], { maxTimeMS: DEFAULT_MAX_TIME_MS }]);
+      expect(changes).toContain('klines_1m: created partial index openTime_1_source_1_symbol_1 (klines not from the stream)');
+      expect(changes).not.toContain('klines_5m: created partial index openTime_1_source_1_symbol_1 (klines not from the stream)');
       expect(db.listOptions).toStrictEqual([{ nameOnly: false, maxTimeMS: DEFAULT_MAX_TIME_MS }]);
     });
 
@@ -701,7 +745,7 @@ describe('MongoKlineStore without a server', () => {
 
       expect(db.collection('klines_5m').calls.filter((c) => c.method === 'dropIndex').map((c) => c.args)).toStrictEqual([['openTime_1']]);
       expect(db.collection('klines_1m').calls.filter((c) => c.method === 'dropIndex')).toStrictEqual([]);
-      expect(db.collection('klines_1m').indexes.map((i) => i.name)).toStrictEqual(['_id_', 'openTime_1', 'symbol_1_openTime_1']);
+      expect(db.collection('klines_1m').indexes.map((i) => i.name)).toStrictEqual(['_id_', 'openTime_1', 'symbol_1_openTime_1', 'openTime_1_source_1_symbol_1']);
       expect(db.created.map((c) => c.name)).not.toContain('klines_1m');
       expect(changes).toContain("klines_5m: dropped round 1's index openTime_1");
     });
@@ -717,7 +761,7 @@ describe('MongoKlineStore without a server', () => {
       expect(changed).toContain('klines_1m: TTL changed from 90 days to 30 days');
 
       const removed = await store.applySchema({ retentionDays: null });
-      expect(db.collection('klines_1m').indexes.map((i) => i.name)).toStrictEqual(['_id_', 'symbol_1_openTime_1']);
+      expect(db.collection('klines_1m').indexes.map((i) => i.name)).toStrictEqual(['_id_', 'symbol_1_openTime_1', 'openTime_1_source_1_symbol_1']);
       expect(removed).toContain('klines_1m: removed the TTL of 30 days (index openTime_1 dropped)');
     });
 
@@ -876,6 +920,25 @@ describe('MongoKlineStore without a server', () => {
       ]);
       expect(differences[0].message).toMatch(/klines_1m has a TTL of 90 days that is not configured: MongoDB deletes 1m klines older than that\. Set KLINE_1M_RETENTION_DAYS=90, or remove it with `store migrate --no-retention`/);
       expect(db.writes()).toHaveLength(writes);
+    });
+
+    test('a missing or different provenance index is reported; the schema step creates a missing one and refuses to replace a different one', async () => {
+      const { db, store } = fakeStore();
+      await store.applySchema();
+      await db.collection('klines_1m').dropIndex('openTime_1_source_1_symbol_1');
+      const usdm = db.collection('usdm_klines_1m');
+      usdm.indexes = usdm.indexes.map((i) => (i.name === 'openTime_1_source_1_symbol_1' ? { name: i.name, key: i.key } : i)); // not partial: would index every kline
+
+      const differences = await store.checkSchema();
+
+      expect(differences.map((d) => [d.kind, d.collection])).toStrictEqual([
+        ['missing-index', 'klines_1m'],
+        ['index-differs', 'usdm_klines_1m'],
+      ]);
+      expect(differences[0].message).toMatch(/klines_1m has no partial index openTime_1_source_1_symbol_1.*store migrate/);
+      expect(differences[1].message).toMatch(/expected \{"openTime":1,"source":1,"symbol":1\} partial \{"source":\{"\$exists":true\}\}/);
+      await expect(store.applySchema()).rejects.toThrow(/usdm_klines_1m: index openTime_1_source_1_symbol_1 is .*drop it, then migrate again/);
+      expect(db.collection('klines_1m').indexes.map((i) => i.name)).toContain('openTime_1_source_1_symbol_1');
     });
 
     test('a configured retention that differs from the TTL, or has none, is reported', async () => {

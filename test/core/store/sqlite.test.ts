@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { STORED_INTERVALS } from '../../../core/interval';
 import { SqliteKlineStore } from '../../../core/store/sqlite';
 import { describeKlineStoreContract, type StoreHarness } from './contract';
-import { MINUTE, T0, makeSeries, ofType } from './fixtures';
+import { MINUTE, T0, makeKline, makeSeries, ofType } from './fixtures';
 
 function fileHarness(): StoreHarness {
   const dir = mkdtempSync(join(tmpdir(), 'kline-store-'));
@@ -144,6 +144,7 @@ describe('SqliteKlineStore', () => {
       await store.upsert('1m', makeSeries(['BTCUSDT'], T0, 2));
       await store.close();
       const db = new Database(path);
+      db.exec('DROP INDEX klines_1m_source');
       db.exec('ALTER TABLE klines_1m DROP COLUMN source'); // as round 1 created it
       db.close();
       const old = new SqliteKlineStore({ path });
@@ -151,14 +152,62 @@ describe('SqliteKlineStore', () => {
       const differences = await old.checkSchema();
       const changes = await old.applySchema();
 
-      expect(differences.map((d) => [d.kind, d.collection])).toStrictEqual([['missing-column', 'klines_1m']]);
-      expect(changes).toStrictEqual(['klines_1m: added column source']);
+      expect(differences.map((d) => [d.kind, d.collection])).toStrictEqual([['missing-column', 'klines_1m'], ['missing-index', 'klines_1m']]);
+      expect(changes).toStrictEqual(['klines_1m: added column source', 'klines_1m: created index klines_1m_source (klines not from the stream)']);
       expect(await old.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 120_000 })).toStrictEqual(makeSeries(['BTCUSDT'], T0, 2));
       expect(await old.checkSchema()).toStrictEqual([]);
       await old.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('a file without the provenance index: the check names it, countBySource refuses naming the migration (never a table scan), the schema step adds it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kline-store-'));
+    try {
+      const path = join(dir, 'k.db');
+      const store = new SqliteKlineStore({ path });
+      await store.applySchema();
+      await store.upsert('1m', [{ ...makeKline('BTCUSDT', T0), source: 'rest' }]);
+      await store.close();
+      const db = new Database(path);
+      db.exec('DROP INDEX klines_1m_source');
+      db.close();
+      const old = new SqliteKlineStore({ path });
+
+      const differences = await old.checkSchema();
+      const failure = await old.countBySource('spot', { from: T0, to: T0 + 60_000 }).catch((e: unknown) => e);
+      const changes = await old.applySchema();
+
+      expect(differences).toStrictEqual([expect.objectContaining({ kind: 'missing-index', collection: 'klines_1m', message: expect.stringContaining('klines_1m_source') })]);
+      expect(failure).toBeInstanceOf(StoreUnavailableError);
+      expect((failure as Error).message).toMatch(/klines_1m_source.*store migrate/);
+      expect(changes).toStrictEqual(['klines_1m: created index klines_1m_source (klines not from the stream)']);
+      expect([...(await old.countBySource('spot', { from: T0, to: T0 + 60_000 })).entries()]).toStrictEqual([['BTCUSDT', { rest: 1, dump: 0 }]]);
+      await old.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the provenance index is partial and the count reads it: SQLite’s plan for countBySource', async () => {
+    const store = new SqliteKlineStore(':memory:');
+    await store.applySchema();
+    await store.upsert('1m', [...makeSeries(['BTCUSDT'], T0, 50), { ...makeKline('ETHUSDT', T0), source: 'dump' }]);
+    const db = (store as unknown as { open(): Database.Database }).open();
+
+    const sql = db.prepare<[], string>("SELECT sql FROM sqlite_schema WHERE name = 'klines_1m_source'").pluck().get();
+    const entries = db.prepare<[], number>('SELECT COUNT(*) FROM klines_1m INDEXED BY klines_1m_source WHERE source IS NOT NULL').pluck().get();
+    const plan = db
+      .prepare<[number, number], { detail: string }>('EXPLAIN QUERY PLAN SELECT symbol, source, COUNT(*) FROM klines_1m INDEXED BY klines_1m_source WHERE source IS NOT NULL AND open_time >= ? AND open_time < ? GROUP BY symbol, source')
+      .all(T0, T0 + 60_000)
+      .map((r) => r.detail)
+      .join('\n');
+
+    expect(sql).toMatch(/WHERE source IS NOT NULL$/);
+    expect(entries).toBe(1);
+    expect(plan).toMatch(/SEARCH klines_1m USING COVERING INDEX klines_1m_source \(open_time>\? AND open_time<\?\)/);
+    await store.close();
   });
 
   test('retention is a MongoDB TTL: SQLite says it ignores it and keeps every kline', async () => {

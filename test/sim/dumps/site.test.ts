@@ -8,6 +8,7 @@ import { DumpSite } from '../../../core/dumps/site';
 import { openDumpZip } from '../../../core/dumps/zip';
 import type { Kline } from '../../../core/kline';
 import { startSimulator, type Simulator } from '../../../sim';
+import { dumpCsv } from '../../../sim/dumps/files';
 
 const DAY = 86_400_000;
 
@@ -48,6 +49,38 @@ describe('simulator dump site + DumpSite client', () => {
     expect(monthRows[0].openTime).toBe(Date.UTC(2025, 11, 29));
     await s.release(day);
     await s.release(month);
+  });
+
+  it('serves spot files as Binance does from 2025: no header row, open and close times in µs', async () => {
+    const s = site();
+    const day = await s.get(daily('2026-01-02'));
+    const { stream } = await openDumpZip(day.path, 'raw');
+    let text = '';
+    for await (const chunk of stream) text += (chunk as Buffer).toString('utf8');
+    await s.release(day);
+    const [first] = text.split('\n');
+    const from = Date.UTC(2026, 0, 2);
+    expect(first.split(',')[0]).toBe(`${from}000`);
+    expect(first.split(',')[6]).toBe(`${from + 59_999}999`);
+  });
+
+  it('writes spot rows in ms before 2025 and µs from it; futures rows in ms under a header row', () => {
+    const k = (openTime: number, marketType: Kline['marketType'] = 'spot'): Kline => ({
+      marketType, symbol, interval: '1m', openTime, closeTime: openTime + 59_999, open: '1', high: '1', low: '1', close: '1', volume: '0', quoteVolume: '0', trades: 0, takerBuyBaseVolume: '0', takerBuyQuoteVolume: '0',
+    });
+    const before = Date.UTC(2024, 11, 31, 23, 59);
+    const after = Date.UTC(2025, 0, 1);
+
+    const spot = dumpCsv('spot', [k(before), k(after)]).trimEnd().split('\n');
+    const usdm = dumpCsv('usdm', [k(after, 'usdm')]).trimEnd().split('\n');
+
+    expect(spot.map((l) => l.split(',').slice(0, 1).concat(l.split(',')[6]))).toStrictEqual([
+      [String(before), String(before + 59_999)],
+      [`${after}000`, `${after + 59_999}999`],
+    ]);
+    expect(usdm).toHaveLength(2);
+    expect(usdm[0]).toMatch(/^open_time,open,high,low,close,volume,close_time,/);
+    expect(usdm[1].split(',')[0]).toBe(String(after));
   });
 
   it('answers 404 (not-published) for days not yet published and before listing, without retrying', async () => {

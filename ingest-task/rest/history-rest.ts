@@ -1,16 +1,17 @@
 /**
- * The history job's REST side (`HistoryRest`) over the ingest's weight-aware Binance client:
+ * The REST side (`HistoryRest`) of the history job and of the audit (CLI and auditor Lambda)
+ * over the ingest's weight-aware Binance client:
  * a market's first kline (`startTime=0, limit=1`), and its 1m klines page by page.
  */
 import type { HistoryRest } from '../../core/history/run';
 import type { Kline } from '../../core/kline';
 import type { MarketRef } from '../../core/market';
 import { parseRestRow } from '../../core/parse';
-import { BinanceApiError } from '../../ingest-task/errors';
+import { BinanceApiError } from '../errors';
 import { readUrl, type Env } from '../../core/config';
 import type { MarketType } from '../../core/market';
-import { BinanceRestClient } from '../../ingest-task/rest/rest-client';
-import { VENUES } from '../../ingest-task/venues';
+import { BinanceRestClient } from './rest-client';
+import { VENUES } from '../venues';
 
 /**
  * One weight-aware REST client per market type, at the venue's URL (BINANCE_REST_URL,

@@ -13,6 +13,7 @@ import { auditZipsTable, benchAuditZips } from './audit-zips';
 import { EXPORT_ROW_DEFS } from './export';
 import { benchExportVsPolars, exportVsPolarsTable } from './export-vs-polars';
 import { benchS3Export, s3ExportTable } from './s3-export';
+import { benchSourceCounts, sourceCountsTable } from './source-counts';
 
 export const ROWS: Record<string, { describe: string; run: () => Promise<Table> }> = {
   'venues-load': {
@@ -47,6 +48,10 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
   'audit-zips': {
     describe: 'daily audit of one day against the simulator’s dump site: bytes, wall and CPU per zip, extrapolated to ≈ 2,600 zips of all market types',
     run: async () => auditZipsTable(await benchAuditZips(100)),
+  },
+  'source-counts': {
+    describe: "the daily report's per-source counts on SQLite: a day of 500 markets, 1 % backfilled; countBySource (partial index) against the day's total count",
+    run: async () => sourceCountsTable(await benchSourceCounts(500, 0.01)),
   },
   ...EXPORT_ROW_DEFS,
   'export-vs-polars': {

@@ -38,8 +38,8 @@ describe('cli store', () => {
 
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(new RegExp(`^migrating ${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n  klines_1m: created\n`));
-    // One table per market type and stored interval, markets, resample_log, resample_state and audits.
-    expect(first.stdout).toMatch(new RegExp(`\n${MARKET_TYPES.length * STORED_INTERVALS.length + 4} changes made\n$`));
+    // One table per market type and stored interval, a provenance index per market type's 1m table, markets, resample_log, resample_state and audits.
+    expect(first.stdout).toMatch(new RegExp(`\n${MARKET_TYPES.length * STORED_INTERVALS.length + MARKET_TYPES.length + 4} changes made\n$`));
     expect(second).toStrictEqual({ code: 0, stdout: `migrating ${url}\nnothing to change: the schema is up to date\n`, stderr: '' });
     expect(check).toStrictEqual({ code: 0, stdout: `${url}: the schema is up to date\n`, stderr: '' });
   });
@@ -51,6 +51,7 @@ describe('cli store', () => {
     await store.upsert('1m', makeSeries(['BTCUSDT'], T0, 3));
     await store.close();
     const db = new Database(path);
+    db.exec('DROP INDEX klines_1m_source'); // round 1 had neither the index nor the column
     db.exec('ALTER TABLE klines_1m DROP COLUMN source');
     db.close();
 
@@ -60,6 +61,7 @@ describe('cli store', () => {
     expect(before.code).toBe(1);
     expect(before.stdout).toMatch(/^differs: table klines_1m has no column source/);
     expect(migrated.stdout).toContain('  klines_1m: added column source\n');
+    expect(migrated.stdout).toContain('  klines_1m: created index klines_1m_source (klines not from the stream)\n');
     const reopened = new SqliteKlineStore(path);
     expect(await reopened.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 180_000 })).toStrictEqual(makeSeries(['BTCUSDT'], T0, 3));
     await reopened.close();

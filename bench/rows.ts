@@ -38,7 +38,7 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
     run: async () => report31dTable(await benchReport31d({ markets: 2000, days: 31 })),
   },
   'wiredtiger-bytes': {
-    describe: 'bytes per kline with indexes on real WiredTiger (the `wt` tool), zstd and snappy, as MongoDB configures its tables',
+    describe: 'bytes per kline with indexes on real WiredTiger (the `wt` tool), zstd (extension from bench/wiredtiger-zstd.sh), snappy and zlib, as MongoDB configures its tables',
     run: async () => wiredTigerTable(await benchWiredTigerBytes({ klines: 120_000, markets: 2000 })),
   },
   'history-import': {

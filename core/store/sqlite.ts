@@ -71,6 +71,25 @@ function upsertSql(marketType: MarketType, interval: StoredInterval): string {
     WHERE ${updated.map((c) => `${c} IS NOT excluded.${c}`).join(' OR ')}`;
 }
 
+/** Rows per statement of the bulk upsert: fewer, longer native calls (see bulkUpsertSql). */
+export const BULK_ROWS = 64;
+
+/**
+ * The same upsert for BULK_ROWS rows of one market in one statement: the symbol (and, on 1m, the
+ * source) bound once as @symbol / @source, the other columns per row. One call per 64 rows and
+ * two string binds fewer per row cost ~20 % less than the single-row statement per kline.
+ */
+function bulkUpsertSql(marketType: MarketType, interval: StoredInterval): string {
+  const table = collectionName(marketType, interval);
+  const columns = columnsOf(interval);
+  const updated = columns.filter((c) => c !== 'symbol' && c !== 'open_time');
+  const last = interval === '1m' ? '@source' : '?';
+  const row = `(@symbol, ${KLINE_COLUMNS.slice(1).map(() => '?').join(', ')}, ${last})`;
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: BULK_ROWS }, () => row).join(', ')}
+    ON CONFLICT (symbol, open_time) DO UPDATE SET ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}
+    WHERE ${updated.map((c) => `${c} IS NOT excluded.${c}`).join(' OR ')}`;
+}
+
 /**
  * The markets present in a table, found by seeking the primary key once per market
  * (a loose index scan) instead of reading every row.
@@ -103,6 +122,22 @@ function toParams(k: Kline, oneMinute: boolean): KlineParams {
   return p;
 }
 
+/** Appends a kline's per-row values of the bulk statement (all but symbol, and source on 1m). */
+function pushBulkParams(out: KlineParams, k: Kline, oneMinute: boolean): void {
+  out.push(k.openTime, k.closeTime, k.open, k.high, k.low, k.close, k.volume, k.quoteVolume, k.trades, k.takerBuyBaseVolume, k.takerBuyQuoteVolume);
+  if (!oneMinute) out.push(k.sourceCount as number);
+}
+
+/** True when every accepted kline has the first one's market (and, on 1m, source): the bulk statement's shared values. */
+function isOneMarket(klines: readonly Kline[], indexes: readonly number[], oneMinute: boolean): boolean {
+  const first = klines[indexes[0]];
+  for (const i of indexes) {
+    const k = klines[i];
+    if (k.marketType !== first.marketType || k.symbol !== first.symbol || (oneMinute && k.source !== first.source)) return false;
+  }
+  return true;
+}
+
 function fromRow(marketType: MarketType, interval: StoredInterval, r: KlineRow): Kline {
   const k: Kline = {
     marketType,
@@ -127,6 +162,8 @@ function fromRow(marketType: MarketType, interval: StoredInterval, r: KlineRow):
 
 interface TableStatements {
   upsert: Database.Statement<KlineParams>;
+  /** Prepared on first use: most tables never see a bulk write. */
+  bulkUpsert: Database.Statement<unknown[]> | undefined;
   readAll: Database.Statement<[number, number], KlineRow>;
   readSymbols: Database.Statement<[string, number, number], KlineRow>;
   countAll: Database.Statement<[number, number], { symbol: string; n: number }>;
@@ -158,6 +195,9 @@ export interface SqliteStoreOptions {
 }
 
 export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+/** Thrown inside the bulk savepoint to undo it: some, not all, of the rows changed. */
+const MIXED_CHANGES = Symbol('some rows changed');
 
 export class SqliteKlineStore implements KlineStore {
   readonly path: string;
@@ -199,12 +239,35 @@ export class SqliteKlineStore implements KlineStore {
     if (accepted.length === 0) return { written: 0, failures };
     const types = [...new Set(accepted.map((i) => klines[i].marketType))];
     const written = this.guard(`write ${types.map((t) => collectionName(t, interval)).join(', ')}`, () => {
-      const statements = new Map(types.map((t) => [t, this.table(t, interval).upsert]));
       const oneMinute = interval === '1m';
       const log = oneMinute ? this.log() : undefined;
-      const writeAll = this.database().transaction((indexes: number[]) => {
+      const db = this.database();
+      const perRow = (indexes: readonly number[]): number[] => {
+        const statements = new Map(types.map((t) => [t, this.table(t, interval).upsert]));
         const changed: number[] = [];
         for (const i of indexes) if (statements.get(klines[i].marketType)!.run(...toParams(klines[i], oneMinute)).changes > 0) changed.push(i);
+        return changed;
+      };
+      // A batch of one market (a dump file, a REST page) goes through the bulk statement inside a
+      // savepoint. Its change count tells which minutes changed only when it is all or nothing;
+      // otherwise (part of the range already stored as is) the savepoint is undone and the batch
+      // written row by row, so the resample log names exactly the changed minutes either way.
+      const bulk = db.transaction((indexes: readonly number[]): number[] | undefined => {
+        const changes = this.bulkWrite(klines, indexes, interval);
+        if (changes === indexes.length) return [...indexes];
+        if (changes === 0) return [];
+        throw MIXED_CHANGES;
+      });
+      const writeAll = db.transaction((indexes: number[]) => {
+        let changed: number[] | undefined;
+        if (indexes.length >= BULK_ROWS && isOneMarket(klines, indexes, oneMinute)) {
+          try {
+            changed = bulk(indexes);
+          } catch (e) {
+            if (e !== MIXED_CHANGES) throw e;
+          }
+        }
+        changed ??= perRow(indexes);
         // Only minutes that changed: a redelivered batch leaves no work for the resampler.
         log?.appendRuns(minuteRuns(klines, changed));
         return changed.length;
@@ -212,6 +275,25 @@ export class SqliteKlineStore implements KlineStore {
       return writeAll(accepted);
     });
     return { written, failures };
+  }
+
+  /** Writes one market's klines (`indexes`), BULK_ROWS per statement and the rest row by row; returns the rows changed. */
+  private bulkWrite(klines: readonly Kline[], indexes: readonly number[], interval: StoredInterval): number {
+    const first = klines[indexes[0]];
+    const t = this.table(first.marketType, interval);
+    const oneMinute = interval === '1m';
+    const statement = (t.bulkUpsert ??= this.open().prepare<unknown[]>(bulkUpsertSql(first.marketType, interval)));
+    const shared = oneMinute ? { symbol: first.symbol, source: first.source ?? null } : { symbol: first.symbol };
+    const params: KlineParams = [];
+    let changes = 0;
+    let at = 0;
+    for (; at + BULK_ROWS <= indexes.length; at += BULK_ROWS) {
+      params.length = 0;
+      for (let j = at; j < at + BULK_ROWS; j++) pushBulkParams(params, klines[indexes[j]], oneMinute);
+      changes += statement.run(...params, shared).changes;
+    }
+    for (; at < indexes.length; at++) changes += t.upsert.run(...toParams(klines[indexes[at]], oneMinute)).changes;
+    return changes;
   }
 
   async read(query: ReadQuery): Promise<Kline[]> {
@@ -404,6 +486,7 @@ export class SqliteKlineStore implements KlineStore {
     const present = marketsPresentCte(table);
     return {
       upsert: db.prepare<KlineParams>(upsertSql(marketType, interval)),
+      bulkUpsert: undefined,
       readAll: db.prepare<[number, number], KlineRow>(
         `${present} SELECT ${columns} FROM ${table}
          WHERE symbol IN (SELECT symbol FROM present WHERE symbol IS NOT NULL) AND open_time >= ? AND open_time < ?

@@ -128,14 +128,21 @@ function pushBulkParams(out: KlineParams, k: Kline, oneMinute: boolean): void {
   if (!oneMinute) out.push(k.sourceCount as number);
 }
 
-/** True when every accepted kline has the first one's market (and, on 1m, source): the bulk statement's shared values. */
-function isOneMarket(klines: readonly Kline[], indexes: readonly number[], oneMinute: boolean): boolean {
+/**
+ * The market and open-time span of the accepted klines when they are all one market's (and, on
+ * 1m, one source's): the bulk statement's shared values. Undefined for any other batch.
+ */
+function oneMarketRange(klines: readonly Kline[], indexes: readonly number[], oneMinute: boolean): { marketType: MarketType; symbol: string; from: number; to: number } | undefined {
   const first = klines[indexes[0]];
+  let from = first.openTime;
+  let to = first.openTime;
   for (const i of indexes) {
     const k = klines[i];
-    if (k.marketType !== first.marketType || k.symbol !== first.symbol || (oneMinute && k.source !== first.source)) return false;
+    if (k.marketType !== first.marketType || k.symbol !== first.symbol || (oneMinute && k.source !== first.source)) return undefined;
+    if (k.openTime < from) from = k.openTime;
+    if (k.openTime > to) to = k.openTime;
   }
-  return true;
+  return { marketType: first.marketType, symbol: first.symbol, from, to };
 }
 
 function fromRow(marketType: MarketType, interval: StoredInterval, r: KlineRow): Kline {
@@ -164,6 +171,8 @@ interface TableStatements {
   upsert: Database.Statement<KlineParams>;
   /** Prepared on first use: most tables never see a bulk write. */
   bulkUpsert: Database.Statement<unknown[]> | undefined;
+  /** Some row of the market with open time in [from, to] (inclusive), or undefined. */
+  anyIn: Database.Statement<[string, number, number], unknown>;
   readAll: Database.Statement<[number, number], KlineRow>;
   readSymbols: Database.Statement<[string, number, number], KlineRow>;
   countAll: Database.Statement<[number, number], { symbol: string; n: number }>;
@@ -196,8 +205,6 @@ export interface SqliteStoreOptions {
 
 export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
-/** Thrown inside the bulk savepoint to undo it: some, not all, of the rows changed. */
-const MIXED_CHANGES = Symbol('some rows changed');
 
 export class SqliteKlineStore implements KlineStore {
   readonly path: string;
@@ -248,31 +255,24 @@ export class SqliteKlineStore implements KlineStore {
         for (const i of indexes) if (statements.get(klines[i].marketType)!.run(...toParams(klines[i], oneMinute)).changes > 0) changed.push(i);
         return changed;
       };
-      // A batch of one market (a dump file, a REST page) goes through the bulk statement inside a
-      // savepoint. Its change count tells which minutes changed only when it is all or nothing;
-      // otherwise (part of the range already stored as is) the savepoint is undone and the batch
-      // written row by row, so the resample log names exactly the changed minutes either way.
-      const bulk = db.transaction((indexes: readonly number[]): number[] | undefined => {
-        const changes = this.bulkWrite(klines, indexes, interval);
-        if (changes === indexes.length) return [...indexes];
-        if (changes === 0) return [];
-        throw MIXED_CHANGES;
-      });
+      // A batch of one market (a dump file, a REST page) whose key range holds no row yet (a history
+      // import's usual case) goes through the bulk statement: every row is then new, so every
+      // minute changed. Otherwise the batch is written row by row, so the resample log names
+      // exactly the changed minutes. IMMEDIATE: the check and the write see the same file.
       const writeAll = db.transaction((indexes: number[]) => {
         let changed: number[] | undefined;
-        if (indexes.length >= BULK_ROWS && isOneMarket(klines, indexes, oneMinute)) {
-          try {
-            changed = bulk(indexes);
-          } catch (e) {
-            if (e !== MIXED_CHANGES) throw e;
-          }
+        const range = indexes.length >= BULK_ROWS ? oneMarketRange(klines, indexes, oneMinute) : undefined;
+        if (range && this.table(range.marketType, interval).anyIn.get(range.symbol, range.from, range.to) === undefined) {
+          const changes = this.bulkWrite(klines, indexes, interval);
+          if (changes !== indexes.length) throw new Error(`bulk upsert changed ${changes} of ${indexes.length} rows in an empty range`);
+          changed = indexes;
         }
         changed ??= perRow(indexes);
         // Only minutes that changed: a redelivered batch leaves no work for the resampler.
         log?.appendRuns(minuteRuns(klines, changed));
         return changed.length;
       });
-      return writeAll(accepted);
+      return writeAll.immediate(accepted);
     });
     return { written, failures };
   }
@@ -487,6 +487,7 @@ export class SqliteKlineStore implements KlineStore {
     return {
       upsert: db.prepare<KlineParams>(upsertSql(marketType, interval)),
       bulkUpsert: undefined,
+      anyIn: db.prepare<[string, number, number], unknown>(`SELECT 1 FROM ${table} WHERE symbol = ? AND open_time >= ? AND open_time <= ? LIMIT 1`).pluck(),
       readAll: db.prepare<[number, number], KlineRow>(
         `${present} SELECT ${columns} FROM ${table}
          WHERE symbol IN (SELECT symbol FROM present WHERE symbol IS NOT NULL) AND open_time >= ? AND open_time < ?

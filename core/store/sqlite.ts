@@ -77,7 +77,7 @@ export const BULK_ROWS = 64;
 /**
  * The same upsert for BULK_ROWS rows of one market in one statement: the symbol (and, on 1m, the
  * source) bound once as @symbol / @source, the other columns per row. One call per 64 rows and
- * two string binds fewer per row cost ~20 % less than the single-row statement per kline.
+ * two string binds fewer per row: ~20 % less per kline than the single-row statement in a bare loop.
  */
 function bulkUpsertSql(marketType: MarketType, interval: StoredInterval): string {
   const table = collectionName(marketType, interval);

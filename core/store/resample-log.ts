@@ -44,6 +44,34 @@ export function marketTypeOf(k: Kline): MarketType {
  * ordered by market type, symbol and time. Duplicates collapse.
  */
 export function minuteRuns(klines: readonly Kline[], indexes: Iterable<number>): MinuteRun[] {
+  const list = Array.isArray(indexes) ? (indexes as readonly number[]) : [...indexes];
+  return oneMarketAscendingRuns(klines, list) ?? runsByMarket(klines, list);
+}
+
+/**
+ * The runs of a batch of one market in ascending open times (a dump file, a REST page) in one
+ * pass, without a key per kline; undefined for any other batch.
+ */
+function oneMarketAscendingRuns(klines: readonly Kline[], indexes: readonly number[]): MinuteRun[] | undefined {
+  if (indexes.length === 0) return [];
+  const first = klines[indexes[0]];
+  const marketType = marketTypeOf(first);
+  const symbol = first.symbol;
+  const runs: MinuteRun[] = [];
+  let run: MinuteRun | undefined;
+  let previous = -Infinity;
+  for (const i of indexes) {
+    const k = klines[i];
+    const t = k.openTime;
+    if (k.symbol !== symbol || !(t > previous) || (k.marketType !== marketType && marketTypeOf(k) !== marketType)) return undefined;
+    previous = t;
+    if (run && t <= run.to) run.to = t + MINUTE_MS;
+    else runs.push((run = { marketType, symbol, from: t, to: t + MINUTE_MS }));
+  }
+  return runs;
+}
+
+function runsByMarket(klines: readonly Kline[], indexes: readonly number[]): MinuteRun[] {
   const byMarket = new Map<string, { marketType: MarketType; symbol: string; times: number[] }>();
   for (const i of indexes) {
     const k = klines[i];

@@ -21,6 +21,24 @@ describe('minuteRuns', () => {
     ]);
     expect(minuteRuns(klines, [])).toStrictEqual([]);
   });
+
+  it('reads a one-market ascending batch (a dump file) in one pass, gaps kept, and falls back for anything else', () => {
+    const a = [T0, T0 + MINUTE, T0 + 2 * MINUTE, T0 + 5 * MINUTE, T0 + 6 * MINUTE].map((t) => makeKline('A', t));
+    const runs = [
+      { marketType: 'spot', symbol: 'A', from: T0, to: T0 + 3 * MINUTE },
+      { marketType: 'spot', symbol: 'A', from: T0 + 5 * MINUTE, to: T0 + 7 * MINUTE },
+    ];
+    expect(minuteRuns(a, [0, 1, 2, 3, 4])).toStrictEqual(runs);
+    // Out of order, repeated, a round-1 kline without a market type (spot), another type: the general path.
+    expect(minuteRuns(a, [3, 0, 1, 4, 2, 0])).toStrictEqual(runs);
+    const { marketType: _, ...roundOne } = a[1];
+    expect(minuteRuns([a[0], roundOne as typeof a[0], a[2]], [0, 1, 2])).toStrictEqual([{ marketType: 'spot', symbol: 'A', from: T0, to: T0 + 3 * MINUTE }]);
+    expect(minuteRuns([a[0], { ...a[1], marketType: 'coinm' }, a[2]], [0, 1, 2])).toStrictEqual([
+      { marketType: 'coinm', symbol: 'A', from: T0 + MINUTE, to: T0 + 2 * MINUTE },
+      { marketType: 'spot', symbol: 'A', from: T0, to: T0 + MINUTE },
+      { marketType: 'spot', symbol: 'A', from: T0 + 2 * MINUTE, to: T0 + 3 * MINUTE },
+    ]);
+  });
 });
 
 describe('SQLite resample log', () => {

@@ -55,6 +55,7 @@ export class KlineParquetFile {
   private wanted: (() => void) | undefined;
   private failure: unknown;
   private closed = false;
+  private columns: import('./arrow-batch').KlineColumns | undefined;
   rows = 0;
 
   constructor(path: string, metadata: Record<string, string> = {}, rowGroupRows = ROW_GROUP_ROWS) {
@@ -102,25 +103,25 @@ export class KlineParquetFile {
   /** Append klines (nothing for an empty batch); rejects naming a decimal that would round. */
   async write(klines: readonly Kline[]): Promise<void> {
     if (this.closed) throw new Error('Parquet file already closed');
-    // In slices: each slice's column buffers die young (cheap scavenges), where one buffer set per
-    // 288,000-kline batch made V8 run full collections over every live kline (measured: GC was
-    // 40% of the CPU).
+    // In slices through one set of column buffers and one IPC buffer, reused: no garbage and no
+    // fresh memory per slice (both were most of the CPU, bench/RESULTS.md `export-parquet`).
     for (let i = 0; i < klines.length; i += SLICE_ROWS) {
       const taken = new Promise<void>((resolve) => {
         this.wanted = resolve;
       });
-      const slice = klines.slice(i, i + SLICE_ROWS);
-      this.enqueue(slice);
-      this.rows += slice.length;
+      const end = Math.min(klines.length, i + SLICE_ROWS);
+      this.enqueue(klines, i, end);
+      this.rows += end - i;
       await taken;
       this.wanted = undefined;
       if (this.failure !== undefined) throw this.failure;
     }
   }
 
-  private enqueue(klines: readonly Kline[]): void {
+  private enqueue(klines: readonly Kline[], from: number, to: number): void {
     const { wasm, batch } = libraries();
-    const table = wasm.Table.fromIPCStream(batch.klineIpcStream(klines));
+    this.columns ??= new batch.KlineColumns(SLICE_ROWS);
+    const table = wasm.Table.fromIPCStream(this.columns.ipcStream(klines, from, to));
     try {
       for (const batch of table.recordBatches()) this.controller.enqueue(batch);
     } finally {
@@ -134,7 +135,7 @@ export class KlineParquetFile {
     this.closed = true;
     try {
       // The writer needs one batch for the schema: an empty file is a valid file with no rows.
-      if (this.rows === 0) this.enqueue([]);
+      if (this.rows === 0) this.enqueue([], 0, 0);
       this.controller.close();
       await this.finished;
     } finally {

@@ -39,8 +39,15 @@ function libraries(): Libraries {
 /** Klines converted and handed to the writer at a time. */
 const SLICE_ROWS = 16_384;
 
-/** Rows per row group (a row group is buffered, encoded, in the writer until it is full). */
-export const ROW_GROUP_ROWS = 500_000;
+/**
+ * Rows per row group (a row group is buffered, encoded, in the writer until it is full): about
+ * DuckDB's default (122,880). With 500,000 the writer's WebAssembly memory grew to 119 MiB, against
+ * 56 MiB, and the first file of a process pays for every fresh page.
+ */
+export const ROW_GROUP_ROWS = 131_072;
+
+/** Columns with row-group min/max statistics. */
+export const STATISTICS_COLUMNS = ['symbol', 'open_time', 'close_time', 'count'];
 
 /**
  * A Parquet file written batch by batch to `path` (callers write to a temporary name and rename
@@ -60,16 +67,20 @@ export class KlineParquetFile {
 
   constructor(path: string, metadata: Record<string, string> = {}, rowGroupRows = ROW_GROUP_ROWS) {
     const pw = libraries().wasm;
-    const properties = new pw.WriterPropertiesBuilder()
+    let builder = new pw.WriterPropertiesBuilder()
       .setCompression(pw.Compression.SNAPPY)
       // Dictionaries only where values repeat (a day of 1m klines holds ~1,440 rows per symbol).
       .setDictionaryEnabled(false)
       .setColumnDictionaryEnabled('symbol', true)
-      .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
+      // Min/max per row group where readers prune by them (market, time range); not on the
+      // decimals, whose 16-byte comparisons were a third of the writer's CPU.
+      .setStatisticsEnabled(pw.EnabledStatistics.None)
       .setMaxRowGroupSize(rowGroupRows)
       .setKeyValueMetadata(new Map(Object.entries(metadata)))
-      .setCreatedBy('kline-capture (parquet-wasm)')
-      .build();
+      .setCreatedBy('kline-capture (parquet-wasm)');
+    // Each setter consumes the builder and returns the next one.
+    for (const column of STATISTICS_COLUMNS) builder = builder.setColumnStatisticsEnabled(column, pw.EnabledStatistics.Chunk);
+    const properties = builder.build();
     let controller!: ReadableStreamDefaultController<unknown>;
     const input = new ReadableStream<unknown>(
       {

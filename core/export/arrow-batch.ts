@@ -1,13 +1,17 @@
 /**
- * Klines as one Apache Arrow record batch, built column by column into typed arrays (no object
- * per value): the input of the Parquet writer (core/export/parquet.ts). Column names as Binance
- * names its CSV columns, plus `symbol` and `source_count` (null for 1m klines).
+ * Klines as Apache Arrow record batches, the input of the Parquet writer (core/export/parquet.ts).
+ * Column names as Binance names its CSV columns, plus `symbol` and `source_count` (null for 1m
+ * klines).
+ *
+ * One pass over the klines per batch, every field of a kline at once (each Kline object and its
+ * strings are visited once, which is what the time goes to: the values are scattered in the heap),
+ * into column buffers that a `KlineColumns` allocates once and reuses for every batch: on this
+ * machine, fresh memory costs more than the encoding (page faults, garbage collection over the
+ * live klines). Nothing is made per value.
  */
-import { Decimal, Field, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, TimestampMillisecond, tableToIPC, Utf8, type Data } from 'apache-arrow';
+import { Decimal, Field, Int32, Int64, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, TimestampMillisecond, Utf8, type Data } from 'apache-arrow';
 import type { Kline } from '../kline';
-import { DECIMAL_PRECISION, DECIMAL_SCALE, writeDecimal128 } from './decimal128';
-
-type DecimalField = 'open' | 'high' | 'low' | 'close' | 'volume' | 'quoteVolume' | 'takerBuyBaseVolume' | 'takerBuyQuoteVolume';
+import { DECIMAL_PRECISION, DECIMAL_SCALE, writeDecimalExact, writeDecimalFast } from './decimal128';
 
 /** Parquet column → kline field, in file order. */
 const COLUMNS: readonly [string, keyof Kline][] = [
@@ -29,101 +33,197 @@ export const PARQUET_COLUMNS = COLUMNS.map(([name]) => name);
 
 const DECIMAL = new Decimal(DECIMAL_SCALE, DECIMAL_PRECISION, 128);
 const TIMESTAMP = new TimestampMillisecond('UTC');
+const INT64 = new Int64();
+const INT32 = new Int32();
+const UTF8 = new Utf8();
 const TWO_32 = 2 ** 32;
 
 function typeOf(field: keyof Kline) {
-  if (field === 'symbol') return new Utf8();
+  if (field === 'symbol') return UTF8;
   if (field === 'openTime' || field === 'closeTime') return TIMESTAMP;
-  if (field === 'trades') return new Int64();
-  if (field === 'sourceCount') return new Int32();
+  if (field === 'trades') return INT64;
+  if (field === 'sourceCount') return INT32;
   return DECIMAL;
 }
 
 export const KLINE_ARROW_SCHEMA = new Schema(COLUMNS.map(([name, field]) => new Field(name, typeOf(field), field === 'sourceCount')));
+const STRUCT = new Struct(KLINE_ARROW_SCHEMA.fields);
 
-/** Non-negative integers below 2^53 as int64 (little-endian words, as typed arrays are on every platform Node runs on). */
-function int64s(klines: readonly Kline[], field: 'openTime' | 'closeTime' | 'trades'): Uint32Array {
-  const words = new Uint32Array(2 * klines.length);
-  for (let i = 0; i < klines.length; i++) {
-    const v = klines[i][field];
-    words[2 * i] = v % TWO_32;
-    words[2 * i + 1] = Math.floor(v / TWO_32);
-  }
-  return words;
+/** Non-negative integer below 2^53 as int64 (little-endian words, as typed arrays are on every platform Node runs on). */
+function int64(words: Uint32Array, i: number, v: number): void {
+  const lo = v >>> 0;
+  words[2 * i] = lo;
+  words[2 * i + 1] = (v - lo) / TWO_32;
 }
 
-// One reader per field, so each property read is monomorphic (a computed key made this the hot spot).
-const READ: Record<DecimalField, (k: Kline) => string> = {
-  open: (k) => k.open,
-  high: (k) => k.high,
-  low: (k) => k.low,
-  close: (k) => k.close,
-  volume: (k) => k.volume,
-  quoteVolume: (k) => k.quoteVolume,
-  takerBuyBaseVolume: (k) => k.takerBuyBaseVolume,
-  takerBuyQuoteVolume: (k) => k.takerBuyQuoteVolume,
-};
-
-function decimals(klines: readonly Kline[], field: DecimalField): Uint32Array {
-  const words = new Uint32Array(4 * klines.length);
-  const read = READ[field];
-  writeDecimal128(words, klines.length, (i) => read(klines[i]), field);
-  return words;
+function decimal(words: Uint32Array, i: number, text: string, field: string): void {
+  if (!writeDecimalFast(words, 4 * i, text)) writeDecimalExact(words, 4 * i, text, field);
 }
 
 const encoder = new TextEncoder();
 
-function symbols(klines: readonly Kline[]): Data {
-  const bytes = new Map<string, Uint8Array>();
-  const offsets = new Int32Array(klines.length + 1);
-  let total = 0;
-  for (let i = 0; i < klines.length; i++) {
-    const s = klines[i].symbol;
-    let b = bytes.get(s);
-    if (b === undefined) bytes.set(s, (b = encoder.encode(s)));
-    total += b.length;
-    offsets[i + 1] = total;
-  }
-  const data = new Uint8Array(total);
-  for (let i = 0; i < klines.length; i++) data.set(bytes.get(klines[i].symbol)!, offsets[i]);
-  return makeData({ type: new Utf8(), length: klines.length, valueOffsets: offsets, data });
-}
-
-function sourceCounts(klines: readonly Kline[]): Data {
-  const values = new Int32Array(klines.length);
-  const valid = new Uint8Array((klines.length + 7) >> 3);
-  let nulls = 0;
-  for (let i = 0; i < klines.length; i++) {
-    const c = klines[i].sourceCount;
-    if (c === undefined) nulls++;
-    else {
-      values[i] = c;
-      valid[i >> 3] |= 1 << (i & 7);
-    }
-  }
-  return makeData({ type: new Int32(), length: klines.length, data: values, nullBitmap: valid, nullCount: nulls });
-}
-
-/** One record batch of klines (any symbols, any order); throws naming a decimal that DECIMAL(38, 8) would round. */
-export function klineRecordBatch(klines: readonly Kline[]): RecordBatch {
-  const n = klines.length;
-  const children: Data[] = COLUMNS.map(([, field]) => {
-    if (field === 'symbol') return symbols(klines);
-    if (field === 'sourceCount') return sourceCounts(klines);
-    // Arrow's typed views of these words: int64 as BigInt64Array, Decimal128 as Uint32Array.
-    if (field === 'openTime' || field === 'closeTime') return makeData({ type: TIMESTAMP, length: n, data: new BigInt64Array(int64s(klines, field).buffer) });
-    if (field === 'trades') return makeData({ type: new Int64(), length: n, data: new BigInt64Array(int64s(klines, field).buffer) });
-    return makeData({ type: DECIMAL, length: n, data: decimals(klines, field as DecimalField) });
-  });
-  return new RecordBatch(KLINE_ARROW_SCHEMA, makeData({ type: new Struct(KLINE_ARROW_SCHEMA.fields), length: n, children }));
-}
-
 /**
- * The klines as one Arrow IPC stream, for parquet-wasm. Built here, with the same `apache-arrow`
- * import as the batch: a bundler resolves `import` to Arrow's ES build and `require` to its
- * CommonJS build, and the CommonJS `tableToIPC` given an ES-build batch writes a broken schema
- * (test/e2e/moto-exporter.test.ts runs the bundle).
+ * Arrow's own IPC stream writer, its output copied into one buffer that is reused from stream to
+ * stream (`tableToIPC` joins the pieces into a new buffer per call). Built on the same
+ * `apache-arrow` import as the batches: a bundler resolves `import` to Arrow's ES build and
+ * `require` to its CommonJS build, and the CommonJS writer given an ES-build batch writes a broken
+ * schema (test/e2e/moto-exporter.test.ts runs the bundle).
  */
-export function klineIpcStream(klines: readonly Kline[]): Uint8Array {
-  return tableToIPC(new Table([klineRecordBatch(klines)]), 'stream');
+class ReusedBufferIpcWriter extends RecordBatchStreamWriter {
+  bytes = new Uint8Array(1 << 20);
+  length = 0;
+
+  protected override _write(chunk: ArrayBufferView | ArrayBuffer | ArrayLike<number> | Iterable<number> | string | null | undefined): this {
+    if (!this._started || chunk === null || chunk === undefined) return this;
+    if (!ArrayBuffer.isView(chunk)) throw new TypeError('unexpected IPC chunk');
+    const piece = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.length + piece.length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.length + piece.length));
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+    }
+    this.bytes.set(piece, this.length);
+    this.length += piece.length;
+    this._position += piece.length;
+    return this;
+  }
+
+  /** One record batch as a complete IPC stream (schema, batch, end marker): a view valid until the next call. */
+  stream(batch: RecordBatch): Uint8Array {
+    this.length = 0;
+    this.reset(undefined, batch.schema);
+    this.write(batch);
+    this.finish();
+    return this.bytes.subarray(0, this.length);
+  }
+}
+
+/** Reusable column buffers for up to `capacity` klines per batch. */
+export class KlineColumns {
+  private readonly openTime: Uint32Array;
+  private readonly closeTime: Uint32Array;
+  private readonly trades: Uint32Array;
+  private readonly open: Uint32Array;
+  private readonly high: Uint32Array;
+  private readonly low: Uint32Array;
+  private readonly close: Uint32Array;
+  private readonly volume: Uint32Array;
+  private readonly quoteVolume: Uint32Array;
+  private readonly takerBase: Uint32Array;
+  private readonly takerQuote: Uint32Array;
+  private readonly offsets: Int32Array;
+  private symbolBytes = new Uint8Array(1 << 16);
+  private readonly counts: Int32Array;
+  private readonly valid: Uint8Array;
+  /** UTF-8 of symbols seen (a batch holds a few hundred markets at most). */
+  private readonly utf8 = new Map<string, Uint8Array>();
+  private ipc: ReusedBufferIpcWriter | undefined;
+
+  constructor(readonly capacity: number) {
+    const words = (per: number) => new Uint32Array(per * capacity);
+    this.openTime = words(2);
+    this.closeTime = words(2);
+    this.trades = words(2);
+    this.open = words(4);
+    this.high = words(4);
+    this.low = words(4);
+    this.close = words(4);
+    this.volume = words(4);
+    this.quoteVolume = words(4);
+    this.takerBase = words(4);
+    this.takerQuote = words(4);
+    this.offsets = new Int32Array(capacity + 1);
+    this.counts = new Int32Array(capacity);
+    this.valid = new Uint8Array((capacity + 7) >> 3);
+  }
+
+  private symbolUtf8(symbol: string): Uint8Array {
+    let b = this.utf8.get(symbol);
+    if (b === undefined) {
+      if (this.utf8.size > 100_000) this.utf8.clear();
+      this.utf8.set(symbol, (b = encoder.encode(symbol)));
+    }
+    return b;
+  }
+
+  /**
+   * klines[from, to) (any symbols, any order; at most `capacity`) as one record batch over these
+   * buffers: valid until the next `batch` call. Throws naming a decimal that DECIMAL(38, 8) would
+   * round or cannot hold.
+   */
+  batch(klines: readonly Kline[], from = 0, to = klines.length): RecordBatch {
+    const n = to - from;
+    if (n > this.capacity) throw new RangeError(`${n} klines exceed the batch capacity ${this.capacity}`);
+    const { openTime, closeTime, trades, open, high, low, close, volume, quoteVolume, takerBase, takerQuote, offsets, counts, valid } = this;
+    valid.fill(0, 0, (n + 7) >> 3);
+    let nulls = 0;
+    let bytes = this.symbolBytes;
+    let total = 0;
+    let lastSymbol: string | undefined;
+    let lastUtf8: Uint8Array | undefined;
+    for (let i = 0; i < n; i++) {
+      const k = klines[from + i];
+      if (k.symbol !== lastSymbol) {
+        lastSymbol = k.symbol;
+        lastUtf8 = this.symbolUtf8(k.symbol);
+      }
+      const s = lastUtf8!;
+      if (total + s.length > bytes.length) {
+        const grown = new Uint8Array(Math.max(2 * bytes.length, total + s.length));
+        grown.set(bytes.subarray(0, total));
+        this.symbolBytes = bytes = grown;
+      }
+      bytes.set(s, total);
+      total += s.length;
+      offsets[i + 1] = total;
+      int64(openTime, i, k.openTime);
+      int64(closeTime, i, k.closeTime);
+      int64(trades, i, k.trades);
+      decimal(open, i, k.open, 'open');
+      decimal(high, i, k.high, 'high');
+      decimal(low, i, k.low, 'low');
+      decimal(close, i, k.close, 'close');
+      decimal(volume, i, k.volume, 'volume');
+      decimal(quoteVolume, i, k.quoteVolume, 'quoteVolume');
+      decimal(takerBase, i, k.takerBuyBaseVolume, 'takerBuyBaseVolume');
+      decimal(takerQuote, i, k.takerBuyQuoteVolume, 'takerBuyQuoteVolume');
+      const c = k.sourceCount;
+      if (c === undefined) {
+        counts[i] = 0;
+        nulls++;
+      } else {
+        counts[i] = c;
+        valid[i >> 3] |= 1 << (i & 7);
+      }
+    }
+    // Arrow's typed views of these words: int64 as BigInt64Array, Decimal128 as Uint32Array.
+    const i64 = (words: Uint32Array) => new BigInt64Array(words.buffer, 0, n);
+    const dec = (words: Uint32Array) => makeData({ type: DECIMAL, length: n, data: words.subarray(0, 4 * n) });
+    const children: Data[] = [
+      makeData({ type: UTF8, length: n, valueOffsets: offsets.subarray(0, n + 1), data: bytes.subarray(0, total) }),
+      makeData({ type: TIMESTAMP, length: n, data: i64(openTime) }),
+      dec(open),
+      dec(high),
+      dec(low),
+      dec(close),
+      dec(volume),
+      makeData({ type: TIMESTAMP, length: n, data: i64(closeTime) }),
+      dec(quoteVolume),
+      makeData({ type: INT64, length: n, data: i64(trades) }),
+      dec(takerBase),
+      dec(takerQuote),
+      makeData({ type: INT32, length: n, data: counts.subarray(0, n), nullBitmap: valid.subarray(0, (n + 7) >> 3), nullCount: nulls }),
+    ];
+    return new RecordBatch(KLINE_ARROW_SCHEMA, makeData({ type: STRUCT, length: n, children }));
+  }
+
+  /** klines[from, to) as one Arrow IPC stream, for parquet-wasm: a view of a reused buffer, valid until the next call. */
+  ipcStream(klines: readonly Kline[], from = 0, to = klines.length): Uint8Array {
+    return (this.ipc ??= new ReusedBufferIpcWriter()).stream(this.batch(klines, from, to));
+  }
+}
+
+/** One record batch of klines in buffers of its own (tests and one-off use). */
+export function klineRecordBatch(klines: readonly Kline[]): RecordBatch {
+  return new KlineColumns(Math.max(1, klines.length)).batch(klines);
 }

@@ -8,7 +8,8 @@ export const DECIMAL_PRECISION = 38;
 
 const ZEROS = '0'.repeat(DECIMAL_SCALE);
 const TWO_32 = 2 ** 32;
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
+/** The fast path's high limb stays below this, so `hi * 10 + carry` is exact in float64. */
+const HI_LIMIT = 2 ** 49;
 const DECIMAL_TEXT = /^-?[0-9]+(\.[0-9]*)?$/;
 const MAX_UNSCALED = 10n ** BigInt(DECIMAL_PRECISION) - 1n;
 
@@ -29,44 +30,60 @@ export function unscaledDecimal(text: string, field = 'value'): bigint {
   return unscaled;
 }
 
+/** `text` into words[at .. at + 3] through BigInt: exact for every value, or throws naming it. */
+export function writeDecimalExact(words: Uint32Array, at: number, text: string, field: string): void {
+  const big = BigInt.asUintN(128, unscaledDecimal(text, field));
+  words[at] = Number(big & 0xffff_ffffn);
+  words[at + 1] = Number((big >> 32n) & 0xffff_ffffn);
+  words[at + 2] = Number((big >> 64n) & 0xffff_ffffn);
+  words[at + 3] = Number(big >> 96n);
+}
+
 /**
- * `texts(i)` for i in [0, n) into `words` (4 × n Uint32 words). The common case (plain digits and
- * one dot, unscaled value below 2^53) is a digit loop in float64, exact below 2^53; anything else
- * (more digits, a sign, bad text) goes through `unscaledDecimal`, which is exact or throws.
+ * The common case, `text` of plain digits with at most one dot, digits before it and at most 8
+ * after, into words[at .. at + 3]; false (nothing written that matters) for anything else, which
+ * the caller hands to `writeDecimalExact`. The unscaled value is kept in two float64 limbs
+ * (low < 2^32, high < 2^49), each step exact, so values below 2^81 (≈ 2.4 × 10^16 before the
+ * point) need no BigInt: every price and volume Binance sends.
  */
+export function writeDecimalFast(words: Uint32Array, at: number, text: string): boolean {
+  let lo = 0;
+  let hi = 0;
+  let frac = -1;
+  let intDigits = 0;
+  const n = text.length;
+  for (let j = 0; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c >= 48 && c <= 57) {
+      if (frac >= 0) frac++;
+      else intDigits++;
+      lo = lo * 10 + (c - 48);
+      const carry = Math.floor(lo / TWO_32);
+      lo -= carry * TWO_32;
+      hi = hi * 10 + carry;
+      if (hi >= HI_LIMIT) return false;
+    } else if (c === 46 && frac < 0) frac = 0;
+    else return false;
+  }
+  if (intDigits === 0 || frac > DECIMAL_SCALE) return false;
+  for (let s = frac < 0 ? DECIMAL_SCALE : DECIMAL_SCALE - frac; s > 0; s--) {
+    lo *= 10;
+    const carry = Math.floor(lo / TWO_32);
+    lo -= carry * TWO_32;
+    hi = hi * 10 + carry;
+    if (hi >= HI_LIMIT) return false;
+  }
+  words[at] = lo;
+  words[at + 1] = hi % TWO_32;
+  words[at + 2] = Math.floor(hi / TWO_32);
+  words[at + 3] = 0;
+  return true;
+}
+
+/** `texts(i)` for i in [0, n) into `words` (4 × n Uint32 words); throws naming a value DECIMAL(38, 8) would round or cannot hold. */
 export function writeDecimal128(words: Uint32Array, n: number, texts: (i: number) => string, field: string): void {
   for (let i = 0; i < n; i++) {
     const text = texts(i);
-    const at = 4 * i;
-    let digits = 0;
-    let fracLength = -1;
-    let plain = text.length > 0;
-    for (let j = 0; j < text.length; j++) {
-      const c = text.charCodeAt(j);
-      if (c === 46 && fracLength < 0) fracLength = 0;
-      else if (c >= 48 && c <= 57) {
-        digits = digits * 10 + (c - 48);
-        if (fracLength >= 0) fracLength++;
-      } else {
-        plain = false;
-        break;
-      }
-    }
-    if (fracLength < 0) fracLength = 0;
-    if (plain && fracLength <= DECIMAL_SCALE) {
-      const unscaled = digits * POW10[DECIMAL_SCALE - fracLength];
-      if (unscaled <= Number.MAX_SAFE_INTEGER) {
-        words[at] = unscaled % TWO_32;
-        words[at + 1] = Math.floor(unscaled / TWO_32);
-        words[at + 2] = 0;
-        words[at + 3] = 0;
-        continue;
-      }
-    }
-    const big = BigInt.asUintN(128, unscaledDecimal(text, field));
-    words[at] = Number(big & 0xffff_ffffn);
-    words[at + 1] = Number((big >> 32n) & 0xffff_ffffn);
-    words[at + 2] = Number((big >> 64n) & 0xffff_ffffn);
-    words[at + 3] = Number(big >> 96n);
+    if (!writeDecimalFast(words, 4 * i, text)) writeDecimalExact(words, 4 * i, text, field);
   }
 }

@@ -123,6 +123,16 @@ describe('Parquet export', () => {
     await f.abort();
   });
 
+  it('keeps row-group min/max of symbol, times and count, and none of the decimals', () => {
+    const buf = readFileSync(file);
+    const meta = parquetMetadata(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    expect(meta.row_groups.length).toBeGreaterThan(1);
+    const first = meta.row_groups[0].columns.map((c) => [c.meta_data!.path_in_schema.join('.'), c.meta_data!.statistics?.min_value !== undefined]);
+    expect(Object.fromEntries(first)).toMatchObject({ symbol: true, open_time: true, close_time: true, count: true, open: false, volume: false, taker_buy_quote_volume: false });
+    const times = meta.row_groups.map((g) => g.columns.find((c) => c.meta_data!.path_in_schema[0] === 'open_time')!.meta_data!.statistics!);
+    expect(Number(times[0].min_value instanceof Date ? times[0].min_value.getTime() : times[0].min_value)).toBe(Math.min(...klines.slice(0, 200).map((k) => k.openTime)));
+  });
+
   it('writes the metadata it is given and a readable empty file', async () => {
     const empty = join(dir, 'empty.parquet');
     const f = new KlineParquetFile(empty, { market_type: 'usdm', interval: '1h' });

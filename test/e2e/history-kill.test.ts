@@ -11,7 +11,6 @@
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import type { AuditResult } from '../../core/audit/run';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,13 +20,13 @@ import type { Kline } from '../../core/kline';
 import { resample } from '../../core/resample';
 import { openStore } from '../../core/store/index';
 import { startSimulator, type Simulator } from '../../sim';
+import { runCli, type CliRun } from './cli-process';
 
 const START = Date.UTC(2026, 0, 5);
 const AUDIT_DAY = Date.UTC(2026, 0, 3);
 const H = 3_600_000;
 /** An exchange-wide maintenance hour: no klines in streams, REST or dumps. */
 const MAINTENANCE = { from: AUDIT_DAY + 10 * H, to: AUDIT_DAY + 11 * H };
-const ROOT = join(__dirname, '..', '..');
 
 let sim: Simulator;
 let dir: string;
@@ -40,46 +39,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  lines: Record<string, unknown>[];
-  stderr: string;
-}
+const env = () => ({ BINANCE_DUMPS_URL: sim.restUrl, BINANCE_REST_URL: sim.restUrl });
 
-function history(killWhen?: (line: Record<string, unknown>) => boolean, signal: NodeJS.Signals = 'SIGKILL'): Promise<Run> {
-  return cli(['history', '--to', '2026-01-05', '--concurrency', '1', '--store', `sqlite:${join(dir, 'k.db')}`, '--state', join(dir, 'state.json')], killWhen, signal);
-}
-
-function cli(args: string[], killWhen?: (line: Record<string, unknown>) => boolean, signal: NodeJS.Signals = 'SIGKILL', json = true): Promise<Run & { stdout: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'cli.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, BINANCE_DUMPS_URL: sim.restUrl, BINANCE_REST_URL: sim.restUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  let stderr = '';
-  let stdout = '';
-  let rest = '';
-  let sent = false;
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-    if (!json) return;
-    rest += c.toString();
-    const parts = rest.split('\n');
-    rest = parts.pop() ?? '';
-    for (const p of parts) {
-      if (p.trim() === '') continue;
-      const line = JSON.parse(p) as Record<string, unknown>;
-      lines.push(line);
-      if (!sent && killWhen?.(line)) {
-        sent = true;
-        child.kill(signal);
-      }
-    }
-  });
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig, lines, stderr, stdout })));
+function history(killWhen?: (line: Record<string, unknown>) => boolean, signal: NodeJS.Signals = 'SIGKILL'): Promise<CliRun> {
+  return runCli(['history', '--to', '2026-01-05', '--concurrency', '1', '--store', `sqlite:${join(dir, 'k.db')}`, '--state', join(dir, 'state.json')], { env: env(), killWhen, signal });
 }
 
 test('killed with SIGKILL, stopped by Ctrl-C, failed on broken files: history resumes and ends equal to the truth; the audit then classifies every gap', async () => {
@@ -136,8 +99,8 @@ test('killed with SIGKILL, stopped by Ctrl-C, failed on broken files: history re
 
   // +08:00 days from the export CLI: windows open at 16:00 UTC, the first one at the listing.
   const out = join(dir, 'tz');
-  const exported = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'cli.ts'), 'export', '--interval', '1d', '--time-zone', '+08:00', '--from', '2025-12-20', '--to', '2026-01-04T16:00:00Z', '--store', `sqlite:${path}`, '--out', out], { cwd: ROOT, encoding: 'utf8' });
-  expect([exported.status, exported.stderr]).toEqual([0, '']);
+  const exported = await runCli(['export', '--interval', '1d', '--time-zone', '+08:00', '--from', '2025-12-20', '--to', '2026-01-04T16:00:00Z', '--store', `sqlite:${path}`, '--out', out], { json: false });
+  expect([exported.code, exported.stderr]).toEqual([0, '']);
   const files = readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.csv')).sort();
   const rows = files.map((f) => readFileSync(join(out, f), 'utf8')).join('');
   const days = truths.map((t) => resample(t, '1d', 8 * H).filter((d) => d.openTime < Date.UTC(2026, 0, 4, 16)));
@@ -152,7 +115,7 @@ test('killed with SIGKILL, stopped by Ctrl-C, failed on broken files: history re
   db.close();
   sim.dumps.setFaults([{ kind: 'corrected-row', symbol: b, date: '2026-01-03', openTime: corrected }]);
 
-  const audit = await cli(['audit', '--date', '2026-01-03', '--store', `sqlite:${path}`, '--out', dir], undefined, 'SIGKILL', false);
+  const audit = await runCli(['audit', '--date', '2026-01-03', '--store', `sqlite:${path}`, '--out', dir], { env: env(), json: false });
 
   expect(audit.stderr).toBe('');
   expect(audit.code).toBe(0);

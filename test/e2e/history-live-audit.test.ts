@@ -11,7 +11,6 @@
  * then the stream past midnight); minutes lost in capture (deleted here) are repaired from the
  * dump once it is published.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,9 +23,9 @@ import { startLocalPipeline } from '../../bin/local/pipeline';
 import { createLogger } from '../../ingest-task/logger';
 import { VENUES } from '../../ingest-task/venues';
 import { startSimulator, type Simulator } from '../../sim';
+import { runCli, type CliRun } from './cli-process';
 import { waitFor } from './wait';
 
-const ROOT = join(__dirname, '..', '..');
 const H = 3_600_000;
 const DAY = Date.UTC(2026, 0, 4);
 const SPEED = 8;
@@ -57,28 +56,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], killWhen?: (line: Record<string, unknown>) => boolean): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin', 'cli.ts'), ...args, '--store', `sqlite:${join(dir, 'k.db')}`], {
-    cwd: ROOT,
-    env: { ...process.env, BINANCE_DUMPS_URL: sim.restUrl, BINANCE_REST_URL: sim.restUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** The CLI against the simulator, on this test's store. */
+function cli(args: string[], killWhen?: (line: Record<string, unknown>) => boolean): Promise<CliRun> {
+  return runCli([...args, '--store', `sqlite:${join(dir, 'k.db')}`], {
+    env: { BINANCE_DUMPS_URL: sim.restUrl, BINANCE_REST_URL: sim.restUrl },
+    killWhen,
+    json: args[0] === 'history',
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    const text = c.toString();
-    stdout += text;
-    if (killWhen && text.split('\n').some((l) => l.startsWith('{') && killWhen(JSON.parse(l) as Record<string, unknown>))) child.kill('SIGKILL');
-  });
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
 const strip = ({ source: _s, ...k }: Kline) => k;

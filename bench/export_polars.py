@@ -10,12 +10,7 @@ import argparse
 
 import polars as pl
 
-DEC = pl.Decimal(38, 8)
-COLUMNS = {
-    "open_time": pl.Int64, "open": DEC, "high": DEC, "low": DEC, "close": DEC, "volume": DEC,
-    "close_time": pl.Int64, "quote_volume": DEC, "count": pl.Int64, "taker_buy_volume": DEC,
-    "taker_buy_quote_volume": DEC, "ignore": pl.Utf8,
-}
+from binance_csv_polars import scan
 
 
 def main() -> None:
@@ -24,7 +19,7 @@ def main() -> None:
     p.add_argument("--out", required=True)
     p.add_argument("file")
     a = p.parse_args()
-    lf = pl.scan_csv(a.file, has_header=False, new_columns=list(COLUMNS), schema_overrides=COLUMNS)
+    lf = scan(a.file)
     ms = [pl.when(pl.col(c) >= 10**15).then(pl.col(c) // 1000).otherwise(pl.col(c)).alias(c) for c in ("open_time", "close_time")]
     lf = lf.with_columns(ms)
     if a.format == "csv":

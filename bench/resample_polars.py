@@ -12,12 +12,7 @@ import sys
 
 import polars as pl
 
-DEC = pl.Decimal(38, 8)
-COLUMNS = {
-    "open_time": pl.Int64, "open": DEC, "high": DEC, "low": DEC, "close": DEC, "volume": DEC,
-    "close_time": pl.Int64, "quote_volume": DEC, "count": pl.Int64, "taker_buy_volume": DEC,
-    "taker_buy_quote_volume": DEC, "ignore": pl.Utf8,
-}
+from binance_csv_polars import scan
 
 
 def main() -> None:
@@ -27,7 +22,7 @@ def main() -> None:
     p.add_argument("file")
     a = p.parse_args()
     ms = a.to_ms
-    lf = pl.scan_csv(a.file, has_header=False, new_columns=list(COLUMNS), schema_overrides=COLUMNS)
+    lf = scan(a.file)
     t = pl.col("open_time")
     lf = lf.with_columns(pl.when(t >= 10**15).then(t // 1000).otherwise(t).alias("open_time"))
     traded = pl.col("count") > 0

@@ -22,28 +22,22 @@ test('markets without status history are recorded TRADING at their first kline; 
     const known = { marketType: 'spot' as const, symbol: 'ETHUSDT', status: 'BREAK' as const, at: DAY - 5 * H };
     await store.recordMarketStatus([known]);
     const first: Record<string, number | undefined> = { BTCUSDT: DAY + 6 * H, ETHUSDT: DAY, LATEUSDT: DAY + 3 * 86_400_000, NONEUSDT: undefined };
-    const summary = await runHistory({
-      store,
-      site: new DumpSite({ baseUrl: pathToFileURL(join(dir, 'mirror')).href, tmpDir: join(dir, 'tmp'), attempts: 1 }),
-      markets: Object.keys(first).map((symbol) => ({ marketType: 'spot' as const, symbol })),
-      from: DAY,
-      to: DAY + 86_400_000,
-      state: HistoryState.load(undefined),
-      rest: { firstOpenTime: async (m) => first[m.symbol], klines: async function* () {} },
-    });
+    const history = (symbols: readonly string[]) =>
+      runHistory({
+        store,
+        site: new DumpSite({ baseUrl: pathToFileURL(join(dir, 'mirror')).href, tmpDir: join(dir, 'tmp'), attempts: 1 }),
+        markets: symbols.map((symbol) => ({ marketType: 'spot' as const, symbol })),
+        from: DAY,
+        to: DAY + 86_400_000,
+        state: HistoryState.load(undefined),
+        rest: { firstOpenTime: async (m) => first[m.symbol], klines: async function* () {} },
+      });
+    const summary = await history(Object.keys(first));
     expect(summary.failed).toEqual([]);
     expect(await store.marketHistory()).toEqual([{ marketType: 'spot', symbol: 'BTCUSDT', status: 'TRADING', at: DAY + 6 * H }, known]);
 
     // A second run changes nothing.
-    await runHistory({
-      store,
-      site: new DumpSite({ baseUrl: pathToFileURL(join(dir, 'mirror')).href, tmpDir: join(dir, 'tmp'), attempts: 1 }),
-      markets: [{ marketType: 'spot', symbol: 'BTCUSDT' }],
-      from: DAY,
-      to: DAY + 86_400_000,
-      state: HistoryState.load(undefined),
-      rest: { firstOpenTime: async () => DAY + 6 * H, klines: async function* () {} },
-    });
+    await history(['BTCUSDT']);
     expect(await store.marketHistory()).toHaveLength(2);
   } finally {
     await store.close();

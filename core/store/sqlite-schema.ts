@@ -45,16 +45,18 @@ export function createKlineTableSql(marketType: MarketType, interval: StoredInte
 }
 
 /**
- * The provenance index of a 1m table: only rows not from the stream (source IS NOT NULL), by open
- * time, so counting a day's REST and dump klines reads those few entries (a WITHOUT ROWID index
- * carries the key, symbol, too). `countBySource` names it with INDEXED BY.
+ * The provenance index of a 1m table: only rows not from the stream (source IS NOT NULL), in the
+ * table's own key order (symbol, open_time), so a history import, market after market, appends
+ * to it as it appends to the table; keyed by open_time first, every imported row landed at a
+ * scattered position (≈ 15 % of the import's CPU). `countBySource` names it with INDEXED BY and
+ * reads a day with one range seek per symbol in it (`countBySourceSql`).
  */
 export function sourceIndexName(table: string): string {
   return `${table}_source`;
 }
 
 export function createSourceIndexSql(table: string): string {
-  return `CREATE INDEX IF NOT EXISTS ${sourceIndexName(table)} ON ${table} (open_time, source) WHERE source IS NOT NULL`;
+  return `CREATE INDEX IF NOT EXISTS ${sourceIndexName(table)} ON ${table} (symbol, open_time, source) WHERE source IS NOT NULL`;
 }
 
 function indexSql(db: Database.Database, name: string): string | undefined {
@@ -65,6 +67,12 @@ function indexSql(db: Database.Database, name: string): string | undefined {
 function sameIndexSql(stored: string, table: string): boolean {
   const norm = (x: string) => x.replace(/IF NOT EXISTS\s+/i, '').replace(/\s+/g, ' ').trim().toLowerCase();
   return norm(stored) === norm(createSourceIndexSql(table));
+}
+
+/** True when the table's provenance index exists in this version's definition. */
+export function hasSourceIndex(db: Database.Database, table: string): boolean {
+  const stored = indexSql(db, sourceIndexName(table));
+  return stored !== undefined && sameIndexSql(stored, table);
 }
 
 const CREATE_MARKETS_SQL = `CREATE TABLE IF NOT EXISTS ${MARKETS_TABLE} (
@@ -131,7 +139,7 @@ export function checkSqliteSchema(db: Database.Database): SchemaDifference[] {
     if (source === undefined) {
       out.push({ kind: 'missing-index', collection: table, message: `table ${table} has no index ${sourceIndexName(table)}: counting klines by source fails (${migrate})` });
     } else if (!sameIndexSql(source, table)) {
-      out.push({ kind: 'index-differs', collection: table, message: `table ${table}: index ${sourceIndexName(table)} is "${source}", expected "${createSourceIndexSql(table)}" (drop it, then ${migrate})` });
+      out.push({ kind: 'index-differs', collection: table, message: `table ${table}: index ${sourceIndexName(table)} is "${source}", expected "${createSourceIndexSql(table)}" (${migrate}: it rebuilds the index)` });
     }
   }
   for (const table of [MARKETS_TABLE, ...RESAMPLE_TABLES.map(([t]) => t), AUDITS_TABLE]) {
@@ -166,8 +174,12 @@ export function applySqliteSchema(db: Database.Database, options: SchemaOptions 
       }
       if (interval !== '1m') continue;
       const source = indexSql(db, sourceIndexName(table));
-      if (source !== undefined && !sameIndexSql(source, table)) throw new Error(`${table}: index ${sourceIndexName(table)} is "${source}", not this version's: drop it, then migrate again`);
-      if (source === undefined) {
+      if (source !== undefined && !sameIndexSql(source, table)) {
+        // An earlier key order (open_time, source): same rows, so rebuilding it loses nothing.
+        db.exec(`DROP INDEX ${sourceIndexName(table)}`);
+        db.exec(createSourceIndexSql(table));
+        changed(`${table}: rebuilt index ${sourceIndexName(table)} as (symbol, open_time, source) (was "${source}")`);
+      } else if (source === undefined) {
         db.exec(createSourceIndexSql(table));
         changed(`${table}: created index ${sourceIndexName(table)} (klines not from the stream)`);
       }

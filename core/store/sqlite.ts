@@ -16,7 +16,7 @@ import { assertMarketEvents, prepareBatch } from './batch';
 import { gapsFromOpenTimes } from './gaps';
 import type { KlineStore, MinuteRun, ReadQuery, ResampleLogEntry, ResampleWatermark, SchemaDifference, SchemaOptions, TimeRange, UpsertResult } from './port';
 import { minuteRuns } from './resample-log';
-import { AUDITS_TABLE, applySqliteSchema, checkSqliteSchema, isEmptySqliteStore, sourceIndexName } from './sqlite-schema';
+import { AUDITS_TABLE, applySqliteSchema, checkSqliteSchema, hasSourceIndex, isEmptySqliteStore, sourceIndexName } from './sqlite-schema';
 import { auditDays, auditText, parseAuditText } from '../audit/record';
 import type { AuditResult } from '../audit/run';
 import { SqliteResampleLog } from './sqlite-resample-log';
@@ -88,6 +88,24 @@ function marketsPresentCte(table: string): string {
       SELECT (SELECT symbol FROM ${table} WHERE symbol > present.symbol ORDER BY symbol LIMIT 1)
       FROM present WHERE present.symbol IS NOT NULL
     )`;
+}
+
+/**
+ * A day's REST and dump klines per symbol, from the partial provenance index alone: the symbols
+ * in it by a loose index scan (one seek each), then one range seek per symbol. Cost grows with the
+ * symbols that ever had a non-stream kline and the entries in the range, not with the history.
+ */
+export function countBySourceSql(table: string): string {
+  const index = sourceIndexName(table);
+  return `WITH RECURSIVE sourced(symbol) AS (
+      SELECT MIN(symbol) FROM ${table} INDEXED BY ${index} WHERE source IS NOT NULL
+      UNION ALL
+      SELECT (SELECT MIN(symbol) FROM ${table} INDEXED BY ${index} WHERE source IS NOT NULL AND symbol > sourced.symbol)
+      FROM sourced WHERE sourced.symbol IS NOT NULL
+    )
+    SELECT k.symbol, k.source, COUNT(*) AS n FROM sourced JOIN ${table} AS k INDEXED BY ${index}
+      ON k.symbol = sourced.symbol AND k.source IS NOT NULL AND k.open_time >= ? AND k.open_time < ?
+    GROUP BY k.symbol, k.source`;
 }
 
 function toParams(k: Kline, oneMinute: boolean): KlineParams {
@@ -334,19 +352,16 @@ export class SqliteKlineStore implements KlineStore {
   async countBySource(marketType: MarketType, range: TimeRange): Promise<Map<string, Record<KlineSource, number>>> {
     const table = collectionName(marketType, '1m');
     return this.guard(`count ${table} by source`, () => {
+      const db = this.open();
+      const migrate = `(run \`npm run cli -- store migrate --store sqlite:${this.path}\`)`;
+      // Never a scan: without the index the count would read the table, and with an index of an
+      // earlier key order (open_time first) every per-symbol seek would read the whole index.
+      if (!hasSourceIndex(db, table)) throw new StoreUnavailableError(`SQLite store ${this.path}: index ${sourceIndexName(table)} is missing or of an earlier version ${migrate}`);
       let rows: { symbol: string; source: string; n: number }[];
       try {
-        // INDEXED BY: fails instead of scanning the table when the schema step has not made the index.
-        rows = this.open()
-          .prepare<[number, number], { symbol: string; source: string; n: number }>(
-            `SELECT symbol, source, COUNT(*) AS n FROM ${table} INDEXED BY ${sourceIndexName(table)}
-             WHERE source IS NOT NULL AND open_time >= ? AND open_time < ? GROUP BY symbol, source`,
-          )
-          .all(range.from, range.to);
+        rows = db.prepare<[number, number], { symbol: string; source: string; n: number }>(countBySourceSql(table)).all(range.from, range.to);
       } catch (e) {
-        if (/no such (index|table|column)/i.test(messageOf(e))) {
-          throw new StoreUnavailableError(`SQLite store ${this.path}: ${messageOf(e)} (run \`npm run cli -- store migrate --store sqlite:${this.path}\`)`, e);
-        }
+        if (/no such (index|table|column)/i.test(messageOf(e))) throw new StoreUnavailableError(`SQLite store ${this.path}: ${messageOf(e)} ${migrate}`, e);
         throw e;
       }
       const out = new Map<string, Record<KlineSource, number>>();

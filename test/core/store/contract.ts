@@ -168,6 +168,34 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         expect((await store.countBySource('spot', { from: T0 + 20 * MINUTE, to: T0 + 30 * MINUTE })).size).toBe(0);
       });
 
+      test('countBySource equals a count of the klines read back, over many symbols and ranges (symbols only outside the range, only streamed, interleaved)', async () => {
+        const symbols = ['AAAUSDT', 'BBBUSDT', 'CCCUSDT', 'DDDUSDT', 'EEEUSDT'];
+        const klines = makeSeries(symbols, T0, 30).map((k, i): Kline => {
+          if (k.symbol === 'CCCUSDT') return k; // only streamed: never in the count
+          if (k.symbol === 'EEEUSDT') return k.openTime < T0 + 5 * MINUTE ? { ...k, source: 'dump' } : k; // sourced only early
+          const pick = (i * 2654435761) % 7;
+          return pick === 0 ? { ...k, source: 'rest' } : pick < 3 ? { ...k, source: 'dump' } : k;
+        });
+        await store.upsert('1m', klines);
+        const stored = await store.read({ marketType: 'spot', interval: '1m', from: T0, to: T0 + 30 * MINUTE });
+        expect([...new Set(stored.filter((k) => k.source !== undefined).map((k) => `${k.symbol} ${k.source}`))].sort()).toStrictEqual(
+          ['AAAUSDT dump', 'AAAUSDT rest', 'BBBUSDT dump', 'BBBUSDT rest', 'DDDUSDT dump', 'DDDUSDT rest', 'EEEUSDT dump'],
+        );
+
+        for (const [from, to] of [[0, 30], [0, 5], [5, 30], [3, 4], [12, 21], [29, 30], [30, 40]]) {
+          const range = { from: T0 + from * MINUTE, to: T0 + to * MINUTE };
+          const expected = new Map<string, { rest: number; dump: number }>();
+          for (const k of stored) {
+            if (k.source === undefined || k.openTime < range.from || k.openTime >= range.to) continue;
+            const c = expected.get(k.symbol) ?? { rest: 0, dump: 0 };
+            c[k.source] += 1;
+            expected.set(k.symbol, c);
+          }
+          const counted = await store.countBySource('spot', range);
+          expect([...counted.entries()].sort()).toStrictEqual([...expected.entries()].sort());
+        }
+      });
+
       test('countBySource follows rewrites: a backfilled minute streamed again leaves the count', async () => {
         const k = makeKline('BTCUSDT', T0);
         await store.upsert('1m', [{ ...k, source: 'dump' }]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { StoreUnavailableError } from '../../../core/errors';
 import Database from 'better-sqlite3';
 import { STORED_INTERVALS } from '../../../core/interval';
-import { SqliteKlineStore } from '../../../core/store/sqlite';
+import { SqliteKlineStore, countBySourceSql } from '../../../core/store/sqlite';
 import { describeKlineStoreContract, type StoreHarness } from './contract';
 import { MINUTE, T0, makeKline, makeSeries, ofType } from './fixtures';
 
@@ -190,7 +190,7 @@ describe('SqliteKlineStore', () => {
     }
   });
 
-  test('the provenance index is partial and the count reads it: SQLite’s plan for countBySource', async () => {
+  test('the provenance index is partial, in the table’s key order, and the count only seeks it: SQLite’s plan for countBySource', async () => {
     const store = new SqliteKlineStore(':memory:');
     await store.applySchema();
     await store.upsert('1m', [...makeSeries(['BTCUSDT'], T0, 50), { ...makeKline('ETHUSDT', T0), source: 'dump' }]);
@@ -199,15 +199,49 @@ describe('SqliteKlineStore', () => {
     const sql = db.prepare<[], string>("SELECT sql FROM sqlite_schema WHERE name = 'klines_1m_source'").pluck().get();
     const entries = db.prepare<[], number>('SELECT COUNT(*) FROM klines_1m INDEXED BY klines_1m_source WHERE source IS NOT NULL').pluck().get();
     const plan = db
-      .prepare<[number, number], { detail: string }>('EXPLAIN QUERY PLAN SELECT symbol, source, COUNT(*) FROM klines_1m INDEXED BY klines_1m_source WHERE source IS NOT NULL AND open_time >= ? AND open_time < ? GROUP BY symbol, source')
+      .prepare<[number, number], { detail: string }>(`EXPLAIN QUERY PLAN ${countBySourceSql('klines_1m')}`)
       .all(T0, T0 + 60_000)
-      .map((r) => r.detail)
-      .join('\n');
+      .map((r) => r.detail);
 
-    expect(sql).toMatch(/WHERE source IS NOT NULL$/);
+    expect(sql).toMatch(/\(symbol, open_time, source\) WHERE source IS NOT NULL$/);
     expect(entries).toBe(1);
-    expect(plan).toMatch(/SEARCH klines_1m USING COVERING INDEX klines_1m_source \(open_time>\? AND open_time<\?\)/);
+    // Symbols by one seek each, then one range seek per symbol: no SCAN of the table or the index.
+    expect(plan).toContain('SEARCH klines_1m USING COVERING INDEX klines_1m_source (symbol>?)');
+    expect(plan).toContain('SEARCH k USING COVERING INDEX klines_1m_source (symbol=? AND open_time>? AND open_time<?)');
+    expect(plan.filter((p) => /^SCAN/.test(p))).toStrictEqual(['SCAN sourced', 'SCAN sourced']);
     await store.close();
+  });
+
+  test('migrates the provenance index of the earlier key order (open_time, source): the check names it, countBySource refuses it, the schema step rebuilds it with every entry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kline-store-'));
+    try {
+      const path = join(dir, 'k.db');
+      const store = new SqliteKlineStore({ path });
+      await store.applySchema();
+      await store.upsert('1m', [...makeSeries(['BTCUSDT'], T0, 3), { ...makeKline('ETHUSDT', T0), source: 'dump' }, { ...makeKline('ETHUSDT', T0 + MINUTE), source: 'rest' }]);
+      await store.close();
+      const db = new Database(path);
+      db.exec('DROP INDEX klines_1m_source');
+      db.exec('CREATE INDEX klines_1m_source ON klines_1m (open_time, source) WHERE source IS NOT NULL'); // as the previous version made it
+      db.close();
+      const old = new SqliteKlineStore({ path });
+
+      const differences = await old.checkSchema();
+      const failure = await old.countBySource('spot', { from: T0, to: T0 + 60_000 }).catch((e: unknown) => e);
+      const changes = await old.applySchema();
+      const again = await old.applySchema();
+
+      expect(differences).toStrictEqual([expect.objectContaining({ kind: 'index-differs', collection: 'klines_1m', message: expect.stringMatching(/klines_1m_source.*\(open_time, source\).*store migrate/) })]);
+      expect(failure).toBeInstanceOf(StoreUnavailableError);
+      expect((failure as Error).message).toMatch(/klines_1m_source.*earlier version.*store migrate/);
+      expect(changes).toStrictEqual([expect.stringMatching(/^klines_1m: rebuilt index klines_1m_source as \(symbol, open_time, source\) \(was .*\(open_time, source\)/)]);
+      expect(again).toStrictEqual([]);
+      expect(await old.checkSchema()).toStrictEqual([]);
+      expect([...(await old.countBySource('spot', { from: T0, to: T0 + 2 * MINUTE })).entries()]).toStrictEqual([['ETHUSDT', { rest: 1, dump: 1 }]]);
+      await old.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('retention is a MongoDB TTL: SQLite says it ignores it and keeps every kline', async () => {

@@ -161,8 +161,10 @@ export function klineRangeFilter(from: number, to: number, symbols?: readonly st
 
 /**
  * REST and dump klines per symbol and source in a range, on the partial provenance index: the
- * match repeats the index's filter (`source` exists) so the planner may use it, and the range
- * on its leading key reads only the range's non-stream entries.
+ * match repeats the index's filter (`source` exists) so the planner may use it. The index is
+ * keyed (symbol, openTime, source): with every symbol in bounds and the range on openTime, the
+ * index scan reads a symbol's entries in the range and then seeks to the next symbol (explain's
+ * `seeks`), so it reads the range's non-stream entries plus one seek per symbol, not the history.
  */
 export function sourceCountPipeline(range: TimeRange): Document[] {
   return [

@@ -8,9 +8,12 @@
  * - the unique index `symbol_1_openTime_1`, which every query names with `hint`;
  * - on 1m collections only, the optional TTL index `openTime_1` (retention); anywhere else an
  *   `openTime_1` is round 1's read index and is dropped;
- * - on 1m collections only, the partial index `openTime_1_source_1_symbol_1` holding only the
+ * - on 1m collections only, the partial index `symbol_1_openTime_1_source_1` holding only the
  *   klines not from the stream (`source` present), so a report counts a day's REST and dump
- *   klines by reading those few entries (`countBySource`; stream = total − them);
+ *   klines by reading those few entries (`countBySource`; stream = total − them). Keyed like
+ *   `symbol_1_openTime_1`, so a history import, market after market, appends to it; the previous
+ *   key order `openTime_1_source_1_symbol_1` put every imported kline at a scattered position,
+ *   and the schema step replaces it;
  * - a read-only view `<collection>_numeric` with the decimals as doubles for Atlas Charts/Grafana.
  * Plus the plain collections `markets`, `resample_log`, `resample_state` and `audits` (one
  * document per audited day, `_id` the day).
@@ -26,8 +29,10 @@ export const KLINE_INDEX = 'symbol_1_openTime_1';
 export const KLINE_INDEX_KEY = { symbol: 1, openTime: 1 } as const;
 export const TTL_INDEX = 'openTime_1';
 /** The provenance index of 1m collections: partial, only klines with a `source` (REST or dump). */
-export const SOURCE_INDEX = 'openTime_1_source_1_symbol_1';
-export const SOURCE_INDEX_KEY = { openTime: 1, source: 1, symbol: 1 } as const;
+export const SOURCE_INDEX = 'symbol_1_openTime_1_source_1';
+export const SOURCE_INDEX_KEY = { symbol: 1, openTime: 1, source: 1 } as const;
+/** The provenance index of the previous version (same entries, open time first): dropped by the schema step. */
+export const OLD_SOURCE_INDEX = 'openTime_1_source_1_symbol_1';
 export const SOURCE_INDEX_FILTER = { source: { $exists: true } } as const;
 export const MARKETS_COLLECTION = 'markets';
 /** Plain collections besides the klines: market status history, the resampler's bookkeeping and the dump audits (`_id` index only). */
@@ -157,6 +162,9 @@ export async function checkMongoSchema(ctx: SchemaContext, options: SchemaOption
     }
     if (interval !== '1m') continue;
     const source = indexes.find((i) => i.name === SOURCE_INDEX);
+    if (indexes.some((i) => i.name === OLD_SOURCE_INDEX)) {
+      out.push({ kind: 'obsolete-index', collection: name, message: `${name} still has the previous provenance index ${OLD_SOURCE_INDEX} (open time first: every imported kline lands at a scattered position; \`${migrate}\` replaces it with ${SOURCE_INDEX})` });
+    }
     if (!source) {
       out.push({ kind: 'missing-index', collection: name, message: `${name} has no partial index ${SOURCE_INDEX}: counting klines by source fails (run \`npm run cli -- ${migrate}\`)` });
     } else if (!isSourceIndex(source)) {
@@ -219,6 +227,11 @@ export async function applyMongoSchema(ctx: SchemaContext, options: SchemaOption
         changed(`${name}: created partial index ${SOURCE_INDEX} (klines not from the stream)`);
       } else if (!isSourceIndex(source)) {
         throw new Error(`${name}: index ${SOURCE_INDEX} is ${describeIndex(source)}, expected ${JSON.stringify(SOURCE_INDEX_KEY)} partial ${JSON.stringify(SOURCE_INDEX_FILTER)}: drop it, then migrate again`);
+      }
+      // Dropped only once the new one exists, so counting by source never lacks an index.
+      if (indexes.some((i) => i.name === OLD_SOURCE_INDEX)) {
+        await ctx.db.collection(name).dropIndex(OLD_SOURCE_INDEX);
+        changed(`${name}: dropped the previous provenance index ${OLD_SOURCE_INDEX} (replaced by ${SOURCE_INDEX})`);
       }
     }
     await applyOpenTimeIndex(ctx, name, interval, indexes.find((i) => i.name === TTL_INDEX), wantedTtl, changed);

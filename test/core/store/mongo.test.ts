@@ -591,7 +591,7 @@ describe('MongoKlineStore without a server', () => {
               { $match: { source: { $exists: true }, openTime: { $gte: new Date(T0), $lt: new Date(T0 + 86_400_000) } } },
               { $group: { _id: { symbol: '$symbol', source: '$source' }, n: { $sum: 1 } } },
             ],
-            { hint: 'openTime_1_source_1_symbol_1', maxTimeMS: 4321 },
+            { hint: 'symbol_1_openTime_1_source_1', maxTimeMS: 4321 },
           ],
         },
       ]);
@@ -691,7 +691,7 @@ describe('MongoKlineStore without a server', () => {
         expect(db.collection(name).calls.filter((c) => c.method === 'createIndex').map((c) => c.args)).toStrictEqual([
           [{ symbol: 1, openTime: 1 }, { name: 'symbol_1_openTime_1', unique: true }],
           // 1m only: the partial provenance index, holding only klines not from the stream.
-          ...(ONE_MINUTE_COLLECTIONS.includes(name) ? [[{ openTime: 1, source: 1, symbol: 1 }, { name: 'openTime_1_source_1_symbol_1', partialFilterExpression: { source: { $exists: true } } }]] : []),
+          ...(ONE_MINUTE_COLLECTIONS.includes(name) ? [[{ symbol: 1, openTime: 1, source: 1 }, { name: 'symbol_1_openTime_1_source_1', partialFilterExpression: { source: { $exists: true } } }]] : []),
         ]);
         expect(db.created).toContainEqual({ name: `${name}_numeric`, options: { viewOn: name, pipeline: numericViewPipeline() } });
       }
@@ -699,8 +699,8 @@ describe('MongoKlineStore without a server', () => {
       expect(changes).toContain('klines_1m: created with zstd block compression (WiredTiger reports block_compressor=zstd)');
       expect(changes).toContain('klines_1m: created unique index symbol_1_openTime_1');
       expect(db.collection('klines_1m').calls.find((c) => c.method === 'aggregate')?.args).toStrictEqual([[{ $collStats: { storageStats: {} } }], { maxTimeMS: DEFAULT_MAX_TIME_MS }]);
-      expect(changes).toContain('klines_1m: created partial index openTime_1_source_1_symbol_1 (klines not from the stream)');
-      expect(changes).not.toContain('klines_5m: created partial index openTime_1_source_1_symbol_1 (klines not from the stream)');
+      expect(changes).toContain('klines_1m: created partial index symbol_1_openTime_1_source_1 (klines not from the stream)');
+      expect(changes).not.toContain('klines_5m: created partial index symbol_1_openTime_1_source_1 (klines not from the stream)');
       expect(db.listOptions).toStrictEqual([{ nameOnly: false, maxTimeMS: DEFAULT_MAX_TIME_MS }]);
     });
 
@@ -745,7 +745,7 @@ describe('MongoKlineStore without a server', () => {
 
       expect(db.collection('klines_5m').calls.filter((c) => c.method === 'dropIndex').map((c) => c.args)).toStrictEqual([['openTime_1']]);
       expect(db.collection('klines_1m').calls.filter((c) => c.method === 'dropIndex')).toStrictEqual([]);
-      expect(db.collection('klines_1m').indexes.map((i) => i.name)).toStrictEqual(['_id_', 'openTime_1', 'symbol_1_openTime_1', 'openTime_1_source_1_symbol_1']);
+      expect(db.collection('klines_1m').indexes.map((i) => i.name)).toStrictEqual(['_id_', 'openTime_1', 'symbol_1_openTime_1', 'symbol_1_openTime_1_source_1']);
       expect(db.created.map((c) => c.name)).not.toContain('klines_1m');
       expect(changes).toContain("klines_5m: dropped round 1's index openTime_1");
     });
@@ -761,7 +761,7 @@ describe('MongoKlineStore without a server', () => {
       expect(changed).toContain('klines_1m: TTL changed from 90 days to 30 days');
 
       const removed = await store.applySchema({ retentionDays: null });
-      expect(db.collection('klines_1m').indexes.map((i) => i.name)).toStrictEqual(['_id_', 'symbol_1_openTime_1', 'openTime_1_source_1_symbol_1']);
+      expect(db.collection('klines_1m').indexes.map((i) => i.name)).toStrictEqual(['_id_', 'symbol_1_openTime_1', 'symbol_1_openTime_1_source_1']);
       expect(removed).toContain('klines_1m: removed the TTL of 30 days (index openTime_1 dropped)');
     });
 
@@ -925,9 +925,9 @@ describe('MongoKlineStore without a server', () => {
     test('a missing or different provenance index is reported; the schema step creates a missing one and refuses to replace a different one', async () => {
       const { db, store } = fakeStore();
       await store.applySchema();
-      await db.collection('klines_1m').dropIndex('openTime_1_source_1_symbol_1');
+      await db.collection('klines_1m').dropIndex('symbol_1_openTime_1_source_1');
       const usdm = db.collection('usdm_klines_1m');
-      usdm.indexes = usdm.indexes.map((i) => (i.name === 'openTime_1_source_1_symbol_1' ? { name: i.name, key: i.key } : i)); // not partial: would index every kline
+      usdm.indexes = usdm.indexes.map((i) => (i.name === 'symbol_1_openTime_1_source_1' ? { name: i.name, key: i.key } : i)); // not partial: would index every kline
 
       const differences = await store.checkSchema();
 
@@ -935,10 +935,39 @@ describe('MongoKlineStore without a server', () => {
         ['missing-index', 'klines_1m'],
         ['index-differs', 'usdm_klines_1m'],
       ]);
-      expect(differences[0].message).toMatch(/klines_1m has no partial index openTime_1_source_1_symbol_1.*store migrate/);
-      expect(differences[1].message).toMatch(/expected \{"openTime":1,"source":1,"symbol":1\} partial \{"source":\{"\$exists":true\}\}/);
-      await expect(store.applySchema()).rejects.toThrow(/usdm_klines_1m: index openTime_1_source_1_symbol_1 is .*drop it, then migrate again/);
-      expect(db.collection('klines_1m').indexes.map((i) => i.name)).toContain('openTime_1_source_1_symbol_1');
+      expect(differences[0].message).toMatch(/klines_1m has no partial index symbol_1_openTime_1_source_1.*store migrate/);
+      expect(differences[1].message).toMatch(/expected \{"symbol":1,"openTime":1,"source":1\} partial \{"source":\{"\$exists":true\}\}/);
+      await expect(store.applySchema()).rejects.toThrow(/usdm_klines_1m: index symbol_1_openTime_1_source_1 is .*drop it, then migrate again/);
+      expect(db.collection('klines_1m').indexes.map((i) => i.name)).toContain('symbol_1_openTime_1_source_1');
+    });
+
+    test('migrates the previous provenance index openTime_1_source_1_symbol_1: reported until then; the step creates the new index first, then drops the old one', async () => {
+      const { db, store } = fakeStore();
+      await store.applySchema();
+      for (const name of ONE_MINUTE_COLLECTIONS) {
+        const c = db.collection(name);
+        // As the previous version made it: same filter, open time first.
+        c.indexes = c.indexes.map((i) => (i.name === 'symbol_1_openTime_1_source_1' ? { ...i, name: 'openTime_1_source_1_symbol_1', key: { openTime: 1, source: 1, symbol: 1 } } : i));
+        c.calls.length = 0;
+      }
+
+      const differences = await store.checkSchema();
+      const changes = await store.applySchema();
+      const again = await store.applySchema();
+
+      expect(differences.map((d) => [d.kind, d.collection])).toStrictEqual(ONE_MINUTE_COLLECTIONS.flatMap((c) => [['obsolete-index', c], ['missing-index', c]]));
+      expect(differences[0].message).toMatch(/previous provenance index openTime_1_source_1_symbol_1.*store migrate.*symbol_1_openTime_1_source_1/);
+      for (const name of ONE_MINUTE_COLLECTIONS) {
+        const c = db.collection(name);
+        expect(c.calls.filter((x) => x.method === 'createIndex' || x.method === 'dropIndex').map((x) => [x.method, ...x.args])).toStrictEqual([
+          ['createIndex', { symbol: 1, openTime: 1, source: 1 }, { name: 'symbol_1_openTime_1_source_1', partialFilterExpression: { source: { $exists: true } } }],
+          ['dropIndex', 'openTime_1_source_1_symbol_1'],
+        ]);
+        expect(c.indexes.map((i) => i.name)).toStrictEqual(['_id_', 'symbol_1_openTime_1', 'symbol_1_openTime_1_source_1']);
+        expect(changes).toContain(`${name}: dropped the previous provenance index openTime_1_source_1_symbol_1 (replaced by symbol_1_openTime_1_source_1)`);
+      }
+      expect(again).toStrictEqual([]);
+      expect(await store.checkSchema()).toStrictEqual([]);
     });
 
     test('a configured retention that differs from the TTL, or has none, is reported', async () => {

@@ -50,8 +50,8 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
     run: async () => auditZipsTable(await benchAuditZips(100)),
   },
   'source-counts': {
-    describe: "the daily report's per-source counts on SQLite: a day of 500 markets, 1 % backfilled; countBySource (partial index) against the day's total count",
-    run: async () => sourceCountsTable(await benchSourceCounts(500, 0.01)),
+    describe: "the daily report's per-source counts on SQLite: a day of 500 markets, 1 % backfilled, alone and after 3 days of dump history; countBySource (partial index) against the day's total count",
+    run: async () => sourceCountsTable([await benchSourceCounts(500, 0.01), await benchSourceCounts(500, 0.01, 3)]),
   },
   ...EXPORT_ROW_DEFS,
   'export-vs-polars': {

@@ -175,7 +175,7 @@ export function applySqliteSchema(db: Database.Database, options: SchemaOptions 
       if (interval !== '1m') continue;
       const source = indexSql(db, sourceIndexName(table));
       if (source !== undefined && !sameIndexSql(source, table)) {
-        // An earlier key order (open_time, source): same rows, so rebuilding it loses nothing.
+        // Another definition (the earlier key order (open_time, source)): derived data, so a rebuild loses nothing.
         db.exec(`DROP INDEX ${sourceIndexName(table)}`);
         db.exec(createSourceIndexSql(table));
         changed(`${table}: rebuilt index ${sourceIndexName(table)} as (symbol, open_time, source) (was "${source}")`);

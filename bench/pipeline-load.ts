@@ -28,7 +28,7 @@ import { parseStoreUrl } from '../core/config';
 import type { Kline } from '../core/kline';
 import { openStore } from '../core/store';
 import type { KlineStore } from '../core/store/port';
-import { silentLogger } from '../ingest-task/logger';
+import { silentLogger } from '../core/logger';
 import { writeMessages } from '../lambda/writer';
 import { startRemoteSimulator } from '../test/ingest-task/sim-process';
 import { cpuSecondsSince, isBenchChild, rssSampler, runInChild, serveChild, sleep } from './child-process';

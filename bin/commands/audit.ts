@@ -15,7 +15,7 @@ import { auditFileName } from '../../core/audit/files';
 import { auditHeadline, runAudit, type AuditResult } from '../../core/audit/run';
 import { marketsOfDay } from '../../core/audit/markets';
 import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
-import { restHistory, venueClients } from '../../ingest-task/rest/history-rest';
+import { restHistory, venueClients } from '../../core/binance/rest/history-rest';
 import { DEFAULT_DUMPS_URL } from '../../core/dumps/paths';
 import { DumpSite } from '../../core/dumps/site';
 import { marketKey, parseMarketTypes, type MarketType } from '../../core/market';

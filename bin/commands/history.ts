@@ -23,7 +23,7 @@ import { DEFAULT_RESAMPLE_OPTIONS, rebuildRange } from '../../core/resample-job'
 import { openStore } from '../../core/store/index';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { CliIo } from '../cli';
-import { restHistory, venueClients } from '../../ingest-task/rest/history-rest';
+import { restHistory, venueClients } from '../../core/binance/rest/history-rest';
 import { resolveCliStore, type SecretsClient } from './store-source';
 import { parseInstant } from './report';
 

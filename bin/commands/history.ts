@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { parseStoreUrl, type Env, type StoreConfig } from '../../core/config';
+import type { Env, StoreConfig } from '../../core/config';
 import { DEFAULT_DUMPS_URL } from '../../core/dumps/paths';
 import { DumpSite } from '../../core/dumps/site';
 import { runHistory, type HistoryProgress, type HistoryRest, type HistorySummary } from '../../core/history/run';
@@ -24,7 +24,7 @@ import { openStore } from '../../core/store/index';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { CliIo } from '../cli';
 import { restHistory, venueClients } from '../../core/binance/rest/history-rest';
-import { resolveCliStore, type SecretsClient } from './store-source';
+import { cliStoreSource, resolveStoreSource, type CliStoreSource, type SecretsClient } from './store-source';
 import { parseInstant } from './report';
 
 export const USAGE =
@@ -67,8 +67,8 @@ interface Args {
   symbols: string[] | undefined;
   from: number | undefined;
   to: number | undefined;
-  /** `--store`, checked; undefined: MONGODB_SECRET_ARN or the environment (see store-source.ts). */
-  store: string | undefined;
+  /** `--store`, MONGODB_SECRET_ARN or the environment, checked (see store-source.ts). */
+  store: CliStoreSource;
   statePath: string;
   concurrency: number;
   bytesPerSecond: number | undefined;
@@ -109,14 +109,14 @@ function parse(argv: string[], env: Env): Args {
   const concurrency = positive(values.concurrency, '--concurrency') ?? 4;
   if (!Number.isInteger(concurrency)) throw new Error(`--concurrency expects an integer, got "${values.concurrency}"`);
   const mbps = positive(values['max-mbps'], '--max-mbps');
-  if (values.store !== undefined) parseStoreUrl(values.store, '--store'); // a bad URL is a bad argument (exit 2)
+  const store = cliStoreSource(values.store, env); // a bad URL or KLINE_STORE is a bad argument (exit 2)
   const dumpsUrl = values['dumps-url'] ?? env.BINANCE_DUMPS_URL ?? DEFAULT_DUMPS_URL;
   return {
     types,
     symbols,
     from,
     to,
-    store: values.store,
+    store,
     statePath: values.state ?? join('data', 'history-state.json'),
     concurrency,
     bytesPerSecond: mbps === undefined ? undefined : (mbps * 1e6) / 8,
@@ -165,7 +165,7 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
   };
   try {
     const state = HistoryState.load(args.statePath);
-    store = await (deps.openStore ?? openStore)(await resolveCliStore(args.store, env, deps.secrets));
+    store = await (deps.openStore ?? openStore)(await resolveStoreSource(args.store, deps.secrets));
     const markets: MarketRef[] = [];
     for (const marketType of args.types) {
       const symbols = args.symbols ?? (await clientFor({ marketType, symbol: '' }).exchangeInfo()).symbols.map((s) => s.symbol);

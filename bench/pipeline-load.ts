@@ -103,6 +103,7 @@ function observedStore(inner: KlineStore, onStored: (klines: readonly Kline[]) =
   return {
     applySchema: (o) => inner.applySchema(o),
     checkSchema: (o) => inner.checkSchema(o),
+    readRetention: (t) => inner.readRetention(t),
     async upsert(interval, klines) {
       const result = await inner.upsert(interval, klines);
       if (interval === '1m') onStored(klines);

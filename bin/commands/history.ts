@@ -8,7 +8,8 @@
  * `--ignore-retention`; without `--from` the import starts at the earliest day it keeps
  * (core/history/retention.ts).
  * Progress: a bar on a terminal (stderr), JSON lines on stdout otherwise; a summary at the end.
- * Exit codes: 0 done, 1 store/REST failure, 2 bad arguments, 3 some files failed, 130 stopped.
+ * Exit codes: 0 done, 1 store/REST failure, 2 bad arguments (a --from past the retention too),
+ * 3 some files failed, 130 stopped.
  * Ctrl-C (SIGINT) or SIGTERM stops taking tasks and lets those under way finish (exit 130); a
  * second Ctrl-C quits at once (the next run redoes what was cut off).
  */
@@ -173,8 +174,9 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
   };
   try {
     const state = HistoryState.load(args.statePath);
-    store = await (deps.openStore ?? openStore)(await resolveStoreSource(args.store, deps.secrets));
-    const retentions = await Promise.all(args.types.map(async (marketType) => ({ marketType, seconds: await (store as KlineStore).readRetention(marketType) })));
+    const opened = await (deps.openStore ?? openStore)(await resolveStoreSource(args.store, deps.secrets));
+    store = opened;
+    const retentions = await Promise.all(args.types.map(async (marketType) => ({ marketType, seconds: await opened.readRetention(marketType) })));
     const start = historyStart(args.from, retentions, now(), args.ignoreRetention);
     if (start.notice !== undefined) io.stderr.write(`history: ${start.notice}\n`);
     const markets: MarketRef[] = [];

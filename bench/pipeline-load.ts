@@ -28,7 +28,7 @@ import { parseStoreUrl } from '../core/config';
 import type { Kline } from '../core/kline';
 import { openStore } from '../core/store';
 import type { KlineStore } from '../core/store/port';
-import { silentLogger } from '../ingest-task/logger';
+import { silentLogger } from '../core/logger';
 import { writeMessages } from '../lambda/writer';
 import { startRemoteSimulator } from '../test/ingest-task/sim-process';
 import { cpuSecondsSince, isBenchChild, rssSampler, runInChild, serveChild, sleep } from './child-process';
@@ -103,6 +103,7 @@ function observedStore(inner: KlineStore, onStored: (klines: readonly Kline[]) =
   return {
     applySchema: (o) => inner.applySchema(o),
     checkSchema: (o) => inner.checkSchema(o),
+    readRetention: (t) => inner.readRetention(t),
     async upsert(interval, klines) {
       const result = await inner.upsert(interval, klines);
       if (interval === '1m') onStored(klines);

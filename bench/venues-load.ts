@@ -13,9 +13,9 @@
  */
 import type { MarketType } from '../core/market';
 import { startCapture } from '../ingest-task/capture/capture';
-import { silentLogger } from '../ingest-task/logger';
+import { silentLogger } from '../core/logger';
 import { InProcessSink } from '../ingest-task/sinks/in-process';
-import { VENUES } from '../ingest-task/venues';
+import { VENUES } from '../core/binance/venues';
 import { startRemoteSimulator, type RemoteSimulator } from '../test/ingest-task/sim-process';
 import { cpuSecondsSince, isBenchChild, rssSampler, runInChild, serveChild, sleep } from './child-process';
 import { num, type Table } from './table';

@@ -61,7 +61,9 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
 };
 
-const STORE_URLS = 'Store URLs: sqlite:PATH (default sqlite:./data/klines.db, or KLINE_STORE), mongodb://… or mongodb+srv://…';
+const STORE_URLS =
+  'Store URLs: sqlite:PATH (default sqlite:./data/klines.db, or KLINE_STORE), mongodb://… or mongodb+srv://…\n' +
+  'Without --store: the MongoDB URI in the Secrets Manager secret MONGODB_SECRET_ARN names (database MONGODB_DATABASE), else KLINE_STORE / MONGODB_URI';
 
 export function usage(): string {
   const names = Object.keys(COMMANDS);

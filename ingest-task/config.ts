@@ -6,8 +6,8 @@ import { readBinanceConfig, readList, readMarketFilter, readPositiveInt, readSto
 import { ConfigError } from '../core/errors';
 import { METRICS_NAMESPACE } from '../core/metric-names';
 import { MARKET_TYPES, parseMarketTypes, type MarketType } from '../core/market';
-import { VENUES } from './venues';
-import type { LogLevel } from './logger';
+import { VENUES } from '../core/binance/venues';
+import type { LogLevel } from '../core/logger';
 import type { ResumeSource } from './capture/resume-store';
 
 export type SinkConfig = { kind: 'sqs'; queueUrl: string } | { kind: 'in-process' };

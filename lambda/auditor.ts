@@ -10,8 +10,8 @@
  * Minutes missing in both our store and the dump are asked of Binance REST (a kline REST has is
  * our capture loss, filled with source 'rest'; one it lacks too is the exchange's gap), at most
  * AUDIT_REST_MAX_REQUESTS requests a run (one per ≤ 1,000 minutes of a market-day), through the
- * ingest's weight-aware client (X-MBX-USED-WEIGHT-1M, 429/418 Retry-After); minutes left over are
- * reported as not asked and their gaps as unverified.
+ * weight-aware Binance client the ingest uses too (core/binance/rest: X-MBX-USED-WEIGHT-1M,
+ * 429/418 Retry-After); minutes left over are reported as not asked and their gaps as unverified.
  *
  * Env: BINANCE_DUMPS_URL (https://data.binance.vision), AUDIT_MARKET_TYPES (spot),
  * AUDIT_LAG_DAYS (2), AUDIT_CONCURRENCY (8 markets and downloads at once),
@@ -30,7 +30,7 @@ import { DumpSite } from '../core/dumps/site';
 import { ConfigError, StoreUnavailableError } from '../core/errors';
 import { DAY_MS } from '../core/interval';
 import { parseMarketTypes, type MarketType } from '../core/market';
-import { restHistory, venueClients } from '../ingest-task/rest/history-rest';
+import { restHistory, venueClients } from '../core/binance/rest/history-rest';
 import { flushMetrics, logger } from './shared/powertools';
 import { discardStore, getStore } from './shared/store';
 

@@ -1,7 +1,7 @@
 /**
  * What the simulator does differently per Binance market type: REST prefix and weights, stream
  * paths, frame rate, limits, exchangeInfo format, symbol shapes and contract lifecycle. The
- * numbers are Binance's (docs/binance.md); the ingest's own view is ingest-task/venues/.
+ * numbers are Binance's (docs/binance.md); the ingest's own view is core/binance/venues/.
  */
 import type { MarketStatus, MarketType } from '../core/market';
 

@@ -5,7 +5,8 @@
  * BINANCE_REST_URL, is asked about minutes neither we nor the dump have; `--no-rest` skips it).
  * Writes DIR/audit-DAY.json (default ./reports; the quality report reads it) and keeps the result
  * in the store (the report in AWS reads it there), and prints the
- * headline and the differences. Exit codes: 0 done, 1 store failure, 2 bad arguments,
+ * headline and the differences. The store: `--store`, else the secret MONGODB_SECRET_ARN names,
+ * else KLINE_STORE (store-source.ts). Exit codes: 0 done, 1 store (or its secret) failure, 2 bad arguments,
  * 3 some dump files were unusable (named on stderr).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -14,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { auditFileName } from '../../core/audit/files';
 import { auditHeadline, runAudit, type AuditResult } from '../../core/audit/run';
 import { marketsOfDay } from '../../core/audit/markets';
-import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
-import { restHistory, venueClients } from '../../ingest-task/rest/history-rest';
+import type { Env, StoreConfig } from '../../core/config';
+import { restHistory, venueClients } from '../../core/binance/rest/history-rest';
 import { DEFAULT_DUMPS_URL } from '../../core/dumps/paths';
 import { DumpSite } from '../../core/dumps/site';
 import { marketKey, parseMarketTypes, type MarketType } from '../../core/market';
@@ -23,6 +24,7 @@ import { openStore } from '../../core/store/index';
 import type { KlineStore } from '../../core/store/port';
 import type { CliIo } from '../cli';
 import { parseInstant } from './report';
+import { cliStoreSource, commandStoreConfig, type CliStoreSource, type SecretsClient } from './store-source';
 
 export const USAGE = 'usage: npm run cli -- audit --date YYYY-MM-DD [--market-type spot[,usdm,coinm]] [--symbols A,B] [--store URL] [--out DIR] [--no-repair] [--no-rest] [--dumps-url URL]\n';
 
@@ -30,6 +32,8 @@ export interface AuditDeps {
   env?: Env;
   openStore?: (config: StoreConfig) => Promise<KlineStore>;
   fetchImpl?: typeof fetch;
+  /** Secrets Manager, for MONGODB_SECRET_ARN (default: a client for AWS_REGION). */
+  secrets?: () => SecretsClient;
 }
 
 function describeDifferences(r: AuditResult, limit = 50): string[] {
@@ -49,7 +53,7 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
   let day: number;
   let types: MarketType[];
   let symbols: string[] | undefined;
-  let storeConfig: StoreConfig;
+  let storeSource: CliStoreSource;
   let outDir: string;
   let repair: boolean;
   let useRest = true;
@@ -77,7 +81,7 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
     types = parseMarketTypes(values['market-type'] ?? 'spot', '--market-type');
     symbols = values.symbols?.split(',').map((s) => s.trim()).filter((s) => s !== '');
     if (symbols !== undefined && symbols.length === 0) throw new Error('--symbols is empty');
-    storeConfig = values.store !== undefined ? parseStoreUrl(values.store, '--store') : readStoreConfig(env);
+    storeSource = cliStoreSource(values.store, env);
     outDir = values.out ?? 'reports';
     repair = values['no-repair'] !== true;
     useRest = values['no-rest'] !== true;
@@ -86,6 +90,8 @@ export async function run(argv: string[], io: CliIo, deps: AuditDeps = {}): Prom
     io.stderr.write(`audit: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
+  const storeConfig = await commandStoreConfig('audit', storeSource, io.stderr, deps.secrets);
+  if (storeConfig === undefined) return 1;
   let store: KlineStore | undefined;
   const clients = useRest ? venueClients(env, deps.fetchImpl) : undefined;
   const rest = clients === undefined ? undefined : restHistory(clients.clientFor);

@@ -9,9 +9,10 @@
  *   and volumes, UTC timestamps, `source_count` on resampled bars.
  * - Resumable: complete files are skipped, so re-running after a stop finishes the job.
  * - Progress on stderr when it is a terminal; the summary line on stdout.
+ * - The store: `--store`, else the secret MONGODB_SECRET_ARN names, else KLINE_STORE (store-source.ts).
  */
 import { parseArgs } from 'node:util';
-import { parseStoreUrl, readStoreConfig, type StoreConfig } from '../../core/config';
+import type { StoreConfig } from '../../core/config';
 import { exportKlines, type ExportFormat } from '../../core/export/run';
 import { storeSource } from '../../core/export/store-source';
 import { MARKET_TYPES, parseMarketTypes, type MarketType } from '../../core/market';
@@ -19,6 +20,7 @@ import { openStore } from '../../core/store/index';
 import type { KlineStore } from '../../core/store/port';
 import { BINANCE_INTERVALS, formatTimeZone, isBinanceInterval, type BinanceInterval } from '../../core/windows';
 import type { CliIo } from '../cli';
+import { cliStoreSource, commandStoreConfig, type CliStoreSource, type SecretsClient } from './store-source';
 import { parseInstant } from './report';
 import { timeZoneOption } from './time-zone-option';
 
@@ -29,6 +31,8 @@ export const USAGE =
 export interface ExportDeps {
   openStore?: (config: StoreConfig) => Promise<KlineStore>;
   env?: Record<string, string | undefined>;
+  /** Secrets Manager, for MONGODB_SECRET_ARN (default: a client for AWS_REGION). */
+  secrets?: () => SecretsClient;
 }
 
 interface Args {
@@ -36,7 +40,7 @@ interface Args {
   from: number;
   to: number;
   format: ExportFormat;
-  store: StoreConfig;
+  store: CliStoreSource;
   marketTypes: MarketType[];
   symbols: string[] | undefined;
   tzOffsetMs: number;
@@ -81,7 +85,7 @@ function parse(argv: string[], env: Record<string, string | undefined>): Args {
     from,
     to,
     format: values.format,
-    store: values.store !== undefined ? parseStoreUrl(values.store, '--store') : readStoreConfig(env),
+    store: cliStoreSource(values.store, env),
     marketTypes: parseMarketTypes(values['market-type'], '--market-type'),
     symbols,
     tzOffsetMs,
@@ -100,9 +104,11 @@ export async function run(argv: string[], io: CliIo, deps: ExportDeps = {}): Pro
     io.stderr.write(`export: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
+  const config = await commandStoreConfig('export', args.store, io.stderr, deps.secrets);
+  if (config === undefined) return 1;
   let store: KlineStore;
   try {
-    store = await (deps.openStore ?? ((config) => openStore(config, { mustExist: true })))(args.store);
+    store = await (deps.openStore ?? ((config) => openStore(config, { mustExist: true })))(config);
   } catch (err) {
     io.stderr.write(`export: cannot open the store: ${(err as Error).message}\n`);
     return 1;

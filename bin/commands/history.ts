@@ -4,18 +4,23 @@
  * REST (BINANCE_REST_URL) for the days not published yet; then build the resampled bars of the
  * imported range. Resumable (`--state`, default ./data/history-state.json). The store: `--store`,
  * else the secret MONGODB_SECRET_ARN names (the AWS task), else KLINE_STORE / MONGODB_URI.
+ * A store with a 1m retention (MongoDB TTL) refuses a `--from` older than it (exit 2) unless
+ * `--ignore-retention`; without `--from` the import starts at the earliest day it keeps
+ * (core/history/retention.ts).
  * Progress: a bar on a terminal (stderr), JSON lines on stdout otherwise; a summary at the end.
- * Exit codes: 0 done, 1 store/REST failure, 2 bad arguments, 3 some files failed, 130 stopped.
+ * Exit codes: 0 done, 1 store/REST failure, 2 bad arguments (a --from past the retention too),
+ * 3 some files failed, 130 stopped.
  * Ctrl-C (SIGINT) or SIGTERM stops taking tasks and lets those under way finish (exit 130); a
  * second Ctrl-C quits at once (the next run redoes what was cut off).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { parseStoreUrl, type Env, type StoreConfig } from '../../core/config';
+import type { Env, StoreConfig } from '../../core/config';
 import { DEFAULT_DUMPS_URL } from '../../core/dumps/paths';
 import { DumpSite } from '../../core/dumps/site';
 import { runHistory, type HistoryProgress, type HistoryRest, type HistorySummary } from '../../core/history/run';
+import { historyStart, RetentionError } from '../../core/history/retention';
 import { HistoryState } from '../../core/history/state';
 import { DAY_MS } from '../../core/interval';
 import { parseMarketTypes, type MarketRef, type MarketType } from '../../core/market';
@@ -23,13 +28,13 @@ import { DEFAULT_RESAMPLE_OPTIONS, rebuildRange } from '../../core/resample-job'
 import { openStore } from '../../core/store/index';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { CliIo } from '../cli';
-import { restHistory, venueClients } from '../../ingest-task/rest/history-rest';
-import { resolveCliStore, type SecretsClient } from './store-source';
+import { restHistory, venueClients } from '../../core/binance/rest/history-rest';
+import { cliStoreSource, resolveStoreSource, type CliStoreSource, type SecretsClient } from './store-source';
 import { parseInstant } from './report';
 
 export const USAGE =
   'usage: npm run cli -- history [--market-type spot[,usdm,coinm]] [--symbols A,B] [--from DATE] [--to DATE]\n' +
-  '         [--store URL] [--state FILE] [--concurrency N] [--max-mbps N] [--dumps-url URL]\n';
+  '         [--store URL] [--ignore-retention] [--state FILE] [--concurrency N] [--max-mbps N] [--dumps-url URL]\n';
 
 /**
  * An AbortSignal raised by the first SIGINT or SIGTERM; its handlers are removed at `dispose`
@@ -67,8 +72,10 @@ interface Args {
   symbols: string[] | undefined;
   from: number | undefined;
   to: number | undefined;
-  /** `--store`, checked; undefined: MONGODB_SECRET_ARN or the environment (see store-source.ts). */
-  store: string | undefined;
+  /** `--store`, MONGODB_SECRET_ARN or the environment, checked (see store-source.ts). */
+  store: CliStoreSource;
+  /** Import days older than the store's 1m retention anyway. */
+  ignoreRetention: boolean;
   statePath: string;
   concurrency: number;
   bytesPerSecond: number | undefined;
@@ -91,6 +98,7 @@ function parse(argv: string[], env: Env): Args {
       from: { type: 'string' },
       to: { type: 'string' },
       store: { type: 'string' },
+      'ignore-retention': { type: 'boolean' },
       state: { type: 'string' },
       concurrency: { type: 'string' },
       'max-mbps': { type: 'string' },
@@ -109,14 +117,15 @@ function parse(argv: string[], env: Env): Args {
   const concurrency = positive(values.concurrency, '--concurrency') ?? 4;
   if (!Number.isInteger(concurrency)) throw new Error(`--concurrency expects an integer, got "${values.concurrency}"`);
   const mbps = positive(values['max-mbps'], '--max-mbps');
-  if (values.store !== undefined) parseStoreUrl(values.store, '--store'); // a bad URL is a bad argument (exit 2)
+  const store = cliStoreSource(values.store, env); // a bad URL or KLINE_STORE is a bad argument (exit 2)
   const dumpsUrl = values['dumps-url'] ?? env.BINANCE_DUMPS_URL ?? DEFAULT_DUMPS_URL;
   return {
     types,
     symbols,
     from,
     to,
-    store: values.store,
+    store,
+    ignoreRetention: values['ignore-retention'] === true,
     statePath: values.state ?? join('data', 'history-state.json'),
     concurrency,
     bytesPerSecond: mbps === undefined ? undefined : (mbps * 1e6) / 8,
@@ -165,7 +174,11 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
   };
   try {
     const state = HistoryState.load(args.statePath);
-    store = await (deps.openStore ?? openStore)(await resolveCliStore(args.store, env, deps.secrets));
+    const opened = await (deps.openStore ?? openStore)(await resolveStoreSource(args.store, deps.secrets));
+    store = opened;
+    const retentions = await Promise.all(args.types.map(async (marketType) => ({ marketType, seconds: await opened.readRetention(marketType) })));
+    const start = historyStart(args.from, retentions, now(), args.ignoreRetention);
+    if (start.notice !== undefined) io.stderr.write(`history: ${start.notice}\n`);
     const markets: MarketRef[] = [];
     for (const marketType of args.types) {
       const symbols = args.symbols ?? (await clientFor({ marketType, symbol: '' }).exchangeInfo()).symbols.map((s) => s.symbol);
@@ -177,7 +190,7 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
       site,
       rest,
       markets,
-      from: args.from,
+      from: start.from,
       to,
       state,
       concurrency: args.concurrency,
@@ -199,7 +212,7 @@ export async function run(argv: string[], io: CliIo, deps: HistoryDeps = {}): Pr
   } catch (err) {
     bar?.stop();
     io.stderr.write(`history: ${(err as Error).message}\n`);
-    return 1;
+    return err instanceof RetentionError ? 2 : 1;
   } finally {
     interrupt?.dispose();
     clients.close();

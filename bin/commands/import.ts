@@ -15,11 +15,12 @@
  *   their CRC-32 checked; files before it are fully imported, and the summary
  *   says which. Writes are idempotent upserts in batches, so re-running an import is safe.
  * - Progress goes to stderr when stderr is a terminal; the summary line goes to stdout.
+ * - The store: `--store`, else the secret MONGODB_SECRET_ARN names, else KLINE_STORE (store-source.ts).
  */
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { parseStoreUrl, readStoreConfig, type StoreConfig } from '../../core/config';
+import type { StoreConfig } from '../../core/config';
 import { CsvLineError, parseDumpFileName, readDump } from '../../core/csv-dump';
 import { openDumpZip } from '../../core/dumps/zip';
 import { ConfigError } from '../../core/errors';
@@ -30,6 +31,7 @@ import { openStore } from '../../core/store/index';
 import type { KlineStore } from '../../core/store/port';
 import type { MarketType } from '../../core/market';
 import type { CliIo } from '../cli';
+import { cliStoreSource, commandStoreConfig, type CliStoreSource, type SecretsClient } from './store-source';
 import { MARKET_TYPE_USAGE, marketTypeOfFile, parseMarketTypeFlag } from './market-type-option';
 
 export const USAGE = `usage: npm run cli -- import FILE.csv... [--store URL] [--symbol S] [${MARKET_TYPE_USAGE}] [--batch N]\n`;
@@ -39,6 +41,8 @@ export interface ImportDeps {
   /** Opens the store (default: core/store openStore). */
   openStore?: (config: StoreConfig) => Promise<KlineStore>;
   env?: Record<string, string | undefined>;
+  /** Secrets Manager, for MONGODB_SECRET_ARN (default: a client for AWS_REGION). */
+  secrets?: () => SecretsClient;
 }
 
 interface ImportedFile {
@@ -140,7 +144,7 @@ function summarise(done: readonly ImportedFile[]): string {
 
 export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Promise<number> {
   let files: string[];
-  let storeConfig: StoreConfig;
+  let storeSource: CliStoreSource;
   let symbol: string | undefined;
   let marketTypes: MarketType[];
   let batchSize = DEFAULT_BATCH;
@@ -162,7 +166,7 @@ export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Pro
       batchSize = Number(values.batch);
       if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`--batch expects a positive integer, got "${values.batch}"`);
     }
-    storeConfig = values.store !== undefined ? parseStoreUrl(values.store, '--store') : readStoreConfig(deps.env ?? process.env);
+    storeSource = cliStoreSource(values.store, deps.env ?? process.env);
   } catch (err) {
     io.stderr.write(`import: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -172,6 +176,8 @@ export async function run(argv: string[], io: CliIo, deps: ImportDeps = {}): Pro
   const progress = (text: string) => {
     if (tty) io.stderr.write(`\r\u001b[K${text}`);
   };
+  const storeConfig = await commandStoreConfig('import', storeSource, io.stderr, deps.secrets);
+  if (storeConfig === undefined) return 1;
   let store: KlineStore;
   try {
     store = await (deps.openStore ?? openStore)(storeConfig);

@@ -4,12 +4,13 @@
  * them; default: spot and every type with status history, as in the e-mailed report) (quality-<from>-<to>.html, .csv and -gaps.csv in DIR, default ./reports) and prints
  * its summary line on stdout. Times must say they are UTC (`Z` or an offset) or be plain dates,
  * which mean UTC midnight: a local-time reading would shift the window silently.
- * Exit codes: 0 done, 1 the store failed, 2 bad arguments or settings.
+ * The store: `--store`, else the secret MONGODB_SECRET_ARN names, else KLINE_STORE (store-source.ts).
+ * Exit codes: 0 done, 1 the store (or its secret) failed, 2 bad arguments or settings.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
+import type { Env, StoreConfig } from '../../core/config';
 import { ConfigError } from '../../core/errors';
 import { readAudits } from '../../core/audit/files';
 import { buildQualityReport, type QualityReport } from '../../core/report';
@@ -17,6 +18,7 @@ import { openStore } from '../../core/store/index';
 import { MARKET_TYPES, parseMarketTypes, type MarketType } from '../../core/market';
 import type { KlineStore, TimeRange } from '../../core/store/port';
 import type { CliIo } from '../cli';
+import { cliStoreSource, commandStoreConfig, type CliStoreSource, type SecretsClient } from './store-source';
 
 export const USAGE = `usage: npm run cli -- report --from ISO --to ISO [--store URL] [--out DIR] [--market-type ${MARKET_TYPES.join(',')}]\n` +
   '  e.g. report --from 2024-01-01 --to 2024-01-02   (dates are UTC midnight; times need Z or an offset)\n';
@@ -24,6 +26,8 @@ export const USAGE = `usage: npm run cli -- report --from ISO --to ISO [--store 
 export interface ReportDeps {
   openStore?: (config: StoreConfig) => Promise<KlineStore>;
   env?: Env;
+  /** Secrets Manager, for MONGODB_SECRET_ARN (default: a client for AWS_REGION). */
+  secrets?: () => SecretsClient;
   /** Report time (ms) shown in the HTML. Default: now. */
   now?: () => number;
 }
@@ -55,7 +59,7 @@ interface ReportArgs {
   range: TimeRange;
   /** Undefined: every type with data. */
   marketTypes?: MarketType[];
-  store: StoreConfig;
+  store: CliStoreSource;
   outDir: string;
 }
 
@@ -74,7 +78,7 @@ function parseReportArgs(argv: string[], env: Env): ReportArgs {
   if (from >= to) throw new Error(`--from (${new Date(from).toISOString()}) must be before --to (${new Date(to).toISOString()})`);
   if (values.out !== undefined && values.out.trim() === '') throw new Error('--out is empty');
   const marketTypes = values['market-type'] === undefined ? undefined : parseMarketTypes(values['market-type'], '--market-type');
-  const store = values.store !== undefined ? parseStoreUrl(values.store, '--store') : readStoreConfig(env);
+  const store = cliStoreSource(values.store, env);
   return { range: { from, to }, marketTypes, store, outDir: values.out ?? 'reports' };
 }
 
@@ -116,9 +120,11 @@ export async function run(argv: string[], io: CliIo, deps: ReportDeps = {}): Pro
     return 2;
   }
 
+  const config = await commandStoreConfig('report', args.store, io.stderr, deps.secrets);
+  if (config === undefined) return 1;
   let store: KlineStore;
   try {
-    store = await (deps.openStore ?? ((config) => openStore(config, { mustExist: true })))(args.store);
+    store = await (deps.openStore ?? ((config) => openStore(config, { mustExist: true })))(config);
   } catch (err) {
     io.stderr.write(`report: cannot open the store: ${(err as Error).message}\n`);
     return err instanceof ConfigError ? 2 : 1;

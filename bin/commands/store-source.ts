@@ -1,10 +1,14 @@
 /**
- * Where a CLI command's store is, in this order:
+ * Where a CLI command's store is, in this order (every command that takes `--store`):
  * 1. `--store URL`, when given;
  * 2. `MONGODB_SECRET_ARN` (with `MONGODB_DATABASE`): the Secrets Manager secret the stack gives its
- *    tasks, read at start. In AWS the history task's definition sets it, so the connection string
- *    never appears in the command, the task's overrides or a log line;
+ *    tasks, read when the command opens its store. In AWS the history task's definition sets it, so
+ *    any command run as that task finds its store without the connection string appearing in the
+ *    command, the task's overrides or a log line;
  * 3. `KLINE_STORE` / `MONGODB_URI`, else the default SQLite file (`readStoreConfig`).
+ *
+ * Two steps, so that a bad `--store` or `KLINE_STORE` is a bad argument found while parsing
+ * (exit 2) and the secret is read only once the arguments are known to be good.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
@@ -14,10 +18,27 @@ import { mongoUriFromSecretString } from '../../core/mongo-uri';
 /** The one call made to Secrets Manager (tests pass a client of their own). */
 export type SecretsClient = Pick<SecretsManagerClient, 'send'>;
 
-export async function resolveCliStore(flag: string | undefined, env: Env, secrets?: () => SecretsClient): Promise<StoreConfig> {
-  if (flag !== undefined) return parseStoreUrl(flag, '--store');
+/** The store as the arguments and environment name it: a checked config, or a secret still to read. */
+export type CliStoreSource =
+  | { kind: 'config'; config: StoreConfig }
+  | { kind: 'secret'; secretArn: string; database: string | undefined };
+
+/** Step 1, synchronous: checks `--store` or KLINE_STORE / MONGODB_URI (ConfigError naming the setting); reads nothing. */
+export function cliStoreSource(flag: string | undefined, env: Env): CliStoreSource {
+  if (flag !== undefined) return { kind: 'config', config: parseStoreUrl(flag, '--store') };
   const secretArn = env.MONGODB_SECRET_ARN;
-  if (secretArn === undefined || secretArn === '') return readStoreConfig(env);
+  if (secretArn === undefined || secretArn === '') return { kind: 'config', config: readStoreConfig(env) };
+  return { kind: 'secret', secretArn, database: env.MONGODB_DATABASE };
+}
+
+/**
+ * Step 2: the store's config, reading the secret if one is named. A secret that cannot be read, or
+ * holds no MongoDB connection string (the deploy's placeholder), is a ConfigError naming
+ * MONGODB_SECRET_ARN and the secret, never its value.
+ */
+export async function resolveStoreSource(source: CliStoreSource, secrets?: () => SecretsClient): Promise<StoreConfig> {
+  if (source.kind === 'config') return source.config;
+  const { secretArn } = source;
   let value: string | undefined;
   try {
     value = (await (secrets?.() ?? new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString;
@@ -31,5 +52,23 @@ export async function resolveCliStore(flag: string | undefined, env: Env, secret
       `the secret ${secretArn} does not hold a MongoDB connection string (put one with: aws secretsmanager put-secret-value --secret-id <arn> --secret-string "mongodb+srv://…")`,
     );
   }
-  return parseStoreUrl(uri, 'MONGODB_SECRET_ARN', env.MONGODB_DATABASE);
+  return parseStoreUrl(uri, 'MONGODB_SECRET_ARN', source.database);
+}
+
+/** Both steps at once. */
+export async function resolveCliStore(flag: string | undefined, env: Env, secrets?: () => SecretsClient): Promise<StoreConfig> {
+  return resolveStoreSource(cliStoreSource(flag, env), secrets);
+}
+
+/**
+ * Step 2 as every command does it: the config, or undefined after writing `<command>: <why>` to
+ * stderr; the command then exits 1 (the store could not be reached, as when it does not answer).
+ */
+export async function commandStoreConfig(command: string, source: CliStoreSource, stderr: NodeJS.WritableStream, secrets?: () => SecretsClient): Promise<StoreConfig | undefined> {
+  try {
+    return await resolveStoreSource(source, secrets);
+  } catch (err) {
+    stderr.write(`${command}: ${(err as Error).message}\n`);
+    return undefined;
+  }
 }

@@ -6,14 +6,17 @@
  * Without a retention flag an existing TTL is left as it is.
  * `store check [--store URL] [--retention-days N | --no-retention]`: prints the differences only.
  * Needs a credential allowed to change the schema (docs/deploy.md, "MongoDB roles").
- * Exit codes: 0 done (check: no difference), 1 the store failed (check: differences), 2 bad arguments.
+ * The store: `--store`, else the secret MONGODB_SECRET_ARN names, else KLINE_STORE (store-source.ts).
+ * Exit codes: 0 done (check: no difference), 1 the store (or its secret) failed (check: differences),
+ * 2 bad arguments.
  */
 import { parseArgs } from 'node:util';
-import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
+import type { Env, StoreConfig } from '../../core/config';
 import { ConfigError } from '../../core/errors';
 import type { SchemaOptions } from '../../core/store/port';
 import type { KlineStore } from '../../core/store/port';
 import type { CliIo } from '../cli';
+import { cliStoreSource, commandStoreConfig, type CliStoreSource, type SecretsClient } from './store-source';
 
 export const USAGE =
   'usage: npm run cli -- store migrate [--store URL] [--retention-days N | --no-retention]\n' +
@@ -24,11 +27,13 @@ export interface StoreDeps {
   /** Opens the store without touching its schema. Default: the adapter the config names. */
   createStore?: (config: StoreConfig) => Promise<KlineStore>;
   env?: Env;
+  /** Secrets Manager, for MONGODB_SECRET_ARN (default: a client for AWS_REGION). */
+  secrets?: () => SecretsClient;
 }
 
 interface StoreArgs {
   action: 'migrate' | 'check';
-  store: StoreConfig;
+  store: CliStoreSource;
   retentionDays: number | null | undefined;
 }
 
@@ -49,7 +54,7 @@ function parseStoreArgs(argv: string[], env: Env): StoreArgs {
     if (!/^[1-9][0-9]*$/.test(text)) throw new Error(`--retention-days "${text}" is not a positive whole number of days`);
     retentionDays = Number(text);
   }
-  const store = values.store !== undefined ? parseStoreUrl(values.store, '--store') : readStoreConfig(env);
+  const store = cliStoreSource(values.store, env);
   return { action, store, retentionDays };
 }
 
@@ -71,9 +76,11 @@ export async function run(argv: string[], io: CliIo, deps: StoreDeps = {}): Prom
     io.stderr.write(`store: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
+  const config = await commandStoreConfig('store', args.store, io.stderr, deps.secrets);
+  if (config === undefined) return 1;
   let store: KlineStore;
   try {
-    store = await (deps.createStore ?? createStore)(args.store);
+    store = await (deps.createStore ?? createStore)(config);
   } catch (err) {
     io.stderr.write(`store: cannot open the store: ${(err as Error).message}\n`);
     return err instanceof ConfigError ? 2 : 1;
@@ -81,14 +88,14 @@ export async function run(argv: string[], io: CliIo, deps: StoreDeps = {}): Prom
   const options: SchemaOptions = { retentionDays: args.retentionDays };
   try {
     if (args.action === 'migrate') {
-      io.stdout.write(`migrating ${where(args.store)}\n`);
+      io.stdout.write(`migrating ${where(config)}\n`);
       const changes = await store.applySchema({ ...options, progress: (line) => io.stdout.write(`  ${line}\n`) });
       io.stdout.write(changes.length === 0 ? 'nothing to change: the schema is up to date\n' : `${changes.length} change${changes.length === 1 ? '' : 's'} made\n`);
     }
     const differences = await store.checkSchema(options);
     for (const d of differences) io.stdout.write(`differs: ${d.message}\n`);
     if (args.action === 'check') {
-      io.stdout.write(differences.length === 0 ? `${where(args.store)}: the schema is up to date\n` : `${differences.length} difference${differences.length === 1 ? '' : 's'}\n`);
+      io.stdout.write(differences.length === 0 ? `${where(config)}: the schema is up to date\n` : `${differences.length} difference${differences.length === 1 ? '' : 's'}\n`);
       return differences.length === 0 ? 0 : 1;
     }
     return 0;

@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { encodeBatch, type IngestBatch } from '../../core/codec';
 import type { KlineStore } from '../../core/store/port';
-import type { Logger } from '../../ingest-task/logger';
+import type { Logger } from '../../core/logger';
 import { writeMessages } from '../../lambda/writer';
 
 export interface QueueStats {

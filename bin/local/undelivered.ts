@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, unlink
 import { dirname } from 'node:path';
 import { encodeBatch, type IngestBatch } from '../../core/codec';
 import type { KlineStore } from '../../core/store/port';
-import type { Logger } from '../../ingest-task/logger';
+import type { Logger } from '../../core/logger';
 import { writeMessages } from '../../lambda/writer';
 
 export interface KeptSummary {

@@ -129,6 +129,21 @@ function ttlOf(index: IndexDescriptionInfo | undefined): number | undefined {
   return typeof index?.expireAfterSeconds === 'number' ? index.expireAfterSeconds : undefined;
 }
 
+/**
+ * The retention (seconds) a 1m collection's indexes impose: the smallest `expireAfterSeconds` of a
+ * TTL index on `openTime` (the schema step's `openTime_1`, or one made by hand under another
+ * name: it deletes klines just the same); null when there is none.
+ */
+export function retentionOf(indexes: readonly IndexDescriptionInfo[]): number | null {
+  let least: number | null = null;
+  for (const index of indexes) {
+    const ttl = ttlOf(index);
+    const fields = Object.keys(index.key ?? {});
+    if (ttl !== undefined && fields.length === 1 && fields[0] === 'openTime' && (least === null || ttl < least)) least = ttl;
+  }
+  return least;
+}
+
 /** How the database differs from the schema; one entry per difference, nothing changed. */
 export async function checkMongoSchema(ctx: SchemaContext, options: SchemaOptions = {}): Promise<SchemaDifference[]> {
   const wantedTtl = retentionSeconds(options.retentionDays) ?? null;

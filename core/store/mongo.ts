@@ -36,7 +36,7 @@ import {
   type KlineDocument,
   type MarketDocument,
 } from './mongo-documents';
-import { AUDITS_COLLECTION, KLINE_INDEX, MARKETS_COLLECTION, SOURCE_INDEX, applyMongoSchema, checkMongoSchema } from './mongo-schema';
+import { AUDITS_COLLECTION, KLINE_INDEX, MARKETS_COLLECTION, SOURCE_INDEX, applyMongoSchema, checkMongoSchema, retentionOf } from './mongo-schema';
 import { auditDays, auditText, parseAuditText } from '../audit/record';
 import type { AuditResult } from '../audit/run';
 import type {
@@ -72,6 +72,8 @@ export interface MongoStoreOptions {
 const SYMBOLS_PER_QUERY = 200;
 
 const MAX_TIME_MS_EXPIRED = 50;
+/** listIndexes of a collection that does not exist. */
+const NAMESPACE_NOT_FOUND = 26;
 
 /** `lastOpenTimes` lookups in flight at once: one small indexed query per market. */
 const LAST_OPEN_TIME_CONCURRENCY = 16;
@@ -107,6 +109,19 @@ export class MongoKlineStore implements KlineStore {
 
   async checkSchema(options: SchemaOptions = {}): Promise<SchemaDifference[]> {
     return this.guard('check the schema', () => checkMongoSchema({ db: this.db, maxTimeMS: this.maxTimeMS }, options));
+  }
+
+  /** The 1m collection's TTL (`expireAfterSeconds` of its `openTime` index), read with `listIndexes`. */
+  async readRetention(marketType: MarketType): Promise<number | null> {
+    const name = collectionName(marketType, '1m');
+    return this.guard(`read the retention of ${name}`, async () => {
+      try {
+        return retentionOf(await this.klines(marketType, '1m').listIndexes({ maxTimeMS: this.maxTimeMS }).toArray());
+      } catch (e) {
+        if (isServerError(e, NAMESPACE_NOT_FOUND)) return null; // no collection yet: nothing expires
+        throw e;
+      }
+    });
   }
 
   async upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult> {

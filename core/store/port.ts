@@ -85,6 +85,12 @@ export interface KlineStore {
   applySchema(options?: SchemaOptions): Promise<string[]>;
   /** How the store differs from the expected schema; changes nothing. Runtime processes warn on each. */
   checkSchema(options?: SchemaOptions): Promise<SchemaDifference[]>;
+  /**
+   * How long the store keeps the 1m klines of one market type, in seconds: the TTL the schema step
+   * set (MongoDB deletes a kline once its open time is that old); null when it keeps every kline
+   * (SQLite always, MongoDB without a retention or before the schema step).
+   */
+  readRetention(marketType: MarketType): Promise<number | null>;
   /** Klines of several market types in one batch each go to their own table/collection. */
   upsert(interval: StoredInterval, klines: readonly Kline[]): Promise<UpsertResult>;
   /** Klines of one market type ordered by symbol, then openTime. */

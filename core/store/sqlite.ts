@@ -250,6 +250,11 @@ export class SqliteKlineStore implements KlineStore {
     return this.guard('check the schema', () => checkSqliteSchema(this.open()));
   }
 
+  /** SQLite keeps every kline: retention is a MongoDB TTL (sqlite-schema.ts). */
+  async readRetention(_marketType: MarketType): Promise<number | null> {
+    return null;
+  }
+
   /** True when the file holds none of the store's tables (a new file). */
   isEmpty(): boolean {
     return this.guard('inspect the file', () => isEmptySqliteStore(this.open()));

@@ -8,9 +8,9 @@ import { MINUTE_MS } from '../../core/interval';
 import type { Kline } from '../../core/kline';
 import type { MarketType } from '../../core/market';
 import { parseRestRow } from '../../core/parse';
-import { BinanceApiError, LocationRefusedError, StoppedError } from '../errors';
-import { silentLogger, type Logger } from '../logger';
-import type { BinanceRestClient } from '../rest/rest-client';
+import { BinanceApiError, LocationRefusedError, StoppedError } from '../../core/binance/errors';
+import { silentLogger, type Logger } from '../../core/logger';
+import type { BinanceRestClient } from '../../core/binance/rest/rest-client';
 import type { Gap, Sequencer } from './sequencer';
 
 /** Binance's error code for an unknown symbol. */

@@ -10,10 +10,10 @@
  */
 import type { MarketFilter } from '../../core/config';
 import type { MarketType } from '../../core/market';
-import { silentLogger, type Logger } from '../logger';
+import { silentLogger, type Logger } from '../../core/logger';
 import type { EmfPublisher } from '../metrics';
 import type { KlineSink } from '../sinks/sink';
-import type { Venue } from '../venues/venue';
+import type { Venue } from '../../core/binance/venues/venue';
 import { startIngest, type IngestHandle, type IngestOptions, type IngestStatus } from './ingest';
 
 export interface VenueSelection {

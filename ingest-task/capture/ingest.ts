@@ -19,25 +19,25 @@ import type { MarketFilter } from '../../core/config';
 import { MINUTE_MS } from '../../core/interval';
 import type { Kline } from '../../core/kline';
 import type { MarketStatusEvent } from '../../core/market';
-import { AttemptBudget, DEFAULT_ATTEMPT_BUDGET, DEFAULT_BACKOFF, type AttemptBudgetOptions, type BackoffOptions } from '../backoff';
+import { AttemptBudget, DEFAULT_ATTEMPT_BUDGET, DEFAULT_BACKOFF, type AttemptBudgetOptions, type BackoffOptions } from '../../core/binance/backoff';
 import { Backfiller } from './backfill';
 import { DEFAULT_CONNECTION_TIMERS, type Connection, type ConnectionTimers } from '../streams/connection';
-import { StoppedError } from '../errors';
+import { StoppedError } from '../../core/binance/errors';
 import { ExchangeClock } from './exchange-clock';
 import { createFrameHandler } from '../frames/frame-handler';
-import { silentLogger, type Logger } from '../logger';
+import { silentLogger, type Logger } from '../../core/logger';
 import { MarketWatcher, type MarketChanges } from './markets';
 import { INGEST_METRIC } from '../../core/metric-names';
 import type { EmfPublisher, MetricValue } from '../metrics';
-import { BinanceRestClient, type RestClientOptions } from '../rest/rest-client';
+import { BinanceRestClient, type RestClientOptions } from '../../core/binance/rest/rest-client';
 import { MirroredStreams } from '../streams/mirrored-streams';
 import { minuteOf, Sequencer } from './sequencer';
 import { DEFAULT_SHARD_LIMITS, type ShardLimits } from '../streams/sharding';
 import type { KlineSink } from '../sinks/sink';
 import { StatusDater } from './status-dating';
 import { StreamRoute } from '../streams/stream-route';
-import { SPOT } from '../venues/spot';
-import type { Venue } from '../venues/venue';
+import { SPOT } from '../../core/binance/venues/spot';
+import type { Venue } from '../../core/binance/venues/venue';
 
 export interface IngestOptions {
   /** The market type captured: paths, limits, exchangeInfo format (default spot). */

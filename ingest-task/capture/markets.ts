@@ -5,7 +5,7 @@
 import type { MarketFilter } from '../../core/config';
 import { MARKET_STATUSES, type MarketStatus, type MarketStatusEvent, type MarketType } from '../../core/market';
 import { symbolProblem } from '../../core/symbol';
-import type { ExchangeInfo, ExchangeInfoSymbol } from '../rest/rest-client';
+import type { ExchangeInfo, ExchangeInfoSymbol } from '../../core/binance/rest/rest-client';
 
 /** A market passes when it matches every filter given (an empty filter matches all). */
 export function matchesFilter(s: Pick<ExchangeInfoSymbol, 'symbol' | 'quoteAsset'>, filter: MarketFilter): boolean {

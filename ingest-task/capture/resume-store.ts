@@ -20,7 +20,7 @@ import { mongoUriFromSecretString } from '../../core/mongo-uri';
 import type { MarketType } from '../../core/market';
 import { lastOpenTimesByType } from '../../core/store/known-markets';
 import { MongoKlineStore } from '../../core/store/mongo';
-import type { Logger } from '../logger';
+import type { Logger } from '../../core/logger';
 
 export type ResumeSource =
   | { kind: 'none' }

@@ -4,8 +4,8 @@
  * when the destination is slow. `flush` resolves once everything taken so far was delivered.
  */
 import type { IngestBatch } from '../../core/codec';
-import { backoffDelay, type BackoffOptions } from '../backoff';
-import { silentLogger, type Logger } from '../logger';
+import { backoffDelay, type BackoffOptions } from '../../core/binance/backoff';
+import { silentLogger, type Logger } from '../../core/logger';
 
 export interface KlineSink {
   send(batch: IngestBatch): Promise<void>;

@@ -7,7 +7,7 @@
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { encodeBatch, MAX_BODY_BYTES, type IngestBatch } from '../../core/codec';
-import { backoffDelay } from '../backoff';
+import { backoffDelay } from '../../core/binance/backoff';
 import { BufferedSink, type BufferedSinkOptions } from './sink';
 
 export const MAX_ENTRIES_PER_CALL = 10;

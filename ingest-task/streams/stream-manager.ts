@@ -15,9 +15,9 @@
  * route moves to its next path and the connection is replaced. A stream that misses two closes
  * its connection's other streams delivered is subscribed again (the gap detector backfills it).
  */
-import { AttemptBudget, backoffDelay, type BackoffOptions } from '../backoff';
+import { AttemptBudget, backoffDelay, type BackoffOptions } from '../../core/binance/backoff';
 import { Connection, type ConnectionTimers } from './connection';
-import { silentLogger, type Logger } from '../logger';
+import { silentLogger, type Logger } from '../../core/logger';
 import { klineStreamName, pickConnectionWithRoom, shardMarkets, type ShardLimits } from './sharding';
 import type { StreamRoute } from './stream-route';
 

@@ -5,8 +5,8 @@
  * finds a connection silent, the route moves on to the venue's first path not yet found silent
  * (its preferred one first), and starts over once every path was.
  */
-import type { Venue } from '../venues/venue';
-import { splitStreamUrl } from '../venues/venue';
+import type { Venue } from '../../core/binance/venues/venue';
+import { splitStreamUrl } from '../../core/binance/venues/venue';
 
 export class StreamRoute {
   private index: number;

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, type HistoryDeps } from '../../bin/commands/history';
 import type { Kline } from '../../core/kline';
+import type { MongoClient } from 'mongodb';
 import { openStore } from '../../core/store/index';
+import { DEFAULT_MAX_TIME_MS, MongoKlineStore } from '../../core/store/mongo';
 import { startSimulator, type Simulator } from '../../sim';
 import { Collect } from './collect';
 
@@ -109,4 +111,92 @@ test('bad arguments name the flag and exit 2', async () => {
   expect((await cli(['--market-type', 'margin'])).stderr).toMatch(/--market-type: "margin" is not a market type/);
   const bad = await run(['--from', '2026-01-02', '--to', '2026-01-01'], { stdout: new Collect(), stderr: new Collect() }, { env: {} });
   expect(bad).toBe(2);
+});
+
+describe("the store's 1m retention (MongoDB TTL)", () => {
+  const RETENTION_DAYS = 3;
+
+  /** The SQLite store of the other tests, answering readRetention as a MongoDB store with a TTL would. */
+  function withRetention(seconds: number | null) {
+    const asked: string[] = [];
+    const deps: HistoryDeps = {
+      openStore: async (config) => {
+        const store = await openStore(config);
+        return Object.assign(store, { readRetention: async (marketType: string) => (asked.push(marketType), seconds) });
+      },
+    };
+    return { deps, asked };
+  }
+
+  test('a --from older than the retention is refused (exit 2), naming the retention and the earliest day, and nothing is imported', async () => {
+    const { deps, asked } = withRetention(RETENTION_DAYS * 86_400);
+
+    const run = await cli(['--from', '2026-01-01'], deps);
+
+    expect(run.code).toBe(2);
+    // now = 2026-01-05T00:00Z: 3 days keep 01-02 on.
+    expect(run.stderr).toMatch(/^history: --from 2026-01-01T00:00:00\.000Z is older than the store's retention: the store keeps spot 1m klines 3 days \(TTL on klines_1m\)/m);
+    expect(run.stderr).toContain('The earliest day to import is 2026-01-02 (--from 2026-01-02), or --ignore-retention imports the older days anyway');
+    expect(asked).toEqual(['spot']);
+    expect(run.lines).toEqual([]);
+    expect((await stored()).m1).toEqual([]);
+  });
+
+  test('without --from, the import starts at the earliest day kept, and says so', async () => {
+    const { deps } = withRetention(RETENTION_DAYS * 86_400);
+
+    const run = await cli([], deps);
+
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('history: the store keeps spot 1m klines 3 days (TTL on klines_1m): importing from 2026-01-02, the earliest day it keeps');
+    expect((await stored()).m1).toEqual(sim.truth(symbols[0], Date.UTC(2026, 0, 2), START - 1));
+  });
+
+  test('--ignore-retention imports the older days as asked', async () => {
+    const { deps } = withRetention(RETENTION_DAYS * 86_400);
+
+    const run = await cli(['--from', '2026-01-01', '--ignore-retention'], deps);
+
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect((await stored()).m1).toEqual(sim.truth(symbols[0], Date.UTC(2026, 0, 1), START - 1));
+  });
+
+  test('a store that keeps everything (SQLite itself) takes any --from', async () => {
+    const { deps, asked } = withRetention(null);
+    const run = await cli(['--from', '2026-01-01'], deps);
+    expect(run.code).toBe(0);
+    expect(asked).toEqual(['spot']);
+    expect((await stored()).m1).toEqual(sim.truth(symbols[0], Date.UTC(2026, 0, 1), START - 1));
+  });
+
+  test('through the MongoDB adapter: the TTL of every selected type is read from its 1m collection, and the shortest refuses', async () => {
+    // A driver fake with only what history asks before refusing: listIndexes, and a bulkWrite that must not happen.
+    const calls: string[] = [];
+    const ttl: Record<string, number> = { klines_1m: 90 * 86_400, usdm_klines_1m: RETENTION_DAYS * 86_400 };
+    const db = {
+      collection: (name: string) => ({
+        listIndexes: (options: { maxTimeMS?: number }) => {
+          calls.push(`listIndexes ${name} maxTimeMS=${options.maxTimeMS}`);
+          const indexes = [{ v: 2, name: '_id_', key: { _id: 1 } }, ...(ttl[name] ? [{ v: 2, name: 'openTime_1', key: { openTime: 1 }, expireAfterSeconds: ttl[name] }] : [])];
+          return { toArray: async () => indexes };
+        },
+        bulkWrite: async () => {
+          calls.push(`bulkWrite ${name}`);
+          throw new Error('history wrote into a store it refused');
+        },
+      }),
+    };
+    const client = { db: () => db } as unknown as MongoClient;
+
+    const run = await cli(['--market-type', 'spot,usdm,coinm', '--symbols', 'BTCUSDT', '--from', '2025-12-01'], { openStore: async () => new MongoKlineStore({ client, database: 'klines' }) });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/keeps usdm 1m klines 3 days \(TTL on usdm_klines_1m\)/);
+    expect(calls.sort()).toEqual([
+      `listIndexes coinm_klines_1m maxTimeMS=${DEFAULT_MAX_TIME_MS}`,
+      `listIndexes klines_1m maxTimeMS=${DEFAULT_MAX_TIME_MS}`,
+      `listIndexes usdm_klines_1m maxTimeMS=${DEFAULT_MAX_TIME_MS}`,
+    ]);
+  });
 });

@@ -1,7 +1,7 @@
 import { parseStoreUrl, readBinanceConfig, readStoreConfig } from '../../core/config';
 import { redactSecrets } from '../../core/redact';
 import { checkBinanceReachable } from '../../bin/local/reachability';
-import { createLogger } from '../../ingest-task/logger';
+import { createLogger } from '../../core/logger';
 
 const SECRET = 's3cret';
 

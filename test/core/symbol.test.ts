@@ -2,7 +2,7 @@ import { isValidSymbol, symbolProblem } from '../../core/symbol';
 import { SqliteKlineStore } from '../../core/store/sqlite';
 import { writeDecodedBatches } from '../../core/write-batch';
 import { MarketWatcher } from '../../ingest-task/capture/markets';
-import type { ExchangeInfo } from '../../ingest-task/rest/rest-client';
+import type { ExchangeInfo } from '../../core/binance/rest/rest-client';
 import { makeSeries, T0 } from './store/fixtures';
 
 describe('the symbol rule (one rule for ingest, codec, writer and stores)', () => {

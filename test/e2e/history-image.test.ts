@@ -6,6 +6,7 @@
  * - The MongoDB URI comes from the Secrets Manager secret MONGODB_SECRET_ARN names (moto_server),
  *   as in the task: no MongoDB server can run here, so the bundle must load the driver, read the
  *   secret and fail on the connection with a clear message that never shows the URI.
+ *   Every other command that takes a store (store, report, audit, export, import) does the same.
  * - A sqlite: store without better-sqlite3 (as in the image) fails by naming the missing module.
  * - The same bundle with better-sqlite3 resolvable (NODE_PATH) imports the simulator's dump site
  *   into SQLite, and the store equals the simulator's truth: the bundle's whole history path.
@@ -135,6 +136,30 @@ describe('the Dockerfile esbuild command for cli.js', () => {
     expect(unset.code).toBe(1);
     expect(unset.stderr).toMatch(/^history: MONGODB_SECRET_ARN: the secret .*placeholder.* does not hold a MongoDB connection string \(put one with: aws secretsmanager put-secret-value/m);
     expect(unset.stderr).not.toContain('R4nd0mPl4ceh0lder');
+  }, 60_000);
+
+  // Run as the history task with another command (docs/deploy.md §11): each finds the store in the
+  // task's secret like history does, and fails on the connection without printing the URI.
+  it.each([
+    ['store', ['store', 'check']],
+    ['report', ['report', '--from', '2026-01-01', '--to', '2026-01-02', '--out', 'data/reports']],
+    ['audit', ['audit', '--date', '2026-01-01', '--no-rest', '--out', 'data/reports']],
+    ['export', ['export', '--interval', '1h', '--from', '2026-01-01', '--to', '2026-01-02', '--out', 'data/export']],
+    ['import', ['import', 'data/BTCUSDT-1m-2026-01-01.csv']],
+  ])('%s reads the MongoDB URI from the secret too, and fails on the connection naming no credential', async (name, args) => {
+    const run = await cli(args, { ...moto.awsEnv, MONGODB_SECRET_ARN: secretArn, MONGODB_DATABASE: 'klines' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^${name}: .*MongoDB.* is unavailable: cannot .*(ECONNREFUSED|Server selection|MongoServerSelectionError)`, 'm'));
+    expect(run.stdout + run.stderr).not.toContain(PASSWORD);
+  }, 60_000);
+
+  it("store names the secret when it still holds the deploy's placeholder", async () => {
+    const secrets = new SecretsManagerClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const placeholder = (await secrets.send(new CreateSecretCommand({ Name: 'kline-capture/placeholder-store', SecretString: 'R4nd0mPl4ceh0lder' }))).ARN!;
+    const run = await cli(['store', 'migrate'], { ...moto.awsEnv, MONGODB_SECRET_ARN: placeholder });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^store: MONGODB_SECRET_ARN: the secret .*placeholder-store.* does not hold a MongoDB connection string/m);
+    expect(run.stdout + run.stderr).not.toContain('R4nd0mPl4ceh0lder');
   }, 60_000);
 
   it('says a sqlite: store needs better-sqlite3, which the image does not carry', async () => {

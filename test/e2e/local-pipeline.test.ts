@@ -7,10 +7,10 @@
 import { MINUTE_MS } from '../../core/interval';
 import { buildQualityReport } from '../../core/report';
 import { SqliteKlineStore } from '../../core/store/sqlite';
-import { createLogger } from '../../ingest-task/logger';
+import { createLogger } from '../../core/logger';
 import { startLocalPipeline } from '../../bin/local/pipeline';
 import { checkAgainstSimulator } from '../../bin/local/sim-check';
-import { VENUES } from '../../ingest-task/venues';
+import { VENUES } from '../../core/binance/venues';
 import { startSimulator, type SimOptions, type Simulator } from '../../sim';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

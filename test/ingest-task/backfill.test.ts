@@ -1,8 +1,8 @@
 import { MINUTE_MS } from '../../core/interval';
 import type { Kline } from '../../core/kline';
 import { Backfiller } from '../../ingest-task/capture/backfill';
-import { BinanceApiError, LocationRefusedError } from '../../ingest-task/errors';
-import type { BinanceRestClient } from '../../ingest-task/rest/rest-client';
+import { BinanceApiError, LocationRefusedError } from '../../core/binance/errors';
+import type { BinanceRestClient } from '../../core/binance/rest/rest-client';
 import { Sequencer } from '../../ingest-task/capture/sequencer';
 
 const T0 = Date.UTC(2026, 0, 5);

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSimulator } from '../../sim/index';
-import { LOCATION_REFUSED_MESSAGE } from '../../ingest-task/errors';
+import { LOCATION_REFUSED_MESSAGE } from '../../core/binance/errors';
 import { main } from '../../ingest-task/main';
 import { readIngestConfig } from '../../ingest-task/config';
 

@@ -1,6 +1,6 @@
 import type { MarketStatus } from '../../core/market';
 import { diffMarkets, MarketWatcher, matchesFilter } from '../../ingest-task/capture/markets';
-import type { ExchangeInfo } from '../../ingest-task/rest/rest-client';
+import type { ExchangeInfo } from '../../core/binance/rest/rest-client';
 
 const info = (serverTime: number, symbols: [string, string, string][]): ExchangeInfo => ({
   serverTime,

@@ -1,5 +1,5 @@
 import { emfLine, EmfPublisher } from '../../ingest-task/metrics';
-import { createLogger } from '../../ingest-task/logger';
+import { createLogger } from '../../core/logger';
 
 describe('EMF metrics', () => {
   it('writes one CloudWatch embedded-metric-format line naming each metric, its unit and value', () => {

@@ -3,7 +3,7 @@
  * path of the simulator: it is refused at discovery (logged once with its reason) and every
  * other market's klines and status events keep flowing.
  */
-import { createLogger } from '../../ingest-task/logger';
+import { createLogger } from '../../core/logger';
 import { startIngest } from '../../ingest-task/capture/ingest';
 import { startSimulator, type Simulator } from '../../sim/index';
 import { recordingSink, waitCaughtUp } from './harness';

@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Kline } from '../../core/kline';
 import { MongoKlineStore } from '../../core/store/mongo';
-import { createLogger, type Logger } from '../../ingest-task/logger';
+import { createLogger, type Logger } from '../../core/logger';
 import type { MarketType } from '../../core/market';
 import { readResumePoints, resumeReader, type ResumePoints } from '../../ingest-task/capture/resume-store';
 

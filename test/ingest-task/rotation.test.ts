@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AttemptBudget } from '../../ingest-task/backoff';
+import { AttemptBudget } from '../../core/binance/backoff';
 import { DEFAULT_CONNECTION_TIMERS } from '../../ingest-task/streams/connection';
 import { StreamManager } from '../../ingest-task/streams/stream-manager';
 

@@ -1,6 +1,6 @@
 import { StreamRoute } from '../../ingest-task/streams/stream-route';
-import { COINM, SPOT, USDM } from '../../ingest-task/venues';
-import { normaliseSymbols, splitStreamUrl } from '../../ingest-task/venues/venue';
+import { COINM, SPOT, USDM } from '../../core/binance/venues';
+import { normaliseSymbols, splitStreamUrl } from '../../core/binance/venues/venue';
 
 describe('a venue stream route', () => {
   it('adds the venue path to a bare host and keeps a routed path given in the URL', () => {

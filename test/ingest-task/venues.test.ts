@@ -6,9 +6,9 @@
 import type { Kline } from '../../core/kline';
 import { startCapture } from '../../ingest-task/capture/capture';
 import { startIngest, type IngestHandle } from '../../ingest-task/capture/ingest';
-import { createLogger } from '../../ingest-task/logger';
-import { LOCATION_REFUSED_MESSAGE } from '../../ingest-task/errors';
-import { COINM, SPOT, USDM, VENUES } from '../../ingest-task/venues';
+import { createLogger } from '../../core/logger';
+import { LOCATION_REFUSED_MESSAGE } from '../../core/binance/errors';
+import { COINM, SPOT, USDM, VENUES } from '../../core/binance/venues';
 import { startSimulator, startVenueSimulators, type Simulator, type VenueSimulators } from '../../sim/index';
 import { KLINE_FIELDS, recordingSink, sleep, waitCaughtUp } from './harness';
 

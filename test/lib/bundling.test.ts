@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { KlineFunction } from '../../lib/kline-function';
 import { PARQUET_WASM } from '../../lib/export-bucket';
 import { DEFAULT_LAMBDA_ENTRIES, REPO_ROOT } from '../../lib/paths';
+import { outsideBoundary, sourceMapFiles } from '../lambda/boundary';
 import { FIXTURE_HANDLER } from './helpers';
 
 // Real esbuild bundling, once per handler: proves synth needs no Docker (CDK_DOCKER points at a
@@ -58,9 +59,14 @@ describe('NodejsFunction bundling', () => {
     // The handlers land with lambda/; until then this prints why the real-entry check did not run.
     it.todo(`bundles the real handlers (skipped: missing ${Object.values(DEFAULT_LAMBDA_ENTRIES).filter((f) => !fs.existsSync(f)).map((f) => path.relative(process.cwd(), f)).join(', ')})`);
   }
-  it.each(present)('bundles the real %s handler, leaving the AWS SDK to the Lambda runtime', (_name, file) => {
-    const { code, outdir } = bundle(file);
+  it.each(present)('bundles the real %s handler, leaving the AWS SDK to the Lambda runtime, from lambda/ and core/ only', (_name, file) => {
+    const { code, outdir, assetDir } = bundle(file);
     expect(code).toMatch(/handler/);
+    // DESIGN.md: lambda/ imports only core/, and core/ nothing of ours outside it. The source map
+    // lists every file esbuild took in, so this sees what the deployed bundle really contains.
+    const inputs = sourceMapFiles(JSON.parse(fs.readFileSync(path.join(assetDir, 'index.js.map'), 'utf8')), assetDir);
+    expect(inputs).toContain(file);
+    expect(outsideBoundary(inputs, REPO_ROOT)).toEqual([]);
     // The secret is read with @aws-sdk/client-secrets-manager, which stays a runtime require.
     expect(code).toMatch(/require\("@aws-sdk\/client-secrets-manager"\)/);
     // better-sqlite3 (native) stays out too: only a KLINE_STORE=sqlite: run loads it (the moto e2e).

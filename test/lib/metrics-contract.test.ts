@@ -23,7 +23,7 @@ import { handler as resampler } from '../../lambda/resampler';
 import { setStoreForTests } from '../../lambda/shared/store';
 import { handler as writer } from '../../lambda/writer';
 import { MARKET_TYPES, type MarketType } from '../../core/market';
-import { VENUES } from '../../ingest-task/venues';
+import { VENUES } from '../../core/binance/venues';
 import { startSimulator } from '../../sim/index';
 import { makeSeries, MINUTE, T0 } from '../core/store/fixtures';
 import { lambdaContext, sqsEvent } from '../lambda/helpers';

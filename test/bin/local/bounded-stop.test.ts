@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MINUTE_MS } from '../../../core/interval';
-import { createLogger } from '../../../ingest-task/logger';
+import { createLogger } from '../../../core/logger';
 import { SqliteKlineStore } from '../../../core/store/sqlite';
 import { startSimulator, type Simulator } from '../../../sim/index';
 import { startLocalPipeline } from '../../../bin/local/pipeline';

@@ -5,8 +5,8 @@
  */
 import { MINUTE_MS } from '../../../core/interval';
 import { SqliteKlineStore } from '../../../core/store/sqlite';
-import { createLogger } from '../../../ingest-task/logger';
-import { VENUES } from '../../../ingest-task/venues';
+import { createLogger } from '../../../core/logger';
+import { VENUES } from '../../../core/binance/venues';
 import { startLocalPipeline, type LocalPipeline } from '../../../bin/local/pipeline';
 import { checkAgainstSimulator } from '../../../bin/local/sim-check';
 import { formatStatusLine } from '../../../bin/local/status-line';

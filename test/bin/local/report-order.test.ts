@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { MINUTE_MS } from '../../../core/interval';
 import type { QualityReport } from '../../../core/report';
 import { SqliteKlineStore } from '../../../core/store/sqlite';
-import { createLogger } from '../../../ingest-task/logger';
+import { createLogger } from '../../../core/logger';
 import { startLocalPipeline, type LocalPipeline } from '../../../bin/local/pipeline';
 import { startSimulator, type Simulator } from '../../../sim';
 

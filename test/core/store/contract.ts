@@ -4,7 +4,7 @@
  */
 import { StoreUnavailableError } from '../../../core/errors';
 import type { Kline } from '../../../core/kline';
-import type { MarketStatusEvent } from '../../../core/market';
+import { MARKET_TYPES, type MarketStatusEvent } from '../../../core/market';
 import type { KlineStore } from '../../../core/store/port';
 import type { AuditResult } from '../../../core/audit/run';
 import { MINUTE, T0, makeKline, makeSeries, ofType, sortKlines } from './fixtures';
@@ -332,6 +332,13 @@ export function describeKlineStoreContract(name: string, makeHarness: () => Stor
         const first = await bare.checkSchema();
 
         expect(await bare.checkSchema()).toStrictEqual(first);
+      });
+
+      test('a store whose schema step set no retention keeps every 1m kline: readRetention is null for every market type', async () => {
+        for (const marketType of MARKET_TYPES) expect(await store.readRetention(marketType)).toBeNull();
+        const bare = await harness.openBare();
+        opened.push(bare);
+        expect(await bare.readRetention('spot')).toBeNull(); // nothing created yet: nothing expires
       });
 
       test('applySchema reports each change to progress as it goes', async () => {

@@ -79,6 +79,7 @@ if (MONGODB_URI) {
     test('adds, changes and removes the 1m TTL; the check follows', async () => {
       await store.applySchema({ retentionDays: 90 });
       expect(await ttlOf()).toBe(90 * 86_400);
+      expect(await store.readRetention('spot')).toBe(90 * 86_400);
       expect((await store.checkSchema()).map((d) => d.kind)).toStrictEqual(['ttl-not-configured', 'ttl-not-configured', 'ttl-not-configured']);
 
       await store.applySchema({ retentionDays: 30 });
@@ -87,6 +88,7 @@ if (MONGODB_URI) {
 
       await store.applySchema({ retentionDays: null });
       expect(await ttlOf()).toBeUndefined();
+      expect(await store.readRetention('spot')).toBeNull();
       expect(await store.checkSchema()).toStrictEqual([]);
     });
 
@@ -888,6 +890,70 @@ describe('MongoKlineStore without a server', () => {
 
       db.collection('audits').findImpl = () => [{ _id: '2025-06-01', result: '{"day":"2025-05-31"}' }];
       await expect(store.readAudits({ from: D0, to: D0 + DAY })).rejects.toThrow(/audits document 2025-06-01: not an audit result of 2025-06-01/);
+    });
+  });
+
+  describe('readRetention (history refuses days the TTL would delete)', () => {
+    test("reads the 1m collection's TTL with one listIndexes, under the time limit; the other intervals are not asked", async () => {
+      const { db, store } = fakeStore({ maxTimeMS: 2345 });
+      db.exists('klines_1m', [{ name: 'openTime_1', key: { openTime: 1 }, expireAfterSeconds: 30 * 86_400 }]);
+      db.exists('klines_5m', [{ name: 'openTime_1', key: { openTime: 1 }, expireAfterSeconds: 86_400 }]);
+
+      expect(await store.readRetention('spot')).toBe(30 * 86_400);
+      expect(db.collection('klines_1m').calls).toStrictEqual([{ method: 'listIndexes', args: [{ maxTimeMS: 2345 }] }]);
+      expect(db.collection('klines_5m').calls).toStrictEqual([]);
+    });
+
+    test('each market type reads its own 1m collection', async () => {
+      const { db, store } = fakeStore();
+      db.exists('klines_1m', [{ name: 'openTime_1', key: { openTime: 1 }, expireAfterSeconds: 90 * 86_400 }]);
+      db.exists('usdm_klines_1m', [{ name: 'openTime_1', key: { openTime: 1 }, expireAfterSeconds: 14 * 86_400 }]);
+      db.exists('coinm_klines_1m');
+
+      expect(await store.readRetention('usdm')).toBe(14 * 86_400);
+      expect(await store.readRetention('coinm')).toBeNull();
+      expect(db.collection('usdm_klines_1m').calls.map((c) => c.method)).toStrictEqual(['listIndexes']);
+    });
+
+    test('what the schema step sets is what is read back: added, changed, removed', async () => {
+      const { store } = fakeStore();
+      await store.applySchema({ retentionDays: 7 });
+      expect(await store.readRetention('spot')).toBe(7 * 86_400);
+      await store.applySchema({ retentionDays: 3 });
+      expect(await store.readRetention('coinm')).toBe(3 * 86_400);
+      await store.applySchema({ retentionDays: null });
+      expect(await store.readRetention('spot')).toBeNull();
+    });
+
+    test('no TTL: the unique key and provenance indexes (and round 1\'s plain openTime_1) mean no retention', async () => {
+      const { db, store } = fakeStore();
+      db.exists('klines_1m', [
+        { name: 'symbol_1_openTime_1', key: { symbol: 1, openTime: 1 }, unique: true },
+        { name: 'openTime_1', key: { openTime: 1 } },
+      ]);
+      expect(await store.readRetention('spot')).toBeNull();
+    });
+
+    test('a TTL index made by hand under another name deletes klines all the same: the shortest one is read', async () => {
+      const { db, store } = fakeStore();
+      db.exists('klines_1m', [
+        { name: 'openTime_1', key: { openTime: 1 }, expireAfterSeconds: 30 * 86_400 },
+        { name: 'expire_fast', key: { openTime: 1 }, expireAfterSeconds: 2 * 86_400 },
+      ]);
+      expect(await store.readRetention('spot')).toBe(2 * 86_400);
+    });
+
+    test('a collection that does not exist yet (NamespaceNotFound) keeps everything; a lost connection is StoreUnavailableError', async () => {
+      const { db, store } = fakeStore();
+      db.collection('klines_1m').listIndexes = () => ({
+        toArray: async () => Promise.reject(new MongoServerError({ message: 'ns does not exist: klines.klines_1m', code: 26, codeName: 'NamespaceNotFound' })),
+      });
+      expect(await store.readRetention('spot')).toBeNull();
+
+      db.collection('klines_1m').listIndexes = () => ({ toArray: async () => Promise.reject(new MongoNetworkError('socket hang up')) });
+      const attempt = store.readRetention('spot');
+      await expect(attempt).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(attempt).rejects.toThrow(/read the retention of klines_1m/);
     });
   });
 

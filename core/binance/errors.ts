@@ -1,4 +1,4 @@
-/** Errors of the ingest task. */
+/** Errors of the Binance client (REST) and of the ingest components built on it. */
 
 export const LOCATION_REFUSED_MESSAGE =
   'Binance refuses this location (HTTP 451): run in an AWS region Binance serves (e.g. eu-west-1, ap-northeast-1) or set BINANCE_REST_URL/BINANCE_STREAM_URL to Binance.US endpoints';

@@ -1,5 +1,5 @@
 /** Every venue by market type. */
-import type { MarketType } from '../../core/market';
+import type { MarketType } from '../../market';
 import { COINM } from './coinm';
 import { SPOT } from './spot';
 import { USDM } from './usdm';

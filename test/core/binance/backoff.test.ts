@@ -1,4 +1,4 @@
-import { AttemptBudget, backoffDelay } from '../../ingest-task/backoff';
+import { AttemptBudget, backoffDelay } from '../../../core/binance/backoff';
 
 describe('backoffDelay', () => {
   const options = { baseMs: 100, capMs: 10_000 };

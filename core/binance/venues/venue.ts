@@ -3,7 +3,7 @@
  * endpoints, limits and statuses from a `Venue` and never names a market type. The facts behind
  * each number (with sources and dates) are in docs/binance.md.
  */
-import type { MarketType } from '../../core/market';
+import type { MarketType } from '../../market';
 
 /** One symbol of an exchangeInfo answer, normalised across venues. */
 export interface VenueSymbol {

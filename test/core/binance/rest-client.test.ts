@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LOCATION_REFUSED_MESSAGE, LocationRefusedError } from '../../ingest-task/errors';
-import { startIngest } from '../../ingest-task/capture/ingest';
-import { BinanceRestClient, requestWeightLimit } from '../../ingest-task/rest/rest-client';
-import { InProcessSink } from '../../ingest-task/sinks/in-process';
-import { WeightGate } from '../../ingest-task/rest/weight-gate';
+import { LOCATION_REFUSED_MESSAGE, LocationRefusedError } from '../../../core/binance/errors';
+import { startIngest } from '../../../ingest-task/capture/ingest';
+import { BinanceRestClient, requestWeightLimit } from '../../../core/binance/rest/rest-client';
+import { InProcessSink } from '../../../ingest-task/sinks/in-process';
+import { WeightGate } from '../../../core/binance/rest/weight-gate';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

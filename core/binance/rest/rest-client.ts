@@ -6,7 +6,7 @@
  */
 import { backoffDelay, type BackoffOptions } from '../backoff';
 import { BinanceApiError, LocationRefusedError, RestUnavailableError, StoppedError } from '../errors';
-import { silentLogger, type Logger } from '../logger';
+import { silentLogger, type Logger } from '../../logger';
 import { Semaphore, sleep } from '../timing';
 import { SPOT } from '../venues/spot';
 import type { Venue, VenueSymbol } from '../venues/venue';

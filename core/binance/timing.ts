@@ -1,4 +1,4 @@
-/** Small timer helpers shared by the ingest modules. */
+/** Small timer helpers of the Binance client, shared with the ingest modules. */
 import { StoppedError } from './errors';
 
 /** Resolves after `ms`, or rejects with StoppedError as soon as `signal` aborts. */

@@ -3,7 +3,7 @@
  * Errors are flattened to `{name, message}`; nothing here ever logs configuration secrets.
  */
 
-import { redactSecrets } from '../core/redact';
+import { redactSecrets } from './redact';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFields = Record<string, unknown>;

@@ -1,15 +1,15 @@
 /**
  * The REST side (`HistoryRest`) of the history job and of the audit (CLI and auditor Lambda)
- * over the ingest's weight-aware Binance client:
+ * over the weight-aware Binance client (the one the ingest uses):
  * a market's first kline (`startTime=0, limit=1`), and its 1m klines page by page.
  */
-import type { HistoryRest } from '../../core/history/run';
-import type { Kline } from '../../core/kline';
-import type { MarketRef } from '../../core/market';
-import { parseRestRow } from '../../core/parse';
+import type { HistoryRest } from '../../history/run';
+import type { Kline } from '../../kline';
+import type { MarketRef } from '../../market';
+import { parseRestRow } from '../../parse';
 import { BinanceApiError } from '../errors';
-import { readUrl, type Env } from '../../core/config';
-import type { MarketType } from '../../core/market';
+import { readUrl, type Env } from '../../config';
+import type { MarketType } from '../../market';
 import { BinanceRestClient } from './rest-client';
 import { VENUES } from '../venues';
 

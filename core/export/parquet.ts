@@ -38,7 +38,10 @@ function libraries(): Libraries {
 
 /** Klines converted and handed to the writer at a time. */
 const SLICE_ROWS = 16_384;
-let sharedColumns: import('./arrow-batch').KlineColumns | undefined;
+type KlineColumns = import('./arrow-batch').KlineColumns;
+let sharedColumns: KlineColumns | undefined;
+/** The open file whose rows the shared buffers hold, if any. */
+let sharedOwner: KlineParquetFile | undefined;
 
 /**
  * Rows per row group (a row group is buffered, encoded, in the writer until it is full): about
@@ -63,6 +66,8 @@ export class KlineParquetFile {
   private wanted: (() => void) | undefined;
   private failure: unknown;
   private closed = false;
+  /** Buffers of this file's own, made only when another open file holds the shared ones. */
+  private own: KlineColumns | undefined;
   rows = 0;
 
   constructor(path: string, metadata: Record<string, string> = {}, rowGroupRows = ROW_GROUP_ROWS) {
@@ -114,28 +119,81 @@ export class KlineParquetFile {
   /** Append klines (nothing for an empty batch); rejects naming a decimal that would round. */
   async write(klines: readonly Kline[]): Promise<void> {
     if (this.closed) throw new Error('Parquet file already closed');
-    // In slices through one set of column buffers and one IPC buffer, reused: no garbage and no
-    // fresh memory per slice (both were most of the CPU, bench/RESULTS.md `export-parquet`).
-    for (let i = 0; i < klines.length; i += SLICE_ROWS) {
-      const taken = new Promise<void>((resolve) => {
-        this.wanted = resolve;
-      });
-      const end = Math.min(klines.length, i + SLICE_ROWS);
-      this.enqueue(klines, i, end);
-      this.rows += end - i;
-      await taken;
-      this.wanted = undefined;
-      if (this.failure !== undefined) throw this.failure;
+    // Through one set of column buffers and one IPC buffer, reused: no garbage and no fresh
+    // memory per slice (both were most of the CPU, bench/RESULTS.md `export-parquet`).
+    const columns = this.columns();
+    for (let i = 0; i < klines.length; ) {
+      const added = this.adding(columns, () => columns.addKlines(klines, i));
+      i += added;
+      this.rows += added;
+      if (columns.full) await this.flush();
     }
   }
 
-  private enqueue(klines: readonly Kline[], from: number, to: number): void {
-    const { wasm, batch } = libraries();
-    // One set of column buffers per process, shared by every file: each slice is copied into the
-    // writer synchronously, and fresh buffers per file (365 for a year of daily files) cost more
-    // than the encoding.
-    sharedColumns ??= new batch.KlineColumns(SLICE_ROWS);
-    const table = wasm.Table.fromIPCStream(sharedColumns.ipcStream(klines, from, to));
+  /**
+   * Append one market's export rows (core/export/export-rows.ts, the store's fast path); rejects
+   * naming a row that is not that layout or a decimal that would round. Rows are handed to the
+   * writer when the buffers are full or the file closes.
+   */
+  async writeRows(symbol: string, rows: readonly string[]): Promise<void> {
+    if (this.closed) throw new Error('Parquet file already closed');
+    const columns = this.columns();
+    for (let i = 0; i < rows.length; ) {
+      const added = this.adding(columns, () => columns.addRows(symbol, rows, i));
+      i += added;
+      this.rows += added;
+      if (columns.full) await this.flush();
+    }
+  }
+
+  /** `add` (a call that appends to `columns`); on a refusal the buffers are emptied, so no half-added row is ever written. */
+  private adding(columns: KlineColumns, add: () => number): number {
+    try {
+      return add();
+    } catch (err) {
+      this.release(columns);
+      throw err;
+    }
+  }
+
+  /**
+   * The process's shared column buffers (fresh buffers per file, 365 for a year of daily files,
+   * cost more than the encoding), or buffers of its own while another open file holds rows in them.
+   */
+  private columns(): KlineColumns {
+    if (this.own) return this.own;
+    sharedColumns ??= new (libraries().batch.KlineColumns)(SLICE_ROWS);
+    if (sharedOwner === this || sharedColumns.length === 0) {
+      sharedOwner = this;
+      return sharedColumns;
+    }
+    return (this.own = new (libraries().batch.KlineColumns)(SLICE_ROWS));
+  }
+
+  /** Hand what the buffers hold to the writer (a copy into it) and wait until it has taken it. */
+  private async flush(): Promise<void> {
+    const columns = this.own ?? (sharedOwner === this ? sharedColumns : undefined);
+    if (columns === undefined || columns.length === 0) return;
+    const taken = new Promise<void>((resolve) => {
+      this.wanted = resolve;
+    });
+    try {
+      this.enqueue(columns.recordBatchIpc());
+    } finally {
+      this.release(columns);
+    }
+    await taken;
+    this.wanted = undefined;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private release(columns: KlineColumns): void {
+    columns.clear();
+    if (sharedOwner === this) sharedOwner = undefined;
+  }
+
+  private enqueue(ipc: Uint8Array): void {
+    const table = libraries().wasm.Table.fromIPCStream(ipc);
     try {
       for (const batch of table.recordBatches()) this.controller.enqueue(batch);
     } finally {
@@ -149,7 +207,12 @@ export class KlineParquetFile {
     this.closed = true;
     try {
       // The writer needs one batch for the schema: an empty file is a valid file with no rows.
-      if (this.rows === 0) this.enqueue([], 0, 0);
+      await this.flush();
+      if (this.rows === 0) {
+        const columns = this.columns();
+        this.enqueue(columns.recordBatchIpc());
+        this.release(columns);
+      }
       this.controller.close();
       await this.finished;
     } finally {
@@ -161,6 +224,8 @@ export class KlineParquetFile {
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const columns = this.own ?? (sharedOwner === this ? sharedColumns : undefined);
+    if (columns) this.release(columns);
     this.controller.error(new Error('export aborted'));
     await this.finished.catch(() => undefined);
     closeSync(this.fd);

@@ -55,13 +55,15 @@ export const STATISTICS_COLUMNS = ['symbol', 'open_time', 'close_time', 'count']
 
 /**
  * A Parquet file written batch by batch to `path` (callers write to a temporary name and rename
- * when `close` resolves). Memory is bounded by one row group and one batch. `write` resolves when
- * the writer has taken the batch, so a caller that awaits it never queues more than one.
+ * when `close` resolves). Rows are gathered in column buffers of 16,384 klines; each full set is
+ * handed to a streaming writer, which `write` and `writeRows` wait for, so memory is bounded by
+ * one row group and one batch. A file that never fills the buffers (a day of a few markets) is
+ * written by one call at `close`.
  */
 export class KlineParquetFile {
   private readonly fd: number;
-  private readonly controller: ReadableStreamDefaultController<unknown>;
-  private readonly finished: Promise<void>;
+  /** The streaming writer, started when the first full batch is handed over (never for a file that fits one batch). */
+  private stream: { controller: ReadableStreamDefaultController<unknown>; finished: Promise<void> } | undefined;
   /** Called when the writer asks for the next batch. */
   private wanted: (() => void) | undefined;
   private failure: unknown;
@@ -70,7 +72,17 @@ export class KlineParquetFile {
   private own: KlineColumns | undefined;
   rows = 0;
 
-  constructor(path: string, metadata: Record<string, string> = {}, rowGroupRows = ROW_GROUP_ROWS) {
+  constructor(
+    path: string,
+    private readonly metadata: Record<string, string> = {},
+    private readonly rowGroupRows = ROW_GROUP_ROWS,
+  ) {
+    libraries();
+    this.fd = openSync(path, 'w');
+  }
+
+  /** The writer's settings (consumed by each writer that takes them). */
+  private properties(): import('parquet-wasm').WriterProperties {
     const pw = libraries().wasm;
     let builder = new pw.WriterPropertiesBuilder()
       .setCompression(pw.Compression.SNAPPY)
@@ -80,12 +92,18 @@ export class KlineParquetFile {
       // Min/max per row group where readers prune by them (market, time range); not on the
       // decimals, whose 16-byte comparisons were a third of the writer's CPU.
       .setStatisticsEnabled(pw.EnabledStatistics.None)
-      .setMaxRowGroupSize(rowGroupRows)
-      .setKeyValueMetadata(new Map(Object.entries(metadata)))
+      .setMaxRowGroupSize(this.rowGroupRows)
+      .setKeyValueMetadata(new Map(Object.entries(this.metadata)))
       .setCreatedBy('kline-capture (parquet-wasm)');
     // Each setter consumes the builder and returns the next one.
     for (const column of STATISTICS_COLUMNS) builder = builder.setColumnStatisticsEnabled(column, pw.EnabledStatistics.Chunk);
-    const properties = builder.build();
+    return builder.build();
+  }
+
+  /** Start the streaming writer: batches in as the writer pulls them, Parquet bytes out to the file. */
+  private start(): NonNullable<KlineParquetFile['stream']> {
+    if (this.stream) return this.stream;
+    const pw = libraries().wasm;
     let controller!: ReadableStreamDefaultController<unknown>;
     const input = new ReadableStream<unknown>(
       {
@@ -98,10 +116,9 @@ export class KlineParquetFile {
       },
       { highWaterMark: 0 },
     );
-    this.controller = controller;
-    const fd = openSync(path, 'w');
-    this.fd = fd;
-    this.finished = (async () => {
+    const fd = this.fd;
+    const properties = this.properties();
+    const finished = (async () => {
       const output = (await pw.transformParquetStream(input, properties)) as ReadableStream<Uint8Array>;
       const reader = output.getReader();
       for (;;) {
@@ -110,10 +127,11 @@ export class KlineParquetFile {
         writeSync(fd, value);
       }
     })();
-    this.finished.catch((err: unknown) => {
+    finished.catch((err: unknown) => {
       this.failure = err;
       this.wanted?.();
     });
+    return (this.stream = { controller, finished });
   }
 
   /** Append klines (nothing for an empty batch); rejects naming a decimal that would round. */
@@ -151,51 +169,55 @@ export class KlineParquetFile {
     try {
       return add();
     } catch (err) {
-      this.release(columns);
+      columns.clear();
       throw err;
     }
   }
 
   /**
-   * The process's shared column buffers (fresh buffers per file, 365 for a year of daily files,
-   * cost more than the encoding), or buffers of its own while another open file holds rows in them.
+   * The process's shared column buffers, held by this file until it is closed or aborted (fresh
+   * buffers per file, 365 for a year of daily files, cost more than the encoding), or buffers of
+   * its own while another open file holds the shared ones.
    */
   private columns(): KlineColumns {
     if (this.own) return this.own;
-    sharedColumns ??= new (libraries().batch.KlineColumns)(SLICE_ROWS);
-    if (sharedOwner === this || sharedColumns.length === 0) {
+    if (sharedOwner === undefined || sharedOwner === this) {
       sharedOwner = this;
-      return sharedColumns;
+      return (sharedColumns ??= new (libraries().batch.KlineColumns)(SLICE_ROWS));
     }
     return (this.own = new (libraries().batch.KlineColumns)(SLICE_ROWS));
   }
 
+  /** Give the shared buffers back, empty. */
+  private disown(): void {
+    this.own = undefined;
+    if (sharedOwner !== this) return;
+    sharedColumns?.clear();
+    sharedOwner = undefined;
+  }
+
   /** Hand what the buffers hold to the writer (a copy into it) and wait until it has taken it. */
   private async flush(): Promise<void> {
-    const columns = this.own ?? (sharedOwner === this ? sharedColumns : undefined);
-    if (columns === undefined || columns.length === 0) return;
+    const columns = this.columns();
+    if (columns.length === 0) return;
+    const { controller } = this.start();
     const taken = new Promise<void>((resolve) => {
       this.wanted = resolve;
     });
     try {
-      this.enqueue(columns.recordBatchIpc());
+      this.enqueue(controller, columns.recordBatchIpc());
     } finally {
-      this.release(columns);
+      columns.clear();
     }
     await taken;
     this.wanted = undefined;
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private release(columns: KlineColumns): void {
-    columns.clear();
-    if (sharedOwner === this) sharedOwner = undefined;
-  }
-
-  private enqueue(ipc: Uint8Array): void {
+  private enqueue(controller: ReadableStreamDefaultController<unknown>, ipc: Uint8Array): void {
     const table = libraries().wasm.Table.fromIPCStream(ipc);
     try {
-      for (const batch of table.recordBatches()) this.controller.enqueue(batch);
+      for (const batch of table.recordBatches()) controller.enqueue(batch);
     } finally {
       table.free();
     }
@@ -206,16 +228,22 @@ export class KlineParquetFile {
     if (this.closed) return;
     this.closed = true;
     try {
-      // The writer needs one batch for the schema: an empty file is a valid file with no rows.
-      await this.flush();
-      if (this.rows === 0) {
+      if (this.stream === undefined) {
+        // Everything is in one batch (a day of a few markets): one call to the writer, without the
+        // stream's machinery, which cost more than the encoding for a year of one market's daily
+        // files. An empty batch gives a valid file with no rows.
         const columns = this.columns();
-        this.enqueue(columns.recordBatchIpc());
-        this.release(columns);
+        const wasm = libraries().wasm;
+        const table = wasm.Table.fromIPCStream(columns.recordBatchIpc()); // a copy into the writer's memory
+        columns.clear();
+        writeSync(this.fd, wasm.writeParquet(table, this.properties())); // consumes the table
+        return;
       }
-      this.controller.close();
-      await this.finished;
+      await this.flush();
+      this.stream.controller.close();
+      await this.stream.finished;
     } finally {
+      this.disown();
       closeSync(this.fd);
     }
   }
@@ -224,10 +252,11 @@ export class KlineParquetFile {
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const columns = this.own ?? (sharedOwner === this ? sharedColumns : undefined);
-    if (columns) this.release(columns);
-    this.controller.error(new Error('export aborted'));
-    await this.finished.catch(() => undefined);
+    this.disown();
+    if (this.stream) {
+      this.stream.controller.error(new Error('export aborted'));
+      await this.stream.finished.catch(() => undefined);
+    }
     closeSync(this.fd);
   }
 }

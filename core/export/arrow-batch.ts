@@ -62,6 +62,8 @@ function decimal(words: Uint32Array, i: number, text: string, field: string): vo
 }
 
 const encoder = new TextEncoder();
+/** An IPC stream's end: continuation marker, then a zero length. */
+const END_OF_STREAM = new Uint8Array(new Int32Array([-1, 0]).buffer);
 
 /**
  * Arrow's own IPC stream writer, its output copied into one buffer that is reused from stream to
@@ -78,6 +80,30 @@ class ReusedBufferIpcWriter extends RecordBatchStreamWriter {
     if (!this._started || chunk === null || chunk === undefined) return this;
     if (!ArrayBuffer.isView(chunk)) throw new TypeError('unexpected IPC chunk');
     const piece = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.append(piece);
+    this._position += piece.length;
+    return this;
+  }
+
+  /** The schema message, encoded once (encoding it per stream cost more than the batch for a day of one market). */
+  private schemaBytes: Uint8Array | undefined;
+
+  /** One record batch of KLINE_ARROW_SCHEMA as a complete IPC stream (schema, batch, end marker): a view valid until the next call. */
+  stream(batch: RecordBatch): Uint8Array {
+    if (this.schemaBytes === undefined) {
+      this.length = 0;
+      this.reset(undefined, KLINE_ARROW_SCHEMA); // writes the schema message; the writer stays started on it
+      this.schemaBytes = this.bytes.slice(0, this.length);
+    }
+    this.length = 0;
+    this.append(this.schemaBytes);
+    this.write(batch); // the same schema: only the record batch message
+    (this as unknown as { _recordBatchBlocks: unknown[] })._recordBatchBlocks.length = 0; // kept for a file footer, which a stream has not
+    this.append(END_OF_STREAM);
+    return this.bytes.subarray(0, this.length);
+  }
+
+  private append(piece: Uint8Array): void {
     if (this.length + piece.length > this.bytes.length) {
       const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.length + piece.length));
       grown.set(this.bytes.subarray(0, this.length));
@@ -85,17 +111,6 @@ class ReusedBufferIpcWriter extends RecordBatchStreamWriter {
     }
     this.bytes.set(piece, this.length);
     this.length += piece.length;
-    this._position += piece.length;
-    return this;
-  }
-
-  /** One record batch as a complete IPC stream (schema, batch, end marker): a view valid until the next call. */
-  stream(batch: RecordBatch): Uint8Array {
-    this.length = 0;
-    this.reset(undefined, batch.schema);
-    this.write(batch);
-    this.finish();
-    return this.bytes.subarray(0, this.length);
   }
 }
 

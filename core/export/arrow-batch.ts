@@ -177,6 +177,19 @@ export class KlineColumns {
     this.nulls = 0;
   }
 
+  /** Keep only the first `n` klines (drops what a refused call had appended). */
+  truncate(n: number): void {
+    for (let i = n; i < this.length; i++) {
+      const bit = 1 << (i & 7);
+      if ((this.valid[i >> 3] & bit) === 0) this.nulls--;
+      else this.valid[i >> 3] &= ~bit;
+    }
+    if (n < this.length) {
+      this.length = n;
+      this.symbolTotal = this.offsets[n];
+    }
+  }
+
   private symbolUtf8(symbol: string): Uint8Array {
     let b = this.utf8.get(symbol);
     if (b === undefined) {

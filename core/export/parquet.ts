@@ -164,12 +164,13 @@ export class KlineParquetFile {
     }
   }
 
-  /** `add` (a call that appends to `columns`); on a refusal the buffers are emptied, so no half-added row is ever written. */
+  /** `add` (a call that appends to `columns`); on a refusal none of the rows that call appended is kept, earlier ones are. */
   private adding(columns: KlineColumns, add: () => number): number {
+    const before = columns.length;
     try {
       return add();
     } catch (err) {
-      columns.clear();
+      columns.truncate(before);
       throw err;
     }
   }

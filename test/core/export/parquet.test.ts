@@ -155,6 +155,22 @@ describe('Parquet export', () => {
     expect(out.duckdb).toEqual(out.pyarrow);
   });
 
+  it('keeps what was written before a refused write, and none of the refused call', async () => {
+    const path = join(dir, 'refused.parquet');
+    const fives = klines.filter((k) => k.sourceCount !== undefined);
+    const f = new KlineParquetFile(path);
+    await f.write(klines.slice(0, 5)); // 1m: null source counts
+    await expect(f.write([...fives.slice(0, 3), { ...fives[3], open: '1.000000001' }])).rejects.toThrow(/open 1\.000000001 has more than 8 fraction digits/);
+    await expect(f.writeRows('ROWUSDT', [exportRow(fives[0]), `${exportRow(fives[1])},9`])).rejects.toThrow(/takerBuyQuoteVolume ".*,9" is not a decimal number/);
+    await f.write(fives.slice(4, 6));
+    await f.close();
+    expect(f.rows).toBe(7);
+    const buf = readFileSync(path);
+    const rows = (await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), columns: ['symbol', 'open_time', 'source_count'] })) as Record<string, unknown>[];
+    const want = [...klines.slice(0, 5), ...fives.slice(4, 6)];
+    expect(rows.map((r) => [r.symbol, Number((r.open_time as Date).getTime()), r.source_count ?? null])).toEqual(want.map((k) => [k.symbol, k.openTime, k.sourceCount ?? null]));
+  });
+
   it('keeps the rows of two files open at once apart', async () => {
     const read = async (path: string) => {
       const buf = readFileSync(path);

@@ -39,20 +39,52 @@ export function writeDecimalExact(words: Uint32Array, at: number, text: string, 
   words[at + 3] = Number(big >> 96n);
 }
 
+const TWO_53 = 2 ** 53;
+/** 10^k for k in [0, 8]. */
+const POW10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
 /**
- * The common case, `text` of plain digits with at most one dot, digits before it and at most 8
- * after, into words[at .. at + 3]; false (nothing written that matters) for anything else, which
- * the caller hands to `writeDecimalExact`. The unscaled value is kept in two float64 limbs
- * (low < 2^32, high < 2^49), each step exact, so values below 2^81 (≈ 2.4 × 10^16 before the
- * point) need no BigInt: every price and volume Binance sends.
+ * The common case, text[start, end) of plain digits with at most one dot, digits before it and
+ * at most 8 after, into words[at .. at + 3]; false (nothing written that matters) for anything
+ * else, which the caller hands to `writeDecimalExact`. An unscaled value below 2^53 (≈ 9 × 10^7
+ * with 8 fraction digits: every price and most volumes Binance sends) is one float64, every step
+ * exact; larger values are kept in two float64 limbs (low < 2^32, high < 2^49), each step exact, so
+ * values below 2^81 (≈ 2.4 × 10^16 before the point) need no BigInt.
  */
-export function writeDecimalFast(words: Uint32Array, at: number, text: string): boolean {
+export function writeDecimalFast(words: Uint32Array, at: number, text: string, start = 0, end = text.length): boolean {
+  let v = 0;
+  let frac = -1;
+  let intDigits = 0;
+  for (let j = start; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c >= 48 && c <= 57) {
+      if (frac >= 0) frac++;
+      else intDigits++;
+      v = v * 10 + (c - 48);
+    } else if (c === 46 && frac < 0) frac = 0;
+    else return false;
+  }
+  if (intDigits === 0 || frac > DECIMAL_SCALE) return false;
+  // Each step (v · 10 + digit, then the scaling) is exact while its result is below 2^53, and
+  // rounds to 2^53 or more otherwise, after which v never drops below 2^53: v < 2^53 here means
+  // every step was exact.
+  v *= POW10[frac < 0 ? DECIMAL_SCALE : DECIMAL_SCALE - frac];
+  if (v >= TWO_53) return writeDecimalLimbs(words, at, text, start, end);
+  const lo = v >>> 0;
+  words[at] = lo;
+  words[at + 1] = (v - lo) / TWO_32;
+  words[at + 2] = 0;
+  words[at + 3] = 0;
+  return true;
+}
+
+/** `writeDecimalFast` for unscaled values of 2^53 or more: two float64 limbs. */
+function writeDecimalLimbs(words: Uint32Array, at: number, text: string, start: number, end: number): boolean {
   let lo = 0;
   let hi = 0;
   let frac = -1;
   let intDigits = 0;
-  const n = text.length;
-  for (let j = 0; j < n; j++) {
+  for (let j = start; j < end; j++) {
     const c = text.charCodeAt(j);
     if (c >= 48 && c <= 57) {
       if (frac >= 0) frac++;

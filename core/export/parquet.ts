@@ -38,7 +38,10 @@ function libraries(): Libraries {
 
 /** Klines converted and handed to the writer at a time. */
 const SLICE_ROWS = 16_384;
-let sharedColumns: import('./arrow-batch').KlineColumns | undefined;
+type KlineColumns = import('./arrow-batch').KlineColumns;
+let sharedColumns: KlineColumns | undefined;
+/** The open file whose rows the shared buffers hold, if any. */
+let sharedOwner: KlineParquetFile | undefined;
 
 /**
  * Rows per row group (a row group is buffered, encoded, in the writer until it is full): about
@@ -52,20 +55,34 @@ export const STATISTICS_COLUMNS = ['symbol', 'open_time', 'close_time', 'count']
 
 /**
  * A Parquet file written batch by batch to `path` (callers write to a temporary name and rename
- * when `close` resolves). Memory is bounded by one row group and one batch. `write` resolves when
- * the writer has taken the batch, so a caller that awaits it never queues more than one.
+ * when `close` resolves). Rows are gathered in column buffers of 16,384 klines; each full set is
+ * handed to a streaming writer, which `write` and `writeRows` wait for, so memory is bounded by
+ * one row group and one batch. A file that never fills the buffers (a day of a few markets) is
+ * written by one call at `close`.
  */
 export class KlineParquetFile {
   private readonly fd: number;
-  private readonly controller: ReadableStreamDefaultController<unknown>;
-  private readonly finished: Promise<void>;
+  /** The streaming writer, started when the first full batch is handed over (never for a file that fits one batch). */
+  private stream: { controller: ReadableStreamDefaultController<unknown>; finished: Promise<void> } | undefined;
   /** Called when the writer asks for the next batch. */
   private wanted: (() => void) | undefined;
   private failure: unknown;
   private closed = false;
+  /** Buffers of this file's own, made only when another open file holds the shared ones. */
+  private own: KlineColumns | undefined;
   rows = 0;
 
-  constructor(path: string, metadata: Record<string, string> = {}, rowGroupRows = ROW_GROUP_ROWS) {
+  constructor(
+    path: string,
+    private readonly metadata: Record<string, string> = {},
+    private readonly rowGroupRows = ROW_GROUP_ROWS,
+  ) {
+    libraries();
+    this.fd = openSync(path, 'w');
+  }
+
+  /** The writer's settings (consumed by each writer that takes them). */
+  private properties(): import('parquet-wasm').WriterProperties {
     const pw = libraries().wasm;
     let builder = new pw.WriterPropertiesBuilder()
       .setCompression(pw.Compression.SNAPPY)
@@ -75,12 +92,18 @@ export class KlineParquetFile {
       // Min/max per row group where readers prune by them (market, time range); not on the
       // decimals, whose 16-byte comparisons were a third of the writer's CPU.
       .setStatisticsEnabled(pw.EnabledStatistics.None)
-      .setMaxRowGroupSize(rowGroupRows)
-      .setKeyValueMetadata(new Map(Object.entries(metadata)))
+      .setMaxRowGroupSize(this.rowGroupRows)
+      .setKeyValueMetadata(new Map(Object.entries(this.metadata)))
       .setCreatedBy('kline-capture (parquet-wasm)');
     // Each setter consumes the builder and returns the next one.
     for (const column of STATISTICS_COLUMNS) builder = builder.setColumnStatisticsEnabled(column, pw.EnabledStatistics.Chunk);
-    const properties = builder.build();
+    return builder.build();
+  }
+
+  /** Start the streaming writer: batches in as the writer pulls them, Parquet bytes out to the file. */
+  private start(): NonNullable<KlineParquetFile['stream']> {
+    if (this.stream) return this.stream;
+    const pw = libraries().wasm;
     let controller!: ReadableStreamDefaultController<unknown>;
     const input = new ReadableStream<unknown>(
       {
@@ -93,10 +116,9 @@ export class KlineParquetFile {
       },
       { highWaterMark: 0 },
     );
-    this.controller = controller;
-    const fd = openSync(path, 'w');
-    this.fd = fd;
-    this.finished = (async () => {
+    const fd = this.fd;
+    const properties = this.properties();
+    const finished = (async () => {
       const output = (await pw.transformParquetStream(input, properties)) as ReadableStream<Uint8Array>;
       const reader = output.getReader();
       for (;;) {
@@ -105,39 +127,98 @@ export class KlineParquetFile {
         writeSync(fd, value);
       }
     })();
-    this.finished.catch((err: unknown) => {
+    finished.catch((err: unknown) => {
       this.failure = err;
       this.wanted?.();
     });
+    return (this.stream = { controller, finished });
   }
 
   /** Append klines (nothing for an empty batch); rejects naming a decimal that would round. */
   async write(klines: readonly Kline[]): Promise<void> {
     if (this.closed) throw new Error('Parquet file already closed');
-    // In slices through one set of column buffers and one IPC buffer, reused: no garbage and no
-    // fresh memory per slice (both were most of the CPU, bench/RESULTS.md `export-parquet`).
-    for (let i = 0; i < klines.length; i += SLICE_ROWS) {
-      const taken = new Promise<void>((resolve) => {
-        this.wanted = resolve;
-      });
-      const end = Math.min(klines.length, i + SLICE_ROWS);
-      this.enqueue(klines, i, end);
-      this.rows += end - i;
-      await taken;
-      this.wanted = undefined;
-      if (this.failure !== undefined) throw this.failure;
+    // Through one set of column buffers and one IPC buffer, reused: no garbage and no fresh
+    // memory per slice (both were most of the CPU, bench/RESULTS.md `export-parquet`).
+    const columns = this.columns();
+    for (let i = 0; i < klines.length; ) {
+      const added = this.adding(columns, () => columns.addKlines(klines, i));
+      i += added;
+      this.rows += added;
+      if (columns.full) await this.flush();
     }
   }
 
-  private enqueue(klines: readonly Kline[], from: number, to: number): void {
-    const { wasm, batch } = libraries();
-    // One set of column buffers per process, shared by every file: each slice is copied into the
-    // writer synchronously, and fresh buffers per file (365 for a year of daily files) cost more
-    // than the encoding.
-    sharedColumns ??= new batch.KlineColumns(SLICE_ROWS);
-    const table = wasm.Table.fromIPCStream(sharedColumns.ipcStream(klines, from, to));
+  /**
+   * Append one market's export rows (core/export/export-rows.ts, the store's fast path); rejects
+   * naming a row that is not that layout or a decimal that would round. Rows are handed to the
+   * writer when the buffers are full or the file closes.
+   */
+  async writeRows(symbol: string, rows: readonly string[]): Promise<void> {
+    if (this.closed) throw new Error('Parquet file already closed');
+    const columns = this.columns();
+    for (let i = 0; i < rows.length; ) {
+      const added = this.adding(columns, () => columns.addRows(symbol, rows, i));
+      i += added;
+      this.rows += added;
+      if (columns.full) await this.flush();
+    }
+  }
+
+  /** `add` (a call that appends to `columns`); on a refusal none of the rows that call appended is kept, earlier ones are. */
+  private adding(columns: KlineColumns, add: () => number): number {
+    const before = columns.length;
     try {
-      for (const batch of table.recordBatches()) this.controller.enqueue(batch);
+      return add();
+    } catch (err) {
+      columns.truncate(before);
+      throw err;
+    }
+  }
+
+  /**
+   * The process's shared column buffers, held by this file until it is closed or aborted (fresh
+   * buffers per file, 365 for a year of daily files, cost more than the encoding), or buffers of
+   * its own while another open file holds the shared ones.
+   */
+  private columns(): KlineColumns {
+    if (this.own) return this.own;
+    if (sharedOwner === undefined || sharedOwner === this) {
+      sharedOwner = this;
+      return (sharedColumns ??= new (libraries().batch.KlineColumns)(SLICE_ROWS));
+    }
+    return (this.own = new (libraries().batch.KlineColumns)(SLICE_ROWS));
+  }
+
+  /** Give the shared buffers back, empty. */
+  private disown(): void {
+    this.own = undefined;
+    if (sharedOwner !== this) return;
+    sharedColumns?.clear();
+    sharedOwner = undefined;
+  }
+
+  /** Hand what the buffers hold to the writer (a copy into it) and wait until it has taken it. */
+  private async flush(): Promise<void> {
+    const columns = this.columns();
+    if (columns.length === 0) return;
+    const { controller } = this.start();
+    const taken = new Promise<void>((resolve) => {
+      this.wanted = resolve;
+    });
+    try {
+      this.enqueue(controller, columns.recordBatchIpc());
+    } finally {
+      columns.clear();
+    }
+    await taken;
+    this.wanted = undefined;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private enqueue(controller: ReadableStreamDefaultController<unknown>, ipc: Uint8Array): void {
+    const table = libraries().wasm.Table.fromIPCStream(ipc);
+    try {
+      for (const batch of table.recordBatches()) controller.enqueue(batch);
     } finally {
       table.free();
     }
@@ -148,11 +229,22 @@ export class KlineParquetFile {
     if (this.closed) return;
     this.closed = true;
     try {
-      // The writer needs one batch for the schema: an empty file is a valid file with no rows.
-      if (this.rows === 0) this.enqueue([], 0, 0);
-      this.controller.close();
-      await this.finished;
+      if (this.stream === undefined) {
+        // Everything is in one batch (a day of a few markets): one call to the writer, without the
+        // stream's machinery, which cost more than the encoding for a year of one market's daily
+        // files. An empty batch gives a valid file with no rows.
+        const columns = this.columns();
+        const wasm = libraries().wasm;
+        const table = wasm.Table.fromIPCStream(columns.recordBatchIpc()); // a copy into the writer's memory
+        columns.clear();
+        writeSync(this.fd, wasm.writeParquet(table, this.properties())); // consumes the table
+        return;
+      }
+      await this.flush();
+      this.stream.controller.close();
+      await this.stream.finished;
     } finally {
+      this.disown();
       closeSync(this.fd);
     }
   }
@@ -161,8 +253,11 @@ export class KlineParquetFile {
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.controller.error(new Error('export aborted'));
-    await this.finished.catch(() => undefined);
+    this.disown();
+    if (this.stream) {
+      this.stream.controller.error(new Error('export aborted'));
+      await this.stream.finished.catch(() => undefined);
+    }
     closeSync(this.fd);
   }
 }

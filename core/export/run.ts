@@ -33,6 +33,12 @@ export interface ExportSource {
    * Binance CSV rows, built by the store (SQLite) in one string; equal to `binanceCsvRow` of each.
    */
   binanceCsvRows?(marketType: MarketType, interval: StoredInterval, symbol: string, range: TimeRange): Promise<{ klines: number; text: string }>;
+  /**
+   * Optional fast path for Parquet of a stored interval: one market's klines opening in `range`
+   * as export rows (core/export/export-rows.ts), one string per kline in open-time order, built
+   * by the store (SQLite) and parsed straight into the Parquet writer's column buffers.
+   */
+  parquetRows?(marketType: MarketType, interval: StoredInterval, symbol: string, range: TimeRange): Promise<string[]>;
 }
 
 export type ExportFormat = 'csv' | 'parquet';
@@ -211,12 +217,21 @@ export async function exportKlines(source: ExportSource, options: ExportOptions)
       const tmp = `${path}.partial`;
       const file = new KlineParquetFile(tmp, { market_type: marketType, interval: options.interval, time_zone: String(tz) });
       try {
-        // Read the next batch while this one is encoded.
-        for (let i = 0; i < symbols.length; i += batch) {
-          const klines = await (pending ?? klinesOf(marketType, from!, symbols.slice(i, i + batch), range, ps, pe));
-          pending = i + batch < symbols.length ? klinesOf(marketType, from!, symbols.slice(i + batch, i + 2 * batch), range, ps, pe) : undefined;
-          await file.write(klines);
-          rows += klines.length;
+        if (from === options.interval && source.parquetRows) {
+          const within = { from: Math.max(range.from, ps), to: Math.min(range.to, pe) };
+          for (const symbol of symbols) {
+            const read = await source.parquetRows(marketType, from, symbol, within);
+            await file.writeRows(symbol, read);
+            rows += read.length;
+          }
+        } else {
+          // Read the next batch while this one is encoded.
+          for (let i = 0; i < symbols.length; i += batch) {
+            const klines = await (pending ?? klinesOf(marketType, from!, symbols.slice(i, i + batch), range, ps, pe));
+            pending = i + batch < symbols.length ? klinesOf(marketType, from!, symbols.slice(i + batch, i + 2 * batch), range, ps, pe) : undefined;
+            await file.write(klines);
+            rows += klines.length;
+          }
         }
         await file.close();
         if (rows === 0) {

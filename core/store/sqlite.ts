@@ -21,6 +21,7 @@ import { auditDays, auditText, parseAuditText } from '../audit/record';
 import type { AuditResult } from '../audit/run';
 import { SqliteResampleLog } from './sqlite-resample-log';
 import { binanceCsvRowSql } from '../export/binance-csv';
+import { exportRowSql } from '../export/export-rows';
 
 const KLINE_COLUMNS = [
   'symbol',
@@ -223,6 +224,7 @@ export class SqliteKlineStore implements KlineStore {
   private db: Database.Database | undefined;
   private tables = new Map<string, TableStatements>();
   private csvStatements = new Map<string, Database.Statement<[string, number, number], { n: number; text: string | null }>>();
+  private rowStatements = new Map<string, Database.Statement<[string, number, number], string>>();
   private resampleLog: SqliteResampleLog | undefined;
   private closed = false;
 
@@ -241,6 +243,7 @@ export class SqliteKlineStore implements KlineStore {
       const changes = applySqliteSchema(this.open(), options);
       this.tables.clear(); // statements prepared against the old tables are re-prepared on use
       this.csvStatements.clear();
+      this.rowStatements.clear();
       this.resampleLog = undefined;
       return changes;
     });
@@ -313,6 +316,27 @@ export class SqliteKlineStore implements KlineStore {
       }
       const row = statement.get(symbol, range.from, range.to)!;
       return { klines: row.n, text: row.text ?? '' };
+    });
+  }
+
+  /**
+   * One market's klines opening in [from, to) as export rows (core/export/export-rows.ts), one
+   * string per kline in open-time order: the Parquet export's fast path (one value per row costs
+   * half of the row's 13 values).
+   */
+  async exportRows(marketType: MarketType, interval: StoredInterval, symbol: string, range: TimeRange): Promise<string[]> {
+    return this.guard(`read ${collectionName(marketType, interval)}`, () => {
+      const key = `${marketType}/${interval}`;
+      let statement = this.rowStatements.get(key);
+      if (statement === undefined) {
+        statement = this.database()
+          .prepare<[string, number, number], string>(
+            `SELECT ${exportRowSql(interval)} FROM ${collectionName(marketType, interval)} WHERE symbol = ? AND open_time >= ? AND open_time < ? ORDER BY open_time`,
+          )
+          .pluck();
+        this.rowStatements.set(key, statement);
+      }
+      return statement.all(symbol, range.from, range.to);
     });
   }
 
@@ -482,6 +506,7 @@ export class SqliteKlineStore implements KlineStore {
     this.closed = true;
     this.tables.clear();
     this.csvStatements.clear();
+    this.rowStatements.clear();
     this.resampleLog = undefined;
     const db = this.db;
     this.db = undefined;

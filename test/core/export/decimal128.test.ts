@@ -16,6 +16,9 @@ describe('Decimal128 words from decimal text', () => {
       '0', '0.0', '0.00000001', '1', '10', '96000.1', '12.3400000000', '240000000000000.00000000', // fractions past 8 digits that are zeros
       '24178516392292583.49412351', '24178516392292583.49412352', // 2^81 - 1 and 2^81 unscaled: the fast path's edge
       '9007199254740993', '99999999999999.99999999', '123456789012345678901234567890.12345678',
+      // one float64 below 2^53 unscaled, two limbs from there: 2^53 - 1, 2^53, 2^53 + 1, around the per-digit limit
+      '90071992.54740991', '90071992.54740992', '90071992.54740993', '90071992.5474099', '90071992.547409', '9007199254740991', '900719925474099',
+      '9999999.99999999', '99999999.99999999', '0000000.00000001', '1.', '12345678', '999999999999999', '0.000000010',
     ];
     for (let i = 0; i < 5000; i++) {
       const int = String(Math.floor(random() * 10 ** Math.floor(random() * 16)));
@@ -32,6 +35,12 @@ describe('Decimal128 words from decimal text', () => {
     for (const t of ['', '.', '.5', '-1', '1.2.3', '1e5', ' 1', '1.123456789', '24178516392292583.49412352']) expect([t, writeDecimalFast(w, 0, t)]).toEqual([t, false]);
     expect(writeDecimalFast(w, 0, '24178516392292583.49412351')).toBe(true);
     expect(wordsValue(w)).toBe(2n ** 81n - 1n);
+    // A range of a longer text: only its own digits count.
+    for (const t of ['12.5', '99999999.99999999', '24178516392292583.49412351']) {
+      expect(writeDecimalFast(w, 0, `9${t},7`, 1, t.length + 1)).toBe(true);
+      expect([t, wordsValue(w)]).toEqual([t, unscaledDecimal(t)]);
+    }
+    for (const t of ['', '.', '.5', '1..', '1.2.3', '1e5', '1.123456789', '1234567890123456.5x']) expect([t, writeDecimalFast(w, 0, `,${t},`, 1, t.length + 1)]).toEqual([t, false]);
     expect(() => writeDecimal128(w, 1, () => '.5', 'low')).toThrow(/low "\.5" is not a decimal number/);
     expect(() => writeDecimal128(w, 1, () => '-1', 'low')).not.toThrow();
     expect(wordsValue(w)).toBe(BigInt.asUintN(128, -100_000_000n));

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import type { Kline } from '../../../core/kline';
+import { exportRow } from '../../../core/export/export-rows';
 import { KlineParquetFile, unscaledDecimal } from '../../../core/export/parquet';
 import { resample } from '../../../core/resample';
 import { generateTape, klinesFromTape } from '../../fixtures/trades';
@@ -131,6 +132,59 @@ describe('Parquet export', () => {
     expect(Object.fromEntries(first)).toMatchObject({ symbol: true, open_time: true, close_time: true, count: true, open: false, volume: false, taker_buy_quote_volume: false });
     const times = meta.row_groups.map((g) => g.columns.find((c) => c.meta_data!.path_in_schema[0] === 'open_time')!.meta_data!.statistics!);
     expect(Number(times[0].min_value instanceof Date ? times[0].min_value.getTime() : times[0].min_value)).toBe(Math.min(...klines.slice(0, 200).map((k) => k.openTime)));
+  });
+
+  it('streams a file of more than one batch (klines and export rows mixed), and it reads back exactly', async () => {
+    const big = join(dir, 'big.parquet');
+    const tape = generateTape({ seed: 5, start: START, minutes: 7_000, initialPrice: 123_456_789_012n, quietChance: 0.2 });
+    const a = klinesFromTape(tape, 'AAAUSDT', '1m', MIN, START, 7_000, 123_456_789_012n);
+    const b = a.map((k) => ({ ...k, symbol: 'BBBUSDT' }));
+    const c = a.map((k) => ({ ...k, symbol: 'CCCUSDT' }));
+    const f = new KlineParquetFile(big, {}, 5_000);
+    await f.write(a);
+    await f.writeRows('BBBUSDT', b.map(exportRow));
+    await f.write(c);
+    await f.close();
+    expect(f.rows).toBe(21_000); // more than the 16,384 rows of one batch
+    const buf = readFileSync(big);
+    const meta = parquetMetadata(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    expect(meta.row_groups.map((g) => Number(g.num_rows))).toEqual([5_000, 5_000, 5_000, 5_000, 1_000]);
+    if (!havePython) return;
+    const out = JSON.parse(execFileSync('python3', ['-c', PY_READERS, big], { encoding: 'utf8', maxBuffer: 256 << 20 })) as Record<string, unknown>;
+    expect(out.pyarrow).toEqual([...a, ...b, ...c].map(expected));
+    expect(out.duckdb).toEqual(out.pyarrow);
+  });
+
+  it('keeps what was written before a refused write, and none of the refused call', async () => {
+    const path = join(dir, 'refused.parquet');
+    const fives = klines.filter((k) => k.sourceCount !== undefined);
+    const f = new KlineParquetFile(path);
+    await f.write(klines.slice(0, 5)); // 1m: null source counts
+    await expect(f.write([...fives.slice(0, 3), { ...fives[3], open: '1.000000001' }])).rejects.toThrow(/open 1\.000000001 has more than 8 fraction digits/);
+    await expect(f.writeRows('ROWUSDT', [exportRow(fives[0]), `${exportRow(fives[1])},9`])).rejects.toThrow(/takerBuyQuoteVolume ".*,9" is not a decimal number/);
+    await f.write(fives.slice(4, 6));
+    await f.close();
+    expect(f.rows).toBe(7);
+    const buf = readFileSync(path);
+    const rows = (await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), columns: ['symbol', 'open_time', 'source_count'] })) as Record<string, unknown>[];
+    const want = [...klines.slice(0, 5), ...fives.slice(4, 6)];
+    expect(rows.map((r) => [r.symbol, Number((r.open_time as Date).getTime()), r.source_count ?? null])).toEqual(want.map((k) => [k.symbol, k.openTime, k.sourceCount ?? null]));
+  });
+
+  it('keeps the rows of two files open at once apart', async () => {
+    const read = async (path: string) => {
+      const buf = readFileSync(path);
+      return (await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), columns: ['symbol', 'open_time'] })) as { symbol: string }[];
+    };
+    const one = new KlineParquetFile(join(dir, 'one.parquet'));
+    await one.write(klines.slice(0, 10));
+    const two = new KlineParquetFile(join(dir, 'two.parquet'));
+    await two.writeRows('TWOUSDT', klines.slice(20, 25).map(exportRow));
+    await one.writeRows('ONEUSDT', klines.slice(10, 13).map(exportRow));
+    await two.close();
+    await one.close();
+    expect((await read(join(dir, 'one.parquet'))).map((r) => r.symbol)).toEqual([...klines.slice(0, 10).map((k) => k.symbol), 'ONEUSDT', 'ONEUSDT', 'ONEUSDT']);
+    expect((await read(join(dir, 'two.parquet'))).map((r) => r.symbol)).toEqual(Array(5).fill('TWOUSDT'));
   });
 
   it('writes the metadata it is given and a readable empty file', async () => {

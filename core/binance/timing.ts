@@ -37,4 +37,14 @@ export class Semaphore {
     if (next) next();
     else this.active--;
   }
+
+  /** Runs `task` once a place is free, and frees it when the task settles. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await task();
+    } finally {
+      this.release();
+    }
+  }
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { Semaphore, sleep } from '../binance/timing';
 import { parseChecksum, sha256 } from './checksum';
 import { DumpError } from './errors';
 import { dumpFileName, dumpLabel, dumpUrlPath, type DumpFile } from './paths';
@@ -49,25 +50,6 @@ export interface VerifiedDump {
    * zip again. One file's worth of memory (a month of one market at most) until it is dropped.
    */
   csv: Buffer;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly size: number) {}
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.size) await new Promise<void>((r) => this.waiting.push(r));
-    else this.active++;
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
 }
 
 /** A shared byte budget: each chunk waits until the cap allows it. */

@@ -55,11 +55,6 @@ export async function resolveStoreSource(source: CliStoreSource, secrets?: () =>
   return parseStoreUrl(uri, 'MONGODB_SECRET_ARN', source.database);
 }
 
-/** Both steps at once. */
-export async function resolveCliStore(flag: string | undefined, env: Env, secrets?: () => SecretsClient): Promise<StoreConfig> {
-  return resolveStoreSource(cliStoreSource(flag, env), secrets);
-}
-
 /**
  * Step 2 as every command does it: the config, or undefined after writing `<command>: <why>` to
  * stderr; the command then exits 1 (the store could not be reached, as when it does not answer).

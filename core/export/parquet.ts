@@ -41,13 +41,14 @@ function libraries(): Libraries {
 /**
  * Below this many klines for the process, the writer's WebAssembly runs on V8's baseline compiler
  * (Liftoff) alone. By default V8 also recompiles the writer's hot functions with its optimizing
- * compiler on helper threads: for a year of one market's daily files (525,600 klines) that cost
- * ≈ 0.5 CPU s, about a fifth of the whole export, and ≈ 0.1 s in the kernel (code pages made
- * writable and back), and paid back little; in a steady stream of large files the optimized code
- * encodes ≈ 6 % faster (bench/RESULTS.md `export-vs-polars, round 4`). A day of all spot markets
- * (≈ 2.9 million 1m klines, the exporter Lambda's daily file) keeps the default.
+ * compiler on helper threads: for a year of one market's daily files (525,600 klines in 365 calls
+ * to the writer) that cost ≈ 0.4 CPU s of the export's 2.5, with kernel time for code pages made
+ * writable and back, and paid back little. The optimized code encodes ≈ 4–6 % faster in a steady
+ * stream of large files (≈ 0.05 CPU s per million klines; bench/RESULTS.md `export-vs-polars,
+ * round 4`): below 2 million klines the baseline alone costs less, or about the same. A day of all
+ * spot markets (≈ 2.9 million 1m klines) keeps the default, as does the exporter Lambda.
  */
-export const BASELINE_WASM_KLINES = 1_000_000;
+export const BASELINE_WASM_KLINES = 2_000_000;
 
 /** The V8 flag for a process about to write `klines` klines to Parquet, or undefined for V8's default. */
 export function wasmTierFlag(klines: number): string | undefined {

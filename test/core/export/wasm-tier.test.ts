@@ -18,6 +18,7 @@ describe('WebAssembly tiering of the Parquet writer', () => {
   it('estimates an export as markets × periods × windows per day', () => {
     expect(parquetKlinesEstimate(1, 365, windowScheme('1m'))).toBe(525_600); // a year of one market
     expect(parquetKlinesEstimate(2000, 1, windowScheme('1m'))).toBe(2_880_000); // a day of every spot market
+    expect(wasmTierFlag(2_880_000)).toBeUndefined();
     expect(parquetKlinesEstimate(400, 1, windowScheme('1h'))).toBe(9_600);
     expect(parquetKlinesEstimate(10, 7, windowScheme('1w'))).toBe(70);
     expect(parquetKlinesEstimate(10, 7, windowScheme('1M'))).toBe(70);

@@ -1,9 +1,7 @@
 /**
- * Klines in Arrow's columnar layout, the input of the Parquet writer (core/export/parquet.ts):
- * reusable column buffers, handed to the writer as an Arrow IPC stream (arrow-ipc.ts). Columns
- * as KLINE_ARROW_SCHEMA names them (arrow-record-batch.ts, which also reads these buffers as an
- * apache-arrow record batch): Binance's CSV column names, plus `symbol` and `source_count` (null
- * for 1m klines).
+ * Klines as Apache Arrow record batches, the input of the Parquet writer (core/export/parquet.ts).
+ * Column names as Binance names its CSV columns, plus `symbol` and `source_count` (null for 1m
+ * klines).
  *
  * One pass over the klines per batch, every field of a kline at once (each Kline object and its
  * strings are visited once, which is what the time goes to: the values are scattered in the heap),
@@ -11,12 +9,46 @@
  * machine, fresh memory costs more than the encoding (page faults, garbage collection over the
  * live klines). Nothing is made per value.
  */
+import { Decimal, Field, Int32, Int64, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, TimestampMillisecond, Utf8, type Data } from 'apache-arrow';
 import type { Kline } from '../kline';
-import { IpcStreamWriter, type IpcColumn } from './arrow-ipc';
-import { writeDecimalExact, writeDecimalFast } from './decimal128';
+import { DECIMAL_PRECISION, DECIMAL_SCALE, writeDecimalExact, writeDecimalFast } from './decimal128';
 import { EXPORT_ROW_FIELDS } from './export-rows';
 
+/** Parquet column → kline field, in file order. */
+const COLUMNS: readonly [string, keyof Kline][] = [
+  ['symbol', 'symbol'],
+  ['open_time', 'openTime'],
+  ['open', 'open'],
+  ['high', 'high'],
+  ['low', 'low'],
+  ['close', 'close'],
+  ['volume', 'volume'],
+  ['close_time', 'closeTime'],
+  ['quote_volume', 'quoteVolume'],
+  ['count', 'trades'],
+  ['taker_buy_volume', 'takerBuyBaseVolume'],
+  ['taker_buy_quote_volume', 'takerBuyQuoteVolume'],
+  ['source_count', 'sourceCount'],
+];
+export const PARQUET_COLUMNS = COLUMNS.map(([name]) => name);
+
+const DECIMAL = new Decimal(DECIMAL_SCALE, DECIMAL_PRECISION, 128);
+const TIMESTAMP = new TimestampMillisecond('UTC');
+const INT64 = new Int64();
+const INT32 = new Int32();
+const UTF8 = new Utf8();
 const TWO_32 = 2 ** 32;
+
+function typeOf(field: keyof Kline) {
+  if (field === 'symbol') return UTF8;
+  if (field === 'openTime' || field === 'closeTime') return TIMESTAMP;
+  if (field === 'trades') return INT64;
+  if (field === 'sourceCount') return INT32;
+  return DECIMAL;
+}
+
+export const KLINE_ARROW_SCHEMA = new Schema(COLUMNS.map(([name, field]) => new Field(name, typeOf(field), field === 'sourceCount')));
+const STRUCT = new Struct(KLINE_ARROW_SCHEMA.fields);
 
 /** Non-negative integer below 2^53 as int64 (little-endian words, as typed arrays are on every platform Node runs on). */
 function int64(words: Uint32Array, i: number, v: number): void {
@@ -30,6 +62,57 @@ function decimal(words: Uint32Array, i: number, text: string, field: string): vo
 }
 
 const encoder = new TextEncoder();
+/** An IPC stream's end: continuation marker, then a zero length. */
+const END_OF_STREAM = new Uint8Array(new Int32Array([-1, 0]).buffer);
+
+/**
+ * Arrow's own IPC stream writer, its output copied into one buffer that is reused from stream to
+ * stream (`tableToIPC` joins the pieces into a new buffer per call). Built on the same
+ * `apache-arrow` import as the batches: a bundler resolves `import` to Arrow's ES build and
+ * `require` to its CommonJS build, and the CommonJS writer given an ES-build batch writes a broken
+ * schema (test/e2e/moto-exporter.test.ts runs the bundle).
+ */
+class ReusedBufferIpcWriter extends RecordBatchStreamWriter {
+  bytes = new Uint8Array(1 << 20);
+  length = 0;
+
+  protected override _write(chunk: ArrayBufferView | ArrayBuffer | ArrayLike<number> | Iterable<number> | string | null | undefined): this {
+    if (!this._started || chunk === null || chunk === undefined) return this;
+    if (!ArrayBuffer.isView(chunk)) throw new TypeError('unexpected IPC chunk');
+    const piece = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.append(piece);
+    this._position += piece.length;
+    return this;
+  }
+
+  /** The schema message, encoded once (encoding it per stream cost more than the batch for a day of one market). */
+  private schemaBytes: Uint8Array | undefined;
+
+  /** One record batch of KLINE_ARROW_SCHEMA as a complete IPC stream (schema, batch, end marker): a view valid until the next call. */
+  stream(batch: RecordBatch): Uint8Array {
+    if (this.schemaBytes === undefined) {
+      this.length = 0;
+      this.reset(undefined, KLINE_ARROW_SCHEMA); // writes the schema message; the writer stays started on it
+      this.schemaBytes = this.bytes.slice(0, this.length);
+    }
+    this.length = 0;
+    this.append(this.schemaBytes);
+    this.write(batch); // the same schema: only the record batch message
+    (this as unknown as { _recordBatchBlocks: unknown[] })._recordBatchBlocks.length = 0; // kept for a file footer, which a stream has not
+    this.append(END_OF_STREAM);
+    return this.bytes.subarray(0, this.length);
+  }
+
+  private append(piece: Uint8Array): void {
+    if (this.length + piece.length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.length + piece.length));
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+    }
+    this.bytes.set(piece, this.length);
+    this.length += piece.length;
+  }
+}
 
 /** Digits of text[start, end) as a non-negative integer below 10^15, or -1 when they are not that. */
 function integerIn(text: string, start: number, end: number): number {
@@ -65,7 +148,7 @@ export class KlineColumns {
   private readonly valid: Uint8Array;
   /** UTF-8 of symbols seen (a batch holds a few hundred markets at most). */
   private readonly utf8 = new Map<string, Uint8Array>();
-  private ipc: IpcStreamWriter | undefined;
+  private ipc: ReusedBufferIpcWriter | undefined;
   /** Klines held, bytes of their symbols, null source counts among them. */
   length = 0;
   private symbolTotal = 0;
@@ -220,51 +303,57 @@ export class KlineColumns {
     return n;
   }
 
-  /**
-   * What the buffers hold, column by column in KLINE_ARROW_SCHEMA's order (arrow-record-batch.ts),
-   * as Arrow's buffers: views of these buffers, valid until they change.
-   */
-  ipcColumns(): IpcColumn[] {
+  /** What the buffers hold as one record batch over them: valid until they change. */
+  recordBatch(): RecordBatch {
     const n = this.length;
-    const none = new Uint8Array(0);
+    const { openTime, closeTime, trades, offsets, counts, valid } = this;
     const [open, high, low, close, volume, quoteVolume, takerBase, takerQuote] = this.decimals;
-    const flat = (words: Uint32Array | Int32Array, perRow: number): IpcColumn => ({ nulls: 0, buffers: [none, words.subarray(0, perRow * n)] });
-    return [
-      { nulls: 0, buffers: [none, this.offsets.subarray(0, n + 1), this.symbolBytes.subarray(0, this.symbolTotal)] },
-      flat(this.openTime, 2),
-      flat(open, 4),
-      flat(high, 4),
-      flat(low, 4),
-      flat(close, 4),
-      flat(volume, 4),
-      flat(this.closeTime, 2),
-      flat(quoteVolume, 4),
-      flat(this.trades, 2),
-      flat(takerBase, 4),
-      flat(takerQuote, 4),
-      { nulls: this.nulls, buffers: [this.nulls > 0 ? this.valid.subarray(0, (n + 7) >> 3) : none, this.counts.subarray(0, n)] },
+    // Arrow's typed views of these words: int64 as BigInt64Array, Decimal128 as Uint32Array.
+    const i64 = (words: Uint32Array) => new BigInt64Array(words.buffer, 0, n);
+    const dec = (words: Uint32Array) => makeData({ type: DECIMAL, length: n, data: words.subarray(0, 4 * n) });
+    const children: Data[] = [
+      makeData({ type: UTF8, length: n, valueOffsets: offsets.subarray(0, n + 1), data: this.symbolBytes.subarray(0, this.symbolTotal) }),
+      makeData({ type: TIMESTAMP, length: n, data: i64(openTime) }),
+      dec(open),
+      dec(high),
+      dec(low),
+      dec(close),
+      dec(volume),
+      makeData({ type: TIMESTAMP, length: n, data: i64(closeTime) }),
+      dec(quoteVolume),
+      makeData({ type: INT64, length: n, data: i64(trades) }),
+      dec(takerBase),
+      dec(takerQuote),
+      makeData({ type: INT32, length: n, data: counts.subarray(0, n), nullBitmap: valid.subarray(0, (n + 7) >> 3), nullCount: this.nulls }),
     ];
+    return new RecordBatch(KLINE_ARROW_SCHEMA, makeData({ type: STRUCT, length: n, children }));
   }
 
   /** What the buffers hold as one Arrow IPC stream, for parquet-wasm: a view of a reused buffer, valid until the next call. */
   recordBatchIpc(): Uint8Array {
-    return (this.ipc ??= new IpcStreamWriter()).write(this.length, this.ipcColumns());
+    return (this.ipc ??= new ReusedBufferIpcWriter()).stream(this.recordBatch());
   }
 
   /**
-   * Hold klines[from, to) (at most `capacity`) alone. Throws naming a decimal that DECIMAL(38, 8)
-   * would round or cannot hold.
+   * klines[from, to) (at most `capacity`) alone as one record batch over these buffers: valid
+   * until the next change. Throws naming a decimal that DECIMAL(38, 8) would round or cannot hold.
    */
-  fill(klines: readonly Kline[], from = 0, to = klines.length): void {
+  batch(klines: readonly Kline[], from = 0, to = klines.length): RecordBatch {
     const n = to - from;
     if (n > this.capacity) throw new RangeError(`${n} klines exceed the batch capacity ${this.capacity}`);
     this.clear();
     this.addKlines(klines, from, to);
+    return this.recordBatch();
   }
 
   /** klines[from, to) alone as one Arrow IPC stream: a view of a reused buffer, valid until the next call. */
   ipcStream(klines: readonly Kline[], from = 0, to = klines.length): Uint8Array {
-    this.fill(klines, from, to);
+    this.batch(klines, from, to);
     return this.recordBatchIpc();
   }
+}
+
+/** One record batch of klines in buffers of its own (tests and one-off use). */
+export function klineRecordBatch(klines: readonly Kline[]): RecordBatch {
+  return new KlineColumns(Math.max(1, klines.length)).batch(klines);
 }

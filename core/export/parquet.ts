@@ -1,7 +1,6 @@
 /**
  * Klines as Parquet, written by parquet-wasm (the Rust `parquet` crate of Apache Arrow, compiled
- * to WebAssembly; no native build) from Arrow record batches, handed over as IPC streams built from
- * reusable column buffers (core/export/arrow-batch.ts, arrow-ipc.ts; apache-arrow is not loaded).
+ * to WebAssembly; no native build) from Arrow record batches (core/export/arrow-batch.ts).
  * Measured 2026-12 (bench/RESULTS.md, `export-parquet`): hyparquet-writer, the pure-JS writer used
  * before, spent more CPU than the whole goal allows in its own per-value encoding, whatever the
  * input; parquet-wasm takes whole columns.
@@ -27,7 +26,7 @@ interface Libraries {
 }
 let loaded: Libraries | undefined;
 /**
- * Loaded on the first Parquet file: compiling the 5 MB WebAssembly module and the column code take
+ * Loaded on the first Parquet file: compiling the 5 MB WebAssembly module and loading Arrow take
  * a noticeable part of a second, a cost only Parquet exports should pay (the CLI imports this
  * module for every command).
  */

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetMetadata } from 'hyparquet';
 import { KlineColumns } from '../../../core/export/arrow-batch';
-import { klineRecordBatch, recordBatchOf } from '../../../core/export/arrow-record-batch';
 import { exportRow } from '../../../core/export/export-rows';
 import { exportKlines, type ExportSource } from '../../../core/export/run';
 import { storeSource } from '../../../core/export/store-source';
@@ -128,8 +127,8 @@ test('refuses a row that is not exactly the layout, or a decimal DECIMAL(38, 8) 
   // Zeros past the 8th fraction digit round nothing; an empty source count is null.
   const columns = new KlineColumns(4);
   expect(columns.addRows('AUSDT', [withField(4, '12.3400000000'), withField(3, '')])).toBe(2);
-  const batch = recordBatchOf(columns);
-  expect(batch.getChild('open')!.get(0)).toEqual(klineRecordBatch([{ ...makeKline('AUSDT', FROM, '5m'), open: '12.34' }]).getChild('open')!.get(0));
+  const batch = columns.recordBatch();
+  expect(batch.getChild('open')!.get(0)).toEqual(new KlineColumns(1).batch([{ ...makeKline('AUSDT', FROM, '5m'), open: '12.34' }]).getChild('open')!.get(0));
   expect(batch.getChild('source_count')!.toArray()[0]).toBe(5);
   expect(batch.getChild('source_count')!.nullCount).toBe(1);
 });

@@ -10,13 +10,22 @@
  * Two steps, so that a bad `--store` or `KLINE_STORE` is a bad argument found while parsing
  * (exit 2) and the secret is read only once the arguments are known to be good.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseStoreUrl, readStoreConfig, type Env, type StoreConfig } from '../../core/config';
 import { ConfigError } from '../../core/errors';
 import { mongoUriFromSecretString } from '../../core/mongo-uri';
 
 /** The one call made to Secrets Manager (tests pass a client of their own). */
 export type SecretsClient = Pick<SecretsManagerClient, 'send'>;
+
+/**
+ * The SDK, loaded only when a secret is read: loading it cost ~60 ms of CPU at the start of every
+ * command that takes `--store`, most of which never read a secret (bench/RESULTS.md
+ * `export-vs-polars, round 4`).
+ */
+function secretsSdk(): typeof import('@aws-sdk/client-secrets-manager') {
+  return require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
+}
 
 /** The store as the arguments and environment name it: a checked config, or a secret still to read. */
 export type CliStoreSource =
@@ -41,7 +50,8 @@ export async function resolveStoreSource(source: CliStoreSource, secrets?: () =>
   const { secretArn } = source;
   let value: string | undefined;
   try {
-    value = (await (secrets?.() ?? new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString;
+    const sdk = secretsSdk();
+    value = (await (secrets?.() ?? new sdk.SecretsManagerClient({})).send(new sdk.GetSecretValueCommand({ SecretId: secretArn }))).SecretString;
   } catch (e) {
     throw new ConfigError('MONGODB_SECRET_ARN', `cannot read the secret ${secretArn}: ${(e as Error).name}: ${(e as Error).message}`);
   }

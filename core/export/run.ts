@@ -20,7 +20,7 @@ import { resample } from '../resample';
 import type { TimeRange } from '../store/port';
 import { windowScheme, type BinanceInterval, type WindowScheme } from '../windows';
 import { binanceCsvPath, binanceCsvRow, csvHeader, periodLabel, type CsvPeriod } from './binance-csv';
-import { KlineParquetFile } from './parquet';
+import { expectParquetKlines, KlineParquetFile } from './parquet';
 
 /** What the export reads: the store, behind the two calls it needs. */
 export interface ExportSource {
@@ -133,6 +133,15 @@ function writeAtomically(path: string, write: (tmp: string) => void): void {
   }
 }
 
+/**
+ * About how many klines a Parquet export writes: the markets of its first period in every period,
+ * each with every window of the interval (at most one per day for 1w and 1M). For
+ * `expectParquetKlines`, which only compares it with a threshold.
+ */
+export function parquetKlinesEstimate(markets: number, periods: number, scheme: WindowScheme): number {
+  return markets * periods * Math.max(1, Math.floor(DAY_MS / (scheme.fixedMs ?? DAY_MS)));
+}
+
 /** Hive partition folder of a Parquet file. */
 export function parquetPath(marketType: MarketType, interval: string, date: string): string {
   return `market_type=${marketType}/interval=${interval}/date=${date}/klines.parquet`;
@@ -210,6 +219,7 @@ export async function exportKlines(source: ExportSource, options: ExportOptions)
         options.onFile?.({ path, klines: 0, skipped: true, periodsDone: done, periods: total });
         continue;
       }
+      expectParquetKlines(parquetKlinesEstimate(symbols.length, starts.length, scheme));
       const batch = options.marketsPerBatch ?? 200;
       let rows = 0;
       let pending: Promise<Kline[]> | undefined;

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { DAY_MS } from '../interval';
 import type { MarketType } from '../market';
 import type { BinanceInterval } from '../windows';
+import { expectParquetKlines } from './parquet';
 import { exportKlines, parquetPath, type ExportSource } from './run';
 
 /** Where the files go: two calls of an object store. */
@@ -80,6 +81,9 @@ export function bucketKey(prefix: string, marketType: MarketType, interval: stri
 export async function exportToBucket(source: ExportSource, bucket: ObjectBucket, options: BucketExportOptions): Promise<BucketExportResult> {
   if (options.prefix !== '' && !options.prefix.endsWith('/')) throw new RangeError(`prefix "${options.prefix}" must be empty or end with "/"`);
   const result: BucketExportResult = { written: [], skipped: [], empty: [], klines: 0, complete: true };
+  // Every market of each day (millions of klines a day, in a container that lives on): V8's
+  // default WebAssembly tiering, whatever the first file's size (core/export/parquet.ts).
+  expectParquetKlines(Number.POSITIVE_INFINITY);
   for (const day of options.days) {
     const from = dayStart(day);
     for (const marketType of options.marketTypes) {

@@ -19,6 +19,8 @@ describe('Decimal128 words from decimal text', () => {
       // one float64 below 2^53 unscaled, two limbs from there: 2^53 - 1, 2^53, 2^53 + 1, around the per-digit limit
       '90071992.54740991', '90071992.54740992', '90071992.54740993', '90071992.5474099', '90071992.547409', '9007199254740991', '900719925474099',
       '9999999.99999999', '99999999.99999999', '0000000.00000001', '1.', '12345678', '999999999999999', '0.000000010',
+      // Binance's layout (exactly 8 fraction digits) on both sides of its one-float64 limit, leading zeros, many digits
+      '90071991.99999999', '90071992.00000000', '90071991.9999999', '000000000000000000000090071991.99999999', '99999999999999999999.00000000', '0.00000000',
     ];
     for (let i = 0; i < 5000; i++) {
       const int = String(Math.floor(random() * 10 ** Math.floor(random() * 16)));
@@ -32,11 +34,12 @@ describe('Decimal128 words from decimal text', () => {
 
   it('leaves to the exact path what it cannot do in float64 limbs, and refuses malformed text there', () => {
     const w = new Uint32Array(4);
-    for (const t of ['', '.', '.5', '-1', '1.2.3', '1e5', ' 1', '1.123456789', '24178516392292583.49412352']) expect([t, writeDecimalFast(w, 0, t)]).toEqual([t, false]);
+    for (const t of ['', '.', '.5', '-1', '1.2.3', '1e5', ' 1', '1.123456789', '24178516392292583.49412352', '.12345678', '-1.00000000', '1.2345678.', '1.234567a8', '1a.12345678'])
+      expect([t, writeDecimalFast(w, 0, t)]).toEqual([t, false]);
     expect(writeDecimalFast(w, 0, '24178516392292583.49412351')).toBe(true);
     expect(wordsValue(w)).toBe(2n ** 81n - 1n);
     // A range of a longer text: only its own digits count.
-    for (const t of ['12.5', '99999999.99999999', '24178516392292583.49412351']) {
+    for (const t of ['12.5', '99999999.99999999', '24178516392292583.49412351', '30000.12345678', '90071991.99999999']) {
       expect(writeDecimalFast(w, 0, `9${t},7`, 1, t.length + 1)).toBe(true);
       expect([t, wordsValue(w)]).toEqual([t, unscaledDecimal(t)]);
     }

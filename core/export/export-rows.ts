@@ -12,23 +12,10 @@
  * `exportRowSql` (test/core/export/export-rows.test.ts holds them equal).
  */
 import type { StoredInterval } from '../interval';
-import type { Kline } from '../kline';
+import { DECIMAL_FIELDS, type Kline } from '../kline';
 
 /** Fields of a row, in order; the parser names them in its errors. */
-export const EXPORT_ROW_FIELDS = [
-  'openTime',
-  'closeTime',
-  'trades',
-  'sourceCount',
-  'open',
-  'high',
-  'low',
-  'close',
-  'volume',
-  'quoteVolume',
-  'takerBuyBaseVolume',
-  'takerBuyQuoteVolume',
-] as const satisfies readonly (keyof Kline)[];
+export const EXPORT_ROW_FIELDS = ['openTime', 'closeTime', 'trades', 'sourceCount', ...DECIMAL_FIELDS] as const;
 
 /** One kline as an export row. */
 export function exportRow(k: Kline): string {

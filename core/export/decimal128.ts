@@ -43,6 +43,15 @@ const TWO_53 = 2 ** 53;
 /** 10^k for k in [0, 8]. */
 const POW10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
+/** A non-negative integer below 2^53 as the four little-endian words of a Decimal128. */
+function writeBelow2p53(words: Uint32Array, at: number, v: number): void {
+  const lo = v >>> 0;
+  words[at] = lo;
+  words[at + 1] = (v - lo) / TWO_32;
+  words[at + 2] = 0;
+  words[at + 3] = 0;
+}
+
 /** Integer part of the 8-digit layout below which the unscaled value stays below 2^53 (90,071,991.99999999 is the largest). */
 const LAYOUT8_INTEGER_LIMIT = 90_071_992;
 
@@ -69,12 +78,7 @@ function writeLayout8(words: Uint32Array, at: number, text: string, start: numbe
     if (d < 0 || d > 9) return false;
     frac = frac * 10 + d;
   }
-  const v = int * 100_000_000 + frac;
-  const lo = v >>> 0;
-  words[at] = lo;
-  words[at + 1] = (v - lo) / TWO_32;
-  words[at + 2] = 0;
-  words[at + 3] = 0;
+  writeBelow2p53(words, at, int * 100_000_000 + frac);
   return true;
 }
 
@@ -106,11 +110,7 @@ export function writeDecimalFast(words: Uint32Array, at: number, text: string, s
   // every step was exact.
   v *= POW10[frac < 0 ? DECIMAL_SCALE : DECIMAL_SCALE - frac];
   if (v >= TWO_53) return writeDecimalLimbs(words, at, text, start, end);
-  const lo = v >>> 0;
-  words[at] = lo;
-  words[at + 1] = (v - lo) / TWO_32;
-  words[at + 2] = 0;
-  words[at + 3] = 0;
+  writeBelow2p53(words, at, v);
   return true;
 }
 

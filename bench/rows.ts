@@ -14,6 +14,7 @@ import { EXPORT_ROW_DEFS } from './export';
 import { benchExportVsPolars, exportVsPolarsTable } from './export-vs-polars';
 import { benchS3Export, s3ExportTable } from './s3-export';
 import { benchSourceCounts, sourceCountsTable } from './source-counts';
+import { benchParquetWriters, parquetWritersTable } from './parquet-writers';
 
 export const ROWS: Record<string, { describe: string; run: () => Promise<Table> }> = {
   'venues-load': {
@@ -57,6 +58,10 @@ export const ROWS: Record<string, { describe: string; run: () => Promise<Table> 
   'export-vs-polars': {
     describe: 'CLI export of one year of one market (525,600 1m klines) to CSV and Parquet beside the same in Polars',
     run: async () => exportVsPolarsTable(await benchExportVsPolars()),
+  },
+  'parquet-writers': {
+    describe: "the year's eight decimal columns through parquet-wasm (as DECIMAL(38,8), 16 bytes undecorated, INT64) and DuckDB, beside Polars' whole export",
+    run: async () => parquetWritersTable(await benchParquetWriters()),
   },
   's3-export': {
     describe: "the exporter Lambda's day (300 markets, 1m/5m/1h/1d) into moto_server S3: CPU s, peak RSS, bytes per kline in S3",

@@ -38,7 +38,10 @@ interface WriterRow {
 /** The JSON line a child prints, or a note of why there is none. */
 function jsonOf(cmd: string, args: string[]): { value?: Record<string, unknown>; note: string } {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 << 20 });
-  if (r.status !== 0) return { note: `failed: ${(r.error?.message ?? r.stderr.trim().split('\n').pop()) || `exit ${r.status}`}` };
+  if (r.status !== 0) {
+    const last = (r.error?.message ?? r.stderr.trim().split('\n').pop()) || `exit ${r.status}`;
+    return { note: last.startsWith('not installed') ? `${last} (npm i --no-save nodejs-polars hyparquet-writer)` : `failed: ${last}` };
+  }
   return { value: JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>, note: '' };
 }
 

@@ -101,6 +101,8 @@ async function main() {
 
 main().catch((err) => {
   const missing = err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND';
-  console.error(missing ? `not installed: ${err.message.split('\n')[0]}` : err.stack);
+  // The last line is what the bench row shows.
+  if (!missing) console.error(err.stack);
+  console.error(`${missing ? 'not installed: ' : ''}${String(err.message).split('\n')[0]}`);
   process.exit(1);
 });

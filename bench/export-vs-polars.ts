@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measure, type ProcessFigures } from './export';
+import { measure, pythonModuleMissing, type ProcessFigures } from './export';
 import { num, type Table } from './table';
 import { YEAR_MINUTES, YEAR_SYMBOL, yearCsv } from './year-csv';
 
@@ -56,8 +56,7 @@ export async function benchExportVsPolars(): Promise<ExportVsPolars> {
     spawnSync('node', ['bin/run-cli.js', '--build'], { cwd: ROOT });
     const imported = spawnSync('node', ['bin/run-cli.js', 'import', file, '--symbol', YEAR_SYMBOL, '--store', store], { cwd: ROOT, encoding: 'utf8' });
     if (imported.status !== 0) throw new Error(`export-vs-polars: importing the year failed: ${imported.stderr}`);
-    const probe = spawnSync('python3', ['-c', 'import polars'], { encoding: 'utf8' });
-    const polarsMissing = probe.status === 0 ? undefined : `Polars not installed (${(probe.error?.message ?? probe.stderr.trim().split('\n').pop()) || 'python3 missing'}); pip install polars`;
+    const polarsMissing = pythonModuleMissing('polars', 'Polars');
     const pairs: Pair[] = [];
     for (const format of ['csv', 'parquet'] as const) {
       const out = join(dir, `cli-${format}`);

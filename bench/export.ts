@@ -55,6 +55,13 @@ export function measure(cmd: string, args: string[]): ProcessFigures {
   };
 }
 
+/** Why Python cannot import `module` (named `label` in the note), or undefined when it can. */
+export function pythonModuleMissing(module: string, label = module): string | undefined {
+  const probe = spawnSync('python3', ['-c', `import ${module}`], { encoding: 'utf8' });
+  if (probe.status === 0) return undefined;
+  return `${label} not installed (${(probe.error?.message ?? probe.stderr.trim().split('\n').pop()) || 'python3 missing'}); pip install ${module}`;
+}
+
 export interface ResampleVsPolars {
   rows: number;
   fileMiB: number;
@@ -70,13 +77,10 @@ export async function benchResampleVsPolars(): Promise<ResampleVsPolars> {
   try {
     spawnSync('node', ['bin/run-cli.js', '--build'], { cwd: ROOT }); // the bundle is built before timing, as after a first run
     const cli = measure('node', ['bin/run-cli.js', 'resample', '--to', '5m', '--out', join(dir, 'cli.csv'), file]);
-    const probe = spawnSync('python3', ['-c', 'import polars; print(polars.__version__)'], { encoding: 'utf8' });
+    const polarsMissing = pythonModuleMissing('polars', 'Polars');
     let polars: ProcessFigures | undefined;
-    let polarsMissing: string | undefined;
     let identical: boolean | undefined;
-    if (probe.status !== 0) {
-      polarsMissing = `Polars not installed (${(probe.error?.message ?? probe.stderr.trim().split('\n').pop()) || 'python3 missing'}); pip install polars`;
-    } else {
+    if (polarsMissing === undefined) {
       polars = measure('python3', ['bench/resample_polars.py', '--to-ms', '300000', '--out', join(dir, 'polars.csv'), file]);
       if (cli.ok && polars.ok) identical = readFileSync(join(dir, 'cli.csv')).equals(readFileSync(join(dir, 'polars.csv')));
     }

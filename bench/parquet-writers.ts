@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measure } from './export';
+import { measure, pythonModuleMissing } from './export';
 import { num, type Table } from './table';
 import { YEAR_MINUTES, yearCsv } from './year-csv';
 
@@ -43,11 +43,6 @@ function jsonOf(cmd: string, args: string[]): { value?: Record<string, unknown>;
     return { note: last.startsWith('not installed') ? `${last} (npm i --no-save nodejs-polars hyparquet-writer)` : `failed: ${last}` };
   }
   return { value: JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>, note: '' };
-}
-
-function installed(module: string): string | undefined {
-  const probe = spawnSync('python3', ['-c', `import ${module}`], { encoding: 'utf8' });
-  return probe.status === 0 ? undefined : `${module} not installed; pip install ${module}`;
 }
 
 const WRITERS = [
@@ -81,7 +76,7 @@ export async function benchParquetWriters(): Promise<WriterRow[]> {
       rows.push({ tool, work: `8 columns × 525,600 values, 365 files: ${label}`, cpuSeconds: Number(value?.cpuSeconds ?? NaN), note: (note || 'the writes only') + check });
     }
     const file = await yearCsv();
-    const noDuckdb = installed('duckdb');
+    const noDuckdb = pythonModuleMissing('duckdb', 'DuckDB');
     for (const [threads, readOnly] of [[1, true], [1, false], [2, false]] as const) {
       const work = `year CSV, DECIMAL(38,8) columns, ${readOnly ? 'read' : 'read and written to one file'}; ${threads} thread${threads > 1 ? 's' : ''}`;
       if (noDuckdb) {
@@ -92,7 +87,7 @@ export async function benchParquetWriters(): Promise<WriterRow[]> {
       const { value, note } = jsonOf('python3', args);
       rows.push({ tool: `DuckDB ${String(value?.version ?? '')}`.trim(), work, cpuSeconds: Number(value?.cpuSeconds ?? NaN), note: note || 'query only' });
     }
-    const noPolars = installed('polars');
+    const noPolars = pythonModuleMissing('polars', 'Polars');
     const polars = noPolars ? undefined : measure('python3', ['bench/export_polars.py', '--format', 'parquet', '--out', join(dir, 'polars.parquet'), file]);
     rows.push({
       tool: 'Polars',
